@@ -1,0 +1,17 @@
+/** The activities of a Breakwater worker, built from injected dependencies. */
+import { createLlmCall, type LlmCallDeps } from './llm-call';
+import { createRouteFailedTask } from './route-failed-task';
+
+export type ActivityDeps = LlmCallDeps;
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    llmCall: createLlmCall(deps),
+    routeFailedTask: createRouteFailedTask(deps),
+  };
+}
+
+/** The activity interface that workflows proxy (imported as a type only). */
+export type BreakwaterActivities = ReturnType<typeof createActivities>;
+export type { LlmCallInput, LlmCallResult } from './llm-call';
+export type { FailedTask } from './route-failed-task';

@@ -1,0 +1,160 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { nextRetryDelayMs } from '../src/backoff';
+import { isBreakwaterError, retryAfterOf, toApplicationFailure, type ErrorContext } from '../src/errors';
+import type { Admission, Guard } from '../src/guard/guard';
+import { settleOutcomeOf } from '../src/guard/outcome';
+import type { Logger } from '../src/observability/logger';
+import type { BreakwaterMetrics } from '../src/observability/metrics';
+import { redactText } from '../src/observability/redaction';
+import type { ProviderRegistry } from '../src/providers/registry';
+import type { LlmRequest, LlmResponse, TaskMeta, TaskPolicy } from '../src/task';
+import { AttemptReporter } from './attempt-reporter';
+import { callingWorkflow } from './calling-workflow';
+
+export interface LlmCallInput {
+  request: LlmRequest;
+  meta: TaskMeta;
+  policy: TaskPolicy;
+  /** Attempts consumed by earlier schedules of this call: a BLOCKED wait reschedules it without burning any. */
+  attemptOffset: number;
+  /** Signal each retryable failure and retry start to the calling workflow (for its ledger). */
+  reportAttempts: boolean;
+}
+
+export interface LlmCallResult {
+  response: LlmResponse;
+  /** The task-wide number of the attempt that succeeded. */
+  attempt: number;
+  latencyMs: number;
+}
+
+export interface LlmCallDeps {
+  providers: ProviderRegistry;
+  guard: Guard;
+  /** Used to signal attempt reports to the calling workflow. */
+  client: Client;
+  logger: Logger;
+  metrics: BreakwaterMetrics;
+  random?: () => number;
+}
+
+function metricOutcome(error: unknown): string {
+  if (error === undefined) return 'success';
+  if (!isBreakwaterError(error)) return 'unexpected';
+  switch (error.type) {
+    case 'RetryableExternalError':
+      return 'retryable';
+    case 'RateLimitedError':
+      return 'rate_limited';
+    case 'NonRetryableInputError':
+      return 'input';
+    case 'ProviderConfigurationError':
+      return 'configuration';
+    default:
+      return 'refused';
+  }
+}
+
+/** The guarded LLM call: admit, call the provider, settle, classify. One activity attempt per call. */
+export function createLlmCall(deps: LlmCallDeps) {
+  const random = deps.random ?? Math.random;
+
+  return async function llmCall(input: LlmCallInput): Promise<LlmCallResult> {
+    const ctx = Context.current();
+    const { info } = ctx;
+    const execution = callingWorkflow(info);
+    const attempt = input.attemptOffset + info.attempt;
+    const provider = input.request.provider;
+    const context: Partial<ErrorContext> = {
+      operation: input.meta.operation,
+      runId: input.meta.runId,
+      provider,
+      attempt,
+    };
+    const reporter = input.reportAttempts
+      ? new AttemptReporter(deps.client, execution, deps.logger)
+      : undefined;
+    if (info.attempt > 1) await reporter?.started({ attempt, provider });
+
+    let admission: Admission | undefined;
+    let reachedProvider = false;
+    const startedAt = performance.now();
+    try {
+      const adapter = deps.providers.get(provider, context);
+      admission = await deps.guard.admit({
+        provider,
+        attemptId: `${execution.workflowId}/${execution.runId}/${info.activityId}/${attempt}`,
+        leaseMs: input.policy.attemptTimeoutMs,
+        context,
+      });
+      reachedProvider = true;
+      const heartbeat = setInterval(
+        () => ctx.heartbeat({ attempt }),
+        Math.max(50, input.policy.heartbeatTimeoutMs / 3),
+      );
+      let response: LlmResponse;
+      try {
+        response = await adapter.chat(input.request, {
+          signal: ctx.cancellationSignal,
+          timeoutMs: input.policy.callTimeoutMs,
+          context,
+        });
+      } finally {
+        clearInterval(heartbeat);
+      }
+      await deps.guard.settle({ admission, outcome: 'success' });
+      const latencyMs = performance.now() - startedAt;
+      deps.metrics.llmCalls.inc({ provider, outcome: 'success' });
+      deps.metrics.llmCallDuration.observe({ provider, outcome: 'success' }, latencyMs / 1000);
+      deps.metrics.llmTokens.inc({ provider, kind: 'prompt' }, response.usage.promptTokens);
+      deps.metrics.llmTokens.inc({ provider, kind: 'completion' }, response.usage.completionTokens);
+      return { response, attempt, latencyMs: Math.round(latencyMs) };
+    } catch (error) {
+      const cancelled = ctx.cancellationSignal.aborted;
+      if (admission)
+        await deps.guard.settle({ admission, outcome: cancelled ? 'neutral' : settleOutcomeOf(error) });
+      if (reachedProvider) {
+        const outcome = cancelled ? 'cancelled' : metricOutcome(error);
+        deps.metrics.llmCalls.inc({ provider, outcome });
+        deps.metrics.llmCallDuration.observe({ provider, outcome }, (performance.now() - startedAt) / 1000);
+      }
+      if (cancelled) throw error;
+      throw await failure(error, attempt, input, reporter);
+    }
+  };
+
+  async function failure(
+    error: unknown,
+    attempt: number,
+    input: LlmCallInput,
+    reporter: AttemptReporter | undefined,
+  ): Promise<ApplicationFailure> {
+    const retryable = isBreakwaterError(error) ? error.retryable : true;
+    const delayMs = retryable
+      ? nextRetryDelayMs(
+          attempt,
+          input.policy.retry,
+          isBreakwaterError(error) ? retryAfterOf(error) : undefined,
+          random,
+        )
+      : undefined;
+    const errorType = isBreakwaterError(error) ? error.type : error instanceof Error ? error.name : 'Error';
+    deps.logger.warn(
+      {
+        provider: input.request.provider,
+        operation: input.meta.operation,
+        attempt,
+        errorType,
+        nextDelayMs: delayMs,
+      },
+      'llm call attempt failed',
+    );
+    if (delayMs !== undefined && attempt < input.policy.retry.maximumAttempts) {
+      await reporter?.failed({ attempt, errorType, nextDelayMs: delayMs, provider: input.request.provider });
+    }
+    if (isBreakwaterError(error)) return toApplicationFailure(error, delayMs);
+    const message = error instanceof Error ? redactText(error.message) : 'unexpected failure';
+    return ApplicationFailure.create({ message, type: errorType, nextRetryDelay: delayMs });
+  }
+}

@@ -1,0 +1,61 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import { builtinModules } from 'node:module';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', '.tools/**', '.stack/**', 'dist/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      'no-console': 'error',
+    },
+  },
+  {
+    // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no I/O.
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            ...builtinModules,
+            'ioredis',
+            'pino',
+            'prom-client',
+            '@temporalio/activity',
+            '@temporalio/client',
+          ].map((name) => ({
+            name,
+            message: 'workflow code must stay deterministic: no Node built-ins, no I/O',
+          })),
+          patterns: [
+            { group: ['node:*'], message: 'workflow code must not import Node built-ins' },
+            {
+              group: ['**/src/redis/**', '**/src/observability/**', '**/src/worker/**', '**/src/dev/**'],
+              message: 'workflow code must not import I/O modules',
+            },
+            {
+              group: ['**/activities', '**/activities/**'],
+              allowTypeImports: true,
+              message: 'workflows import activities as types only',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Command-line entry points print to the terminal by design.
+    files: ['src/cli/**/*.ts', 'src/dev/*-main.ts', 'src/demo/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
+);

@@ -1,0 +1,222 @@
+/** The application API: submit, execute, read the ledger of, and cancel tasks, keyed by idempotency key. */
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure, TerminatedFailure } from '@temporalio/common';
+import type { BreakwaterConfig } from '../config';
+import { NonRetryableInputError } from '../errors';
+import { AgentKey, LedgerStateKey, OperationKey, PriorityKey, ProviderKey } from '../search-attributes';
+import {
+  TASK_FAILED_TYPE,
+  TaskMessages,
+  type LedgerSnapshot,
+  type FailureReason,
+  type LlmRequest,
+  type TaskFailureDetails,
+  type TaskInput,
+  type TaskPolicy,
+  type TaskResult,
+} from '../task';
+import {
+  validatePolicyOverrides,
+  validateSubmission,
+  type PolicyOverrides,
+  type SubmitOptionsInput,
+} from './validation';
+import { taskWorkflowId } from './workflow-id';
+
+export type { PolicyOverrides };
+
+export type SubmitOptions = SubmitOptionsInput & {
+  /** Overrides of the configured retry, timeout and blocking policy. */
+  policy?: PolicyOverrides;
+  /** How many times this task was replayed from the dead-letter queue. */
+  replayCount?: number;
+};
+
+export interface TaskHandle {
+  idempotencyKey: string;
+  workflowId: string;
+  /** The run that holds the task (an existing one when the submit was a duplicate). */
+  runId: string;
+}
+
+/** Thrown by `execute` and `result` when a task ended `FAILED`. */
+export class TaskFailedError extends Error {
+  constructor(
+    readonly idempotencyKey: string,
+    readonly reason: FailureReason,
+    readonly errorType: string | undefined,
+    readonly ledger: LedgerSnapshot | undefined,
+  ) {
+    super(`task ${idempotencyKey} failed: ${reason}${errorType ? ` (${errorType})` : ''}`);
+    this.name = 'TaskFailedError';
+  }
+}
+
+export interface BreakwaterClientOptions {
+  client: Client;
+  taskQueue: string;
+  policy: TaskPolicy;
+  /** Deadline of a task submitted without one. */
+  taskDeadlineMs: number;
+}
+
+export class BreakwaterClient {
+  private constructor(
+    private readonly options: BreakwaterClientOptions,
+    private readonly ownedConnection?: Connection,
+  ) {}
+
+  /** A client over an existing Temporal client. */
+  static fromClient(options: BreakwaterClientOptions): BreakwaterClient {
+    return new BreakwaterClient(options);
+  }
+
+  /** Connects to Temporal as configured; `close()` releases the connection. */
+  static async connect(config: BreakwaterConfig): Promise<BreakwaterClient> {
+    const connection = await Connection.connect({ address: config.temporal.address });
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    return new BreakwaterClient(
+      {
+        client,
+        taskQueue: config.temporal.taskQueue,
+        policy: config.policy,
+        taskDeadlineMs: config.taskDeadlineMs,
+      },
+      connection,
+    );
+  }
+
+  get temporal(): Client {
+    return this.options.client;
+  }
+
+  /**
+   * Starts the task, or returns the existing one with the same idempotency key: a duplicate submit
+   * never executes twice, and a task that ended `DONE` is never executed again. Bad input throws
+   * `NonRetryableInputError` naming the field, and nothing is started.
+   */
+  async submit(request: LlmRequest, options: SubmitOptions): Promise<TaskHandle> {
+    const { policy: overrides, replayCount, ...rest } = options ?? ({} as SubmitOptions);
+    const submission = validateSubmission(request, rest, { taskDeadlineMs: this.options.taskDeadlineMs });
+    const policy = this.resolvePolicy(
+      overrides === undefined ? undefined : validatePolicyOverrides(overrides),
+    );
+    const workflowId = taskWorkflowId(submission.idempotencyKey);
+    const input: TaskInput = {
+      request: submission.request,
+      meta: {
+        idempotencyKey: submission.idempotencyKey,
+        operation: submission.operation,
+        agent: submission.agent,
+        priority: submission.priority,
+        ...(submission.runId !== undefined ? { runId: submission.runId } : {}),
+      },
+      policy,
+      deadline: submission.deadline,
+      replayCount: replayCount ?? 0,
+    };
+    try {
+      const handle = await this.options.client.workflow.start('llmTask', {
+        args: [input],
+        taskQueue: this.options.taskQueue,
+        workflowId,
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+        typedSearchAttributes: [
+          { key: LedgerStateKey, value: 'QUEUED' },
+          { key: AgentKey, value: submission.agent },
+          { key: PriorityKey, value: submission.priority },
+          { key: ProviderKey, value: submission.request.provider },
+          { key: OperationKey, value: submission.operation },
+        ],
+      });
+      return { idempotencyKey: submission.idempotencyKey, workflowId, runId: handle.firstExecutionRunId };
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      // The task already ran to completion: it is returned, not executed again.
+      const description = await this.options.client.workflow.getHandle(workflowId).describe();
+      return { idempotencyKey: submission.idempotencyKey, workflowId, runId: description.runId };
+    }
+  }
+
+  /** Submits the task and waits for its result; throws `TaskFailedError` when it ends `FAILED`. */
+  async execute(request: LlmRequest, options: SubmitOptions): Promise<TaskResult> {
+    const handle = await this.submit(request, options);
+    return this.result(handle.idempotencyKey);
+  }
+
+  /** Waits for the task's result; throws `TaskFailedError` when it ends `FAILED`. */
+  async result(idempotencyKey: string): Promise<TaskResult> {
+    try {
+      return (await this.handle(idempotencyKey).result()) as TaskResult;
+    } catch (error) {
+      throw toTaskFailedError(idempotencyKey, error);
+    }
+  }
+
+  /** The task's ledger: its state and audit trail. */
+  async getLedger(idempotencyKey: string): Promise<LedgerSnapshot> {
+    const handle = this.handle(idempotencyKey);
+    const { status } = await handle.describe();
+    if (status.name === 'COMPLETED') return ((await handle.result()) as TaskResult).ledger;
+    if (status.name === 'FAILED') {
+      const failed = await handle.result().then(
+        () => undefined,
+        (error: unknown) => toTaskFailedError(idempotencyKey, error),
+      );
+      if (failed instanceof TaskFailedError && failed.ledger) return failed.ledger;
+    }
+    return handle.query<LedgerSnapshot>(TaskMessages.ledgerQuery);
+  }
+
+  /** Cancels the task: its in-flight provider call is aborted and it ends `FAILED` (`cancelled`). */
+  async cancel(idempotencyKey: string): Promise<void> {
+    await this.handle(idempotencyKey).cancel();
+  }
+
+  async close(): Promise<void> {
+    await this.ownedConnection?.close();
+  }
+
+  private handle(idempotencyKey: string): WorkflowHandle {
+    return this.options.client.workflow.getHandle(taskWorkflowId(idempotencyKey));
+  }
+
+  private resolvePolicy(overrides: PolicyOverrides | undefined): TaskPolicy {
+    const base = this.options.policy;
+    if (!overrides) return base;
+    const policy: TaskPolicy = { ...base, ...overrides, retry: { ...base.retry, ...overrides.retry } };
+    if (policy.attemptTimeoutMs <= policy.callTimeoutMs) {
+      throw new NonRetryableInputError(
+        'options.policy.attemptTimeoutMs: must exceed callTimeoutMs',
+        'options.policy.attemptTimeoutMs',
+      );
+    }
+    return policy;
+  }
+}
+
+function toTaskFailedError(idempotencyKey: string, error: unknown): unknown {
+  if (!(error instanceof WorkflowFailedError)) return error;
+  const cause = error.cause;
+  if (cause instanceof ApplicationFailure && cause.type === TASK_FAILED_TYPE) {
+    const details = cause.details?.[0] as TaskFailureDetails | undefined;
+    return new TaskFailedError(
+      idempotencyKey,
+      details?.reason ?? 'retries_exhausted',
+      details?.errorType,
+      details?.ledger,
+    );
+  }
+  if (cause instanceof CancelledFailure)
+    return new TaskFailedError(idempotencyKey, 'cancelled', undefined, undefined);
+  if (cause instanceof TerminatedFailure)
+    return new TaskFailedError(idempotencyKey, 'cancelled', 'Terminated', undefined);
+  return error;
+}

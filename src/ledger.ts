@@ -1,0 +1,108 @@
+/**
+ * A task's ledger: its current state and the audit trail of every transition.
+ *
+ * Pure and deterministic (the clock is injected), so the workflow can keep it in its state.
+ */
+import type { FailureReason, LedgerEntry, LedgerSnapshot, LedgerState } from './task';
+
+const ALLOWED: Readonly<Record<LedgerState, readonly LedgerState[]>> = {
+  QUEUED: ['RUNNING', 'FAILED'],
+  RUNNING: ['RETRY', 'BLOCKED', 'DONE', 'FAILED'],
+  // A lost "retry started" report leaves the ledger in RETRY while the next attempt runs.
+  RETRY: ['RUNNING', 'BLOCKED', 'DONE', 'FAILED'],
+  BLOCKED: ['RUNNING', 'FAILED'],
+  DONE: [],
+  FAILED: [],
+};
+
+/** Thrown for a transition the state machine does not allow. */
+export class InvalidLedgerTransitionError extends Error {
+  constructor(
+    readonly from: LedgerState,
+    readonly to: LedgerState,
+  ) {
+    super(`ledger cannot move from ${from} to ${to}`);
+    this.name = 'InvalidLedgerTransitionError';
+  }
+}
+
+/** What a transition records besides its target state. */
+export interface TransitionInfo {
+  reason: string;
+  attempt?: number;
+  errorType?: string;
+  nextDelayMs?: number;
+  provider?: string;
+  failureReason?: FailureReason;
+}
+
+export function isTerminal(state: LedgerState): boolean {
+  return ALLOWED[state].length === 0;
+}
+
+export class Ledger {
+  private readonly trail: LedgerEntry[] = [];
+  private current: LedgerState = 'QUEUED';
+  private attemptCount = 0;
+  private failure: FailureReason | undefined;
+
+  constructor(
+    private readonly clock: () => Date = () => new Date(),
+    initialReason = 'submitted',
+  ) {
+    this.trail.push({
+      at: this.clock().toISOString(),
+      from: null,
+      to: 'QUEUED',
+      reason: initialReason,
+      attempt: 0,
+    });
+  }
+
+  get state(): LedgerState {
+    return this.current;
+  }
+
+  /** Attempts that reached (or tried to reach) the provider so far. */
+  get attempts(): number {
+    return this.attemptCount;
+  }
+
+  get entries(): readonly LedgerEntry[] {
+    return this.trail;
+  }
+
+  canMoveTo(to: LedgerState): boolean {
+    return ALLOWED[this.current].includes(to);
+  }
+
+  /** Appends a transition to the audit trail; throws `InvalidLedgerTransitionError` when it is not allowed. */
+  transition(to: LedgerState, info: TransitionInfo): LedgerEntry {
+    if (!this.canMoveTo(to)) throw new InvalidLedgerTransitionError(this.current, to);
+    if (info.attempt !== undefined) this.attemptCount = Math.max(this.attemptCount, info.attempt);
+    const entry: LedgerEntry = {
+      at: this.clock().toISOString(),
+      from: this.current,
+      to,
+      reason: info.reason,
+      attempt: this.attemptCount,
+    };
+    if (info.errorType !== undefined) entry.errorType = info.errorType;
+    if (info.nextDelayMs !== undefined) entry.nextDelayMs = info.nextDelayMs;
+    if (info.provider !== undefined) entry.provider = info.provider;
+    if (to === 'FAILED') this.failure = info.failureReason ?? (info.reason as FailureReason);
+    this.trail.push(entry);
+    this.current = to;
+    return entry;
+  }
+
+  snapshot(): LedgerSnapshot {
+    const snapshot: LedgerSnapshot = {
+      state: this.current,
+      attempts: this.attemptCount,
+      entries: this.trail.map((entry) => ({ ...entry })),
+    };
+    if (this.failure !== undefined) snapshot.failureReason = this.failure;
+    return snapshot;
+  }
+}

@@ -1,0 +1,21 @@
+import type { ErrorContext } from '../errors';
+import type { LlmRequest, LlmResponse } from '../task';
+
+/** What every provider call receives from the activity. */
+export interface ProviderCallOptions {
+  /** The activity's cancellation signal: aborting it aborts the HTTP call. */
+  signal: AbortSignal;
+  /** Abort of this one call; a timeout is classified as retryable. */
+  timeoutMs: number;
+  context: Partial<ErrorContext>;
+}
+
+/**
+ * One LLM provider behind a uniform call. Adapters make exactly one HTTP request per call (no
+ * retries of their own: Temporal retries) and throw only Breakwater errors, classified per the
+ * table in DESIGN.md, or the cancellation reason when the activity was cancelled.
+ */
+export interface ProviderAdapter {
+  readonly name: string;
+  chat(request: LlmRequest, options: ProviderCallOptions): Promise<LlmResponse>;
+}

@@ -1,0 +1,149 @@
+/**
+ * The shapes of one task, shared by the client, the workflow and the activities.
+ *
+ * Imported by workflow code: types and constants only, no Node built-ins.
+ */
+import type { RetrySettings } from './backoff';
+
+/** The states of a task's ledger. */
+export const LEDGER_STATES = ['QUEUED', 'RUNNING', 'RETRY', 'BLOCKED', 'DONE', 'FAILED'] as const;
+export type LedgerState = (typeof LEDGER_STATES)[number];
+
+export const PRIORITIES = ['low', 'normal', 'high', 'critical'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/** One LLM call, provider-neutral. */
+export interface LlmRequest {
+  /** A provider name configured on the workers (`openai`, `anthropic`, or one of `LLM_PROVIDERS`). */
+  provider: string;
+  model: string;
+  messages: ChatMessage[];
+  /** Upper bound on output tokens (default 1024). */
+  maxTokens?: number;
+  temperature?: number;
+}
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
+
+export interface LlmResponse {
+  text: string;
+  usage: Usage;
+  provider: string;
+  model: string;
+  finishReason?: string;
+}
+
+/** Who and what a task is for. Every field is safe to log and to index. */
+export interface TaskMeta {
+  idempotencyKey: string;
+  /** The agent run this call belongs to (budgets are kept per run). */
+  runId?: string;
+  operation: string;
+  agent: string;
+  priority: Priority;
+}
+
+/** How a task retries, times out and waits. Resolved by the client so the workflow needs no config. */
+export interface TaskPolicy {
+  retry: RetrySettings;
+  /** Abort of one provider call, inside the activity. */
+  callTimeoutMs: number;
+  /** Temporal's `startToCloseTimeout` of one attempt (the call timeout plus admission and settle). */
+  attemptTimeoutMs: number;
+  /** Temporal's `heartbeatTimeout`; the activity heartbeats three times per period. */
+  heartbeatTimeoutMs: number;
+  /** The longest a task may wait `BLOCKED` in all before it fails. */
+  maxBlockedMs: number;
+}
+
+/** The workflow's input. */
+export interface TaskInput {
+  request: LlmRequest;
+  meta: TaskMeta;
+  policy: TaskPolicy;
+  /** Absolute deadline (ISO-8601): past it the task ends `FAILED` with reason `deadline_exceeded`. */
+  deadline?: string;
+  /** How many times the task was replayed from the dead-letter queue. */
+  replayCount: number;
+}
+
+/** Why a task ended `FAILED`. */
+export type FailureReason =
+  | 'retries_exhausted'
+  | 'deadline_exceeded'
+  | 'invalid_input'
+  | 'provider_configuration'
+  | 'budget_exceeded'
+  | 'circuit_open_timeout'
+  | 'guard_unavailable_timeout'
+  | 'cancelled';
+
+/** One row of the audit trail. */
+export interface LedgerEntry {
+  /** ISO-8601 time of the transition. */
+  at: string;
+  from: LedgerState | null;
+  to: LedgerState;
+  reason: string;
+  /** Attempts that had reached the provider when the transition happened. */
+  attempt: number;
+  errorType?: string;
+  nextDelayMs?: number;
+  provider?: string;
+}
+
+export interface LedgerSnapshot {
+  state: LedgerState;
+  attempts: number;
+  entries: LedgerEntry[];
+  failureReason?: FailureReason;
+}
+
+/** What a `DONE` task returns. */
+export interface TaskResult {
+  idempotencyKey: string;
+  response: LlmResponse;
+  attempts: number;
+  ledger: LedgerSnapshot;
+}
+
+/** The Temporal failure type a `FAILED` task ends its workflow with. */
+export const TASK_FAILED_TYPE = 'BreakwaterTaskFailed';
+
+/** Details of a `BreakwaterTaskFailed` failure. */
+export interface TaskFailureDetails {
+  reason: FailureReason;
+  errorType?: string;
+  attempts: number;
+  ledger?: LedgerSnapshot;
+}
+
+/** Names of the workflow's query and signals, shared with the activity and the client. */
+export const TaskMessages = {
+  ledgerQuery: 'breakwater.ledger',
+  attemptFailedSignal: 'breakwater.attemptFailed',
+  attemptStartedSignal: 'breakwater.attemptStarted',
+} as const;
+
+/** Sent by the activity when an attempt failed and Temporal will retry it. */
+export interface AttemptFailedReport {
+  attempt: number;
+  errorType: string;
+  nextDelayMs: number;
+  provider: string;
+}
+
+/** Sent by the activity when a retry attempt starts. */
+export interface AttemptStartedReport {
+  attempt: number;
+  provider: string;
+}

@@ -1,0 +1,145 @@
+/** `createWorker(config)`: a Temporal worker that runs Breakwater tasks, with its Redis guard and operator endpoints. */
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { collectDefaultMetrics, register as defaultRegistry, type Registry } from 'prom-client';
+import { createActivities } from '../../activities';
+import type { BreakwaterConfig } from '../config';
+import { RedisGuard } from '../guard/redis-guard';
+import { createHttpHealth } from './health';
+import { createLogger, TemporalLoggerAdapter, type Logger } from '../observability/logger';
+import { startHttpServer, type RunningHttpServer } from '../observability/http-server';
+import { getMetrics } from '../observability/metrics';
+import { createRedis } from '../redis/connection';
+import { KeySpace } from '../redis/keys';
+import { ProviderRegistry } from '../providers/registry';
+
+/** Where the worker finds its workflow code. */
+export const WORKFLOWS_PATH = join(__dirname, '..', '..', 'workflows', 'index.ts');
+
+export interface CreateWorkerOptions {
+  logger?: Logger;
+  /** A prebuilt workflow bundle (see `bundleWorkflowCode`): skips bundling at start-up. */
+  workflowBundle?: { codePath: string };
+  /** Registry of the `/metrics` endpoint and the product's metrics (default: prom-client's global one). */
+  registry?: Registry;
+}
+
+export interface BreakwaterWorker {
+  worker: Worker;
+  /** Base URL of `/metrics`, `/health` and `/ready`, when the HTTP server is on. */
+  httpUrl?: string;
+  /** Runs until `shutdown()` (or a fatal error), then releases every connection. */
+  run(): Promise<void>;
+  /** Runs while `work` is pending, then shuts down and releases every connection. */
+  runUntil<R>(work: Promise<R> | (() => Promise<R>)): Promise<R>;
+  /** Starts a graceful shutdown: no new tasks, in-flight calls get the configured grace. */
+  shutdown(): void;
+}
+
+const withDefaultMetrics = new WeakSet<Registry>();
+let runtimeInstalled = false;
+
+function installRuntime(logger: Logger): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new TemporalLoggerAdapter(logger.child({ component: 'temporal' })) });
+  } catch {
+    // Another part of this process installed the runtime first; its logger is kept.
+  }
+}
+
+/** Creates a worker from `config`. Config errors surface before anything connects. */
+export async function createWorker(
+  config: BreakwaterConfig,
+  options: CreateWorkerOptions = {},
+): Promise<BreakwaterWorker> {
+  const logger = options.logger ?? createLogger({ level: config.log.level });
+  const registry = options.registry ?? defaultRegistry;
+  if (!withDefaultMetrics.has(registry)) {
+    collectDefaultMetrics({ register: registry });
+    withDefaultMetrics.add(registry);
+  }
+  installRuntime(logger);
+  const metrics = getMetrics(registry);
+  const redis = createRedis(config.redis);
+  redis.on('error', (error: Error) => logger.debug({ err: error }, 'redis connection error'));
+  const releases: Array<() => Promise<unknown>> = [() => redis.quit().catch(() => redis.disconnect())];
+  const release = async () => {
+    for (const step of releases.reverse()) await step().catch(() => undefined);
+  };
+
+  try {
+    const connection = await NativeConnection.connect({ address: config.temporal.address });
+    releases.push(() => connection.close());
+    const clientConnection = await Connection.connect({ address: config.temporal.address });
+    releases.push(() => clientConnection.close());
+    const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+    const guard = new RedisGuard({
+      redis,
+      keys: new KeySpace(config.redis.keyPrefix),
+      failOpen: config.guard.failOpen,
+      unavailableRetryMs: config.guard.unavailableRetryMs,
+      logger,
+      metrics,
+    });
+    const activities = createActivities({
+      providers: ProviderRegistry.fromConfig(config.providers),
+      guard,
+      client,
+      logger,
+      metrics,
+    });
+    const worker = await Worker.create({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      ...(options.workflowBundle
+        ? { workflowBundle: options.workflowBundle }
+        : { workflowsPath: WORKFLOWS_PATH }),
+      activities,
+      maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
+      shutdownGraceTime: config.worker.shutdownGraceMs,
+    });
+
+    let http: RunningHttpServer | undefined;
+    if (config.worker.httpPort >= 0) {
+      http = await startHttpServer({
+        host: config.worker.httpHost,
+        port: config.worker.httpPort,
+        registry,
+        health: createHttpHealth(worker, redis),
+      });
+      releases.push(() => http!.close());
+    }
+    logger.info(
+      { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, http: http?.url },
+      'worker created',
+    );
+
+    const run = async () => {
+      try {
+        await worker.run();
+      } finally {
+        await release();
+      }
+    };
+    return {
+      worker,
+      httpUrl: http?.url,
+      run,
+      runUntil: async <R>(work: Promise<R> | (() => Promise<R>)) => {
+        try {
+          return await worker.runUntil(work);
+        } finally {
+          await release();
+        }
+      },
+      shutdown: () => worker.shutdown(),
+    };
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}

@@ -1,0 +1,44 @@
+/** Starts one embedded stack for the integration suites and bundles the workflow code once. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { startStack, type Stack } from '../../src/dev/stack';
+import { WORKFLOWS_PATH } from '../../src/worker/create-worker';
+
+export interface StackInfo {
+  temporalAddress: string;
+  namespace: string;
+  redisUrl: string;
+  temporalCli: string;
+  workflowBundlePath: string;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    stack: StackInfo;
+  }
+}
+
+let stack: Stack | undefined;
+
+export async function setup(project: TestProject): Promise<void> {
+  stack = await startStack({ ui: false, fakeProvider: false });
+  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  const workflowBundlePath = join(stack.dir, 'workflow-bundle.js');
+  writeFileSync(workflowBundlePath, bundle.code);
+  project.provide('stack', {
+    temporalAddress: stack.temporal.address,
+    namespace: stack.temporal.namespace,
+    redisUrl: stack.redis.url,
+    temporalCli: stack.temporal.cliPath ?? 'temporal',
+    workflowBundlePath,
+  });
+}
+
+export async function teardown(): Promise<void> {
+  await stack?.stop();
+}
+
+const ignore = () => undefined;
+const quietLogger = { log: ignore, trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore };

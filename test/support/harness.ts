@@ -1,0 +1,129 @@
+/**
+ * Per-test wiring on the shared embedded stack: a unique task queue and Redis key prefix, a
+ * fake provider scenario of its own, a worker and a client.
+ */
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import type { BreakwaterConfig } from '../../src/config';
+import { BreakwaterClient } from '../../src/client/breakwater-client';
+import { stackConfig } from '../../src/dev/stack-config';
+import { createLogger } from '../../src/observability/logger';
+import { FakeProvider, type FakeScenario } from '../../src/providers/fake-provider';
+import { createWorker, type BreakwaterWorker } from '../../src/worker/create-worker';
+
+export const testLogger = createLogger({
+  level: (process.env.TEST_LOG_LEVEL as 'warn' | undefined) ?? 'silent',
+});
+
+/** Fast retries and short timeouts, so each test takes seconds. */
+export const FAST_POLICY_ENV: Record<string, string> = {
+  RETRY_INITIAL_INTERVAL_MS: '100',
+  RETRY_MAXIMUM_INTERVAL_MS: '1000',
+  RETRY_MAXIMUM_ATTEMPTS: '4',
+  LLM_CALL_TIMEOUT_MS: '5000',
+  ACTIVITY_START_TO_CLOSE_MS: '8000',
+  ACTIVITY_HEARTBEAT_TIMEOUT_MS: '1000',
+  TASK_DEADLINE_MS: '60000',
+  MAX_BLOCKED_MS: '20000',
+  HTTP_PORT: '-1',
+};
+
+export function uniqueName(label: string): string {
+  return `${label.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 40)}-${randomUUID().slice(0, 8)}`;
+}
+
+export interface Harness {
+  name: string;
+  config: BreakwaterConfig;
+  fake: FakeScenario;
+  client: BreakwaterClient;
+  temporal: Client;
+  worker: BreakwaterWorker;
+  /** Runs the worker while `work` runs, then shuts it down and closes the client. */
+  run<T>(work: () => Promise<T>): Promise<T>;
+}
+
+/** A fake provider for one test file. */
+export async function startFakeProvider(): Promise<FakeProvider> {
+  return new FakeProvider().start();
+}
+
+export async function createHarness(
+  fakeProvider: FakeProvider,
+  label: string,
+  env: Record<string, string> = {},
+): Promise<Harness> {
+  const stack = inject('stack');
+  const name = uniqueName(label);
+  const fake = fakeProvider.scenario(name);
+  const config = stackConfig(
+    { temporalAddress: stack.temporalAddress, namespace: stack.namespace, redisUrl: stack.redisUrl, fake },
+    { ...FAST_POLICY_ENV, TEMPORAL_TASK_QUEUE: name, REDIS_KEY_PREFIX: `t:${name}`, ...env },
+  );
+  const worker = await createWorker(config, {
+    logger: testLogger,
+    workflowBundle: { codePath: stack.workflowBundlePath },
+  });
+  const connection = await Connection.connect({ address: stack.temporalAddress });
+  const temporal = new Client({ connection, namespace: stack.namespace });
+  const client = BreakwaterClient.fromClient({
+    client: temporal,
+    taskQueue: config.temporal.taskQueue,
+    policy: config.policy,
+    taskDeadlineMs: config.taskDeadlineMs,
+  });
+  return {
+    name,
+    config,
+    fake,
+    client,
+    temporal,
+    worker,
+    run: async (work) => {
+      try {
+        return await worker.runUntil(work);
+      } finally {
+        await connection.close();
+      }
+    },
+  };
+}
+
+/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`condition not met within ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** A one-message chat request to the fake provider. */
+export function chat(content: string, provider = 'fake') {
+  return { provider, model: 'fake-model', messages: [{ role: 'user' as const, content }] };
+}
+
+/** The current value of one labelled series of a prom-client counter (0 when it has none yet). */
+export async function counterValue(
+  counter: { get(): Promise<{ values: Array<{ labels: Record<string, unknown>; value: number }> }> },
+  labels: Record<string, string>,
+): Promise<number> {
+  const { values } = await counter.get();
+  const match = values.find((value) =>
+    Object.entries(labels).every(([key, label]) => value.labels[key] === label),
+  );
+  return match?.value ?? 0;
+}

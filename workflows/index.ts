@@ -1,0 +1,2 @@
+/** Workflow types registered on a Breakwater worker. */
+export { llmTask } from './llm-task';

@@ -1,0 +1,80 @@
+/**
+ * Keeps a task's ledger inside its workflow: mirrors the state to the `LedgerState` search
+ * attribute, answers the ledger query and records the attempt reports the activity signals.
+ */
+import { defineQuery, defineSignal, log, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { Ledger, isTerminal, type TransitionInfo } from '../src/ledger';
+import { LedgerStateKey } from '../src/search-attributes';
+import {
+  TaskMessages,
+  type AttemptFailedReport,
+  type AttemptStartedReport,
+  type LedgerSnapshot,
+  type LedgerState,
+  type TaskMeta,
+} from '../src/task';
+
+export const ledgerQuery = defineQuery<LedgerSnapshot>(TaskMessages.ledgerQuery);
+export const attemptFailedSignal = defineSignal<[AttemptFailedReport]>(TaskMessages.attemptFailedSignal);
+export const attemptStartedSignal = defineSignal<[AttemptStartedReport]>(TaskMessages.attemptStartedSignal);
+
+export class LedgerTracker {
+  readonly ledger = new Ledger();
+
+  constructor(private readonly meta: TaskMeta) {}
+
+  /** Registers the query and the attempt-report signals on the current workflow. */
+  install(): this {
+    setHandler(ledgerQuery, () => this.ledger.snapshot());
+    setHandler(attemptFailedSignal, (report) => this.onAttemptFailed(report));
+    setHandler(attemptStartedSignal, (report) => this.onAttemptStarted(report));
+    return this;
+  }
+
+  get state(): LedgerState {
+    return this.ledger.state;
+  }
+
+  snapshot(): LedgerSnapshot {
+    return this.ledger.snapshot();
+  }
+
+  /** Records a transition, mirrors it to the search attribute and logs it. Terminal states are final. */
+  move(to: LedgerState, info: TransitionInfo): void {
+    if (isTerminal(this.ledger.state)) return;
+    const entry = this.ledger.transition(to, info);
+    upsertSearchAttributes([{ key: LedgerStateKey, value: to }]);
+    log.info('ledger transition', {
+      idempotencyKey: this.meta.idempotencyKey,
+      operation: this.meta.operation,
+      from: entry.from,
+      to: entry.to,
+      reason: entry.reason,
+      attempt: entry.attempt,
+      errorType: entry.errorType,
+      nextDelayMs: entry.nextDelayMs,
+    });
+  }
+
+  private onAttemptFailed(report: AttemptFailedReport): void {
+    if (this.ledger.state !== 'RUNNING') return;
+    this.move('RETRY', {
+      reason: 'attempt_failed',
+      attempt: report.attempt,
+      errorType: report.errorType,
+      nextDelayMs: report.nextDelayMs,
+      provider: report.provider,
+    });
+  }
+
+  private onAttemptStarted(report: AttemptStartedReport): void {
+    if (report.attempt <= this.ledger.attempts) return;
+    if (this.ledger.state === 'RUNNING') {
+      // The failure of the previous attempt was not reported (a server-side timeout, or a lost signal).
+      this.move('RETRY', { reason: 'attempt_failed', attempt: report.attempt - 1, errorType: 'unreported' });
+    }
+    if (this.ledger.state === 'RETRY') {
+      this.move('RUNNING', { reason: 'retry_started', attempt: report.attempt, provider: report.provider });
+    }
+  }
+}
