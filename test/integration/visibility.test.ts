@@ -1,0 +1,60 @@
+/** Operators find tasks by ledger state with the real `temporal` CLI. */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { FakeProvider } from '../../src/providers/fake-provider';
+import { chat, createHarness, eventually, startFakeProvider } from '../support/harness';
+
+const run = promisify(execFile);
+let fakeProvider: FakeProvider;
+beforeAll(async () => {
+  fakeProvider = await startFakeProvider();
+});
+afterAll(async () => {
+  await fakeProvider.stop();
+});
+
+async function listWorkflowIds(query: string): Promise<string[]> {
+  const stack = inject('stack');
+  const { stdout } = await run(stack.temporalCli, [
+    'workflow',
+    'list',
+    '--address',
+    stack.temporalAddress,
+    '--namespace',
+    stack.namespace,
+    '--query',
+    query,
+    '--output',
+    'json',
+  ]);
+  const parsed = JSON.parse(stdout.trim() === '' ? '[]' : stdout) as Array<{ execution: { workflowId: string } }>;
+  return parsed.map((workflow) => workflow.execution.workflowId).sort();
+}
+
+describe('search attributes', () => {
+  it('mirrors the ledger state, agent, priority, provider and operation for `temporal workflow list`', async () => {
+    const h = await createHarness(fakeProvider, 'visibility');
+    const operation = h.name;
+    h.fake.inject({ contentIncludes: 'doomed', fault: { kind: 'status', status: 400 } });
+    await h.run(async () => {
+      await h.client.execute(chat('fine'), { idempotencyKey: `${h.name}-ok`, operation, agent: 'scout', priority: 'high' });
+      await h.client
+        .execute(chat('doomed'), { idempotencyKey: `${h.name}-bad`, operation, agent: 'scout', priority: 'low' })
+        .catch(() => undefined);
+    });
+    const done = await eventually(async () => {
+      const ids = await listWorkflowIds(`LedgerState='DONE' AND Operation='${operation}'`);
+      return ids.length === 1 ? ids : undefined;
+    });
+    expect(done).toEqual([`bw-task-${h.name}-ok`]);
+    const failed = await eventually(async () => {
+      const ids = await listWorkflowIds(`LedgerState='FAILED' AND Operation='${operation}'`);
+      return ids.length === 1 ? ids : undefined;
+    });
+    expect(failed).toEqual([`bw-task-${h.name}-bad`]);
+    expect(
+      await listWorkflowIds(`Agent='scout' AND Priority='high' AND Provider='fake' AND Operation='${operation}'`),
+    ).toEqual([`bw-task-${h.name}-ok`]);
+  });
+});

@@ -1,0 +1,275 @@
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  BLOCKING_ERROR_TYPES,
+  BudgetExceededError,
+  CircuitBreakerOpenError,
+  ErrorType,
+  GuardUnavailableError,
+  NON_RETRYABLE_ERROR_TYPES,
+  NonRetryableInputError,
+  ProviderConfigurationError,
+  RateLimitedError,
+  RetryableExternalError,
+  isBreakwaterError,
+  isBudgetExceededError,
+  isCircuitBreakerOpenError,
+  isGuardUnavailableError,
+  isNonRetryableInputError,
+  isProviderConfigurationError,
+  isRateLimitedError,
+  isRetryableExternalError,
+  retryAfterOf,
+  toApplicationFailure,
+  type BreakwaterError,
+  type ErrorContext,
+} from '../../src/errors';
+
+const NOW = '2025-03-01T12:00:00.000Z';
+const CONTEXT: Partial<ErrorContext> = {
+  operation: 'summarise',
+  runId: 'run-42',
+  provider: 'openai',
+  attempt: 2,
+};
+
+interface Case {
+  name: string;
+  make: (context?: Partial<ErrorContext>) => BreakwaterError;
+  type: string;
+  retryable: boolean;
+  details: Record<string, unknown>;
+  guard: (error: unknown) => boolean;
+}
+
+const CASES: Case[] = [
+  {
+    name: 'RetryableExternalError',
+    make: (context) => new RetryableExternalError('upstream 503', 'http_503', context, 2000),
+    type: 'RetryableExternalError',
+    retryable: true,
+    details: { reason: 'http_503', retryAfterMs: 2000 },
+    guard: isRetryableExternalError,
+  },
+  {
+    name: 'RateLimitedError',
+    make: (context) => new RateLimitedError('slow down', context, 7000),
+    type: 'RateLimitedError',
+    retryable: true,
+    details: { retryAfterMs: 7000 },
+    guard: isRateLimitedError,
+  },
+  {
+    name: 'NonRetryableInputError',
+    make: (context) => new NonRetryableInputError('bad model', 'request.model', context),
+    type: 'NonRetryableInputError',
+    retryable: false,
+    details: { field: 'request.model' },
+    guard: isNonRetryableInputError,
+  },
+  {
+    name: 'ProviderConfigurationError',
+    make: (context) => new ProviderConfigurationError('key refused', context),
+    type: 'ProviderConfigurationError',
+    retryable: false,
+    details: {},
+    guard: isProviderConfigurationError,
+  },
+  {
+    name: 'CircuitBreakerOpenError',
+    make: (context) => new CircuitBreakerOpenError('breaker open', 15_000, context),
+    type: 'CircuitBreakerOpenError',
+    retryable: false,
+    details: { retryAfterMs: 15_000 },
+    guard: isCircuitBreakerOpenError,
+  },
+  {
+    name: 'GuardUnavailableError',
+    make: (context) => new GuardUnavailableError('redis down', 5000, context),
+    type: 'GuardUnavailableError',
+    retryable: false,
+    details: { retryAfterMs: 5000 },
+    guard: isGuardUnavailableError,
+  },
+  {
+    name: 'BudgetExceededError',
+    make: (context) => new BudgetExceededError('over budget', 'run', 60, context),
+    type: 'BudgetExceededError',
+    retryable: false,
+    details: { scope: 'run', retryAfterSec: 60 },
+    guard: isBudgetExceededError,
+  },
+];
+
+const GUARDS = CASES.map((c) => c.guard);
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(new Date(NOW));
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('error classes', () => {
+  it('lists the stable type strings', () => {
+    expect(Object.values(ErrorType).sort()).toEqual(CASES.map((c) => c.type).sort());
+  });
+
+  it.each(CASES)('$name has its stable type, retryability, name and message', (c) => {
+    const error = c.make(CONTEXT);
+    expect(error).toBeInstanceOf(Error);
+    expect(error.type).toBe(c.type);
+    expect(error.retryable).toBe(c.retryable);
+    expect(error.name).toBe(c.name);
+    expect(error.details()).toEqual(c.details);
+  });
+
+  it.each(CASES)('$name keeps exactly the given context plus an ISO timestamp', (c) => {
+    const error = c.make(CONTEXT);
+    expect(error.context).toEqual({ ...CONTEXT, timestamp: NOW });
+    expect(new Date(error.context.timestamp).toISOString()).toBe(error.context.timestamp);
+  });
+
+  it.each(CASES)('$name stamps the current time when no context is given', (c) => {
+    const error = c.make();
+    expect(error.context).toEqual({ timestamp: NOW });
+  });
+
+  it('keeps a timestamp passed in the context', () => {
+    const error = new ProviderConfigurationError('key refused', { timestamp: '2020-01-01T00:00:00.000Z' });
+    expect(error.context.timestamp).toBe('2020-01-01T00:00:00.000Z');
+  });
+
+  it('does not share the caller context object', () => {
+    const context: Partial<ErrorContext> = { provider: 'openai' };
+    const error = new RateLimitedError('slow down', context);
+    context.provider = 'changed';
+    expect(error.context.provider).toBe('openai');
+    expect(context).not.toHaveProperty('timestamp');
+  });
+
+  it('lists every non-retryable type as non-retryable and no retryable one', () => {
+    for (const c of CASES) {
+      expect(NON_RETRYABLE_ERROR_TYPES.includes(c.make().type)).toBe(!c.retryable);
+    }
+  });
+
+  it('lists the breaker and guard errors as blocking', () => {
+    expect([...BLOCKING_ERROR_TYPES].sort()).toEqual(['CircuitBreakerOpenError', 'GuardUnavailableError']);
+  });
+});
+
+describe('type guards', () => {
+  it.each(CASES)('only the matching guard accepts a $name', (c) => {
+    const error = c.make(CONTEXT);
+    expect(isBreakwaterError(error)).toBe(true);
+    for (const guard of GUARDS) expect(guard(error)).toBe(guard === c.guard);
+  });
+
+  it.each(CASES)('accepts a branded $name from another copy of the package', (c) => {
+    const foreign = {
+      [Symbol.for('breakwater.error')]: true,
+      type: c.type,
+      retryable: c.retryable,
+      message: 'from another copy',
+      context: { timestamp: NOW },
+    };
+    expect(isBreakwaterError(foreign)).toBe(true);
+    for (const guard of GUARDS) expect(guard(foreign)).toBe(guard === c.guard);
+  });
+
+  it('rejects an object with a matching type but no brand', () => {
+    const lookalike = { type: 'RateLimitedError', retryable: true };
+    expect(isBreakwaterError(lookalike)).toBe(false);
+    expect(isRateLimitedError(lookalike)).toBe(false);
+  });
+
+  it('rejects a brand that is not exactly true', () => {
+    const fake = { [Symbol.for('breakwater.error')]: 'yes', type: 'RateLimitedError' };
+    expect(isBreakwaterError(fake)).toBe(false);
+    expect(isRateLimitedError(fake)).toBe(false);
+  });
+
+  it('rejects a brand under a local (non-registered) symbol', () => {
+    const fake = { [Symbol('breakwater.error')]: true, type: 'RateLimitedError' };
+    expect(isBreakwaterError(fake)).toBe(false);
+  });
+
+  it.each([null, undefined, 'RateLimitedError', 429, new Error('plain')])('rejects %s', (value) => {
+    expect(isBreakwaterError(value)).toBe(false);
+    for (const guard of GUARDS) expect(guard(value)).toBe(false);
+  });
+});
+
+describe('toApplicationFailure', () => {
+  it.each(CASES)('maps $name to a failure with its type, retryability and context details', (c) => {
+    const error = c.make(CONTEXT);
+    const failure = toApplicationFailure(error);
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure.message).toBe(error.message);
+    expect(failure.type).toBe(c.type);
+    expect(failure.nonRetryable).toBe(!c.retryable);
+    expect(failure.details).toHaveLength(1);
+    expect(failure.details?.[0]).toEqual({ ...c.details, context: { ...CONTEXT, timestamp: NOW } });
+    expect(failure.nextRetryDelay).toBeUndefined();
+  });
+
+  it.each(CASES.filter((c) => c.retryable))('sets nextRetryDelay on a retryable $name', (c) => {
+    const failure = toApplicationFailure(c.make(CONTEXT), 1234);
+    expect(failure.nextRetryDelay).toBe(1234);
+    expect(failure.details?.[0]).toMatchObject({ nextRetryDelayMs: 1234 });
+  });
+
+  it.each(CASES.filter((c) => !c.retryable))('ignores a retry delay for a non-retryable $name', (c) => {
+    const failure = toApplicationFailure(c.make(CONTEXT), 1234);
+    expect(failure.nextRetryDelay).toBeUndefined();
+    expect(failure.details?.[0]).not.toHaveProperty('nextRetryDelayMs');
+    expect(failure.nonRetryable).toBe(true);
+  });
+
+  it('passes a zero retry delay through', () => {
+    const failure = toApplicationFailure(new RateLimitedError('slow down', CONTEXT, 0), 0);
+    expect(failure.nextRetryDelay).toBe(0);
+  });
+
+  it.each(CASES)('marks $name BENIGN only when it blocks the task', (c) => {
+    const failure = toApplicationFailure(c.make(CONTEXT));
+    const blocking = c.type === 'CircuitBreakerOpenError' || c.type === 'GuardUnavailableError';
+    if (blocking) expect(failure.category).toBe(ApplicationFailureCategory.BENIGN);
+    else expect(failure.category ?? undefined).toBeUndefined();
+  });
+
+  it('carries only the error message, details and context: nothing else reaches the failure', () => {
+    const error = new NonRetryableInputError('request.model: must not be empty', 'request.model', CONTEXT);
+    const failure = toApplicationFailure(error);
+    expect(JSON.parse(JSON.stringify(failure.details))).toEqual([
+      {
+        field: 'request.model',
+        context: {
+          operation: 'summarise',
+          runId: 'run-42',
+          provider: 'openai',
+          attempt: 2,
+          timestamp: NOW,
+        },
+      },
+    ]);
+  });
+});
+
+describe('retryAfterOf', () => {
+  it('reads retryAfterMs from errors that carry it', () => {
+    expect(retryAfterOf(new RateLimitedError('slow down', {}, 3000))).toBe(3000);
+    expect(retryAfterOf(new CircuitBreakerOpenError('open', 15_000))).toBe(15_000);
+    expect(retryAfterOf(new GuardUnavailableError('down', 5000))).toBe(5000);
+    expect(retryAfterOf(new RetryableExternalError('503', 'http_503', {}, 1000))).toBe(1000);
+  });
+
+  it('is undefined for errors without a wait', () => {
+    expect(retryAfterOf(new RateLimitedError('slow down'))).toBeUndefined();
+    expect(retryAfterOf(new ProviderConfigurationError('key refused'))).toBeUndefined();
+    expect(retryAfterOf(new BudgetExceededError('over', 'run', 60))).toBeUndefined();
+  });
+});
