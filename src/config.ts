@@ -169,7 +169,8 @@ class EnvReader {
     try {
       parsed = new URL(raw);
     } catch {
-      throw new ConfigError(name, `must be a URL (got '${raw}')`);
+      // The value is not echoed: a URL may carry credentials (user:password@, ?key=…).
+      throw new ConfigError(name, 'must be a URL (value not shown: it may carry credentials)');
     }
     if (!protocols.includes(parsed.protocol)) {
       throw new ConfigError(name, `must use ${protocols.join(' or ')} (got '${parsed.protocol}')`);

@@ -29,7 +29,8 @@ function parseArgs(argv: string[]): Args {
     if (arg === '--keep') args.keep = true;
     else if (arg === '--tasks') {
       const value = Number(argv[++i]);
-      if (!Number.isInteger(value) || value < 1 || value > 10_000) throw new Error('--tasks: must be an integer from 1 to 10000');
+      if (!Number.isInteger(value) || value < 1 || value > 10_000)
+        throw new Error('--tasks: must be an integer from 1 to 10000');
       args.tasks = value;
     } else throw new Error(`unknown argument '${arg}' (expected --keep or --tasks N)`);
   }
@@ -66,12 +67,18 @@ class Progress {
 }
 
 async function runTask(client: BreakwaterClient, task: DemoTask): Promise<TaskOutcome> {
-  const base = { key: task.options.idempotencyKey, expected: task.expect, promptTokens: 0, completionTokens: 0 };
+  const base = {
+    key: task.options.idempotencyKey,
+    expected: task.expect,
+    promptTokens: 0,
+    completionTokens: 0,
+  };
   const startedAt = Date.now();
   try {
     await client.submit(task.request, task.options);
   } catch (error) {
-    if (isNonRetryableInputError(error)) return { ...base, state: 'refused', reason: error.field, attempts: 0 };
+    if (isNonRetryableInputError(error))
+      return { ...base, state: 'refused', reason: error.field, attempts: 0 };
     throw error;
   }
   try {
@@ -98,15 +105,23 @@ async function runTask(client: BreakwaterClient, task: DemoTask): Promise<TaskOu
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const runTag = `demo-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}`;
+  const runTag = `demo-${new Date()
+    .toISOString()
+    .replace(/[-:.TZ]/g, '')
+    .slice(0, 14)}`;
   const dir = args.keep ? join(PROJECT_ROOT, '.stack', runTag) : undefined;
   if (dir) mkdirSync(dir, { recursive: true });
 
-  console.log(`Breakwater demo: ${args.tasks} LLM tasks on an embedded Temporal dev server, Redis and a fake provider`);
+  console.log(
+    `Breakwater demo: ${args.tasks} LLM tasks on an embedded Temporal dev server, Redis and a fake provider`,
+  );
   const stack = await startStack({ dir, ui: true, removeDirOnStop: !args.keep });
   const config = stackConfig(endpointsOf(stack), DEMO_ENV);
   const logFile = join(stack.dir, 'worker.log');
-  const logger = createLogger({ level: 'info', destination: pino.destination({ dest: logFile, sync: false }) });
+  const logger = createLogger({
+    level: 'info',
+    destination: pino.destination({ dest: logFile, sync: false }),
+  });
   const worker = await createWorker(config, { logger });
   const workerRun = worker.run();
   let stopping = false;
@@ -123,7 +138,9 @@ async function main(): Promise<void> {
 
   console.log(`stack up in ${stack.dir} (worker log: ${logFile})`);
   console.log('faults: ~8% 503, ~5% 429 with Retry-After, ~3% reset connections, ~10% slow calls,');
-  console.log('        a few prompts the provider rejects (400), a few that always fail (503), a few invalid submits\n');
+  console.log(
+    '        a few prompts the provider rejects (400), a few that always fail (503), a few invalid submits\n',
+  );
 
   const workload = demoWorkload(runTag, args.tasks);
   const startedAt = Date.now();
@@ -139,7 +156,10 @@ async function main(): Promise<void> {
   void all.finally(() => (settled = true)).catch(() => undefined);
   while (!settled) {
     const counts = await Promise.all(
-      LEDGER_STATES.map(async (state) => [state, (await client.temporal.workflow.count(`LedgerState='${state}'`)).count] as const),
+      LEDGER_STATES.map(
+        async (state) =>
+          [state, (await client.temporal.workflow.count(`LedgerState='${state}'`)).count] as const,
+      ),
     ).catch(() => []);
     progress.show(finished, workload.length, counts.map(([state, count]) => `${state} ${count}`).join(' · '));
     await Promise.race([all, new Promise((resolve) => setTimeout(resolve, 500))]).catch(() => undefined);
@@ -162,12 +182,22 @@ async function main(): Promise<void> {
   };
   console.log(`\n${formatSummary(summary)}\n`);
 
-  const cli = stack.temporal.cliPath ? relative(process.cwd(), stack.temporal.cliPath) || stack.temporal.cliPath : 'temporal';
+  const cli = stack.temporal.cliPath
+    ? relative(process.cwd(), stack.temporal.cliPath) || stack.temporal.cliPath
+    : 'temporal';
   console.log('Look at the same tasks:');
-  console.log(`  Web UI:  ${stack.temporal.uiUrl ?? '(off)'}/namespaces/${stack.temporal.namespace}/workflows`);
-  console.log(`  CLI:     ${cli} workflow list --address ${stack.temporal.address} --query "LedgerState='DONE'"`);
-  console.log(`           ${cli} workflow list --address ${stack.temporal.address} --query "LedgerState='FAILED'"`);
-  console.log(`           ${cli} workflow describe --address ${stack.temporal.address} -w bw-task-${workload[0]!.options.idempotencyKey}`);
+  console.log(
+    `  Web UI:  ${stack.temporal.uiUrl ?? '(off)'}/namespaces/${stack.temporal.namespace}/workflows`,
+  );
+  console.log(
+    `  CLI:     ${cli} workflow list --address ${stack.temporal.address} --query "LedgerState='DONE'"`,
+  );
+  console.log(
+    `           ${cli} workflow list --address ${stack.temporal.address} --query "LedgerState='FAILED'"`,
+  );
+  console.log(
+    `           ${cli} workflow describe --address ${stack.temporal.address} -w bw-task-${workload[0]!.options.idempotencyKey}`,
+  );
 
   await client.close();
   if (args.keep) {
@@ -175,7 +205,9 @@ async function main(): Promise<void> {
     await workerRun;
     return;
   }
-  console.log('\n(the stack is stopped now; run `npm run demo -- --keep` to keep it up for the commands above)');
+  console.log(
+    '\n(the stack is stopped now; run `npm run demo -- --keep` to keep it up for the commands above)',
+  );
   await shutdown();
   await stack.stop();
 }

@@ -38,13 +38,20 @@ export function formatSummary(summary: DemoSummary): string {
   const started = outcomes.filter((outcome) => outcome.state !== 'refused');
   const byState = new Map<string, TaskOutcome[]>();
   for (const outcome of outcomes) {
-    const label = outcome.state === 'FAILED' ? `FAILED (${outcome.reason})` : outcome.state === 'refused' ? 'refused at submit (bad input)' : outcome.state;
+    const label =
+      outcome.state === 'FAILED'
+        ? `FAILED (${outcome.reason})`
+        : outcome.state === 'refused'
+          ? 'refused at submit (bad input)'
+          : outcome.state;
     byState.set(label, [...(byState.get(label) ?? []), outcome]);
   }
   const stateRows = [...byState.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([label, group]) => {
-      const latencies = group.flatMap((outcome) => (outcome.latencyMs === undefined ? [] : [outcome.latencyMs]));
+      const latencies = group.flatMap((outcome) =>
+        outcome.latencyMs === undefined ? [] : [outcome.latencyMs],
+      );
       return [
         label,
         group.length,
@@ -54,15 +61,28 @@ export function formatSummary(summary: DemoSummary): string {
         ms(percentile(latencies, 95)),
       ];
     });
-  const latencies = started.flatMap((outcome) => (outcome.latencyMs === undefined ? [] : [outcome.latencyMs]));
+  const latencies = started.flatMap((outcome) =>
+    outcome.latencyMs === undefined ? [] : [outcome.latencyMs],
+  );
   const attempts = started.reduce((sum, outcome) => sum + outcome.attempts, 0);
   const tokens = started.reduce((sum, outcome) => sum + outcome.promptTokens + outcome.completionTokens, 0);
   const retried = started.filter((outcome) => outcome.attempts > 1).length;
-  const totalRow = ['all tasks', outcomes.length, attempts, tokens, ms(percentile(latencies, 50)), ms(percentile(latencies, 95))];
+  const totalRow = [
+    'all tasks',
+    outcomes.length,
+    attempts,
+    tokens,
+    ms(percentile(latencies, 50)),
+    ms(percentile(latencies, 95)),
+  ];
   const throughput = started.length / (summary.wallMs / 1000);
   const expected = outcomes.filter(asExpected).length;
   return [
-    formatTable([['ledger state', 'tasks', 'attempts', 'tokens', 'p50 latency', 'p95 latency'], ...stateRows, totalRow]),
+    formatTable([
+      ['ledger state', 'tasks', 'attempts', 'tokens', 'p50 latency', 'p95 latency'],
+      ...stateRows,
+      totalRow,
+    ]),
     '',
     `tasks retried at least once: ${retried}; provider calls received: ${summary.providerCalls}`,
     `duplicate submits: ${summary.duplicateSubmits}, new executions from them: ${summary.duplicateExecutions}`,

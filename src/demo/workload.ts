@@ -23,7 +23,10 @@ const AGENTS = ['planner', 'researcher', 'writer'];
 const OPERATIONS = ['summarize', 'classify', 'draft'];
 
 export function injectDemoFaults(scenario: FakeScenario): void {
-  scenario.inject({ contentIncludes: OVERSIZED, fault: { kind: 'status', status: 400, code: 'context_length_exceeded' } });
+  scenario.inject({
+    contentIncludes: OVERSIZED,
+    fault: { kind: 'status', status: 400, code: 'context_length_exceeded' },
+  });
   scenario.inject({ contentIncludes: BROKEN, fault: { kind: 'status', status: 503 } });
   scenario.inject({ probability: 0.08, fault: { kind: 'status', status: 503 } });
   scenario.inject({ probability: 0.05, fault: { kind: 'status', status: 429, retryAfterSec: 1 } });

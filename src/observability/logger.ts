@@ -20,6 +20,9 @@ export function createLogger(
       base: { pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      // `redact` already reduced errors to name, type and message; pino's default `err` serializer
+      // would overwrite that `type` with the constructor name of the plain object ("Object").
+      serializers: { err: (value: unknown) => value },
       hooks: {
         logMethod(args, method) {
           const safe = args.map((arg) => (typeof arg === 'string' ? redactText(arg) : redact(arg)));

@@ -57,7 +57,7 @@ const RULES: readonly Rule[] = [
   { label: '[IP]', pattern: /\b(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}\b/g },
   {
     label: '[IP]',
-    pattern: /\b(?:[0-9a-fA-F]{1,4}:){1,6}:(?:[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4})*)?(?=\s|$|[,;)\]])/g,
+    pattern: /\b(?:[0-9a-fA-F]{1,4}:){1,6}:(?:[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4})*)?(?![\w:])/g,
   },
   {
     label: '[PHONE]',

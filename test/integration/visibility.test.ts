@@ -28,7 +28,9 @@ async function listWorkflowIds(query: string): Promise<string[]> {
     '--output',
     'json',
   ]);
-  const parsed = JSON.parse(stdout.trim() === '' ? '[]' : stdout) as Array<{ execution: { workflowId: string } }>;
+  const parsed = JSON.parse(stdout.trim() === '' ? '[]' : stdout) as Array<{
+    execution: { workflowId: string };
+  }>;
   return parsed.map((workflow) => workflow.execution.workflowId).sort();
 }
 
@@ -38,9 +40,19 @@ describe('search attributes', () => {
     const operation = h.name;
     h.fake.inject({ contentIncludes: 'doomed', fault: { kind: 'status', status: 400 } });
     await h.run(async () => {
-      await h.client.execute(chat('fine'), { idempotencyKey: `${h.name}-ok`, operation, agent: 'scout', priority: 'high' });
+      await h.client.execute(chat('fine'), {
+        idempotencyKey: `${h.name}-ok`,
+        operation,
+        agent: 'scout',
+        priority: 'high',
+      });
       await h.client
-        .execute(chat('doomed'), { idempotencyKey: `${h.name}-bad`, operation, agent: 'scout', priority: 'low' })
+        .execute(chat('doomed'), {
+          idempotencyKey: `${h.name}-bad`,
+          operation,
+          agent: 'scout',
+          priority: 'low',
+        })
         .catch(() => undefined);
     });
     const done = await eventually(async () => {
@@ -54,7 +66,9 @@ describe('search attributes', () => {
     });
     expect(failed).toEqual([`bw-task-${h.name}-bad`]);
     expect(
-      await listWorkflowIds(`Agent='scout' AND Priority='high' AND Provider='fake' AND Operation='${operation}'`),
+      await listWorkflowIds(
+        `Agent='scout' AND Priority='high' AND Provider='fake' AND Operation='${operation}'`,
+      ),
     ).toEqual([`bw-task-${h.name}-ok`]);
   });
 });

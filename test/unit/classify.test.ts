@@ -104,7 +104,11 @@ describe('classifyHttpStatus', () => {
     const body = errorBody({ message: `Invalid input: ${PROMPT}`, type: 'invalid_request_error' });
     for (const status of [400, 401, 429, 500]) {
       const error = classifyHttpStatus(status, NO_HEADERS, body, CONTEXT);
-      const serialised = JSON.stringify({ message: error.message, context: error.context, ...error.details() });
+      const serialised = JSON.stringify({
+        message: error.message,
+        context: error.context,
+        ...error.details(),
+      });
       expect(serialised).not.toContain('Jane Roe');
       expect(serialised).not.toContain('Invalid input');
     }
@@ -151,7 +155,11 @@ describe('parseRetryAfter', () => {
 
 describe('classifyTransportError', () => {
   it('maps a timeout to reason timeout, whatever the error', () => {
-    const error = classifyTransportError(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }), true, CONTEXT);
+    const error = classifyTransportError(
+      Object.assign(new Error('aborted'), { code: 'ECONNRESET' }),
+      true,
+      CONTEXT,
+    );
     expect(error).toBeInstanceOf(RetryableExternalError);
     expect(error.reason).toBe('timeout');
     expect(error.message).toBe('openai call timed out');
@@ -159,7 +167,11 @@ describe('classifyTransportError', () => {
   });
 
   it('maps ECONNRESET to connection_reset', () => {
-    const error = classifyTransportError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), false, CONTEXT);
+    const error = classifyTransportError(
+      Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+      false,
+      CONTEXT,
+    );
     expect(error.reason).toBe('connection_reset');
     expect(error.retryable).toBe(true);
     expect(error.message).toBe('openai connection reset (ECONNRESET)');
@@ -186,7 +198,11 @@ describe('classifyTransportError', () => {
   });
 
   it('maps an unknown code to network_error and names the code', () => {
-    const error = classifyTransportError(Object.assign(new Error('x'), { code: 'ESOMETHING' }), false, CONTEXT);
+    const error = classifyTransportError(
+      Object.assign(new Error('x'), { code: 'ESOMETHING' }),
+      false,
+      CONTEXT,
+    );
     expect(error.reason).toBe('network_error');
     expect(error.message).toBe('openai request failed (ESOMETHING)');
   });

@@ -60,7 +60,9 @@ describe('Ledger', () => {
     const ledger = new Ledger(() => new Date(START));
     expect(ledger.state).toBe('QUEUED');
     expect(ledger.attempts).toBe(0);
-    expect(ledger.entries).toEqual([{ at: iso(0), from: null, to: 'QUEUED', reason: 'submitted', attempt: 0 }]);
+    expect(ledger.entries).toEqual([
+      { at: iso(0), from: null, to: 'QUEUED', reason: 'submitted', attempt: 0 },
+    ]);
   });
 
   it('records a custom initial reason', () => {

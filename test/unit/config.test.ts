@@ -1,0 +1,285 @@
+import { describe, expect, it } from 'vitest';
+import { CONFIG_VARIABLES, ConfigError, loadConfig, type BreakwaterConfig } from '../../src/config';
+
+type Env = Record<string, string | undefined>;
+
+const OPENAI_KEY = 'sk-openai-Ab3dEf6hIj9kLm2nOp5q';
+const LOCAL_KEY = 'local-key-Zx9yW8vU7tS6rQ5p';
+
+function configError(env: Env): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+/** Where each numeric documented variable lands in the config. */
+const NUMERIC_FIELDS: Record<string, (config: BreakwaterConfig) => number> = {
+  REDIS_COMMAND_TIMEOUT_MS: (c) => c.redis.commandTimeoutMs,
+  GUARD_UNAVAILABLE_RETRY_MS: (c) => c.guard.unavailableRetryMs,
+  RETRY_INITIAL_INTERVAL_MS: (c) => c.policy.retry.initialIntervalMs,
+  RETRY_BACKOFF_COEFFICIENT: (c) => c.policy.retry.backoffCoefficient,
+  RETRY_MAXIMUM_INTERVAL_MS: (c) => c.policy.retry.maximumIntervalMs,
+  RETRY_MAXIMUM_ATTEMPTS: (c) => c.policy.retry.maximumAttempts,
+  RETRY_AFTER_CAP_MS: (c) => c.policy.retry.retryAfterCapMs,
+  LLM_CALL_TIMEOUT_MS: (c) => c.policy.callTimeoutMs,
+  ACTIVITY_HEARTBEAT_TIMEOUT_MS: (c) => c.policy.heartbeatTimeoutMs,
+  TASK_DEADLINE_MS: (c) => c.taskDeadlineMs,
+  MAX_BLOCKED_MS: (c) => c.policy.maxBlockedMs,
+  WORKER_MAX_CONCURRENT_ACTIVITIES: (c) => c.worker.maxConcurrentActivities,
+  WORKER_SHUTDOWN_GRACE_MS: (c) => c.worker.shutdownGraceMs,
+  HTTP_PORT: (c) => c.worker.httpPort,
+};
+
+describe('loadConfig defaults', () => {
+  const config = loadConfig({});
+
+  it('gives the documented defaults for an empty environment', () => {
+    expect(config).toEqual({
+      temporal: { address: 'localhost:7233', namespace: 'default', taskQueue: 'breakwater' },
+      redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'bw', commandTimeoutMs: 1000 },
+      guard: { failOpen: false, unavailableRetryMs: 5000 },
+      providers: [
+        { name: 'openai', kind: 'openai', baseUrl: 'https://api.openai.com/v1' },
+        {
+          name: 'anthropic',
+          kind: 'anthropic',
+          baseUrl: 'https://api.anthropic.com',
+          apiVersion: '2023-06-01',
+        },
+      ],
+      policy: {
+        retry: {
+          initialIntervalMs: 1000,
+          backoffCoefficient: 2,
+          maximumIntervalMs: 30_000,
+          maximumAttempts: 4,
+          retryAfterCapMs: 300_000,
+        },
+        callTimeoutMs: 60_000,
+        attemptTimeoutMs: 70_000,
+        heartbeatTimeoutMs: 15_000,
+        maxBlockedMs: 600_000,
+      },
+      taskDeadlineMs: 900_000,
+      worker: { maxConcurrentActivities: 100, shutdownGraceMs: 30_000, httpPort: 9464, httpHost: '0.0.0.0' },
+      log: { level: 'info' },
+    });
+  });
+
+  it.each(Object.keys(NUMERIC_FIELDS))('matches the documented default of %s', (name) => {
+    const doc = CONFIG_VARIABLES.find((variable) => variable.name === name);
+    expect(doc).toBeDefined();
+    expect(NUMERIC_FIELDS[name]?.(config)).toBe(Number(doc?.default));
+  });
+
+  it('documents every numeric default it checks, and checks every numeric documented default', () => {
+    const numeric = CONFIG_VARIABLES.filter((variable) => /^-?\d+(\.\d+)?$/.test(variable.default)).map(
+      (variable) => variable.name,
+    );
+    expect(numeric.sort()).toEqual(Object.keys(NUMERIC_FIELDS).sort());
+  });
+
+  it('matches the documented non-numeric defaults', () => {
+    const doc = (name: string) => CONFIG_VARIABLES.find((variable) => variable.name === name)?.default;
+    expect(config.temporal.address).toBe(doc('TEMPORAL_ADDRESS'));
+    expect(config.temporal.namespace).toBe(doc('TEMPORAL_NAMESPACE'));
+    expect(config.temporal.taskQueue).toBe(doc('TEMPORAL_TASK_QUEUE'));
+    expect(config.redis.url).toBe(doc('REDIS_URL'));
+    expect(config.redis.keyPrefix).toBe(doc('REDIS_KEY_PREFIX'));
+    expect(String(config.guard.failOpen)).toBe(doc('GUARD_FAIL_OPEN'));
+    expect(config.providers.map((provider) => provider.name).join(',')).toBe(doc('LLM_PROVIDERS'));
+    expect(config.worker.httpHost).toBe(doc('HTTP_HOST'));
+    expect(config.log.level).toBe(doc('LOG_LEVEL'));
+  });
+
+  it('derives the attempt timeout from the call timeout', () => {
+    expect(loadConfig({ LLM_CALL_TIMEOUT_MS: '5000' }).policy.attemptTimeoutMs).toBe(15_000);
+  });
+
+  it('treats blank values as unset', () => {
+    expect(loadConfig({ RETRY_MAXIMUM_ATTEMPTS: '  ', LOG_LEVEL: '' })).toEqual(config);
+  });
+});
+
+describe('loadConfig values', () => {
+  it('reads and trims values', () => {
+    const config = loadConfig({
+      TEMPORAL_ADDRESS: ' temporal:7233 ',
+      REDIS_URL: 'rediss://cache.internal:6380/',
+      RETRY_MAXIMUM_ATTEMPTS: '6',
+      RETRY_BACKOFF_COEFFICIENT: '1.5',
+      HTTP_PORT: '-1',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config.temporal.address).toBe('temporal:7233');
+    expect(config.redis.url).toBe('rediss://cache.internal:6380');
+    expect(config.policy.retry.maximumAttempts).toBe(6);
+    expect(config.policy.retry.backoffCoefficient).toBe(1.5);
+    expect(config.worker.httpPort).toBe(-1);
+    expect(config.log.level).toBe('debug');
+  });
+
+  it.each([
+    ['true', true],
+    ['1', true],
+    ['YES', true],
+    ['on', true],
+    ['false', false],
+    ['0', false],
+    ['no', false],
+    ['Off', false],
+  ])('reads GUARD_FAIL_OPEN=%s as %s', (raw, expected) => {
+    expect(loadConfig({ GUARD_FAIL_OPEN: raw }).guard.failOpen).toBe(expected);
+  });
+});
+
+describe('loadConfig refusals', () => {
+  it.each<[string, Env, string]>([
+    ['a non-Redis URL', { REDIS_URL: 'http://x' }, 'REDIS_URL'],
+    ['an unparseable URL', { REDIS_URL: 'not a url' }, 'REDIS_URL'],
+    ['zero attempts', { RETRY_MAXIMUM_ATTEMPTS: '0' }, 'RETRY_MAXIMUM_ATTEMPTS'],
+    ['a non-numeric attempt count', { RETRY_MAXIMUM_ATTEMPTS: 'abc' }, 'RETRY_MAXIMUM_ATTEMPTS'],
+    ['a fractional attempt count', { RETRY_MAXIMUM_ATTEMPTS: '2.5' }, 'RETRY_MAXIMUM_ATTEMPTS'],
+    ['a non-numeric coefficient', { RETRY_BACKOFF_COEFFICIENT: 'fast' }, 'RETRY_BACKOFF_COEFFICIENT'],
+    ['a coefficient below 1', { RETRY_BACKOFF_COEFFICIENT: '0.5' }, 'RETRY_BACKOFF_COEFFICIENT'],
+    ['a non-boolean', { GUARD_FAIL_OPEN: 'maybe' }, 'GUARD_FAIL_OPEN'],
+    ['an unknown log level', { LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    ['an invalid provider name', { LLM_PROVIDERS: 'Bad Name' }, 'LLM_PROVIDERS'],
+    ['an empty provider list', { LLM_PROVIDERS: ' , ' }, 'LLM_PROVIDERS'],
+    ['a custom provider without a base URL', { LLM_PROVIDERS: 'local' }, 'LLM_LOCAL_BASE_URL'],
+    [
+      'an unknown provider kind',
+      { LLM_PROVIDERS: 'local', LLM_LOCAL_KIND: 'grpc', LLM_LOCAL_BASE_URL: 'http://localhost:8000/v1' },
+      'LLM_LOCAL_KIND',
+    ],
+    [
+      'a base URL that is not HTTP',
+      { LLM_PROVIDERS: 'local', LLM_LOCAL_BASE_URL: 'ftp://localhost/v1' },
+      'LLM_LOCAL_BASE_URL',
+    ],
+    [
+      'an attempt timeout equal to the call timeout',
+      { LLM_CALL_TIMEOUT_MS: '5000', ACTIVITY_START_TO_CLOSE_MS: '5000' },
+      'ACTIVITY_START_TO_CLOSE_MS',
+    ],
+    [
+      'an attempt timeout below the call timeout',
+      { ACTIVITY_START_TO_CLOSE_MS: '30000' },
+      'ACTIVITY_START_TO_CLOSE_MS',
+    ],
+    [
+      'a maximum interval below the initial interval',
+      { RETRY_INITIAL_INTERVAL_MS: '5000', RETRY_MAXIMUM_INTERVAL_MS: '4999' },
+      'RETRY_MAXIMUM_INTERVAL_MS',
+    ],
+    ['a port above 65535', { HTTP_PORT: '70000' }, 'HTTP_PORT'],
+    ['a port below -1', { HTTP_PORT: '-2' }, 'HTTP_PORT'],
+  ])('refuses %s with a ConfigError naming the variable', (_label, env, variable) => {
+    const error = configError(env);
+    expect(error.name).toBe('ConfigError');
+    expect(error.variable).toBe(variable);
+    expect(error.message.startsWith(`${variable}: `)).toBe(true);
+  });
+
+  it('accepts the boundary values that the refusals sit next to', () => {
+    const config = loadConfig({
+      RETRY_MAXIMUM_ATTEMPTS: '1',
+      HTTP_PORT: '65535',
+      LLM_CALL_TIMEOUT_MS: '5000',
+      ACTIVITY_START_TO_CLOSE_MS: '5001',
+      RETRY_INITIAL_INTERVAL_MS: '5000',
+      RETRY_MAXIMUM_INTERVAL_MS: '5000',
+    });
+    expect(config.policy.retry.maximumAttempts).toBe(1);
+    expect(config.worker.httpPort).toBe(65535);
+    expect(config.policy.attemptTimeoutMs).toBe(5001);
+    expect(config.policy.retry.maximumIntervalMs).toBe(5000);
+  });
+
+  it('names the bad provider in an LLM_PROVIDERS refusal', () => {
+    expect(configError({ LLM_PROVIDERS: 'openai,Bad Name' }).message).toContain("'Bad Name'");
+  });
+});
+
+describe('providers', () => {
+  it('reads a custom provider alongside a built-in one', () => {
+    const config = loadConfig({
+      LLM_PROVIDERS: 'local,anthropic',
+      LLM_LOCAL_BASE_URL: 'http://localhost:8000/v1/',
+      LLM_LOCAL_API_KEY: LOCAL_KEY,
+    });
+    expect(config.providers).toEqual([
+      { name: 'local', kind: 'openai', baseUrl: 'http://localhost:8000/v1', apiKey: LOCAL_KEY },
+      {
+        name: 'anthropic',
+        kind: 'anthropic',
+        baseUrl: 'https://api.anthropic.com',
+        apiVersion: '2023-06-01',
+      },
+    ]);
+  });
+
+  it('reads the kind, and the API version of an anthropic-kind custom provider', () => {
+    const config = loadConfig({
+      LLM_PROVIDERS: 'my-proxy',
+      LLM_MY_PROXY_KIND: 'anthropic',
+      LLM_MY_PROXY_BASE_URL: 'https://proxy.internal',
+      LLM_MY_PROXY_API_VERSION: '2024-01-01',
+    });
+    expect(config.providers).toEqual([
+      { name: 'my-proxy', kind: 'anthropic', baseUrl: 'https://proxy.internal', apiVersion: '2024-01-01' },
+    ]);
+  });
+
+  it('uses OPENAI_API_KEY and ANTHROPIC_API_KEY for the built-in providers', () => {
+    const config = loadConfig({ OPENAI_API_KEY: OPENAI_KEY, ANTHROPIC_API_KEY: 'anthropic-key-123456' });
+    expect(config.providers.find((p) => p.name === 'openai')?.apiKey).toBe(OPENAI_KEY);
+    expect(config.providers.find((p) => p.name === 'anthropic')?.apiKey).toBe('anthropic-key-123456');
+  });
+
+  it('prefers LLM_OPENAI_API_KEY over OPENAI_API_KEY', () => {
+    const config = loadConfig({ OPENAI_API_KEY: OPENAI_KEY, LLM_OPENAI_API_KEY: 'override-key-123456' });
+    expect(config.providers[0]?.apiKey).toBe('override-key-123456');
+  });
+
+  it('does not give OPENAI_API_KEY to a custom provider', () => {
+    const config = loadConfig({
+      LLM_PROVIDERS: 'local',
+      LLM_LOCAL_BASE_URL: 'http://localhost:8000/v1',
+      OPENAI_API_KEY: OPENAI_KEY,
+    });
+    expect(config.providers[0]).not.toHaveProperty('apiKey');
+  });
+
+  it('lets a built-in provider point at another base URL', () => {
+    const config = loadConfig({ LLM_PROVIDERS: 'openai', LLM_OPENAI_BASE_URL: 'http://127.0.0.1:9000/v1//' });
+    expect(config.providers).toEqual([
+      { name: 'openai', kind: 'openai', baseUrl: 'http://127.0.0.1:9000/v1' },
+    ]);
+  });
+});
+
+describe('secrets in ConfigError messages', () => {
+  const keys = { OPENAI_API_KEY: OPENAI_KEY, LLM_LOCAL_API_KEY: LOCAL_KEY };
+
+  it.each<[string, Env]>([
+    ['a bad provider list', { LLM_PROVIDERS: 'local,Bad Name' }],
+    ['a missing base URL', { LLM_PROVIDERS: 'local' }],
+    ['a bad kind', { LLM_PROVIDERS: 'local', LLM_LOCAL_KIND: 'grpc' }],
+    ['a bad Redis URL', { REDIS_URL: 'http://x' }],
+    ['a bad number', { RETRY_MAXIMUM_ATTEMPTS: 'abc' }],
+    [
+      'a base URL carrying the key, with a bad port',
+      { LLM_OPENAI_BASE_URL: `https://api.example.com:99999/?key=${OPENAI_KEY}` },
+    ],
+    ['a Redis URL carrying a password, with a bad port', { REDIS_URL: `redis://:${LOCAL_KEY}@cache:6379x` }],
+  ])('never carries an API key value (%s)', (_label, env) => {
+    const error = configError({ ...keys, ...env });
+    expect(error.message).not.toContain(OPENAI_KEY);
+    expect(error.message).not.toContain(LOCAL_KEY);
+  });
+});
