@@ -3,6 +3,7 @@
  * start-up with a `ConfigError` that names the variable.
  */
 import type { RetrySettings } from './backoff';
+import type { BreakerMode, BreakerSettings } from './breaker/settings';
 import type { TaskPolicy } from './task';
 
 export class ConfigError extends Error {
@@ -37,6 +38,7 @@ export interface BreakwaterConfig {
     unavailableRetryMs: number;
   };
   providers: ProviderConfig[];
+  breaker: BreakerSettings;
   /** Defaults for every task; a submit may override the deadline. */
   policy: TaskPolicy;
   taskDeadlineMs: number;
@@ -86,6 +88,41 @@ export const CONFIG_VARIABLES: readonly VariableDoc[] = [
   },
   { name: 'OPENAI_API_KEY', default: '(none)', description: 'Key of the `openai` provider' },
   { name: 'ANTHROPIC_API_KEY', default: '(none)', description: 'Key of the `anthropic` provider' },
+  {
+    name: 'BREAKER_MODE',
+    default: 'consecutive',
+    description: 'consecutive failures, or a failure rate over a window',
+  },
+  { name: 'BREAKER_FAILS', default: '5', description: 'Consecutive counted failures that open a breaker' },
+  { name: 'BREAKER_RESET_SEC', default: '60', description: 'Time OPEN before a breaker may half-open' },
+  {
+    name: 'BREAKER_HALF_OPEN_PROBES',
+    default: '1',
+    description: 'Probes at once while HALF_OPEN, cluster-wide',
+  },
+  {
+    name: 'BREAKER_HALF_OPEN_PROB',
+    default: '1',
+    description: 'Chance a free probe slot admits a call (0-1)',
+  },
+  { name: 'BREAKER_SUCCESS_THRESHOLD', default: '2', description: 'Probe successes that close a breaker' },
+  {
+    name: 'BREAKER_HALF_OPEN_RETRY_MS',
+    default: '2000',
+    description: 'Wait of a call refused while probes run',
+  },
+  { name: 'BREAKER_WINDOW_SEC', default: '60', description: 'Rate mode: sliding window' },
+  { name: 'BREAKER_FAILURE_RATE', default: '0.5', description: 'Rate mode: failure share that opens' },
+  {
+    name: 'BREAKER_MIN_VOLUME',
+    default: '10',
+    description: 'Rate mode: calls in the window before the rate counts',
+  },
+  {
+    name: 'BREAKER_MIN_WORKERS',
+    default: '1',
+    description: 'Distinct workers whose failures are needed to open',
+  },
   { name: 'RETRY_INITIAL_INTERVAL_MS', default: '1000', description: 'First retry delay' },
   { name: 'RETRY_BACKOFF_COEFFICIENT', default: '2', description: 'Backoff growth per attempt' },
   { name: 'RETRY_MAXIMUM_INTERVAL_MS', default: '30000', description: 'Largest retry delay' },
@@ -237,6 +274,22 @@ function readRetry(reader: EnvReader): RetrySettings {
   };
 }
 
+function readBreaker(reader: EnvReader): BreakerSettings {
+  return {
+    mode: reader.oneOf<BreakerMode>('BREAKER_MODE', 'consecutive', ['consecutive', 'rate']),
+    failureThreshold: reader.int('BREAKER_FAILS', 5, 1),
+    resetMs: Math.round(reader.number('BREAKER_RESET_SEC', 60, 0.01, 86_400) * 1000),
+    halfOpenProbes: reader.int('BREAKER_HALF_OPEN_PROBES', 1, 1, 1000),
+    halfOpenProbability: reader.number('BREAKER_HALF_OPEN_PROB', 1, 0.001, 1),
+    successThreshold: reader.int('BREAKER_SUCCESS_THRESHOLD', 2, 1, 1000),
+    halfOpenRetryMs: reader.int('BREAKER_HALF_OPEN_RETRY_MS', 2000, 10),
+    windowMs: Math.round(reader.number('BREAKER_WINDOW_SEC', 60, 0.1, 86_400) * 1000),
+    failureRate: reader.number('BREAKER_FAILURE_RATE', 0.5, 0.01, 1),
+    minimumVolume: reader.int('BREAKER_MIN_VOLUME', 10, 1),
+    minDistinctWorkers: reader.int('BREAKER_MIN_WORKERS', 1, 1, 1000),
+  };
+}
+
 /** Reads and validates the whole configuration from `env` (default: `process.env`). */
 export function loadConfig(env: Env = process.env): BreakwaterConfig {
   const reader = new EnvReader(env);
@@ -261,6 +314,7 @@ export function loadConfig(env: Env = process.env): BreakwaterConfig {
       unavailableRetryMs: reader.int('GUARD_UNAVAILABLE_RETRY_MS', 5000, 10),
     },
     providers: readProviders(reader),
+    breaker: readBreaker(reader),
     policy: {
       retry: readRetry(reader),
       callTimeoutMs,

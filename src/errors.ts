@@ -125,20 +125,25 @@ export class ProviderConfigurationError extends BreakwaterError {
   }
 }
 
-/** The provider's circuit breaker is open: the call was not made. */
+/**
+ * The provider's circuit breaker refused the call: it was not made. `breakerState` says why:
+ * `OPEN` (cooling down), `HALF_OPEN` (its probes are in flight) or `CLOSED` (failures are
+ * accruing and enough calls that may fail are already in flight).
+ */
 export class CircuitBreakerOpenError extends BreakwaterError {
   readonly type = ErrorType.CircuitBreakerOpen;
   readonly retryable = false;
   constructor(
     message: string,
-    /** Time until the breaker may half-open. */
+    /** Time until the breaker may admit this call (for OPEN: until it may half-open). */
     readonly retryAfterMs: number,
     context: Partial<ErrorContext> = {},
+    readonly breakerState: 'OPEN' | 'HALF_OPEN' | 'CLOSED' = 'OPEN',
   ) {
     super(message, context);
   }
   override details() {
-    return { retryAfterMs: this.retryAfterMs };
+    return { retryAfterMs: this.retryAfterMs, breakerState: this.breakerState };
   }
 }
 

@@ -65,10 +65,19 @@ export interface TaskPolicy {
   maxBlockedMs: number;
 }
 
+/** A provider to switch to while the task's provider has its circuit breaker open. */
+export interface FallbackProvider {
+  provider: string;
+  /** The model to ask of it (default: the request's model). */
+  model?: string;
+}
+
 /** The workflow's input. */
 export interface TaskInput {
   request: LlmRequest;
   meta: TaskMeta;
+  /** Tried in order, for this call, when the breaker of the provider before refuses. */
+  fallbacks?: FallbackProvider[];
   policy: TaskPolicy;
   /** Absolute deadline (ISO-8601): past it the task ends `FAILED` with reason `deadline_exceeded`. */
   deadline?: string;

@@ -18,12 +18,13 @@ import { BLOCKING_ERROR_TYPES, ErrorType, NON_RETRYABLE_ERROR_TYPES } from '../s
 import {
   TASK_FAILED_TYPE,
   type FailureReason,
+  type FallbackProvider,
   type LlmRequest,
   type TaskFailureDetails,
   type TaskMeta,
   type TaskPolicy,
 } from '../src/task';
-import { callFailureOf, failureReasonOf } from './call-failure';
+import { blockedReasonOf, callFailureOf, failureReasonOf } from './call-failure';
 import type { LedgerTracker } from './ledger-tracker';
 
 export interface GuardedCallOptions {
@@ -33,6 +34,8 @@ export interface GuardedCallOptions {
   deadline?: string;
   /** When given, every wait, resume and reported retry is recorded in this ledger. */
   ledger?: LedgerTracker;
+  /** Providers to switch to, in order, while the breaker of the one before refuses. */
+  fallbacks?: FallbackProvider[];
 }
 
 /** Thrown (as an `ApplicationFailure`) when a guarded call cannot succeed. */
@@ -55,20 +58,26 @@ export function taskFailureDetailsOf(error: unknown): TaskFailureDetails | undef
 
 const DEADLINE = Symbol('deadline');
 
+/** What the call loop is waiting on, so a deadline that passes during a wait names the wait. */
+interface CallProgress {
+  waitingOn?: FailureReason;
+}
+
 /** Runs one guarded LLM call to completion, or throws a `BreakwaterTaskFailed` failure. */
 export async function guardedLlmCall(
   request: LlmRequest,
   options: GuardedCallOptions,
 ): Promise<LlmCallResult> {
-  if (options.deadline === undefined) return callUntilDone(request, options);
+  const progress: CallProgress = {};
+  if (options.deadline === undefined) return callUntilDone(request, options, progress);
   const remainingMs = Date.parse(options.deadline) - Date.now();
-  const attempts = options.ledger?.ledger.attempts ?? 0;
+  const attempts = () => options.ledger?.ledger.attempts ?? 0;
   if (remainingMs <= 0)
-    throw taskFailure({ reason: 'deadline_exceeded', attempts }, options.meta.idempotencyKey);
+    throw taskFailure({ reason: 'deadline_exceeded', attempts: attempts() }, options.meta.idempotencyKey);
 
   const callScope = new CancellationScope();
   const timerScope = new CancellationScope();
-  const call = callScope.run(() => callUntilDone(request, options));
+  const call = callScope.run(() => callUntilDone(request, options, progress));
   const timer = timerScope.run(() => sleep(remainingMs));
   call.catch(() => undefined);
   timer.catch(() => undefined);
@@ -78,38 +87,54 @@ export async function guardedLlmCall(
   } finally {
     timerScope.cancel();
   }
+  const reason = progress.waitingOn ?? 'deadline_exceeded';
   callScope.cancel();
   try {
     await call;
   } catch (error) {
     if (!isCancellation(error) && taskFailureDetailsOf(error) === undefined) throw error;
   }
-  throw taskFailure(
-    { reason: 'deadline_exceeded', attempts: options.ledger?.ledger.attempts ?? attempts },
-    options.meta.idempotencyKey,
-  );
+  throw taskFailure({ reason, attempts: attempts() }, options.meta.idempotencyKey);
 }
 
-async function callUntilDone(request: LlmRequest, options: GuardedCallOptions): Promise<LlmCallResult> {
+function activitiesFor(policy: TaskPolicy, consumed: number) {
+  return proxyActivities<BreakwaterActivities>({
+    startToCloseTimeout: policy.attemptTimeoutMs,
+    heartbeatTimeout: policy.heartbeatTimeoutMs,
+    cancellationType: ActivityCancellationType.TRY_CANCEL,
+    retry: {
+      initialInterval: policy.retry.initialIntervalMs,
+      backoffCoefficient: policy.retry.backoffCoefficient,
+      maximumInterval: policy.retry.maximumIntervalMs,
+      maximumAttempts: Math.max(1, policy.retry.maximumAttempts - consumed),
+      nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
+    },
+  });
+}
+
+async function callUntilDone(
+  request: LlmRequest,
+  options: GuardedCallOptions,
+  progress: CallProgress,
+): Promise<LlmCallResult> {
   const { policy, meta, ledger } = options;
+  const candidates: LlmRequest[] = [
+    request,
+    ...(options.fallbacks ?? []).map((fallback) => ({
+      ...request,
+      provider: fallback.provider,
+      model: fallback.model ?? request.model,
+    })),
+  ];
+  let index = 0;
   let consumed = 0;
   let blockedMs = 0;
+  let roundWaitMs = Number.POSITIVE_INFINITY;
   for (;;) {
-    const { llmCall } = proxyActivities<BreakwaterActivities>({
-      startToCloseTimeout: policy.attemptTimeoutMs,
-      heartbeatTimeout: policy.heartbeatTimeoutMs,
-      cancellationType: ActivityCancellationType.TRY_CANCEL,
-      retry: {
-        initialInterval: policy.retry.initialIntervalMs,
-        backoffCoefficient: policy.retry.backoffCoefficient,
-        maximumInterval: policy.retry.maximumIntervalMs,
-        maximumAttempts: Math.max(1, policy.retry.maximumAttempts - consumed),
-        nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
-      },
-    });
+    const current = candidates[index]!;
     try {
-      return await llmCall({
-        request,
+      return await activitiesFor(policy, consumed).llmCall({
+        request: current,
         meta,
         policy,
         attemptOffset: consumed,
@@ -127,23 +152,41 @@ async function callUntilDone(request: LlmRequest, options: GuardedCallOptions): 
       }
       // The refused attempt never reached the provider: it does not count.
       consumed = attempt - 1;
-      const waitMs = Math.min(failure.retryAfterMs ?? 1000, policy.maxBlockedMs - blockedMs);
-      if (waitMs <= 0) {
-        const reason: FailureReason =
-          failure.errorType === ErrorType.CircuitBreakerOpen
-            ? 'circuit_open_timeout'
-            : 'guard_unavailable_timeout';
-        throw taskFailure({ reason, errorType: failure.errorType, attempts: consumed }, meta.idempotencyKey);
-      }
-      ledger?.move('BLOCKED', {
-        reason: failure.errorType === ErrorType.CircuitBreakerOpen ? 'circuit_open' : 'guard_unavailable',
+      const blocked = {
+        reason: blockedReasonOf(failure),
         attempt: consumed,
         errorType: failure.errorType,
-        nextDelayMs: waitMs,
-        provider: request.provider,
-      });
+        provider: current.provider,
+      };
+      const retryAfterMs = failure.retryAfterMs ?? 1000;
+      roundWaitMs = Math.min(roundWaitMs, retryAfterMs);
+      if (failure.errorType === ErrorType.CircuitBreakerOpen && index + 1 < candidates.length) {
+        index += 1;
+        ledger?.move('BLOCKED', { ...blocked, nextDelayMs: 0 });
+        ledger?.move('RUNNING', {
+          reason: 'fallback',
+          attempt: consumed + 1,
+          provider: candidates[index]!.provider,
+        });
+        continue;
+      }
+      const timeout: FailureReason =
+        failure.errorType === ErrorType.CircuitBreakerOpen
+          ? 'circuit_open_timeout'
+          : 'guard_unavailable_timeout';
+      const waitMs = Math.min(roundWaitMs, policy.maxBlockedMs - blockedMs);
+      if (waitMs <= 0)
+        throw taskFailure(
+          { reason: timeout, errorType: failure.errorType, attempts: consumed },
+          meta.idempotencyKey,
+        );
+      ledger?.move('BLOCKED', { ...blocked, nextDelayMs: waitMs });
+      progress.waitingOn = timeout;
       await sleep(waitMs);
+      progress.waitingOn = undefined;
       blockedMs += waitMs;
+      index = 0;
+      roundWaitMs = Number.POSITIVE_INFINITY;
       ledger?.move('RUNNING', { reason: 'resumed', attempt: consumed + 1, provider: request.provider });
     }
   }

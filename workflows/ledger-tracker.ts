@@ -4,7 +4,7 @@
  */
 import { defineQuery, defineSignal, log, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { Ledger, isTerminal, type TransitionInfo } from '../src/ledger';
-import { LedgerStateKey } from '../src/search-attributes';
+import { LedgerStateKey, ProviderKey } from '../src/search-attributes';
 import {
   TaskMessages,
   type AttemptFailedReport,
@@ -21,7 +21,11 @@ export const attemptStartedSignal = defineSignal<[AttemptStartedReport]>(TaskMes
 export class LedgerTracker {
   readonly ledger = new Ledger();
 
-  constructor(private readonly meta: TaskMeta) {}
+  constructor(
+    private readonly meta: TaskMeta,
+    /** The provider the task is on; a switch (fallback) is mirrored to the `Provider` search attribute. */
+    private provider: string,
+  ) {}
 
   /** Registers the query and the attempt-report signals on the current workflow. */
   install(): this {
@@ -43,7 +47,12 @@ export class LedgerTracker {
   move(to: LedgerState, info: TransitionInfo): void {
     if (isTerminal(this.ledger.state)) return;
     const entry = this.ledger.transition(to, info);
-    upsertSearchAttributes([{ key: LedgerStateKey, value: to }]);
+    const switched = to === 'RUNNING' && info.provider !== undefined && info.provider !== this.provider;
+    if (switched) this.provider = info.provider!;
+    upsertSearchAttributes([
+      { key: LedgerStateKey, value: to },
+      ...(switched ? [{ key: ProviderKey, value: this.provider }] : []),
+    ]);
     log.info('ledger transition', {
       idempotencyKey: this.meta.idempotencyKey,
       operation: this.meta.operation,
@@ -53,6 +62,7 @@ export class LedgerTracker {
       attempt: entry.attempt,
       errorType: entry.errorType,
       nextDelayMs: entry.nextDelayMs,
+      provider: entry.provider,
     });
   }
 

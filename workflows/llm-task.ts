@@ -13,7 +13,7 @@ const { routeFailedTask } = proxyActivities<BreakwaterActivities>({
 
 export async function llmTask(input: TaskInput): Promise<TaskResult> {
   const { request, meta } = input;
-  const tracker = new LedgerTracker(meta).install();
+  const tracker = new LedgerTracker(meta, request.provider).install();
   tracker.move('RUNNING', { reason: 'started', attempt: 1, provider: request.provider });
   try {
     const result = await guardedLlmCall(request, {
@@ -21,6 +21,7 @@ export async function llmTask(input: TaskInput): Promise<TaskResult> {
       policy: input.policy,
       deadline: input.deadline,
       ledger: tracker,
+      fallbacks: input.fallbacks,
     });
     tracker.move('DONE', {
       reason: 'completed',

@@ -120,6 +120,7 @@ export class BreakwaterClient {
       policy,
       deadline: submission.deadline,
       replayCount: replayCount ?? 0,
+      ...(submission.fallbacks ? { fallbacks: submission.fallbacks } : {}),
     };
     try {
       const handle = await this.options.client.workflow.start('llmTask', {

@@ -1,7 +1,7 @@
 /** Validation of what application code submits; a refusal names the field and starts nothing. */
 import { z } from 'zod';
 import { NonRetryableInputError } from '../errors';
-import { PRIORITIES, type LlmRequest, type Priority } from '../task';
+import { PRIORITIES, type FallbackProvider, type LlmRequest, type Priority } from '../task';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 
@@ -10,14 +10,17 @@ const messageSchema = z.object({
   content: z.string().min(1, 'must not be empty').max(1_000_000, 'must be at most 1,000,000 characters'),
 });
 
+const providerName = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9_-]{0,31}$/,
+    'must be a configured provider name (lowercase letters, digits, - and _)',
+  );
+const modelName = z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+
 export const requestSchema = z.object({
-  provider: z
-    .string()
-    .regex(
-      /^[a-z][a-z0-9_-]{0,31}$/,
-      'must be a configured provider name (lowercase letters, digits, - and _)',
-    ),
-  model: z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+  provider: providerName,
+  model: modelName,
   messages: z
     .array(messageSchema)
     .min(1, 'must hold at least one message')
@@ -40,6 +43,10 @@ export const optionsSchema = z.object({
   agent: name(100).optional(),
   priority: z.enum(PRIORITIES).optional(),
   deadline: z.union([z.date(), z.string(), z.number()]).optional(),
+  fallbacks: z
+    .array(z.object({ provider: providerName, model: modelName.optional() }).strict())
+    .max(5, 'must hold at most 5 providers')
+    .optional(),
 });
 
 export type SubmitOptionsInput = z.input<typeof optionsSchema>;
@@ -53,6 +60,7 @@ export interface ValidatedSubmission {
   priority: Priority;
   /** Absolute deadline, ISO-8601. */
   deadline: string;
+  fallbacks?: FallbackProvider[];
 }
 
 function fieldOf(root: string, path: ReadonlyArray<PropertyKey>): string {
@@ -110,6 +118,15 @@ export function validateSubmission(
     deadline: resolveDeadline(validOptions.deadline, defaults.taskDeadlineMs, now),
   };
   if (validOptions.runId !== undefined) submission.runId = validOptions.runId;
+  if (validOptions.fallbacks !== undefined) {
+    if (validOptions.fallbacks.some((fallback) => fallback.provider === validRequest.provider)) {
+      throw new NonRetryableInputError(
+        "options.fallbacks: must not repeat the request's provider",
+        'options.fallbacks',
+      );
+    }
+    submission.fallbacks = validOptions.fallbacks;
+  }
   return submission;
 }
 

@@ -2,7 +2,10 @@
  * The product's Prometheus metrics. Labels carry configured names and fixed enumerations only,
  * never user input.
  */
-import { Counter, Histogram, register as defaultRegistry, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, register as defaultRegistry, type Registry } from 'prom-client';
+
+/** Reads the shared breaker states (provider → 0=CLOSED, 1=OPEN, 2=HALF_OPEN) at scrape time. */
+export type BreakerStateSource = () => Promise<Array<{ provider: string; value: number }>>;
 
 export interface BreakwaterMetrics {
   registry: Registry;
@@ -14,6 +17,13 @@ export interface BreakwaterMetrics {
   guardAdmissions: Counter<'provider' | 'decision'>;
   /** Tasks that ended FAILED and were routed, by reason. */
   tasksRouted: Counter<'reason'>;
+  /** The shared breaker state per provider, read from Redis when scraped (not one worker's view). */
+  breakerState: Gauge<'provider'>;
+  /** Breaker transitions observed by this worker (each transition is observed by exactly one worker). */
+  breakerTransitions: Counter<'provider' | 'from' | 'to'>;
+  breakerRejections: Counter<'provider' | 'state'>;
+  /** Registers where `ai_circuit_breaker_state` reads from; returns the unregister function. */
+  addBreakerStateSource(source: BreakerStateSource): () => void;
 }
 
 const byRegistry = new WeakMap<Registry, BreakwaterMetrics>();
@@ -23,6 +33,7 @@ export function getMetrics(registry: Registry = defaultRegistry): BreakwaterMetr
   const existing = byRegistry.get(registry);
   if (existing) return existing;
   const registers = [registry];
+  const stateSources = new Set<BreakerStateSource>();
   const metrics: BreakwaterMetrics = {
     registry,
     llmCalls: new Counter({
@@ -56,6 +67,35 @@ export function getMetrics(registry: Registry = defaultRegistry): BreakwaterMetr
       labelNames: ['reason'],
       registers,
     }),
+    breakerState: new Gauge({
+      name: 'ai_circuit_breaker_state',
+      help: 'Shared circuit breaker state per provider: 0=CLOSED, 1=OPEN, 2=HALF_OPEN',
+      labelNames: ['provider'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const source of stateSources) {
+          const states = await source().catch(() => []);
+          for (const { provider, value } of states) this.set({ provider }, value);
+        }
+      },
+    }),
+    breakerTransitions: new Counter({
+      name: 'ai_circuit_breaker_transitions_total',
+      help: 'Circuit breaker transitions, by provider and states',
+      labelNames: ['provider', 'from', 'to'],
+      registers,
+    }),
+    breakerRejections: new Counter({
+      name: 'ai_circuit_breaker_rejections_total',
+      help: 'Calls the circuit breaker refused, by provider and breaker state',
+      labelNames: ['provider', 'state'],
+      registers,
+    }),
+    addBreakerStateSource(source) {
+      stateSources.add(source);
+      return () => stateSources.delete(source);
+    },
   };
   byRegistry.set(registry, metrics);
   return metrics;

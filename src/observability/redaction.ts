@@ -53,7 +53,12 @@ const RULES: readonly Rule[] = [
   { label: '[SECRET]', pattern: /\b(?:api[_-]?key|secret|token|password)\s*[:=]\s*["']?[^\s"',;]{6,}/gi },
   { label: '[EMAIL]', pattern: /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g },
   { label: '[CARD]', pattern: /\b\d(?:[ -]?\d){12,18}\b/g, accept: luhnValid },
-  { label: '[IP]', pattern: /\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b/g },
+  {
+    label: '[IP]',
+    pattern: /\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b/g,
+    // Loopback and unspecified addresses identify no one, and operators need them in URLs.
+    accept: (match) => !/^(?:127\.|0\.0\.0\.0$)/.test(match),
+  },
   { label: '[IP]', pattern: /\b(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}\b/g },
   {
     label: '[IP]',
@@ -61,7 +66,8 @@ const RULES: readonly Rule[] = [
   },
   {
     label: '[PHONE]',
-    pattern: /(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]?\d{2,4}){2,4}/g,
+    // Not inside an identifier (UUIDs, hex ids): the run must stand on its own.
+    pattern: /(?<![\w-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]?\d{2,4}){2,4}(?![\w-])/g,
     accept: (match) => match.replace(/\D/g, '').length >= 9,
   },
 ];

@@ -70,6 +70,14 @@ export function validateFaultRule(rule: FaultRule): FaultRule {
   if (rule.probability !== undefined && !(rule.probability >= 0 && rule.probability <= 1)) {
     throw new RangeError('probability: must be between 0 and 1');
   }
+  for (const key of ['from', 'until'] as const) {
+    if (rule[key] !== undefined && !Number.isFinite(rule[key])) {
+      throw new RangeError(`${key}: must be a time in epoch milliseconds`);
+    }
+  }
+  if (rule.contentIncludes !== undefined && typeof rule.contentIncludes !== 'string') {
+    throw new RangeError('contentIncludes: must be a string');
+  }
   return rule;
 }
 

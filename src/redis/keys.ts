@@ -1,7 +1,19 @@
 /**
  * Redis key layout. Every key starts with the configured prefix, and all keys of one guarded
- * resource share a `{hash tag}`, so one script touches one Cluster slot.
+ * resource share a `{hash tag}`, so each script touches one Cluster slot.
  */
+
+/** The keys of one provider's circuit breaker, in the order the breaker scripts take them. */
+export type BreakerKeys = [
+  breaker: string,
+  inflight: string,
+  probes: string,
+  window: string,
+  windowFailures: string,
+  failers: string,
+  stats: string,
+];
+
 export class KeySpace {
   constructor(readonly prefix: string) {
     if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(prefix)) {
@@ -11,9 +23,21 @@ export class KeySpace {
     }
   }
 
-  /** Keys of one provider's guard state. */
-  provider(provider: string): { inflight: string; stats: string } {
-    const tag = `{${this.prefix}:provider:${provider}}`;
-    return { inflight: `${this.prefix}:${tag}:inflight`, stats: `${this.prefix}:${tag}:stats` };
+  breaker(provider: string): BreakerKeys {
+    const base = `${this.prefix}:breaker:{${this.prefix}:${provider}}`;
+    return [
+      `${base}:state`,
+      `${base}:inflight`,
+      `${base}:probes`,
+      `${base}:window`,
+      `${base}:window-failures`,
+      `${base}:failers`,
+      `${base}:stats`,
+    ];
+  }
+
+  /** A set of the provider names that have a breaker, for operators' status listings. */
+  breakerRegistry(): string {
+    return `${this.prefix}:breakers`;
   }
 }

@@ -1,22 +1,41 @@
 /**
  * Loads the Lua scripts in `lua/` as ioredis commands (EVALSHA, with EVAL on a cache miss).
- * A script's file name is `<name>-<numberOfKeys>.lua`.
+ * A script's file name is `<name>-<numberOfKeys>.lua`; a line `--@include <file>` is replaced by
+ * that file (shared pieces, whose names start with `_`).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
+import type { BreakerKeys } from './keys';
 
 const LUA_DIR = join(__dirname, 'lua');
 
-export interface GuardCommands {
-  admit(inflightKey: string, statsKey: string, attemptId: string, leaseMs: number): Promise<[number, number]>;
-  settle(inflightKey: string, statsKey: string, attemptId: string, outcome: string): Promise<number>;
+/** A script's source with its includes expanded. */
+export function scriptSource(file: string): string {
+  return readFileSync(join(LUA_DIR, file), 'utf8').replace(/^--@include (\S+)$/gm, (_, include: string) =>
+    readFileSync(join(LUA_DIR, include), 'utf8'),
+  );
+}
+
+export type BreakerAdmitReply = [
+  admitted: number,
+  probe: number,
+  retryAfterMs: number,
+  state: string,
+  transition: string,
+];
+export type BreakerSettleReply = [settled: number, transition: string];
+
+export interface BreakwaterCommands {
+  breakerAdmit(...args: [...BreakerKeys, ...Array<string | number>]): Promise<BreakerAdmitReply>;
+  breakerSettle(...args: [...BreakerKeys, ...Array<string | number>]): Promise<BreakerSettleReply>;
+  breakerControl(...args: [...BreakerKeys, ...Array<string | number>]): Promise<string>;
 }
 
 const defined = new WeakSet<Redis>();
 
 /** Defines every script on `redis` (once per connection) and returns the typed commands. */
-export function guardCommands(redis: Redis): GuardCommands {
+export function commandsOf(redis: Redis): BreakwaterCommands {
   if (!defined.has(redis)) {
     for (const file of readdirSync(LUA_DIR)) {
       const match = /^([a-z-]+)-(\d+)\.lua$/.exec(file);
@@ -24,13 +43,10 @@ export function guardCommands(redis: Redis): GuardCommands {
       const [, name, keys] = match as unknown as [string, string, string];
       redis.defineCommand(
         name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase()),
-        {
-          numberOfKeys: Number(keys),
-          lua: readFileSync(join(LUA_DIR, file), 'utf8'),
-        },
+        { numberOfKeys: Number(keys), lua: scriptSource(file) },
       );
     }
     defined.add(redis);
   }
-  return redis as unknown as GuardCommands;
+  return redis as unknown as BreakwaterCommands;
 }

@@ -1,11 +1,15 @@
 /** `createWorker(config)`: a Temporal worker that runs Breakwater tasks, with its Redis guard and operator endpoints. */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { collectDefaultMetrics, register as defaultRegistry, type Registry } from 'prom-client';
 import { createActivities } from '../../activities';
 import type { BreakwaterConfig } from '../config';
-import { RedisGuard } from '../guard/redis-guard';
+import { RedisBreaker } from '../breaker/redis-breaker';
+import { breakerStateGaugeValue } from '../breaker/settings';
+import { RedisGuard, type BreakerStateChange } from '../guard/redis-guard';
 import { createHttpHealth } from './health';
 import { createLogger, TemporalLoggerAdapter, type Logger } from '../observability/logger';
 import { startHttpServer, type RunningHttpServer } from '../observability/http-server';
@@ -23,6 +27,8 @@ export interface CreateWorkerOptions {
   workflowBundle?: { codePath: string };
   /** Registry of the `/metrics` endpoint and the product's metrics (default: prom-client's global one). */
   registry?: Registry;
+  /** Called for every circuit breaker transition this worker's calls cause. */
+  onBreakerStateChange?: (change: BreakerStateChange) => void;
 }
 
 export interface BreakwaterWorker {
@@ -35,6 +41,10 @@ export interface BreakwaterWorker {
   runUntil<R>(work: Promise<R> | (() => Promise<R>)): Promise<R>;
   /** Starts a graceful shutdown: no new tasks, in-flight calls get the configured grace. */
   shutdown(): void;
+  /** This worker's identity in the shared breaker state. */
+  workerId: string;
+  /** The shared breaker, for status and operator actions. */
+  breaker: RedisBreaker;
 }
 
 const withDefaultMetrics = new WeakSet<Registry>();
@@ -76,9 +86,26 @@ export async function createWorker(
     const clientConnection = await Connection.connect({ address: config.temporal.address });
     releases.push(() => clientConnection.close());
     const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
-    const guard = new RedisGuard({
+    const workerId = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+    const breaker = new RedisBreaker({
       redis,
       keys: new KeySpace(config.redis.keyPrefix),
+      settings: config.breaker,
+      workerId,
+    });
+    const providerNames = config.providers.map((provider) => provider.name);
+    const removeStateSource = metrics.addBreakerStateSource(async () =>
+      Promise.all(
+        providerNames.map(async (provider) => ({
+          provider,
+          value: breakerStateGaugeValue((await breaker.status(provider)).state),
+        })),
+      ),
+    );
+    releases.push(async () => removeStateSource());
+    const guard = new RedisGuard({
+      breaker,
+      onStateChange: options.onBreakerStateChange,
       failOpen: config.guard.failOpen,
       unavailableRetryMs: config.guard.unavailableRetryMs,
       logger,
@@ -137,6 +164,8 @@ export async function createWorker(
         }
       },
       shutdown: () => worker.shutdown(),
+      workerId,
+      breaker,
     };
   } catch (error) {
     await release();

@@ -348,6 +348,9 @@ describe('fake provider admin API', () => {
     [{ fault: { kind: 'explode' } }, 'fault.kind'],
     [{ fault: { kind: 'reset' }, times: 0 }, 'times'],
     [{ fault: { kind: 'reset' }, probability: 2 }, 'probability'],
+    [{ fault: { kind: 'reset' }, until: 'soon' }, 'until'],
+    [{ fault: { kind: 'reset' }, from: null }, 'from'],
+    [{ fault: { kind: 'reset' }, contentIncludes: 5 }, 'contentIncludes'],
     [{}, 'fault'],
   ])('refuses the invalid rule %j with 400 naming %s', async (rule, field) => {
     const name = uniqueName('admin-invalid');

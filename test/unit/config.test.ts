@@ -32,6 +32,16 @@ const NUMERIC_FIELDS: Record<string, (config: BreakwaterConfig) => number> = {
   WORKER_MAX_CONCURRENT_ACTIVITIES: (c) => c.worker.maxConcurrentActivities,
   WORKER_SHUTDOWN_GRACE_MS: (c) => c.worker.shutdownGraceMs,
   HTTP_PORT: (c) => c.worker.httpPort,
+  BREAKER_FAILS: (c) => c.breaker.failureThreshold,
+  BREAKER_RESET_SEC: (c) => c.breaker.resetMs / 1000,
+  BREAKER_HALF_OPEN_PROBES: (c) => c.breaker.halfOpenProbes,
+  BREAKER_HALF_OPEN_PROB: (c) => c.breaker.halfOpenProbability,
+  BREAKER_SUCCESS_THRESHOLD: (c) => c.breaker.successThreshold,
+  BREAKER_HALF_OPEN_RETRY_MS: (c) => c.breaker.halfOpenRetryMs,
+  BREAKER_WINDOW_SEC: (c) => c.breaker.windowMs / 1000,
+  BREAKER_FAILURE_RATE: (c) => c.breaker.failureRate,
+  BREAKER_MIN_VOLUME: (c) => c.breaker.minimumVolume,
+  BREAKER_MIN_WORKERS: (c) => c.breaker.minDistinctWorkers,
 };
 
 describe('loadConfig defaults', () => {
@@ -64,6 +74,19 @@ describe('loadConfig defaults', () => {
         heartbeatTimeoutMs: 15_000,
         maxBlockedMs: 600_000,
       },
+      breaker: {
+        mode: 'consecutive',
+        failureThreshold: 5,
+        resetMs: 60_000,
+        halfOpenProbes: 1,
+        halfOpenProbability: 1,
+        successThreshold: 2,
+        halfOpenRetryMs: 2000,
+        windowMs: 60_000,
+        failureRate: 0.5,
+        minimumVolume: 10,
+        minDistinctWorkers: 1,
+      },
       taskDeadlineMs: 900_000,
       worker: { maxConcurrentActivities: 100, shutdownGraceMs: 30_000, httpPort: 9464, httpHost: '0.0.0.0' },
       log: { level: 'info' },
@@ -94,6 +117,7 @@ describe('loadConfig defaults', () => {
     expect(config.providers.map((provider) => provider.name).join(',')).toBe(doc('LLM_PROVIDERS'));
     expect(config.worker.httpHost).toBe(doc('HTTP_HOST'));
     expect(config.log.level).toBe(doc('LOG_LEVEL'));
+    expect(config.breaker.mode).toBe(doc('BREAKER_MODE'));
   });
 
   it('derives the attempt timeout from the call timeout', () => {

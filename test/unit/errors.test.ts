@@ -77,10 +77,10 @@ const CASES: Case[] = [
   },
   {
     name: 'CircuitBreakerOpenError',
-    make: (context) => new CircuitBreakerOpenError('breaker open', 15_000, context),
+    make: (context) => new CircuitBreakerOpenError('breaker half-open', 15_000, context, 'HALF_OPEN'),
     type: 'CircuitBreakerOpenError',
     retryable: false,
-    details: { retryAfterMs: 15_000 },
+    details: { retryAfterMs: 15_000, breakerState: 'HALF_OPEN' },
     guard: isCircuitBreakerOpenError,
   },
   {

@@ -108,6 +108,20 @@ describe('redactText', () => {
     it('does not take a version number for an IPv4 address', () => {
       expect(redactText('node 20.20.0 on linux')).toBe('node 20.20.0 on linux');
     });
+
+    it('keeps loopback and unspecified addresses, which identify no one', () => {
+      expect(redactText('metrics on http://127.0.0.1:9464 and 0.0.0.0')).toBe(
+        'metrics on http://127.0.0.1:9464 and 0.0.0.0',
+      );
+    });
+  });
+
+  it.each([
+    '01a20361-8f5d-745b-a7cc-c4aa23e6deba',
+    '01a20361-b6e4-7455-9d8c-083dee56f12a',
+    'bw-task-demo-20261122131759-000',
+  ])('leaves identifiers whole: %s', (identifier) => {
+    expect(redactText(`runId ${identifier} done`)).toBe(`runId ${identifier} done`);
   });
 
   it.each([

@@ -1,0 +1,56 @@
+--[[
+  Operator actions on a provider's circuit breaker, and its status.
+
+  KEYS     the 7 breaker keys (see _breaker.lua)
+  ARGV[1]  action               status | reset | open
+  ARGV[2]  durationMs           for open: how long the breaker stays OPEN
+  ARGV[3]  windowMs
+  ARGV[4]  mode                 consecutive | rate
+  ARGV[5]  clock                '' for Redis time; an epoch-ms value in tests
+
+  Returns  JSON { state, openUntil?, retryAfterMs, inFlight, probesInFlight, counts, stats, transition? }
+           (state is the effective one: an OPEN breaker past its reset time reports HALF_OPEN)
+]]
+--@include _breaker.lua
+
+local action = ARGV[1]
+local durationMs = tonumber(ARGV[2])
+local windowMs = tonumber(ARGV[3])
+local mode = ARGV[4]
+local now = clock(ARGV[5])
+
+expireLeases(now)
+local transition = nil
+if action == 'reset' then
+  if field('state', 'CLOSED') ~= 'CLOSED' then
+    transition = moveTo('CLOSED', 'manual_reset', now)
+  end
+  clearCounters()
+elseif action == 'open' then
+  if field('state', 'CLOSED') ~= 'OPEN' then transition = moveTo('OPEN', 'forced_open', now) end
+  redis.call('HSET', K.breaker, 'openUntil', now + durationMs, 'halfOpenSuccesses', 0)
+elseif action ~= 'status' then
+  return redis.error_reply('unknown breaker action: ' .. tostring(action))
+end
+
+pruneWindow(now, windowMs, mode)
+local state = field('state', 'CLOSED')
+local openUntil = numberField('openUntil')
+if state == 'OPEN' and now >= openUntil then state = 'HALF_OPEN' end
+local status = {
+  state = state,
+  now = now,
+  retryAfterMs = 0,
+  inFlight = redis.call('ZCARD', K.inflight),
+  probesInFlight = redis.call('ZCARD', K.probes),
+  counts = counts(),
+  stats = {},
+}
+if state == 'OPEN' then
+  status.openUntil = openUntil
+  status.retryAfterMs = openUntil - now
+end
+local stats = redis.call('HGETALL', K.stats)
+for i = 1, #stats, 2 do status.stats[stats[i]] = tonumber(stats[i + 1]) end
+if transition then status.transition = cjson.decode(transition) end
+return cjson.encode(status)

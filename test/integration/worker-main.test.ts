@@ -1,0 +1,172 @@
+/**
+ * `npm start` (src/worker/main.ts) as a child process: configuration errors, a task end to end,
+ * graceful SIGTERM, and logs that are JSON lines without prompt text.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { BreakwaterClient } from '../../src/client/breakwater-client';
+import { loadConfig } from '../../src/config';
+import { freePort } from '../../src/dev/free-port';
+import { PROJECT_ROOT } from '../../src/dev/toolchain';
+import type { FakeProvider } from '../../src/providers/fake-provider';
+import { chat, eventually, FAST_POLICY_ENV, startFakeProvider, uniqueName } from '../support/harness';
+
+const TSX = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
+
+interface Started {
+  child: ChildProcess;
+  output: () => { stdout: string; stderr: string };
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const started = new Set<ChildProcess>();
+
+/** `tsx src/worker/main.ts` with exactly `env` (plus PATH and HOME), in its own process group. */
+function startMain(env: Record<string, string>): Started {
+  const child = spawn(TSX, ['src/worker/main.ts'], {
+    cwd: PROJECT_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  started.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('close', (code, signal) => {
+      started.delete(child);
+      resolve({ code, signal });
+    });
+  });
+  return { child, output: () => ({ stdout, stderr }), exited };
+}
+
+/** Resolves with the exit, or rejects when the process is still running after `ms`. */
+async function exitWithin(process: Started, ms: number) {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still running after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([process.exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+afterEach(() => {
+  // A test that failed half-way leaves no worker behind: the whole group (tsx and its node child) goes.
+  for (const child of started) {
+    if (child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+  started.clear();
+});
+
+describe('worker main: configuration errors', () => {
+  it.each([
+    [{ REDIS_URL: 'http://nope' }, 'REDIS_URL'],
+    [{ RETRY_MAXIMUM_ATTEMPTS: 'zero' }, 'RETRY_MAXIMUM_ATTEMPTS'],
+  ])('refuses %j with exit code 2 naming %s', async (env, variable) => {
+    const main = startMain(env);
+    const { code } = await exitWithin(main, 15_000);
+    const { stderr } = main.output();
+    expect(code, stderr).toBe(2);
+    expect(stderr).toContain(`invalid configuration: ${variable}:`);
+  });
+});
+
+describe('worker main: against the stack', () => {
+  let fakeProvider: FakeProvider;
+  beforeAll(async () => {
+    fakeProvider = await startFakeProvider();
+  });
+  afterAll(async () => {
+    await fakeProvider?.stop();
+  });
+
+  it('runs a task, stops on SIGTERM with code 0 and logs JSON without prompt text', async () => {
+    const stack = inject('stack');
+    const name = uniqueName('main');
+    const fake = fakeProvider.scenario(name);
+    const port = await freePort();
+    const env: Record<string, string> = {
+      ...FAST_POLICY_ENV,
+      TEMPORAL_ADDRESS: stack.temporalAddress,
+      TEMPORAL_NAMESPACE: stack.namespace,
+      TEMPORAL_TASK_QUEUE: name,
+      REDIS_URL: stack.redisUrl,
+      REDIS_KEY_PREFIX: `t:${name}`,
+      HTTP_PORT: String(port),
+      HTTP_HOST: '127.0.0.1',
+      LLM_PROVIDERS: 'fake',
+      LLM_FAKE_BASE_URL: fake.openAiBaseUrl,
+      LOG_LEVEL: 'debug',
+    };
+    const main = startMain(env);
+
+    await eventually(async () => {
+      if (main.child.exitCode !== null) throw new Error(`worker exited: ${main.output().stderr}`);
+      const response = await fetch(`http://127.0.0.1:${port}/health`);
+      return response.status === 200 ? true : undefined;
+    }, 20_000);
+
+    const marker = `marker-${randomUUID()}`;
+    const email = `${randomUUID().slice(0, 8)}@example.com`;
+    const config = loadConfig(env);
+    const connection = await Connection.connect({ address: stack.temporalAddress });
+    try {
+      const client = BreakwaterClient.fromClient({
+        client: new Client({ connection, namespace: stack.namespace }),
+        taskQueue: config.temporal.taskQueue,
+        policy: config.policy,
+        taskDeadlineMs: config.taskDeadlineMs,
+      });
+      const result = await client.execute(chat(`summarise ${marker} and reply to ${email}`), {
+        idempotencyKey: name,
+      });
+      expect(result.ledger.state).toBe('DONE');
+      expect(result.response.provider).toBe('fake');
+    } finally {
+      await connection.close();
+    }
+    expect(fake.stats.succeeded).toBe(1);
+
+    const sentAt = Date.now();
+    main.child.kill('SIGTERM');
+    const { code, signal } = await exitWithin(main, 15_000);
+    const { stdout, stderr } = main.output();
+    expect({ code, signal }, stderr).toEqual({ code: 0, signal: null });
+    expect(Date.now() - sentAt).toBeLessThan(15_000);
+
+    const lines = `${stdout}\n${stderr}`.split('\n').filter((line) => line.trim() !== '');
+    const records = lines.map((line) => {
+      try {
+        return JSON.parse(line) as { level?: unknown; msg?: unknown; name?: unknown };
+      } catch {
+        throw new Error(`not a JSON log line: ${line}`);
+      }
+    });
+    for (const record of records) {
+      expect(record).toMatchObject({ level: expect.any(String), name: 'breakwater' });
+    }
+    const messages = records.map((record) => record.msg);
+    expect(messages).toContain('worker created');
+    expect(messages).toContain('shutting down: finishing in-flight calls');
+    expect(messages).toContain('worker stopped');
+
+    const output = stdout + stderr;
+    expect(output).not.toContain(marker);
+    expect(output).not.toContain(email);
+  });
+});
