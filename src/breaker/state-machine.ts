@@ -75,8 +75,7 @@ export class BreakerStateMachine {
       transition = this.moveTo('HALF_OPEN', 'reset_timeout', now);
     }
     if (this.state === 'HALF_OPEN') {
-      if (this.leases.has(attemptId))
-        return { admitted: true, probe: this.leases.get(attemptId)!.probe, transition };
+      if (this.leases.get(attemptId)?.probe) return { admitted: true, probe: true, transition };
       const probes = [...this.leases.values()].filter((lease) => lease.probe).length;
       if (probes >= this.settings.halfOpenProbes || this.random() >= this.settings.halfOpenProbability) {
         return {
@@ -150,13 +149,10 @@ export class BreakerStateMachine {
   /** Opens the breaker until `now + durationMs` (a maintenance window). */
   forceOpen(durationMs: number): BreakerTransition | undefined {
     const now = this.clock();
-    const from = this.state;
-    this.state = 'OPEN';
+    const transition = this.state === 'OPEN' ? undefined : this.moveTo('OPEN', 'forced_open', now);
     this.openUntil = now + durationMs;
     this.halfOpenSuccesses = 0;
-    return from === 'OPEN'
-      ? undefined
-      : { from, to: 'OPEN', reason: 'forced_open', at: now, counts: this.counts() };
+    return transition;
   }
 
   /** Closes the breaker and clears its counters. */

@@ -10,7 +10,11 @@ import { BreakwaterClient } from '../../src/client/breakwater-client';
 import { stackConfig } from '../../src/dev/stack-config';
 import { createLogger } from '../../src/observability/logger';
 import { FakeProvider, type FakeScenario } from '../../src/providers/fake-provider';
-import { createWorker, type BreakwaterWorker } from '../../src/worker/create-worker';
+import {
+  createWorker,
+  type BreakwaterWorker,
+  type CreateWorkerOptions,
+} from '../../src/worker/create-worker';
 
 export const testLogger = createLogger({
   level: (process.env.TEST_LOG_LEVEL as 'warn' | undefined) ?? 'silent',
@@ -39,9 +43,21 @@ export interface Harness {
   fake: FakeScenario;
   client: BreakwaterClient;
   temporal: Client;
+  /** The first of `workers`. */
   worker: BreakwaterWorker;
-  /** Runs the worker while `work` runs, then shuts it down and closes the client. */
+  /** Every worker of the test, all on its task queue and key prefix. */
+  workers: BreakwaterWorker[];
+  /** Runs the workers while `work` runs, then shuts them down and closes the client. */
   run<T>(work: () => Promise<T>): Promise<T>;
+}
+
+export interface HarnessOptions {
+  /** Workers on the test's task queue (default 1), each with its own connections. */
+  workers?: number;
+  /** A Redis of the test's own (default: the shared stack's). */
+  redisUrl?: string;
+  /** Options for each worker, by index. */
+  workerOptions?: (index: number) => CreateWorkerOptions;
 }
 
 /** A fake provider for one test file. */
@@ -53,18 +69,25 @@ export async function createHarness(
   fakeProvider: FakeProvider,
   label: string,
   env: Record<string, string> = {},
+  options: HarnessOptions = {},
 ): Promise<Harness> {
   const stack = inject('stack');
   const name = uniqueName(label);
   const fake = fakeProvider.scenario(name);
+  const redisUrl = options.redisUrl ?? stack.redisUrl;
   const config = stackConfig(
-    { temporalAddress: stack.temporalAddress, namespace: stack.namespace, redisUrl: stack.redisUrl, fake },
+    { temporalAddress: stack.temporalAddress, namespace: stack.namespace, redisUrl, fake },
     { ...FAST_POLICY_ENV, TEMPORAL_TASK_QUEUE: name, REDIS_KEY_PREFIX: `t:${name}`, ...env },
   );
-  const worker = await createWorker(config, {
-    logger: testLogger,
-    workflowBundle: { codePath: stack.workflowBundlePath },
-  });
+  const workers = await Promise.all(
+    Array.from({ length: options.workers ?? 1 }, (_, index) =>
+      createWorker(config, {
+        logger: testLogger,
+        workflowBundle: { codePath: stack.workflowBundlePath },
+        ...options.workerOptions?.(index),
+      }),
+    ),
+  );
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const temporal = new Client({ connection, namespace: stack.namespace });
   const client = BreakwaterClient.fromClient({
@@ -79,10 +102,13 @@ export async function createHarness(
     fake,
     client,
     temporal,
-    worker,
+    worker: workers[0]!,
+    workers,
     run: async (work) => {
+      const running = work();
       try {
-        return await worker.runUntil(work);
+        const [result] = await Promise.all(workers.map((worker) => worker.runUntil(running)));
+        return result as Awaited<ReturnType<typeof work>>;
       } finally {
         await connection.close();
       }
