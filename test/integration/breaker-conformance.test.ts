@@ -196,7 +196,14 @@ describe('shared breaker conforms to the reference model', () => {
         if (decision.admitted) open.push(id);
       } else if (roll < 0.85 && open.length > 0) {
         const id = open.splice(Math.floor(random() * open.length), 1)[0]!;
-        const outcomes: SettleOutcome[] = ['success', 'success', 'failure', 'failure', 'rate_limited', 'neutral'];
+        const outcomes: SettleOutcome[] = [
+          'success',
+          'success',
+          'failure',
+          'failure',
+          'rate_limited',
+          'neutral',
+        ];
         const outcome = outcomes[Math.floor(random() * outcomes.length)]!;
         await pair.settle(id, outcome, `w${Math.floor(random() * 3)}`);
       } else if (roll < 0.97) {
