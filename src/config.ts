@@ -216,7 +216,8 @@ class EnvReader {
   }
 }
 
-const PROVIDER_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+/** What a provider name may be: lowercase letters, digits, - and _ (it names Redis keys and metric labels). */
+export const PROVIDER_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 const DEFAULT_BASE_URLS: Record<string, string> = {
   openai: 'https://api.openai.com/v1',
   anthropic: 'https://api.anthropic.com',

@@ -41,9 +41,25 @@ export interface RedisBreakerOptions {
 export class RedisBreaker {
   private readonly commands: BreakwaterCommands;
   private readonly registered = new Set<string>();
+  /** The settings as the scripts take them: one comma-separated argument (see _breaker.lua). */
+  private readonly packedSettings: string;
 
   constructor(private readonly options: RedisBreakerOptions) {
     this.commands = commandsOf(options.redis);
+    const s = options.settings;
+    this.packedSettings = [
+      s.mode,
+      s.failureThreshold,
+      s.resetMs,
+      s.halfOpenProbes,
+      s.halfOpenProbability,
+      s.successThreshold,
+      s.halfOpenRetryMs,
+      s.windowMs,
+      s.failureRate,
+      s.minimumVolume,
+      s.minDistinctWorkers,
+    ].join(',');
   }
 
   get settings(): BreakerSettings {
@@ -52,18 +68,12 @@ export class RedisBreaker {
 
   async admit(provider: string, attemptId: string, leaseMs: number): Promise<AdmitDecision> {
     this.register(provider);
-    const s = this.options.settings;
     const [admitted, probe, retryAfterMs, state, transition] = await this.commands.breakerAdmit(
-      ...this.options.keys.breaker(provider),
+      this.options.keys.breaker(provider),
       attemptId,
       leaseMs,
       (this.options.random ?? Math.random)(),
-      s.mode,
-      s.failureThreshold,
-      s.halfOpenProbes,
-      s.halfOpenProbability,
-      s.halfOpenRetryMs,
-      s.windowMs,
+      this.packedSettings,
       this.clockArg(),
     );
     const parsed = parseTransition(transition);
@@ -78,20 +88,12 @@ export class RedisBreaker {
   }
 
   async settle(provider: string, attemptId: string, outcome: SettleOutcome): Promise<SettleResult> {
-    const s = this.options.settings;
     const [settled, transition] = await this.commands.breakerSettle(
-      ...this.options.keys.breaker(provider),
+      this.options.keys.breaker(provider),
       attemptId,
       outcome,
       this.options.workerId,
-      s.mode,
-      s.failureThreshold,
-      s.resetMs,
-      s.successThreshold,
-      s.windowMs,
-      s.failureRate,
-      s.minimumVolume,
-      s.minDistinctWorkers,
+      this.packedSettings,
       this.clockArg(),
     );
     const parsed = parseTransition(transition);
@@ -121,13 +123,11 @@ export class RedisBreaker {
   }
 
   private async control(provider: string, action: string, durationMs: number): Promise<BreakerStatus> {
-    const s = this.options.settings;
     const reply = await this.commands.breakerControl(
-      ...this.options.keys.breaker(provider),
+      this.options.keys.breaker(provider),
       action,
       durationMs,
-      s.windowMs,
-      s.mode,
+      this.packedSettings,
       this.clockArg(),
     );
     const status = JSON.parse(reply) as Omit<BreakerStatus, 'provider'> & {

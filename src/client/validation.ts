@@ -1,5 +1,6 @@
 /** Validation of what application code submits; a refusal names the field and starts nothing. */
 import { z } from 'zod';
+import { PROVIDER_NAME } from '../config';
 import { NonRetryableInputError } from '../errors';
 import { PRIORITIES, type FallbackProvider, type LlmRequest, type Priority } from '../task';
 
@@ -12,10 +13,7 @@ const messageSchema = z.object({
 
 const providerName = z
   .string()
-  .regex(
-    /^[a-z][a-z0-9_-]{0,31}$/,
-    'must be a configured provider name (lowercase letters, digits, - and _)',
-  );
+  .regex(PROVIDER_NAME, 'must be a configured provider name (lowercase letters, digits, - and _)');
 const modelName = z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
 
 export const requestSchema = z.object({

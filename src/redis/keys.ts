@@ -3,17 +3,6 @@
  * resource share a `{hash tag}`, so each script touches one Cluster slot.
  */
 
-/** The keys of one provider's circuit breaker, in the order the breaker scripts take them. */
-export type BreakerKeys = [
-  breaker: string,
-  inflight: string,
-  probes: string,
-  window: string,
-  windowFailures: string,
-  failers: string,
-  stats: string,
-];
-
 export class KeySpace {
   constructor(readonly prefix: string) {
     if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(prefix)) {
@@ -23,17 +12,9 @@ export class KeySpace {
     }
   }
 
-  breaker(provider: string): BreakerKeys {
-    const base = `${this.prefix}:breaker:{${this.prefix}:${provider}}`;
-    return [
-      `${base}:state`,
-      `${base}:inflight`,
-      `${base}:probes`,
-      `${base}:window`,
-      `${base}:window-failures`,
-      `${base}:failers`,
-      `${base}:stats`,
-    ];
+  /** The base key of one provider's circuit breaker; the scripts derive its other keys from it. */
+  breaker(provider: string): string {
+    return `${this.prefix}:breaker:{${this.prefix}:${provider}}`;
   }
 
   /** A set of the provider names that have a breaker, for operators' status listings. */

@@ -6,7 +6,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
-import type { BreakerKeys } from './keys';
 
 const LUA_DIR = join(__dirname, 'lua');
 
@@ -27,9 +26,9 @@ export type BreakerAdmitReply = [
 export type BreakerSettleReply = [settled: number, transition: string];
 
 export interface BreakwaterCommands {
-  breakerAdmit(...args: [...BreakerKeys, ...Array<string | number>]): Promise<BreakerAdmitReply>;
-  breakerSettle(...args: [...BreakerKeys, ...Array<string | number>]): Promise<BreakerSettleReply>;
-  breakerControl(...args: [...BreakerKeys, ...Array<string | number>]): Promise<string>;
+  breakerAdmit(key: string, ...args: Array<string | number>): Promise<BreakerAdmitReply>;
+  breakerSettle(key: string, ...args: Array<string | number>): Promise<BreakerSettleReply>;
+  breakerControl(key: string, ...args: Array<string | number>): Promise<string>;
 }
 
 const defined = new WeakSet<Redis>();

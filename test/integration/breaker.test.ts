@@ -84,12 +84,16 @@ describe('shared circuit breaker', () => {
     const elapsed = Date.now() - startedAt;
     const periods = 1 + Math.floor(elapsed / resetMs);
     // One breaker per worker would let each of the 4 workers spend its own 5 calls first.
-    expect(h.fake.stats.received).toBeLessThanOrEqual(5 + 1 * periods);
-    expect(h.fake.stats.received).toBeGreaterThanOrEqual(5);
-    expect(new Set(failures.map((failure) => failure.reason))).toEqual(
-      new Set(['circuit_open_timeout', 'retries_exhausted']),
+    expect(h.fake.stats.received, `${h.fake.stats.received} calls in ${elapsed} ms`).toBeLessThanOrEqual(
+      5 + 1 * periods,
     );
-    expect(failures.some((failure) => failure.reason === 'circuit_open_timeout')).toBe(true);
+    expect(h.fake.stats.received).toBeGreaterThanOrEqual(5);
+    const reasons = failures.map((failure) => failure.reason);
+    expect(
+      reasons.every((reason) => reason === 'circuit_open_timeout' || reason === 'retries_exhausted'),
+      reasons.join(),
+    ).toBe(true);
+    expect(reasons).toContain('circuit_open_timeout');
     expect(changes.filter((change) => change.to === 'OPEN').length).toBeGreaterThanOrEqual(1);
     expect(changes[0]).toMatchObject({
       provider: 'fake',

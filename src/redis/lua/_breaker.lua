@@ -1,20 +1,39 @@
 --[[
   Shared pieces of the circuit breaker scripts (included at load time by src/redis/scripts.ts).
 
-  Every breaker script takes the same 7 keys, all under one {hash tag}:
+  Every breaker script takes one key, the breaker's base key `<prefix>:breaker:{<prefix>:<provider>}`,
+  and derives the others from it. They all carry the base key's {hash tag}, so they live in its
+  Cluster slot. (One key and few arguments keep the call cheap: it is on every LLM call's path.)
     K.breaker         HASH  state, consecutive, halfOpenSuccesses, openUntil, lastSuccessAt
     K.inflight        ZSET  attemptId -> lease expiry (ms): every admitted, unsettled attempt
     K.probes          ZSET  attemptId -> lease expiry (ms): the HALF_OPEN probes among them
     K.window          ZSET  attemptId -> settle time: counted outcomes in the sliding window
     K.windowFailures  ZSET  attemptId -> settle time: the failures among them
     K.failers         HASH  workerId -> time of its last counted failure
-    K.stats           HASH  counters (admitted, probes, rejected_*, success, failure, ...)
+    K.stats           HASH  counters (probes, success, failure, rate_limited, neutral, rejected_*, ...)
+
+  The settings come packed in one argument, comma-separated, in this order:
+    mode, failureThreshold, resetMs, halfOpenProbes, halfOpenProbability, successThreshold,
+    halfOpenRetryMs, windowMs, failureRate, minimumVolume, minDistinctWorkers
   Time is Redis time (TIME), unless a test passes an explicit clock.
 ]]
+local base = KEYS[1]
 local K = {
-  breaker = KEYS[1], inflight = KEYS[2], probes = KEYS[3], window = KEYS[4],
-  windowFailures = KEYS[5], failers = KEYS[6], stats = KEYS[7],
+  breaker = base .. ':state', inflight = base .. ':inflight', probes = base .. ':probes',
+  window = base .. ':window', windowFailures = base .. ':window-failures', failers = base .. ':failers',
+  stats = base .. ':stats',
 }
+
+local function settings(packed)
+  local v = {}
+  for item in string.gmatch(packed, '[^,]+') do v[#v + 1] = item end
+  return {
+    mode = v[1], threshold = tonumber(v[2]), resetMs = tonumber(v[3]), maxProbes = tonumber(v[4]),
+    probability = tonumber(v[5]), successThreshold = tonumber(v[6]), retryMs = tonumber(v[7]),
+    windowMs = tonumber(v[8]), failureRate = tonumber(v[9]), minimumVolume = tonumber(v[10]),
+    minWorkers = tonumber(v[11]),
+  }
+end
 
 local function clock(override)
   if override ~= nil and override ~= '' then return tonumber(override) end

@@ -1,19 +1,12 @@
 --[[
   Settles one admitted attempt: releases its lease and applies its outcome to the breaker, once.
 
-  KEYS     the 7 breaker keys (see _breaker.lua)
+  KEYS[1]  the breaker's base key (see _breaker.lua)
   ARGV[1]  attemptId
   ARGV[2]  outcome              success | failure | rate_limited | neutral
   ARGV[3]  workerId
-  ARGV[4]  mode                 consecutive | rate
-  ARGV[5]  failureThreshold
-  ARGV[6]  resetMs
-  ARGV[7]  successThreshold
-  ARGV[8]  windowMs
-  ARGV[9]  failureRate
-  ARGV[10] minimumVolume
-  ARGV[11] minDistinctWorkers
-  ARGV[12] clock                '' for Redis time; an epoch-ms value in tests
+  ARGV[4]  settings             packed (see _breaker.lua)
+  ARGV[5]  clock                '' for Redis time; an epoch-ms value in tests
 
   Returns  { settled (1|0), transition JSON or '' }   0: already settled or lease expired, nothing counted
 ]]
@@ -22,15 +15,8 @@
 local attemptId = ARGV[1]
 local outcome = ARGV[2]
 local workerId = ARGV[3]
-local mode = ARGV[4]
-local threshold = tonumber(ARGV[5])
-local resetMs = tonumber(ARGV[6])
-local successThreshold = tonumber(ARGV[7])
-local windowMs = tonumber(ARGV[8])
-local failureRate = tonumber(ARGV[9])
-local minimumVolume = tonumber(ARGV[10])
-local minWorkers = tonumber(ARGV[11])
-local now = clock(ARGV[12])
+local S = settings(ARGV[4])
+local now = clock(ARGV[5])
 
 expireLeases(now)
 if redis.call('ZREM', K.inflight, attemptId) == 0 then return { 0, '' } end
@@ -42,33 +28,33 @@ local state = field('state', 'CLOSED')
 
 if state == 'HALF_OPEN' then
   if not wasProbe then return { 1, '' } end
-  if failure then return { 1, open('probe_failed', now, resetMs) } end
+  if failure then return { 1, open('probe_failed', now, S.resetMs) } end
   redis.call('HSET', K.breaker, 'lastSuccessAt', now)
   local successes = redis.call('HINCRBY', K.breaker, 'halfOpenSuccesses', 1)
-  if successes >= successThreshold then return { 1, moveTo('CLOSED', 'probe_successes', now) } end
+  if successes >= S.successThreshold then return { 1, moveTo('CLOSED', 'probe_successes', now) } end
   return { 1, '' }
 end
 if state == 'OPEN' then return { 1, '' } end
 
 redis.call('ZADD', K.window, now, attemptId)
 if failure then redis.call('ZADD', K.windowFailures, now, attemptId) end
-pruneWindow(now, windowMs, mode)
+pruneWindow(now, S.windowMs, S.mode)
 if not failure then
   redis.call('HSET', K.breaker, 'lastSuccessAt', now, 'consecutive', 0)
-  if mode == 'consecutive' then redis.call('DEL', K.failers) end
+  if S.mode == 'consecutive' then redis.call('DEL', K.failers) end
   return { 1, '' }
 end
 
 local consecutive = redis.call('HINCRBY', K.breaker, 'consecutive', 1)
 redis.call('HSET', K.failers, workerId, now)
-if redis.call('HLEN', K.failers) < minWorkers then return { 1, '' } end
-if mode == 'consecutive' then
-  if consecutive >= threshold then return { 1, open('failure_threshold', now, resetMs) } end
+if redis.call('HLEN', K.failers) < S.minWorkers then return { 1, '' } end
+if S.mode == 'consecutive' then
+  if consecutive >= S.threshold then return { 1, open('failure_threshold', now, S.resetMs) } end
 else
   local calls = redis.call('ZCARD', K.window)
   local failures = redis.call('ZCARD', K.windowFailures)
-  if calls >= minimumVolume and failures / calls >= failureRate then
-    return { 1, open('failure_rate', now, resetMs) }
+  if calls >= S.minimumVolume and failures / calls >= S.failureRate then
+    return { 1, open('failure_rate', now, S.resetMs) }
   end
 end
 return { 1, '' }

@@ -1,23 +1,22 @@
 --[[
   Operator actions on a provider's circuit breaker, and its status.
 
-  KEYS     the 7 breaker keys (see _breaker.lua)
+  KEYS[1]  the breaker's base key (see _breaker.lua)
   ARGV[1]  action               status | reset | open
   ARGV[2]  durationMs           for open: how long the breaker stays OPEN
-  ARGV[3]  windowMs
-  ARGV[4]  mode                 consecutive | rate
-  ARGV[5]  clock                '' for Redis time; an epoch-ms value in tests
+  ARGV[3]  settings             packed (see _breaker.lua)
+  ARGV[4]  clock                '' for Redis time; an epoch-ms value in tests
 
   Returns  JSON { state, openUntil?, retryAfterMs, inFlight, probesInFlight, counts, stats, transition? }
-           (state is the effective one: an OPEN breaker past its reset time reports HALF_OPEN)
+           (state is the effective one: an OPEN breaker past its reset time reports HALF_OPEN;
+           stats.admitted is derived: settled outcomes + expired leases + calls in flight)
 ]]
 --@include _breaker.lua
 
 local action = ARGV[1]
 local durationMs = tonumber(ARGV[2])
-local windowMs = tonumber(ARGV[3])
-local mode = ARGV[4]
-local now = clock(ARGV[5])
+local S = settings(ARGV[3])
+local now = clock(ARGV[4])
 
 expireLeases(now)
 local transition = nil
@@ -33,7 +32,7 @@ elseif action ~= 'status' then
   return redis.error_reply('unknown breaker action: ' .. tostring(action))
 end
 
-pruneWindow(now, windowMs, mode)
+pruneWindow(now, S.windowMs, S.mode)
 local state = field('state', 'CLOSED')
 local openUntil = numberField('openUntil')
 if state == 'OPEN' and now >= openUntil then state = 'HALF_OPEN' end
@@ -52,5 +51,10 @@ if state == 'OPEN' then
 end
 local stats = redis.call('HGETALL', K.stats)
 for i = 1, #stats, 2 do status.stats[stats[i]] = tonumber(stats[i + 1]) end
+local admitted = status.inFlight
+for _, name in ipairs({ 'success', 'failure', 'rate_limited', 'neutral', 'leases_expired' }) do
+  admitted = admitted + (status.stats[name] or 0)
+end
+status.stats.admitted = admitted
 if transition then status.transition = cjson.decode(transition) end
 return cjson.encode(status)

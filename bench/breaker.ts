@@ -1,0 +1,403 @@
+/**
+ * Benchmark of the shared circuit breaker: `npm run bench:breaker [-- --workers 8]`.
+ *
+ * It starts its own redis-server (in a temp dir) and its own fake provider, stops both at the end,
+ * and prints one JSON object on stdout (progress goes to stderr). Three measurements, one run:
+ *
+ * 1. Outage, shared breaker. `workers` simulated workers, each with its own Redis connection and
+ *    its own `RedisBreaker` (same key prefix, distinct worker id), run `concurrency` callers each
+ *    against a provider that answers 503 to everything, for `periods` cooldown periods. A caller
+ *    admits (a unique attempt id), calls the provider through the OpenAI-compatible adapter when
+ *    admitted and settles the classified outcome; when refused it waits min(retryAfterMs, 200 ms).
+ *    The calls the provider received are counted in total and per cooldown period.
+ * 2. Outage, per-process baseline: the same load, but each simulated worker has its own in-process
+ *    `BreakerStateMachine` (what a breaker per process gives), against a fresh scenario.
+ * 3. Latency of the shared breaker, sequentially on one connection: admit and settle of a CLOSED,
+ *    proven breaker (its gate is off), each iteration alternated with a Redis PING on the same
+ *    connection, so that both see the same machine load; the ratio admit p50 / PING p50 is reported.
+ *
+ * Targets (reported in `targets`, never enforced: the process exits 0 after printing, 1 on error):
+ * the provider receives at most threshold + probes calls in the first cooldown period and at most
+ * probes in each later one, whatever the worker count; admit p50 is within 2× a PING.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import type Redis from 'ioredis';
+import { RedisBreaker } from '../src/breaker/redis-breaker';
+import { DEFAULT_BREAKER_SETTINGS, type BreakerSettings } from '../src/breaker/settings';
+import { BreakerStateMachine, type AdmitDecision } from '../src/breaker/state-machine';
+import { RedisDevServer } from '../src/dev/redis-dev-server';
+import type { SettleOutcome } from '../src/guard/guard';
+import { settleOutcomeOf } from '../src/guard/outcome';
+import { percentile } from '../src/percentiles';
+import { FakeProvider, type FakeScenario } from '../src/providers/fake-provider';
+import { OpenAiCompatibleAdapter } from '../src/providers/openai';
+import { createRedis, waitUntilReady } from '../src/redis/connection';
+import { KeySpace } from '../src/redis/keys';
+import type { LlmRequest } from '../src/task';
+
+const PROVIDER = 'fake';
+/** Long enough that no admission expires during a run: every call is settled by its caller. */
+const LEASE_MS = 30_000;
+const CALL_TIMEOUT_MS = 5_000;
+const REDIS_COMMAND_TIMEOUT_MS = 2_000;
+/** The longest a refused caller waits before it asks again. */
+const MAX_REFUSED_WAIT_MS = 200;
+const LATENCY_WARMUP = 200;
+const REQUEST: LlmRequest = {
+  provider: PROVIDER,
+  model: 'bench-model',
+  messages: [{ role: 'user', content: 'ping' }],
+  maxTokens: 16,
+};
+const NO_CANCEL = new AbortController().signal;
+
+interface BenchOptions {
+  workers: number;
+  concurrency: number;
+  threshold: number;
+  probes: number;
+  cooldownMs: number;
+  periods: number;
+  iterations: number;
+}
+
+function parseOptions(args: string[]): BenchOptions {
+  const flags = ['workers', 'concurrency', 'threshold', 'probes', 'cooldown-ms', 'periods', 'iterations'];
+  const { values } = parseArgs({
+    args,
+    options: Object.fromEntries(flags.map((flag) => [flag, { type: 'string' as const }])),
+  });
+  const integer = (flag: string, fallback: number): number => {
+    const raw = values[flag];
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1) throw new RangeError(`--${flag}: must be a positive integer`);
+    return value;
+  };
+  return {
+    workers: integer('workers', 4),
+    concurrency: integer('concurrency', 4),
+    threshold: integer('threshold', 5),
+    probes: integer('probes', 1),
+    cooldownMs: integer('cooldown-ms', 2_000),
+    periods: integer('periods', 3),
+    iterations: integer('iterations', 5_000),
+  };
+}
+
+function log(message: string): void {
+  console.error(`bench:breaker: ${message}`);
+}
+
+/** Undoes what the benchmark started, last first; each step runs once, even after a failure of another. */
+class Cleanup {
+  private readonly steps: Array<() => unknown> = [];
+
+  add(step: () => unknown): void {
+    this.steps.push(step);
+  }
+
+  async run(): Promise<void> {
+    for (const step of this.steps.splice(0).reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        log(`cleanup step failed: ${String(error)}`);
+      }
+    }
+  }
+}
+
+interface Stack {
+  redisUrl: string;
+  provider: FakeProvider;
+}
+
+async function startStack(cleanup: Cleanup): Promise<Stack> {
+  const dir = mkdtempSync(join(tmpdir(), 'breakwater-bench-'));
+  cleanup.add(() => rmSync(dir, { recursive: true, force: true }));
+  const redis = await RedisDevServer.start({ dir });
+  cleanup.add(() => redis.stop());
+  const provider = await new FakeProvider().start();
+  cleanup.add(() => provider.stop());
+  log(`redis-server at ${redis.url}, fake provider at ${provider.url}`);
+  return { redisUrl: redis.url, provider };
+}
+
+async function connect(url: string, cleanup: Cleanup): Promise<Redis> {
+  const redis = createRedis({ url, commandTimeoutMs: REDIS_COMMAND_TIMEOUT_MS });
+  // Failed commands reject on their own; without a listener ioredis would also print every error.
+  redis.on('error', () => undefined);
+  cleanup.add(() => redis.quit().catch(() => redis.disconnect()));
+  await waitUntilReady(redis);
+  return redis;
+}
+
+function breakerSettings(options: BenchOptions): BreakerSettings {
+  return {
+    ...DEFAULT_BREAKER_SETTINGS,
+    failureThreshold: options.threshold,
+    halfOpenProbes: options.probes,
+    resetMs: options.cooldownMs,
+  };
+}
+
+/** What one simulated worker needs of its breaker: the shared one, or one of its own. */
+interface WorkerBreaker {
+  admit(attemptId: string): Promise<AdmitDecision>;
+  settle(attemptId: string, outcome: SettleOutcome): Promise<unknown>;
+}
+
+type BreakerFactory = (workerId: string, cleanup: Cleanup) => Promise<WorkerBreaker>;
+
+/** A `RedisBreaker` on its own connection, under the run's shared key prefix. */
+function sharedBreakers(redisUrl: string, keys: KeySpace, settings: BreakerSettings): BreakerFactory {
+  return async (workerId, cleanup) => {
+    const redis = await connect(redisUrl, cleanup);
+    const breaker = new RedisBreaker({ redis, keys, settings, workerId });
+    return {
+      admit: (attemptId) => breaker.admit(PROVIDER, attemptId, LEASE_MS),
+      settle: (attemptId, outcome) => breaker.settle(PROVIDER, attemptId, outcome),
+    };
+  };
+}
+
+/** A breaker per process: an in-process state machine on the wall clock. */
+function perProcessBreakers(settings: BreakerSettings): BreakerFactory {
+  return async (workerId) => {
+    const machine = new BreakerStateMachine(settings);
+    return {
+      admit: async (attemptId) => machine.admit(attemptId, LEASE_MS),
+      settle: async (attemptId, outcome) => machine.settle(attemptId, outcome, workerId),
+    };
+  };
+}
+
+async function callProvider(adapter: OpenAiCompatibleAdapter): Promise<SettleOutcome> {
+  try {
+    await adapter.chat(REQUEST, { signal: NO_CANCEL, timeoutMs: CALL_TIMEOUT_MS, context: {} });
+    return settleOutcomeOf(undefined);
+  } catch (error) {
+    return settleOutcomeOf(error);
+  }
+}
+
+/** One caller of one simulated worker, until `endAt`. */
+async function callerLoop(
+  breaker: WorkerBreaker,
+  adapter: OpenAiCompatibleAdapter,
+  callerId: string,
+  endAt: number,
+): Promise<void> {
+  for (let attempt = 0; Date.now() < endAt; attempt++) {
+    const attemptId = `${callerId}/${attempt}`;
+    const decision = await breaker.admit(attemptId);
+    if (decision.admitted) {
+      await breaker.settle(attemptId, await callProvider(adapter));
+    } else {
+      await sleep(Math.max(0, Math.min(decision.retryAfterMs, MAX_REFUSED_WAIT_MS, endAt - Date.now())));
+    }
+  }
+}
+
+/** `read()` at each of `times` (epoch ms). */
+function sampleAt(times: number[], read: () => number): Promise<number[]> {
+  return Promise.all(
+    times.map(async (time) => {
+      await sleep(Math.max(0, time - Date.now()));
+      return read();
+    }),
+  );
+}
+
+/** Calls received per cooldown period; the last period also counts calls still in flight at its end. */
+function perPeriod(boundaryCounts: number[], total: number): number[] {
+  const counts = [...boundaryCounts, total];
+  return counts.map((count, index) => count - (counts[index - 1] ?? 0));
+}
+
+interface OutageResult {
+  calls: number;
+  perPeriod: number[];
+}
+
+/** `workers` simulated workers with `concurrency` callers each against a provider that is down. */
+async function runOutage(
+  scenario: FakeScenario,
+  breakers: BreakerFactory,
+  options: BenchOptions,
+): Promise<OutageResult> {
+  scenario.inject({ fault: { kind: 'status', status: 503 } });
+  const adapter = new OpenAiCompatibleAdapter(PROVIDER, scenario.openAiBaseUrl);
+  const cleanup = new Cleanup();
+  try {
+    const workerIds = Array.from(
+      { length: options.workers },
+      (_, index) => `${scenario.name}-worker-${index}`,
+    );
+    const workers = await Promise.all(workerIds.map((id) => breakers(id, cleanup)));
+    const startedAt = Date.now();
+    const endAt = startedAt + options.periods * options.cooldownMs;
+    const boundaries = Array.from(
+      { length: options.periods - 1 },
+      (_, index) => startedAt + (index + 1) * options.cooldownMs,
+    );
+    const counts = sampleAt(boundaries, () => scenario.stats.received);
+    await Promise.all(
+      workers.flatMap((breaker, index) =>
+        Array.from({ length: options.concurrency }, (_, caller) =>
+          callerLoop(breaker, adapter, `${workerIds[index]}/${caller}`, endAt),
+        ),
+      ),
+    );
+    const calls = scenario.stats.received;
+    return { calls, perPeriod: perPeriod(await counts, calls) };
+  } finally {
+    await cleanup.run();
+  }
+}
+
+interface Latency {
+  admitP50Us: number;
+  admitP99Us: number;
+  settleP50Us: number;
+  redisPingP50Us: number;
+  redisPingP99Us: number;
+}
+
+async function timedUs<T>(action: () => Promise<T>): Promise<{ us: number; value: T }> {
+  const start = process.hrtime.bigint();
+  const value = await action();
+  return { us: Number(process.hrtime.bigint() - start) / 1000, value };
+}
+
+/** One PING, one admit and one settle 'success'; the admission must be granted. */
+async function latencyRound(redis: Redis, breaker: RedisBreaker, attemptId: string) {
+  const ping = await timedUs(() => redis.ping());
+  const admit = await timedUs(() => breaker.admit(PROVIDER, attemptId, LEASE_MS));
+  if (!admit.value.admitted) throw new Error(`latency: admission refused (${admit.value.state})`);
+  const settle = await timedUs(() => breaker.settle(PROVIDER, attemptId, 'success'));
+  return { pingUs: ping.us, admitUs: admit.us, settleUs: settle.us };
+}
+
+/** Sequential latency of the shared breaker against Redis PING, on one connection. */
+async function measureLatency(redis: Redis, settings: BreakerSettings, iterations: number): Promise<Latency> {
+  const keys = new KeySpace(`bench-latency-${randomUUID().slice(0, 8)}`);
+  const breaker = new RedisBreaker({ redis, keys, settings, workerId: 'bench-latency' });
+  // The warm-up settles 'success' first, so the breaker is proven and its gate is off; it also loads the scripts.
+  for (let i = 0; i < LATENCY_WARMUP; i++) await latencyRound(redis, breaker, `warmup/${i}`);
+  const rounds = [];
+  for (let i = 0; i < iterations; i++) rounds.push(await latencyRound(redis, breaker, `latency/${i}`));
+  const admit = rounds.map((r) => r.admitUs);
+  const settle = rounds.map((r) => r.settleUs);
+  const ping = rounds.map((r) => r.pingUs);
+  return {
+    admitP50Us: round(percentile(admit, 50)),
+    admitP99Us: round(percentile(admit, 99)),
+    settleP50Us: round(percentile(settle, 50)),
+    redisPingP50Us: round(percentile(ping, 50)),
+    redisPingP99Us: round(percentile(ping, 99)),
+  };
+}
+
+function round(value: number, digits = 1): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
+
+async function machineInfo(redis: Redis) {
+  const info = await redis.info('server');
+  return {
+    node: process.version,
+    cpus: cpus().length,
+    redisVersion: /^redis_version:(\S+)/m.exec(info)?.[1] ?? 'unknown',
+  };
+}
+
+/** The most calls each period may see: threshold + probes in the first, probes in each later one. */
+function limits(options: BenchOptions): number[] {
+  return Array.from({ length: options.periods }, (_, index) =>
+    index === 0 ? options.threshold + options.probes : options.probes,
+  );
+}
+
+async function run(options: BenchOptions, cleanup: Cleanup) {
+  const stack = await startStack(cleanup);
+  const settings = breakerSettings(options);
+  const load = `${options.workers} workers × ${options.concurrency} callers, ${options.periods} × ${options.cooldownMs} ms`;
+
+  log(`outage with the shared breaker: ${load}`);
+  const keys = new KeySpace(`bench-${randomUUID().slice(0, 8)}`);
+  const shared = await runOutage(
+    stack.provider.scenario('shared-outage'),
+    sharedBreakers(stack.redisUrl, keys, settings),
+    options,
+  );
+  log(`outage with a breaker per process: ${load}`);
+  const baseline = await runOutage(
+    stack.provider.scenario('per-process-outage'),
+    perProcessBreakers(settings),
+    options,
+  );
+
+  log(`latency: ${options.iterations} rounds of PING, admit, settle`);
+  const redis = await connect(stack.redisUrl, cleanup);
+  const latency = await measureLatency(redis, settings, options.iterations);
+  const limitPerPeriod = limits(options);
+
+  return {
+    benchmark: 'breaker',
+    machine: await machineInfo(redis),
+    workers: options.workers,
+    concurrency: options.concurrency,
+    threshold: options.threshold,
+    probes: options.probes,
+    cooldownMs: options.cooldownMs,
+    periods: options.periods,
+    providerCallsDuringOutage: shared.calls,
+    providerCallsPerPeriod: shared.perPeriod,
+    limitPerPeriod,
+    perProcessBaselineCalls: baseline.calls,
+    perProcessBaselineCallsPerPeriod: baseline.perPeriod,
+    sharedToBaselineCallsRatio: round(shared.calls / baseline.calls, 3),
+    latencyIterations: options.iterations,
+    ...latency,
+    admitToPingRatio: round(latency.admitP50Us / latency.redisPingP50Us, 2),
+    targets: {
+      callsWithinLimit: shared.perPeriod.every((calls, index) => calls <= limitPerPeriod[index]!),
+      admitWithin2xPing: latency.admitP50Us <= 2 * latency.redisPingP50Us,
+    },
+    notes:
+      'Period k covers [k, k+1) × cooldownMs from the start of the outage; the last one also counts calls ' +
+      'still in flight at its end. limitPerPeriod: threshold + probes in the first period (the calls that ' +
+      'open the breaker, plus the half-open probes), probes in each later one (a failed probe re-opens the ' +
+      'breaker for a whole cooldown). Refused callers wait min(retryAfterMs, 200 ms). Latencies in ' +
+      'microseconds, sequential on one connection, each round a PING then an admit then a settle.',
+  };
+}
+
+async function main(): Promise<void> {
+  const cleanup = new Cleanup();
+  const interrupted = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping`);
+    void cleanup.run().finally(() => process.exit(1));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    const report = await run(parseOptions(process.argv.slice(2)), cleanup);
+    console.log(JSON.stringify(report, null, 2));
+  } finally {
+    await cleanup.run();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
