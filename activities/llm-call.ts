@@ -1,7 +1,14 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { CallCosting } from '../src/budget/call-costing';
 import type { Client } from '@temporalio/client';
 import { nextRetryDelayMs } from '../src/backoff';
-import { isBreakwaterError, retryAfterOf, toApplicationFailure, type ErrorContext } from '../src/errors';
+import {
+  isBreakwaterError,
+  RateLimitExceededError,
+  retryAfterOf,
+  toApplicationFailure,
+  type ErrorContext,
+} from '../src/errors';
 import type { Admission, Guard } from '../src/guard/guard';
 import { settleOutcomeOf } from '../src/guard/outcome';
 import type { Logger } from '../src/observability/logger';
@@ -32,6 +39,9 @@ export interface LlmCallResult {
 export interface LlmCallDeps {
   providers: ProviderRegistry;
   guard: Guard;
+  costing: CallCosting;
+  /** The most provider calls one task may make (`RATE_LIMIT_CALLS_PER_TASK`). */
+  callsPerTask: number;
   /** Used to signal attempt reports to the calling workflow. */
   client: Client;
   logger: Logger;
@@ -82,10 +92,21 @@ export function createLlmCall(deps: LlmCallDeps) {
     const startedAt = performance.now();
     try {
       const adapter = deps.providers.get(provider, context);
+      if (attempt > deps.callsPerTask) {
+        throw new RateLimitExceededError(
+          `task reached its cap of ${deps.callsPerTask} provider calls`,
+          'task_calls',
+          undefined,
+          context,
+        );
+      }
+      const worst = deps.costing.worstCase(input.request, input.meta, context);
       admission = await deps.guard.admit({
         provider,
         attemptId: `${execution.workflowId}/${execution.runId}/${info.activityId}/${attempt}`,
         leaseMs: input.policy.attemptTimeoutMs,
+        claim: worst.claim,
+        tokens: worst.tokens,
         context,
       });
       reachedProvider = true;
@@ -103,7 +124,11 @@ export function createLlmCall(deps: LlmCallDeps) {
       } finally {
         clearInterval(heartbeat);
       }
-      await deps.guard.settle({ admission, outcome: 'success' });
+      const actual = deps.costing.actual(input.request, response.usage, worst);
+      await deps.guard.settle({ admission, outcome: 'success', actual });
+      const { operation } = input.meta;
+      deps.metrics.budgetTokensUsed.inc({ operation }, actual.tokens);
+      deps.metrics.budgetCostMilliUsd.inc({ operation }, actual.micros / 1000);
       const latencyMs = performance.now() - startedAt;
       deps.metrics.llmCalls.inc({ provider, outcome: 'success' });
       deps.metrics.llmCallDuration.observe({ provider, outcome: 'success' }, latencyMs / 1000);

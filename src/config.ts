@@ -3,18 +3,13 @@
  * start-up with a `ConfigError` that names the variable.
  */
 import type { RetrySettings } from './backoff';
+import { ConfigError } from './config-error';
 import type { BreakerMode, BreakerSettings } from './breaker/settings';
+import { parseModelPrices } from './budget/pricing';
+import type { BudgetCeilings, RateLimit } from './guard/guard-scripts';
 import type { TaskPolicy } from './task';
 
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    problem: string,
-  ) {
-    super(`${variable}: ${problem}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 export type ProviderKind = 'openai' | 'anthropic';
 
@@ -26,6 +21,30 @@ export interface ProviderConfig {
   apiKey?: string;
   /** Anthropic's `anthropic-version` header. */
   apiVersion?: string;
+  /** Its shared rate limit (requests and tokens per minute, with bursts). */
+  rateLimit: RateLimit;
+  /** The provider id prices are looked up under (`openai`, `anthropic`, …). */
+  pricingProvider: string;
+}
+
+export interface BudgetSettings {
+  /** Reserve and settle every call against the budgets (default true). Off: no price is needed either. */
+  enabled: boolean;
+  /** Default ceilings; `breakwater budget set` overrides them in Redis. */
+  ceilings: BudgetCeilings;
+  /** How long a call waits (BLOCKED) when only reservations in flight are in the way. */
+  busyRetryMs: number;
+  /** How long a run's and a turn's budgets live after their last charge. */
+  ttlMs: number;
+  /** Configured prices, USD per million tokens, by `provider/model` or `model`. */
+  modelPrices: ReturnType<typeof parseModelPrices>;
+}
+
+export interface RateLimitSettings {
+  /** When a provider's rate limit has no room: `wait` (BLOCKED, no attempt burnt) or `refuse` (FAILED). */
+  mode: 'wait' | 'refuse';
+  /** The most provider calls one task may make, across retries, fallbacks and replays. */
+  callsPerTask: number;
 }
 
 export interface BreakwaterConfig {
@@ -39,11 +58,15 @@ export interface BreakwaterConfig {
   };
   providers: ProviderConfig[];
   breaker: BreakerSettings;
+  budget: BudgetSettings;
+  rateLimit: RateLimitSettings;
   /** Defaults for every task; a submit may override the deadline. */
   policy: TaskPolicy;
   taskDeadlineMs: number;
   worker: {
     maxConcurrentActivities: number;
+    /** Temporal's own cap on activities per second for the whole task queue (0 = none). */
+    maxTaskQueueActivitiesPerSecond: number;
     shutdownGraceMs: number;
     /** Port of `/metrics` and `/health`; 0 picks a free port; -1 turns the server off. */
     httpPort: number;
@@ -122,6 +145,46 @@ export const CONFIG_VARIABLES: readonly VariableDoc[] = [
     name: 'BREAKER_MIN_WORKERS',
     default: '1',
     description: 'Distinct workers whose failures are needed to open',
+  },
+  {
+    name: 'BUDGET_ENABLED',
+    default: 'true',
+    description: 'Reserve and settle every call against the budgets',
+  },
+  { name: 'BUDGET_RUN_USD', default: '5', description: 'Ceiling of one run (runId), USD; 0 = none' },
+  {
+    name: 'BUDGET_OPERATION_USD',
+    default: '1',
+    description: 'Most one call of an operation may cost, USD; 0 = none',
+  },
+  { name: 'BUDGET_DAILY_USD', default: '0', description: 'Cluster-wide cap per UTC day, USD; 0 = none' },
+  { name: 'TOKENS_PER_TURN', default: '4000', description: 'Tokens per turn (runId + turn); 0 = none' },
+  { name: 'TOOL_CALLS_PER_TURN', default: '6', description: 'LLM calls per turn; 0 = none' },
+  {
+    name: 'BUDGET_BUSY_RETRY_MS',
+    default: '1000',
+    description: 'Wait while reservations in flight hold a scope',
+  },
+  {
+    name: 'BUDGET_TTL_SEC',
+    default: '604800',
+    description: 'Life of a run and turn budget after its last charge',
+  },
+  {
+    name: 'MODEL_PRICES',
+    default: '{}',
+    description: 'JSON prices, USD per million tokens, by provider/model or model',
+  },
+  { name: 'RATE_LIMIT_RPM', default: '60', description: 'Requests per minute per provider; 0 = none' },
+  { name: 'RATE_LIMIT_BURST', default: '5', description: 'Requests at once above the steady rate' },
+  { name: 'RATE_LIMIT_TPM', default: '0', description: 'Tokens per minute per provider; 0 = none' },
+  { name: 'RATE_LIMIT_TOKEN_BURST', default: 'TPM / 6', description: 'Tokens at once above the steady rate' },
+  { name: 'RATE_LIMIT_MODE', default: 'wait', description: 'wait (BLOCKED) or refuse (FAILED) when limited' },
+  { name: 'RATE_LIMIT_CALLS_PER_TASK', default: '10', description: 'Most provider calls one task may make' },
+  {
+    name: 'WORKER_MAX_TASK_QUEUE_ACTIVITIES_PER_SEC',
+    default: '0',
+    description: "Temporal's global activity rate cap on the task queue; 0 = none",
   },
   { name: 'RETRY_INITIAL_INTERVAL_MS', default: '1000', description: 'First retry delay' },
   { name: 'RETRY_BACKOFF_COEFFICIENT', default: '2', description: 'Backoff growth per attempt' },
@@ -227,6 +290,15 @@ const DEFAULT_KEY_VARIABLES: Record<string, string> = {
   anthropic: 'ANTHROPIC_API_KEY',
 };
 
+/** A provider's rate limit: `LLM_<NAME>_RPM`, `_TPM`, `_BURST`, `_TOKEN_BURST`, else the RATE_LIMIT_* defaults. */
+function readRateLimit(reader: EnvReader, prefix: string): RateLimit {
+  const rpm = reader.int(`${prefix}_RPM`, reader.int('RATE_LIMIT_RPM', 60, 0), 0);
+  const tpm = reader.int(`${prefix}_TPM`, reader.int('RATE_LIMIT_TPM', 0, 0), 0);
+  const burst = reader.int(`${prefix}_BURST`, reader.int('RATE_LIMIT_BURST', 5, 1), 1);
+  const tokenBurstDefault = reader.int('RATE_LIMIT_TOKEN_BURST', Math.max(1, Math.ceil(tpm / 6)), 1);
+  return { rpm, tpm, burst, tokenBurst: reader.int(`${prefix}_TOKEN_BURST`, tokenBurstDefault, 1) };
+}
+
 function readProviders(reader: EnvReader): ProviderConfig[] {
   const names = reader
     .string('LLM_PROVIDERS', 'openai,anthropic')
@@ -250,7 +322,13 @@ function readProviders(reader: EnvReader): ProviderConfig[] {
     const keyVariable = DEFAULT_KEY_VARIABLES[name];
     const apiKey =
       reader.optional(`${prefix}_API_KEY`) ?? (keyVariable ? reader.optional(keyVariable) : undefined);
-    const provider: ProviderConfig = { name, kind, baseUrl };
+    const provider: ProviderConfig = {
+      name,
+      kind,
+      baseUrl,
+      rateLimit: readRateLimit(reader, prefix),
+      pricingProvider: reader.string(`${prefix}_PRICING`, kind),
+    };
     if (apiKey !== undefined) provider.apiKey = apiKey;
     if (kind === 'anthropic') provider.apiVersion = reader.string(`${prefix}_API_VERSION`, '2023-06-01');
     return provider;
@@ -291,6 +369,24 @@ function readBreaker(reader: EnvReader): BreakerSettings {
   };
 }
 
+const usdToMicros = (usd: number) => Math.round(usd * 1_000_000);
+
+function readBudget(reader: EnvReader): BudgetSettings {
+  return {
+    enabled: reader.bool('BUDGET_ENABLED', true),
+    ceilings: {
+      runMicros: usdToMicros(reader.number('BUDGET_RUN_USD', 5, 0, 1_000_000)),
+      operationMicros: usdToMicros(reader.number('BUDGET_OPERATION_USD', 1, 0, 1_000_000)),
+      dailyMicros: usdToMicros(reader.number('BUDGET_DAILY_USD', 0, 0, 100_000_000)),
+      turnTokens: reader.int('TOKENS_PER_TURN', 4000, 0),
+      turnToolCalls: reader.int('TOOL_CALLS_PER_TURN', 6, 0),
+    },
+    busyRetryMs: reader.int('BUDGET_BUSY_RETRY_MS', 1000, 10),
+    ttlMs: reader.int('BUDGET_TTL_SEC', 604_800, 60) * 1000,
+    modelPrices: parseModelPrices(reader.string('MODEL_PRICES', '{}'), 'MODEL_PRICES'),
+  };
+}
+
 /** Reads and validates the whole configuration from `env` (default: `process.env`). */
 export function loadConfig(env: Env = process.env): BreakwaterConfig {
   const reader = new EnvReader(env);
@@ -316,6 +412,11 @@ export function loadConfig(env: Env = process.env): BreakwaterConfig {
     },
     providers: readProviders(reader),
     breaker: readBreaker(reader),
+    budget: readBudget(reader),
+    rateLimit: {
+      mode: reader.oneOf<'wait' | 'refuse'>('RATE_LIMIT_MODE', 'wait', ['wait', 'refuse']),
+      callsPerTask: reader.int('RATE_LIMIT_CALLS_PER_TASK', 10, 1),
+    },
     policy: {
       retry: readRetry(reader),
       callTimeoutMs,
@@ -326,6 +427,12 @@ export function loadConfig(env: Env = process.env): BreakwaterConfig {
     taskDeadlineMs: reader.int('TASK_DEADLINE_MS', 900_000, 1000),
     worker: {
       maxConcurrentActivities: reader.int('WORKER_MAX_CONCURRENT_ACTIVITIES', 100, 1),
+      maxTaskQueueActivitiesPerSecond: reader.number(
+        'WORKER_MAX_TASK_QUEUE_ACTIVITIES_PER_SEC',
+        0,
+        0,
+        1_000_000,
+      ),
       shutdownGraceMs: reader.int('WORKER_SHUTDOWN_GRACE_MS', 30_000, 0),
       httpPort: reader.int('HTTP_PORT', 9464, -1, 65535),
       httpHost: reader.string('HTTP_HOST', '0.0.0.0'),

@@ -24,6 +24,9 @@ export const ErrorType = {
   CircuitBreakerOpen: 'CircuitBreakerOpenError',
   GuardUnavailable: 'GuardUnavailableError',
   BudgetExceeded: 'BudgetExceededError',
+  BudgetBusy: 'BudgetBusyError',
+  RateLimitWait: 'RateLimitWaitError',
+  RateLimitExceeded: 'RateLimitExceededError',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 
@@ -34,12 +37,17 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorType[] = [
   ErrorType.CircuitBreakerOpen,
   ErrorType.GuardUnavailable,
   ErrorType.BudgetExceeded,
+  ErrorType.BudgetBusy,
+  ErrorType.RateLimitWait,
+  ErrorType.RateLimitExceeded,
 ];
 
 /** Error types that make a task wait (`BLOCKED`) instead of failing. */
 export const BLOCKING_ERROR_TYPES: readonly ErrorType[] = [
   ErrorType.CircuitBreakerOpen,
   ErrorType.GuardUnavailable,
+  ErrorType.BudgetBusy,
+  ErrorType.RateLimitWait,
 ];
 
 const BRAND = Symbol.for('breakwater.error');
@@ -163,14 +171,15 @@ export class GuardUnavailableError extends BreakwaterError {
   }
 }
 
-/** A budget scope refused the call. */
+/** A budget scope refused the call: its spend plus this call's worst case passes its ceiling. */
 export class BudgetExceededError extends BreakwaterError {
   readonly type = ErrorType.BudgetExceeded;
   readonly retryable = false;
   constructor(
     message: string,
-    /** The scope that refused (`operation`, `run`, `turn_tokens`, …). */
+    /** The scope that refused: `operation`, `run`, `daily`, `turn_tokens` or `turn_tool_calls`. */
     readonly scope: string,
+    /** When the scope resets (the daily cap at midnight UTC); undefined when it never does. */
     readonly retryAfterSec: number | undefined,
     context: Partial<ErrorContext> = {},
   ) {
@@ -178,6 +187,61 @@ export class BudgetExceededError extends BreakwaterError {
   }
   override details() {
     return { scope: this.scope, retryAfterSec: this.retryAfterSec };
+  }
+  /** The 429-style body an API in front of Breakwater can return as is. */
+  toResponse(): { error: 'budget_exceeded'; scope: string; retry_after_sec: number | null } {
+    return { error: 'budget_exceeded', scope: this.scope, retry_after_sec: this.retryAfterSec ?? null };
+  }
+}
+
+/** A budget scope has room, but reservations in flight hold it: the call waits for them to settle. */
+export class BudgetBusyError extends BreakwaterError {
+  readonly type = ErrorType.BudgetBusy;
+  readonly retryable = false;
+  constructor(
+    message: string,
+    readonly scope: string,
+    readonly retryAfterMs: number,
+    context: Partial<ErrorContext> = {},
+  ) {
+    super(message, context);
+  }
+  override details() {
+    return { scope: this.scope, retryAfterMs: this.retryAfterMs };
+  }
+}
+
+/** The provider's shared rate limit has no room now: the call waits (rate-limit mode `wait`). */
+export class RateLimitWaitError extends BreakwaterError {
+  readonly type = ErrorType.RateLimitWait;
+  readonly retryable = false;
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+    context: Partial<ErrorContext> = {},
+  ) {
+    super(message, context);
+  }
+  override details() {
+    return { retryAfterMs: this.retryAfterMs };
+  }
+}
+
+/** A rate limit refused the call: the shared limit in mode `refuse`, or the cap on calls per task. */
+export class RateLimitExceededError extends BreakwaterError {
+  readonly type = ErrorType.RateLimitExceeded;
+  readonly retryable = false;
+  constructor(
+    message: string,
+    /** `provider_rate` or `task_calls`. */
+    readonly scope: string,
+    readonly retryAfterMs: number | undefined,
+    context: Partial<ErrorContext> = {},
+  ) {
+    super(message, context);
+  }
+  override details() {
+    return { scope: this.scope, retryAfterMs: this.retryAfterMs };
   }
 }
 
@@ -199,6 +263,9 @@ export const isProviderConfigurationError = guardFor<ProviderConfigurationError>
 export const isCircuitBreakerOpenError = guardFor<CircuitBreakerOpenError>(ErrorType.CircuitBreakerOpen);
 export const isGuardUnavailableError = guardFor<GuardUnavailableError>(ErrorType.GuardUnavailable);
 export const isBudgetExceededError = guardFor<BudgetExceededError>(ErrorType.BudgetExceeded);
+export const isBudgetBusyError = guardFor<BudgetBusyError>(ErrorType.BudgetBusy);
+export const isRateLimitWaitError = guardFor<RateLimitWaitError>(ErrorType.RateLimitWait);
+export const isRateLimitExceededError = guardFor<RateLimitExceededError>(ErrorType.RateLimitExceeded);
 
 /** Details attached to every Breakwater `ApplicationFailure`, readable by workflows and clients. */
 export interface FailureDetails {

@@ -18,12 +18,15 @@ export interface ChatMessage {
 }
 
 /** One LLM call, provider-neutral. */
+/** Output tokens a request may use when it sets no `maxTokens` (also what budgets reserve for it). */
+export const DEFAULT_MAX_TOKENS = 1024;
+
 export interface LlmRequest {
   /** A provider name configured on the workers (`openai`, `anthropic`, or one of `LLM_PROVIDERS`). */
   provider: string;
   model: string;
   messages: ChatMessage[];
-  /** Upper bound on output tokens (default 1024). */
+  /** Upper bound on output tokens (default `DEFAULT_MAX_TOKENS`). */
   maxTokens?: number;
   temperature?: number;
 }
@@ -47,6 +50,8 @@ export interface TaskMeta {
   idempotencyKey: string;
   /** The agent run this call belongs to (budgets are kept per run). */
   runId?: string;
+  /** The run's turn this call belongs to (per-turn token and tool-call budgets; needs `runId`). */
+  turn?: string;
   operation: string;
   agent: string;
   priority: Priority;
@@ -94,6 +99,9 @@ export type FailureReason =
   | 'budget_exceeded'
   | 'circuit_open_timeout'
   | 'guard_unavailable_timeout'
+  | 'budget_busy_timeout'
+  | 'rate_limited'
+  | 'rate_limit_timeout'
   | 'cancelled';
 
 /** One row of the audit trail. */
@@ -128,12 +136,22 @@ export interface TaskResult {
 /** The Temporal failure type a `FAILED` task ends its workflow with. */
 export const TASK_FAILED_TYPE = 'BreakwaterTaskFailed';
 
+/** The 429-style refusal of a budget, as an API in front of Breakwater can return it. */
+export interface BudgetRefusal {
+  error: 'budget_exceeded';
+  scope: string;
+  /** Seconds until the scope resets; null when it never does (a run's, a turn's, an operation's). */
+  retry_after_sec: number | null;
+}
+
 /** Details of a `BreakwaterTaskFailed` failure. */
 export interface TaskFailureDetails {
   reason: FailureReason;
   errorType?: string;
   attempts: number;
   ledger?: LedgerSnapshot;
+  /** Set when a budget refused the task. */
+  refusal?: BudgetRefusal;
 }
 
 /** Names of the workflow's query and signals, shared with the activity and the client. */

@@ -14,7 +14,7 @@ import {
   sleep,
 } from '@temporalio/workflow';
 import type { BreakwaterActivities, LlmCallResult } from '../activities';
-import { BLOCKING_ERROR_TYPES, ErrorType, NON_RETRYABLE_ERROR_TYPES } from '../src/errors';
+import { BLOCKING_ERROR_TYPES, NON_RETRYABLE_ERROR_TYPES } from '../src/errors';
 import {
   TASK_FAILED_TYPE,
   type FailureReason,
@@ -24,7 +24,14 @@ import {
   type TaskMeta,
   type TaskPolicy,
 } from '../src/task';
-import { blockedReasonOf, callFailureOf, failureReasonOf } from './call-failure';
+import {
+  blockedReasonOf,
+  budgetRefusalOf,
+  callFailureOf,
+  failureReasonOf,
+  PROVIDER_WAITS,
+  waitTimeoutReasonOf,
+} from './call-failure';
 import type { LedgerTracker } from './ledger-tracker';
 
 export interface GuardedCallOptions {
@@ -145,8 +152,14 @@ async function callUntilDone(
       if (!failure) throw error;
       const attempt = failure.attempt ?? policy.retry.maximumAttempts;
       if (!(BLOCKING_ERROR_TYPES as readonly string[]).includes(failure.errorType)) {
+        const refusal = budgetRefusalOf(failure);
         throw taskFailure(
-          { reason: failureReasonOf(failure.errorType), errorType: failure.errorType, attempts: attempt },
+          {
+            reason: failureReasonOf(failure.errorType),
+            errorType: failure.errorType,
+            attempts: attempt,
+            ...(refusal ? { refusal } : {}),
+          },
           meta.idempotencyKey,
         );
       }
@@ -160,7 +173,7 @@ async function callUntilDone(
       };
       const retryAfterMs = failure.retryAfterMs ?? 1000;
       roundWaitMs = Math.min(roundWaitMs, retryAfterMs);
-      if (failure.errorType === ErrorType.CircuitBreakerOpen && index + 1 < candidates.length) {
+      if (PROVIDER_WAITS.includes(failure.errorType) && index + 1 < candidates.length) {
         index += 1;
         ledger?.move('BLOCKED', { ...blocked, nextDelayMs: 0 });
         ledger?.move('RUNNING', {
@@ -170,10 +183,7 @@ async function callUntilDone(
         });
         continue;
       }
-      const timeout: FailureReason =
-        failure.errorType === ErrorType.CircuitBreakerOpen
-          ? 'circuit_open_timeout'
-          : 'guard_unavailable_timeout';
+      const timeout = waitTimeoutReasonOf(failure.errorType);
       const waitMs = Math.min(roundWaitMs, policy.maxBlockedMs - blockedMs);
       if (waitMs <= 0)
         throw taskFailure(

@@ -5,8 +5,8 @@
  */
 import type Redis from 'ioredis';
 import type { SettleOutcome } from '../guard/guard';
+import { GuardScripts, parseTransition } from '../guard/guard-scripts';
 import type { KeySpace } from '../redis/keys';
-import { commandsOf, type BreakwaterCommands } from '../redis/scripts';
 import type { BreakerSettings, BreakerStateName } from './settings';
 import type { AdmitDecision, BreakerCounts, BreakerTransition, SettleResult } from './state-machine';
 
@@ -39,65 +39,50 @@ export interface RedisBreakerOptions {
 }
 
 export class RedisBreaker {
-  private readonly commands: BreakwaterCommands;
+  private readonly scripts: GuardScripts;
   private readonly registered = new Set<string>();
-  /** The settings as the scripts take them: one comma-separated argument (see _breaker.lua). */
-  private readonly packedSettings: string;
 
   constructor(private readonly options: RedisBreakerOptions) {
-    this.commands = commandsOf(options.redis);
-    const s = options.settings;
-    this.packedSettings = [
-      s.mode,
-      s.failureThreshold,
-      s.resetMs,
-      s.halfOpenProbes,
-      s.halfOpenProbability,
-      s.successThreshold,
-      s.halfOpenRetryMs,
-      s.windowMs,
-      s.failureRate,
-      s.minimumVolume,
-      s.minDistinctWorkers,
-    ].join(',');
+    this.scripts = new GuardScripts(options.redis, options.keys);
   }
 
   get settings(): BreakerSettings {
     return this.options.settings;
   }
 
+  /** Admits one attempt through the breaker alone (no rate limit, no budget). */
   async admit(provider: string, attemptId: string, leaseMs: number): Promise<AdmitDecision> {
     this.register(provider);
-    const [admitted, probe, retryAfterMs, state, transition] = await this.commands.breakerAdmit(
-      this.options.keys.breaker(provider),
+    const outcome = await this.scripts.admit({
+      provider,
       attemptId,
       leaseMs,
-      (this.options.random ?? Math.random)(),
-      this.packedSettings,
-      this.clockArg(),
-    );
-    const parsed = parseTransition(transition);
-    if (admitted === 1)
-      return { admitted: true, probe: probe === 1, ...(parsed ? { transition: parsed } : {}) };
-    return {
-      admitted: false,
-      state: state as BreakerStateName,
-      retryAfterMs: Number(retryAfterMs),
-      ...(parsed ? { transition: parsed } : {}),
-    };
+      breaker: this.options.settings,
+      random: (this.options.random ?? Math.random)(),
+      clock: this.options.clock?.(),
+    });
+    const transition =
+      'transition' in outcome && outcome.transition ? { transition: outcome.transition } : {};
+    if (outcome.code === 'admitted') return { admitted: true, probe: outcome.probe, ...transition };
+    if (outcome.code === 'breaker_refused') {
+      return { admitted: false, state: outcome.state, retryAfterMs: outcome.retryAfterMs, ...transition };
+    }
+    throw new Error(`breaker-only admission returned ${outcome.code}`);
   }
 
   async settle(provider: string, attemptId: string, outcome: SettleOutcome): Promise<SettleResult> {
-    const [settled, transition] = await this.commands.breakerSettle(
-      this.options.keys.breaker(provider),
+    const result = await this.scripts.settle({
+      provider,
       attemptId,
       outcome,
-      this.options.workerId,
-      this.packedSettings,
-      this.clockArg(),
-    );
-    const parsed = parseTransition(transition);
-    return { settled: settled === 1, ...(parsed ? { transition: parsed } : {}) };
+      workerId: this.options.workerId,
+      breaker: this.options.settings,
+      clock: this.options.clock?.(),
+    });
+    return {
+      settled: result.breakerSettled,
+      ...(result.transition ? { transition: result.transition } : {}),
+    };
   }
 
   status(provider: string): Promise<BreakerStatus> {
@@ -122,23 +107,8 @@ export class RedisBreaker {
     return (await this.options.redis.smembers(this.options.keys.breakerRegistry())).sort();
   }
 
-  private async control(provider: string, action: string, durationMs: number): Promise<BreakerStatus> {
-    const reply = await this.commands.breakerControl(
-      this.options.keys.breaker(provider),
-      action,
-      durationMs,
-      this.packedSettings,
-      this.clockArg(),
-    );
-    const status = JSON.parse(reply) as Omit<BreakerStatus, 'provider'> & {
-      stats: Record<string, number> | [];
-    };
-    // cjson encodes an empty table as an array.
-    return { ...status, provider, stats: Array.isArray(status.stats) ? {} : status.stats };
-  }
-
   /** Records the provider in the registry once per process; not on the admission's round trip. */
-  private register(provider: string): void {
+  register(provider: string): void {
     if (this.registered.has(provider)) return;
     this.registered.add(provider);
     this.options.redis
@@ -146,23 +116,28 @@ export class RedisBreaker {
       .catch(() => this.registered.delete(provider));
   }
 
-  private clockArg(): string {
-    return this.options.clock ? String(this.options.clock()) : '';
+  private async control(
+    provider: string,
+    action: 'status' | 'reset' | 'open',
+    durationMs: number,
+  ): Promise<BreakerStatus> {
+    const status = (await this.scripts.breakerControl(
+      provider,
+      action,
+      durationMs,
+      this.options.settings,
+      this.options.clock?.(),
+    )) as Omit<BreakerStatus, 'provider' | 'transition'> & {
+      stats: Record<string, number> | [];
+      transition?: BreakerTransition & { counts: BreakerCounts | [] };
+    };
+    const { transition, ...rest } = status;
+    return {
+      ...rest,
+      provider,
+      // cjson encodes an empty table as an array.
+      stats: Array.isArray(status.stats) ? {} : status.stats,
+      ...(transition ? { transition: parseTransition(JSON.stringify(transition))! } : {}),
+    };
   }
-}
-
-function parseTransition(json: string): BreakerTransition | undefined {
-  if (!json) return undefined;
-  const transition = JSON.parse(json) as BreakerTransition & { counts: BreakerCounts | [] };
-  return { ...transition, counts: Array.isArray(transition.counts) ? emptyCounts() : transition.counts };
-}
-
-function emptyCounts(): BreakerCounts {
-  return {
-    consecutiveFailures: 0,
-    halfOpenSuccesses: 0,
-    windowCalls: 0,
-    windowFailures: 0,
-    distinctFailingWorkers: 0,
-  };
 }

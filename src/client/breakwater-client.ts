@@ -13,6 +13,7 @@ import { AgentKey, LedgerStateKey, OperationKey, PriorityKey, ProviderKey } from
 import {
   TASK_FAILED_TYPE,
   TaskMessages,
+  type BudgetRefusal,
   type LedgerSnapshot,
   type FailureReason,
   type LlmRequest,
@@ -52,6 +53,8 @@ export class TaskFailedError extends Error {
     readonly reason: FailureReason,
     readonly errorType: string | undefined,
     readonly ledger: LedgerSnapshot | undefined,
+    /** When a budget refused the task: the 429-style object to return to a caller. */
+    readonly refusal?: BudgetRefusal,
   ) {
     super(`task ${idempotencyKey} failed: ${reason}${errorType ? ` (${errorType})` : ''}`);
     this.name = 'TaskFailedError';
@@ -116,6 +119,7 @@ export class BreakwaterClient {
         agent: submission.agent,
         priority: submission.priority,
         ...(submission.runId !== undefined ? { runId: submission.runId } : {}),
+        ...(submission.turn !== undefined ? { turn: submission.turn } : {}),
       },
       policy,
       deadline: submission.deadline,
@@ -213,6 +217,7 @@ function toTaskFailedError(idempotencyKey: string, error: unknown): unknown {
       details?.reason ?? 'retries_exhausted',
       details?.errorType,
       details?.ledger,
+      details?.refusal,
     );
   }
   if (cause instanceof CancelledFailure)

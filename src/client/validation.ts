@@ -37,6 +37,7 @@ const name = (max: number) =>
 export const optionsSchema = z.object({
   idempotencyKey: name(200),
   runId: name(200).optional(),
+  turn: name(100).optional(),
   operation: name(100).optional(),
   agent: name(100).optional(),
   priority: z.enum(PRIORITIES).optional(),
@@ -53,6 +54,7 @@ export interface ValidatedSubmission {
   request: LlmRequest;
   idempotencyKey: string;
   runId?: string;
+  turn?: string;
   operation: string;
   agent: string;
   priority: Priority;
@@ -116,6 +118,15 @@ export function validateSubmission(
     deadline: resolveDeadline(validOptions.deadline, defaults.taskDeadlineMs, now),
   };
   if (validOptions.runId !== undefined) submission.runId = validOptions.runId;
+  if (validOptions.turn !== undefined) {
+    if (validOptions.runId === undefined) {
+      throw new NonRetryableInputError(
+        'options.turn: needs options.runId (a turn belongs to a run)',
+        'options.turn',
+      );
+    }
+    submission.turn = validOptions.turn;
+  }
   if (validOptions.fallbacks !== undefined) {
     if (validOptions.fallbacks.some((fallback) => fallback.provider === validRequest.provider)) {
       throw new NonRetryableInputError(

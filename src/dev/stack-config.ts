@@ -6,6 +6,12 @@ import type { Stack } from './stack';
 export const FAKE_OPENAI = 'fake';
 export const FAKE_ANTHROPIC = 'fake-anthropic';
 
+/** Prices of the fake provider's models (any model name), USD per million tokens. */
+export const FAKE_MODEL_PRICES = JSON.stringify({
+  [`${FAKE_OPENAI}/*`]: { input: 0.5, output: 1.5 },
+  [`${FAKE_ANTHROPIC}/*`]: { input: 0.8, output: 4 },
+});
+
 /** Where a worker or client on the embedded stack connects. */
 export interface StackEndpoints {
   temporalAddress: string;
@@ -39,6 +45,7 @@ export function stackConfig(endpoints: StackEndpoints, env: Record<string, strin
           LLM_FAKE_ANTHROPIC_KIND: 'anthropic',
           LLM_FAKE_ANTHROPIC_BASE_URL: fake.anthropicBaseUrl,
           LLM_FAKE_ANTHROPIC_API_KEY: 'sk-ant-fake-local-key-0000000000',
+          MODEL_PRICES: FAKE_MODEL_PRICES,
         }
       : {}),
     HTTP_PORT: '0',

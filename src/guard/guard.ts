@@ -1,8 +1,9 @@
 /**
- * The guard seam: one admission call before each provider call and one settle call after it,
- * each a single Redis round trip. The breaker, budgets and rate limits live behind it.
+ * The guard seam: one admission call before each provider call and one settle call after it, each
+ * a single Redis round trip. The shared circuit breaker, the rate limits and the budgets live behind it.
  */
 import type { ErrorContext } from '../errors';
+import type { BudgetClaim } from './guard-scripts';
 
 /** How a settled call counts: against the breaker (`failure`), apart (`rate_limited`), or not at all. */
 export type SettleOutcome = 'success' | 'failure' | 'rate_limited' | 'neutral';
@@ -13,6 +14,10 @@ export interface AdmitRequest {
   attemptId: string;
   /** How long the admission holds if its worker dies before settling. */
   leaseMs: number;
+  /** What the call may cost at worst, per budget scope (undefined when budgets are off). */
+  claim?: BudgetClaim;
+  /** Worst-case tokens, for the provider's tokens-per-minute limit. */
+  tokens: number;
   context: Partial<ErrorContext>;
 }
 
@@ -21,19 +26,27 @@ export interface Admission {
   attemptId: string;
   /** False when the guard was unreachable and failed open. */
   guarded: boolean;
+  /** The budget reservation to settle ('' when none). */
+  reservation: string;
+  /** Worst-case tokens taken from the rate limit. */
+  tokens: number;
 }
 
 export interface SettleRequest {
   admission: Admission;
   outcome: SettleOutcome;
+  /** What the call actually cost (nothing when it failed before an answer). */
+  actual?: { micros: number; tokens: number };
 }
 
 export interface Guard {
   /**
-   * Admits the call, or throws `CircuitBreakerOpenError`, `BudgetExceededError` or, when the shared
-   * state is unreachable and the guard fails closed, `GuardUnavailableError`.
+   * Admits the call, or throws: `BudgetExceededError` (a scope's ceiling would be passed),
+   * `BudgetBusyError` (reservations in flight hold it: wait), `CircuitBreakerOpenError`,
+   * `RateLimitWaitError` / `RateLimitExceededError`, or, when the shared state is unreachable and
+   * the guard fails closed, `GuardUnavailableError`.
    */
   admit(request: AdmitRequest): Promise<Admission>;
-  /** Records the outcome and releases what the admission held. Never throws. */
+  /** Records the outcome, charges the actual cost and releases what the admission held. Never throws. */
   settle(request: SettleRequest): Promise<void>;
 }

@@ -1,8 +1,18 @@
-import { CircuitBreakerOpenError, GuardUnavailableError } from '../errors';
 import type { RedisBreaker } from '../breaker/redis-breaker';
 import type { BreakerTransition } from '../breaker/state-machine';
+import type { BudgetSettings, RateLimitSettings } from '../config';
+import {
+  BudgetBusyError,
+  BudgetExceededError,
+  CircuitBreakerOpenError,
+  GuardUnavailableError,
+  RateLimitExceededError,
+  RateLimitWaitError,
+  type BreakwaterError,
+} from '../errors';
 import type { Logger } from '../observability/logger';
 import type { BreakwaterMetrics } from '../observability/metrics';
+import type { AdmitOutcome, GuardScripts, RateLimit } from './guard-scripts';
 import type { Admission, AdmitRequest, Guard, SettleRequest } from './guard';
 
 /** A breaker transition, as `onStateChange` receives it. */
@@ -11,7 +21,13 @@ export interface BreakerStateChange extends BreakerTransition {
 }
 
 export interface RedisGuardOptions {
+  scripts: GuardScripts;
   breaker: RedisBreaker;
+  workerId: string;
+  /** Each configured provider's rate limit. */
+  rateLimits: ReadonlyMap<string, RateLimit>;
+  rateLimit: RateLimitSettings;
+  budget: BudgetSettings;
   /** Admit calls when Redis is unreachable instead of failing closed. */
   failOpen: boolean;
   /** The wait a fail-closed refusal asks for. */
@@ -20,43 +36,115 @@ export interface RedisGuardOptions {
   metrics: BreakwaterMetrics;
   /** Called once, cluster-wide, for every breaker transition (by the worker whose call caused it). */
   onStateChange?: (change: BreakerStateChange) => void;
+  random?: () => number;
 }
 
-/** The guard on shared Redis state: every worker sees the same breaker. */
+/**
+ * The guard on shared Redis state: every worker sees the same breaker, rate limits and budgets.
+ * Admission checks them all in one script, and takes nothing unless every check passes.
+ */
 export class RedisGuard implements Guard {
   constructor(private readonly options: RedisGuardOptions) {}
 
   async admit(request: AdmitRequest): Promise<Admission> {
     const { provider } = request;
-    let decision;
+    const { options } = this;
+    options.breaker.register(provider);
+    let outcome: AdmitOutcome;
     try {
-      decision = await this.options.breaker.admit(provider, request.attemptId, request.leaseMs);
+      outcome = await options.scripts.admit({
+        provider,
+        attemptId: request.attemptId,
+        leaseMs: request.leaseMs,
+        breaker: options.breaker.settings,
+        rate: options.rateLimits.get(provider),
+        claim: request.claim,
+        ceilings: options.budget.ceilings,
+        random: (options.random ?? Math.random)(),
+      });
     } catch (error) {
       return this.unavailable(request, error);
     }
-    if (decision.transition) this.transitioned(provider, decision.transition);
-    if (!decision.admitted) {
-      this.options.metrics.breakerRejections.inc({ provider, state: decision.state });
-      this.options.metrics.guardAdmissions.inc({ provider, decision: 'rejected' });
-      throw new CircuitBreakerOpenError(
-        `circuit breaker of ${provider} refused the call (${decision.state})`,
-        decision.retryAfterMs,
-        request.context,
-        decision.state,
-      );
+    if ('transition' in outcome && outcome.transition) this.transitioned(provider, outcome.transition);
+    if (outcome.code === 'admitted') {
+      options.metrics.guardAdmissions.inc({ provider, decision: outcome.probe ? 'probe' : 'admitted' });
+      return {
+        provider,
+        attemptId: request.attemptId,
+        guarded: true,
+        reservation: outcome.reservation,
+        tokens: request.tokens,
+      };
     }
-    this.options.metrics.guardAdmissions.inc({ provider, decision: decision.probe ? 'probe' : 'admitted' });
-    return { provider, attemptId: request.attemptId, guarded: true };
+    options.metrics.guardAdmissions.inc({ provider, decision: outcome.code });
+    throw this.refusal(outcome, request);
   }
 
-  async settle({ admission, outcome }: SettleRequest): Promise<void> {
+  async settle({ admission, outcome, actual }: SettleRequest): Promise<void> {
     if (!admission.guarded) return;
+    const { options } = this;
     try {
-      const result = await this.options.breaker.settle(admission.provider, admission.attemptId, outcome);
+      const result = await options.scripts.settle({
+        provider: admission.provider,
+        attemptId: admission.attemptId,
+        outcome,
+        workerId: options.workerId,
+        breaker: options.breaker.settings,
+        rate: options.rateLimits.get(admission.provider),
+        unusedTokens: admission.tokens - (actual?.tokens ?? 0),
+        reservation: admission.reservation,
+        actualMicros: actual?.micros ?? 0,
+        actualTokens: actual?.tokens ?? 0,
+        budgetTtlMs: options.budget.ttlMs,
+      });
       if (result.transition) this.transitioned(admission.provider, result.transition);
     } catch (error) {
-      // The lease expires on its own; only this outcome is lost to the shared breaker.
-      this.options.logger.warn({ provider: admission.provider, err: error }, 'guard settle failed');
+      // Leases and reservations expire on their own; only this outcome and its cost are lost.
+      options.logger.warn({ provider: admission.provider, err: error }, 'guard settle failed');
+    }
+  }
+
+  /** The one mapping from a refused admission to its error. */
+  private refusal(
+    outcome: Exclude<AdmitOutcome, { code: 'admitted' }>,
+    request: AdmitRequest,
+  ): BreakwaterError {
+    const { provider, context } = request;
+    const { metrics, rateLimit, budget } = this.options;
+    switch (outcome.code) {
+      case 'breaker_refused':
+        metrics.breakerRejections.inc({ provider, state: outcome.state });
+        return new CircuitBreakerOpenError(
+          `circuit breaker of ${provider} refused the call (${outcome.state})`,
+          outcome.retryAfterMs,
+          context,
+          outcome.state,
+        );
+      case 'rate_limited':
+        metrics.rateLimitWaits.inc({ provider, mode: rateLimit.mode });
+        return rateLimit.mode === 'wait'
+          ? new RateLimitWaitError(`rate limit of ${provider} has no room now`, outcome.retryAfterMs, context)
+          : new RateLimitExceededError(
+              `rate limit of ${provider} refused the call`,
+              'provider_rate',
+              outcome.retryAfterMs,
+              context,
+            );
+      case 'budget_busy':
+        return new BudgetBusyError(
+          `budget scope ${outcome.scope} is held by calls in flight`,
+          outcome.scope,
+          budget.busyRetryMs,
+          context,
+        );
+      case 'budget_exceeded':
+        metrics.budgetRefusals.inc({ scope: outcome.scope });
+        return new BudgetExceededError(
+          `budget scope ${outcome.scope} refused the call`,
+          outcome.scope,
+          outcome.retryAfterMs > 0 ? Math.ceil(outcome.retryAfterMs / 1000) : undefined,
+          context,
+        );
     }
   }
 
@@ -83,8 +171,15 @@ export class RedisGuard implements Guard {
     const decision = this.options.failOpen ? 'failed_open' : 'unavailable';
     this.options.metrics.guardAdmissions.inc({ provider: request.provider, decision });
     this.options.logger.warn({ provider: request.provider, decision, err: error }, 'guard state unreachable');
-    if (this.options.failOpen)
-      return { provider: request.provider, attemptId: request.attemptId, guarded: false };
+    if (this.options.failOpen) {
+      return {
+        provider: request.provider,
+        attemptId: request.attemptId,
+        guarded: false,
+        reservation: '',
+        tokens: 0,
+      };
+    }
     throw new GuardUnavailableError(
       'guard state (Redis) is unreachable; failing closed',
       this.options.unavailableRetryMs,

@@ -22,6 +22,14 @@ export interface BreakwaterMetrics {
   /** Breaker transitions observed by this worker (each transition is observed by exactly one worker). */
   breakerTransitions: Counter<'provider' | 'from' | 'to'>;
   breakerRejections: Counter<'provider' | 'state'>;
+  /** Tokens of settled calls, by operation. */
+  budgetTokensUsed: Counter<'operation'>;
+  /** Cost of settled calls in thousandths of a US dollar (milli-USD), by operation. */
+  budgetCostMilliUsd: Counter<'operation'>;
+  /** The configured default ceilings, by scope kind. */
+  budgetLimit: Gauge<'scope'>;
+  budgetRefusals: Counter<'scope'>;
+  rateLimitWaits: Counter<'provider' | 'mode'>;
   /** Registers where `ai_circuit_breaker_state` reads from; returns the unregister function. */
   addBreakerStateSource(source: BreakerStateSource): () => void;
 }
@@ -90,6 +98,36 @@ export function getMetrics(registry: Registry = defaultRegistry): BreakwaterMetr
       name: 'ai_circuit_breaker_rejections_total',
       help: 'Calls the circuit breaker refused, by provider and breaker state',
       labelNames: ['provider', 'state'],
+      registers,
+    }),
+    budgetTokensUsed: new Counter({
+      name: 'ai_token_budget_used_total',
+      help: 'Tokens of settled LLM calls charged to budgets, by operation',
+      labelNames: ['operation'],
+      registers,
+    }),
+    budgetCostMilliUsd: new Counter({
+      name: 'ai_token_cost_usd_milliseconds',
+      help: 'Cost of settled LLM calls in thousandths of a US dollar (milli-USD), by operation',
+      labelNames: ['operation'],
+      registers,
+    }),
+    budgetLimit: new Gauge({
+      name: 'ai_token_budget_limit',
+      help: 'Configured default budget ceilings by scope kind (USD for *_usd scopes, else count); 0 = none',
+      labelNames: ['scope'],
+      registers,
+    }),
+    budgetRefusals: new Counter({
+      name: 'ai_budget_refusals_total',
+      help: 'Calls a budget scope refused, by scope',
+      labelNames: ['scope'],
+      registers,
+    }),
+    rateLimitWaits: new Counter({
+      name: 'ai_rate_limit_waits_total',
+      help: 'Calls the shared rate limit held back, by provider and mode (wait or refuse)',
+      labelNames: ['provider', 'mode'],
       registers,
     }),
     addBreakerStateSource(source) {

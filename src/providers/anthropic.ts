@@ -1,5 +1,5 @@
 /** Anthropic Messages API. */
-import type { LlmRequest, LlmResponse } from '../task';
+import { DEFAULT_MAX_TOKENS, type LlmRequest, type LlmResponse } from '../task';
 import { malformedBody } from './classify';
 import { postJson } from './http';
 import type { ProviderAdapter, ProviderCallOptions } from './types';
@@ -31,7 +31,7 @@ export class AnthropicAdapter implements ProviderAdapter {
       .join('\n\n');
     const body: Record<string, unknown> = {
       model: request.model,
-      max_tokens: request.maxTokens ?? 1024,
+      max_tokens: request.maxTokens ?? DEFAULT_MAX_TOKENS,
       messages: request.messages
         .filter((message) => message.role !== 'system')
         .map((message) => ({ role: message.role, content: message.content })),

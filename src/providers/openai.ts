@@ -1,5 +1,5 @@
 /** OpenAI-compatible Chat Completions (OpenAI, vLLM, Ollama, LiteLLM, …). */
-import type { LlmRequest, LlmResponse } from '../task';
+import { DEFAULT_MAX_TOKENS, type LlmRequest, type LlmResponse } from '../task';
 import { malformedBody } from './classify';
 import { postJson } from './http';
 import type { ProviderAdapter, ProviderCallOptions } from './types';
@@ -26,7 +26,7 @@ export class OpenAiCompatibleAdapter implements ProviderAdapter {
     const body: Record<string, unknown> = {
       model: request.model,
       messages: request.messages,
-      max_tokens: request.maxTokens ?? 1024,
+      max_tokens: request.maxTokens ?? DEFAULT_MAX_TOKENS,
       stream: false,
     };
     if (request.temperature !== undefined) body.temperature = request.temperature;

@@ -1,8 +1,9 @@
 /**
- * Redis key layout. Every key starts with the configured prefix, and all keys of one guarded
- * resource share a `{hash tag}`, so each script touches one Cluster slot.
+ * Redis key layout. Every key starts with the configured prefix, and all of one prefix's guard
+ * state (breakers, rate limits, budgets) shares one `{hash tag}`: each script touches one Cluster
+ * slot, and one admission script can check the breaker, the rate limit and every budget scope
+ * atomically. The scripts derive their keys from the slot key (see `lua/_common.lua`).
  */
-
 export class KeySpace {
   constructor(readonly prefix: string) {
     if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(prefix)) {
@@ -12,13 +13,13 @@ export class KeySpace {
     }
   }
 
-  /** The base key of one provider's circuit breaker; the scripts derive its other keys from it. */
-  breaker(provider: string): string {
-    return `${this.prefix}:breaker:{${this.prefix}:${provider}}`;
+  /** The key every script takes as KEYS[1]; its hash tag places all the guard state in one slot. */
+  slot(): string {
+    return `${this.prefix}:{${this.prefix}}`;
   }
 
   /** A set of the provider names that have a breaker, for operators' status listings. */
   breakerRegistry(): string {
-    return `${this.prefix}:breakers`;
+    return `${this.slot()}:breakers`;
   }
 }

@@ -16,19 +16,22 @@ export function scriptSource(file: string): string {
   );
 }
 
-export type BreakerAdmitReply = [
-  admitted: number,
+export type AdmitReply = [
+  code: number,
   probe: number,
   retryAfterMs: number,
-  state: string,
+  detail: string,
   transition: string,
+  reservation: string,
 ];
-export type BreakerSettleReply = [settled: number, transition: string];
+export type SettleReply = [breakerSettled: number, transition: string, budgetSettled: number];
 
+/** The scripts, as commands on a connection (arguments as documented in each script's header). */
 export interface BreakwaterCommands {
-  breakerAdmit(key: string, ...args: Array<string | number>): Promise<BreakerAdmitReply>;
-  breakerSettle(key: string, ...args: Array<string | number>): Promise<BreakerSettleReply>;
-  breakerControl(key: string, ...args: Array<string | number>): Promise<string>;
+  admit(slot: string, ...args: Array<string | number>): Promise<AdmitReply>;
+  settle(slot: string, ...args: Array<string | number>): Promise<SettleReply>;
+  breakerControl(slot: string, ...args: Array<string | number>): Promise<string>;
+  budgetControl(slot: string, ...args: Array<string | number>): Promise<string>;
 }
 
 const defined = new WeakSet<Redis>();
@@ -42,7 +45,10 @@ export function commandsOf(redis: Redis): BreakwaterCommands {
       const [, name, keys] = match as unknown as [string, string, string];
       redis.defineCommand(
         name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase()),
-        { numberOfKeys: Number(keys), lua: scriptSource(file) },
+        {
+          numberOfKeys: Number(keys),
+          lua: scriptSource(file),
+        },
       );
     }
     defined.add(redis);

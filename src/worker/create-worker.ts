@@ -9,11 +9,15 @@ import { createActivities } from '../../activities';
 import type { BreakwaterConfig } from '../config';
 import { RedisBreaker } from '../breaker/redis-breaker';
 import { breakerStateGaugeValue } from '../breaker/settings';
+import { CallCosting } from '../budget/call-costing';
+import { PriceBook } from '../budget/pricing';
+import { loadTokenizer } from '../budget/tokenizer';
+import { GuardScripts } from '../guard/guard-scripts';
 import { RedisGuard, type BreakerStateChange } from '../guard/redis-guard';
 import { createHttpHealth } from './health';
 import { createLogger, TemporalLoggerAdapter, type Logger } from '../observability/logger';
 import { startHttpServer, type RunningHttpServer } from '../observability/http-server';
-import { getMetrics } from '../observability/metrics';
+import { getMetrics, type BreakwaterMetrics } from '../observability/metrics';
 import { createRedis } from '../redis/connection';
 import { KeySpace } from '../redis/keys';
 import { ProviderRegistry } from '../providers/registry';
@@ -60,6 +64,17 @@ function installRuntime(logger: Logger): void {
   }
 }
 
+/** `ai_token_budget_limit{scope}`: the configured default ceilings (USD for money scopes). */
+function publishBudgetLimits(metrics: BreakwaterMetrics, config: BreakwaterConfig): void {
+  const { ceilings } = config.budget;
+  metrics.budgetLimit.set({ scope: 'run_usd' }, ceilings.runMicros / 1_000_000);
+  metrics.budgetLimit.set({ scope: 'operation_usd' }, ceilings.operationMicros / 1_000_000);
+  metrics.budgetLimit.set({ scope: 'daily_usd' }, ceilings.dailyMicros / 1_000_000);
+  metrics.budgetLimit.set({ scope: 'turn_tokens' }, ceilings.turnTokens);
+  metrics.budgetLimit.set({ scope: 'turn_tool_calls' }, ceilings.turnToolCalls);
+  metrics.budgetLimit.set({ scope: 'task_calls' }, config.rateLimit.callsPerTask);
+}
+
 /** Creates a worker from `config`. Config errors surface before anything connects. */
 export async function createWorker(
   config: BreakwaterConfig,
@@ -72,6 +87,8 @@ export async function createWorker(
     withDefaultMetrics.add(registry);
   }
   installRuntime(logger);
+  // Build the tokenizer now, so no LLM call pays for it (about half a second).
+  loadTokenizer();
   const metrics = getMetrics(registry);
   const redis = createRedis(config.redis);
   redis.on('error', (error: Error) => logger.debug({ err: error }, 'redis connection error'));
@@ -87,12 +104,8 @@ export async function createWorker(
     releases.push(() => clientConnection.close());
     const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
     const workerId = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
-    const breaker = new RedisBreaker({
-      redis,
-      keys: new KeySpace(config.redis.keyPrefix),
-      settings: config.breaker,
-      workerId,
-    });
+    const keys = new KeySpace(config.redis.keyPrefix);
+    const breaker = new RedisBreaker({ redis, keys, settings: config.breaker, workerId });
     const providerNames = config.providers.map((provider) => provider.name);
     const removeStateSource = metrics.addBreakerStateSource(async () =>
       Promise.all(
@@ -103,17 +116,29 @@ export async function createWorker(
       ),
     );
     releases.push(async () => removeStateSource());
+    publishBudgetLimits(metrics, config);
     const guard = new RedisGuard({
+      scripts: new GuardScripts(redis, keys),
       breaker,
+      workerId,
+      rateLimits: new Map(config.providers.map((provider) => [provider.name, provider.rateLimit])),
+      rateLimit: config.rateLimit,
+      budget: config.budget,
       onStateChange: options.onBreakerStateChange,
       failOpen: config.guard.failOpen,
       unavailableRetryMs: config.guard.unavailableRetryMs,
       logger,
       metrics,
     });
+    const prices = new PriceBook(
+      config.budget.modelPrices,
+      Object.fromEntries(config.providers.map((provider) => [provider.name, provider.pricingProvider])),
+    );
     const activities = createActivities({
       providers: ProviderRegistry.fromConfig(config.providers),
       guard,
+      costing: new CallCosting(prices, config.budget),
+      callsPerTask: config.rateLimit.callsPerTask,
       client,
       logger,
       metrics,
@@ -127,6 +152,9 @@ export async function createWorker(
         : { workflowsPath: WORKFLOWS_PATH }),
       activities,
       maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
+      ...(config.worker.maxTaskQueueActivitiesPerSecond > 0
+        ? { maxTaskQueueActivitiesPerSecond: config.worker.maxTaskQueueActivitiesPerSecond }
+        : {}),
       shutdownGraceTime: config.worker.shutdownGraceMs,
     });
 

@@ -9,6 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BreakwaterClient } from '../../src/client/breakwater-client';
 import { loadConfig } from '../../src/config';
+import { FAKE_MODEL_PRICES } from '../../src/dev/stack-config';
 import { freePort } from '../../src/dev/free-port';
 import { PROJECT_ROOT } from '../../src/dev/toolchain';
 import type { FakeProvider } from '../../src/providers/fake-provider';
@@ -111,6 +112,7 @@ describe('worker main: against the stack', () => {
       HTTP_HOST: '127.0.0.1',
       LLM_PROVIDERS: 'fake',
       LLM_FAKE_BASE_URL: fake.openAiBaseUrl,
+      MODEL_PRICES: FAKE_MODEL_PRICES,
       LOG_LEVEL: 'debug',
     };
     const main = startMain(env);

@@ -31,6 +31,8 @@ export const FAST_POLICY_ENV: Record<string, string> = {
   TASK_DEADLINE_MS: '60000',
   MAX_BLOCKED_MS: '20000',
   HTTP_PORT: '-1',
+  // Rate limits are off unless a test is about them (the seed default, 60 per minute, would throttle).
+  RATE_LIMIT_RPM: '0',
 };
 
 export function uniqueName(label: string): string {

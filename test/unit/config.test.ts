@@ -42,7 +42,22 @@ const NUMERIC_FIELDS: Record<string, (config: BreakwaterConfig) => number> = {
   BREAKER_FAILURE_RATE: (c) => c.breaker.failureRate,
   BREAKER_MIN_VOLUME: (c) => c.breaker.minimumVolume,
   BREAKER_MIN_WORKERS: (c) => c.breaker.minDistinctWorkers,
+  BUDGET_RUN_USD: (c) => c.budget.ceilings.runMicros / 1_000_000,
+  BUDGET_OPERATION_USD: (c) => c.budget.ceilings.operationMicros / 1_000_000,
+  BUDGET_DAILY_USD: (c) => c.budget.ceilings.dailyMicros / 1_000_000,
+  TOKENS_PER_TURN: (c) => c.budget.ceilings.turnTokens,
+  TOOL_CALLS_PER_TURN: (c) => c.budget.ceilings.turnToolCalls,
+  BUDGET_BUSY_RETRY_MS: (c) => c.budget.busyRetryMs,
+  BUDGET_TTL_SEC: (c) => c.budget.ttlMs / 1000,
+  RATE_LIMIT_RPM: (c) => c.providers[0]!.rateLimit.rpm,
+  RATE_LIMIT_BURST: (c) => c.providers[0]!.rateLimit.burst,
+  RATE_LIMIT_TPM: (c) => c.providers[0]!.rateLimit.tpm,
+  RATE_LIMIT_CALLS_PER_TASK: (c) => c.rateLimit.callsPerTask,
+  WORKER_MAX_TASK_QUEUE_ACTIVITIES_PER_SEC: (c) => c.worker.maxTaskQueueActivitiesPerSecond,
 };
+
+/** The rate limit every provider gets by default (seed 004's tool defaults). */
+const DEFAULT_RATE = { rpm: 60, tpm: 0, burst: 5, tokenBurst: 1 };
 
 describe('loadConfig defaults', () => {
   const config = loadConfig({});
@@ -53,12 +68,20 @@ describe('loadConfig defaults', () => {
       redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'bw', commandTimeoutMs: 1000 },
       guard: { failOpen: false, unavailableRetryMs: 5000 },
       providers: [
-        { name: 'openai', kind: 'openai', baseUrl: 'https://api.openai.com/v1' },
+        {
+          name: 'openai',
+          kind: 'openai',
+          baseUrl: 'https://api.openai.com/v1',
+          rateLimit: DEFAULT_RATE,
+          pricingProvider: 'openai',
+        },
         {
           name: 'anthropic',
           kind: 'anthropic',
           baseUrl: 'https://api.anthropic.com',
           apiVersion: '2023-06-01',
+          rateLimit: DEFAULT_RATE,
+          pricingProvider: 'anthropic',
         },
       ],
       policy: {
@@ -87,8 +110,28 @@ describe('loadConfig defaults', () => {
         minimumVolume: 10,
         minDistinctWorkers: 1,
       },
+      budget: {
+        enabled: true,
+        ceilings: {
+          runMicros: 5_000_000,
+          operationMicros: 1_000_000,
+          dailyMicros: 0,
+          turnTokens: 4000,
+          turnToolCalls: 6,
+        },
+        busyRetryMs: 1000,
+        ttlMs: 604_800_000,
+        modelPrices: {},
+      },
+      rateLimit: { mode: 'wait', callsPerTask: 10 },
       taskDeadlineMs: 900_000,
-      worker: { maxConcurrentActivities: 100, shutdownGraceMs: 30_000, httpPort: 9464, httpHost: '0.0.0.0' },
+      worker: {
+        maxConcurrentActivities: 100,
+        maxTaskQueueActivitiesPerSecond: 0,
+        shutdownGraceMs: 30_000,
+        httpPort: 9464,
+        httpHost: '0.0.0.0',
+      },
       log: { level: 'info' },
     });
   });
@@ -118,6 +161,9 @@ describe('loadConfig defaults', () => {
     expect(config.worker.httpHost).toBe(doc('HTTP_HOST'));
     expect(config.log.level).toBe(doc('LOG_LEVEL'));
     expect(config.breaker.mode).toBe(doc('BREAKER_MODE'));
+    expect(String(config.budget.enabled)).toBe(doc('BUDGET_ENABLED'));
+    expect(JSON.stringify(config.budget.modelPrices)).toBe(doc('MODEL_PRICES'));
+    expect(config.rateLimit.mode).toBe(doc('RATE_LIMIT_MODE'));
   });
 
   it('derives the attempt timeout from the call timeout', () => {
@@ -237,12 +283,21 @@ describe('providers', () => {
       LLM_LOCAL_API_KEY: LOCAL_KEY,
     });
     expect(config.providers).toEqual([
-      { name: 'local', kind: 'openai', baseUrl: 'http://localhost:8000/v1', apiKey: LOCAL_KEY },
+      {
+        name: 'local',
+        kind: 'openai',
+        baseUrl: 'http://localhost:8000/v1',
+        apiKey: LOCAL_KEY,
+        rateLimit: DEFAULT_RATE,
+        pricingProvider: 'openai',
+      },
       {
         name: 'anthropic',
         kind: 'anthropic',
         baseUrl: 'https://api.anthropic.com',
         apiVersion: '2023-06-01',
+        rateLimit: DEFAULT_RATE,
+        pricingProvider: 'anthropic',
       },
     ]);
   });
@@ -255,7 +310,14 @@ describe('providers', () => {
       LLM_MY_PROXY_API_VERSION: '2024-01-01',
     });
     expect(config.providers).toEqual([
-      { name: 'my-proxy', kind: 'anthropic', baseUrl: 'https://proxy.internal', apiVersion: '2024-01-01' },
+      {
+        name: 'my-proxy',
+        kind: 'anthropic',
+        baseUrl: 'https://proxy.internal',
+        apiVersion: '2024-01-01',
+        rateLimit: DEFAULT_RATE,
+        pricingProvider: 'anthropic',
+      },
     ]);
   });
 
@@ -279,10 +341,43 @@ describe('providers', () => {
     expect(config.providers[0]).not.toHaveProperty('apiKey');
   });
 
+  it("reads a provider's own rate limit and pricing id over the defaults", () => {
+    const config = loadConfig({
+      LLM_PROVIDERS: 'local',
+      LLM_LOCAL_BASE_URL: 'http://localhost:8000/v1',
+      LLM_LOCAL_RPM: '600',
+      LLM_LOCAL_TPM: '60000',
+      LLM_LOCAL_BURST: '20',
+      LLM_LOCAL_PRICING: 'anthropic',
+      RATE_LIMIT_RPM: '30',
+    });
+    expect(config.providers[0]?.rateLimit).toEqual({ rpm: 600, tpm: 60_000, burst: 20, tokenBurst: 10_000 });
+    expect(config.providers[0]?.pricingProvider).toBe('anthropic');
+  });
+
+  it.each([
+    ['LLM_LOCAL_RPM', '-1'],
+    ['RATE_LIMIT_BURST', '0'],
+    ['RATE_LIMIT_MODE', 'sometimes'],
+    ['BUDGET_RUN_USD', 'lots'],
+    ['TOKENS_PER_TURN', '-5'],
+    ['MODEL_PRICES', '{"gpt-x": {"input": -1, "output": 1}}'],
+  ])('names %s when its value %s is bad', (variable, value) => {
+    const env = { LLM_PROVIDERS: 'local', LLM_LOCAL_BASE_URL: 'http://localhost:8000/v1', [variable]: value };
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(new RegExp(`^${variable}:`));
+  });
+
   it('lets a built-in provider point at another base URL', () => {
     const config = loadConfig({ LLM_PROVIDERS: 'openai', LLM_OPENAI_BASE_URL: 'http://127.0.0.1:9000/v1//' });
     expect(config.providers).toEqual([
-      { name: 'openai', kind: 'openai', baseUrl: 'http://127.0.0.1:9000/v1' },
+      {
+        name: 'openai',
+        kind: 'openai',
+        baseUrl: 'http://127.0.0.1:9000/v1',
+        rateLimit: DEFAULT_RATE,
+        pricingProvider: 'openai',
+      },
     ]);
   });
 });

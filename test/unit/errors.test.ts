@@ -2,8 +2,14 @@ import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/comm
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   BLOCKING_ERROR_TYPES,
+  BudgetBusyError,
   BudgetExceededError,
   CircuitBreakerOpenError,
+  RateLimitExceededError,
+  RateLimitWaitError,
+  isBudgetBusyError,
+  isRateLimitExceededError,
+  isRateLimitWaitError,
   ErrorType,
   GuardUnavailableError,
   NON_RETRYABLE_ERROR_TYPES,
@@ -99,6 +105,30 @@ const CASES: Case[] = [
     details: { scope: 'run', retryAfterSec: 60 },
     guard: isBudgetExceededError,
   },
+  {
+    name: 'BudgetBusyError',
+    make: (context) => new BudgetBusyError('reservations in flight', 'run', 1000, context),
+    type: 'BudgetBusyError',
+    retryable: false,
+    details: { scope: 'run', retryAfterMs: 1000 },
+    guard: isBudgetBusyError,
+  },
+  {
+    name: 'RateLimitWaitError',
+    make: (context) => new RateLimitWaitError('no room', 750, context),
+    type: 'RateLimitWaitError',
+    retryable: false,
+    details: { retryAfterMs: 750 },
+    guard: isRateLimitWaitError,
+  },
+  {
+    name: 'RateLimitExceededError',
+    make: (context) => new RateLimitExceededError('cap reached', 'task_calls', undefined, context),
+    type: 'RateLimitExceededError',
+    retryable: false,
+    details: { scope: 'task_calls', retryAfterMs: undefined },
+    guard: isRateLimitExceededError,
+  },
 ];
 
 const GUARDS = CASES.map((c) => c.guard);
@@ -156,8 +186,13 @@ describe('error classes', () => {
     }
   });
 
-  it('lists the breaker and guard errors as blocking', () => {
-    expect([...BLOCKING_ERROR_TYPES].sort()).toEqual(['CircuitBreakerOpenError', 'GuardUnavailableError']);
+  it('lists the waits (breaker, guard, budget in flight, rate limit) as blocking', () => {
+    expect([...BLOCKING_ERROR_TYPES].sort()).toEqual([
+      'BudgetBusyError',
+      'CircuitBreakerOpenError',
+      'GuardUnavailableError',
+      'RateLimitWaitError',
+    ]);
   });
 });
 
@@ -236,7 +271,12 @@ describe('toApplicationFailure', () => {
 
   it.each(CASES)('marks $name BENIGN only when it blocks the task', (c) => {
     const failure = toApplicationFailure(c.make(CONTEXT));
-    const blocking = c.type === 'CircuitBreakerOpenError' || c.type === 'GuardUnavailableError';
+    const blocking = [
+      'CircuitBreakerOpenError',
+      'GuardUnavailableError',
+      'BudgetBusyError',
+      'RateLimitWaitError',
+    ].includes(c.type);
     if (blocking) expect(failure.category).toBe(ApplicationFailureCategory.BENIGN);
     else expect(failure.category ?? undefined).toBeUndefined();
   });

@@ -1,9 +1,7 @@
 --[[
-  Shared pieces of the circuit breaker scripts (included at load time by src/redis/scripts.ts).
+  The circuit breaker of one provider (included at load time; needs _common.lua first).
 
-  Every breaker script takes one key, the breaker's base key `<prefix>:breaker:{<prefix>:<provider>}`,
-  and derives the others from it. They all carry the base key's {hash tag}, so they live in its
-  Cluster slot. (One key and few arguments keep the call cheap: it is on every LLM call's path.)
+  Its keys, derived from the slot key by `useBreaker(provider)`:
     K.breaker         HASH  state, consecutive, halfOpenSuccesses, openUntil, lastSuccessAt
     K.inflight        ZSET  attemptId -> lease expiry (ms): every admitted, unsettled attempt
     K.probes          ZSET  attemptId -> lease expiry (ms): the HALF_OPEN probes among them
@@ -12,33 +10,31 @@
     K.failers         HASH  workerId -> time of its last counted failure
     K.stats           HASH  counters (probes, success, failure, rate_limited, neutral, rejected_*, ...)
 
-  The settings come packed in one argument, comma-separated, in this order:
+  Its settings come packed in one argument, comma-separated, in this order:
     mode, failureThreshold, resetMs, halfOpenProbes, halfOpenProbability, successThreshold,
     halfOpenRetryMs, windowMs, failureRate, minimumVolume, minDistinctWorkers
-  Time is Redis time (TIME), unless a test passes an explicit clock.
 ]]
-local base = KEYS[1]
-local K = {
-  breaker = base .. ':state', inflight = base .. ':inflight', probes = base .. ':probes',
-  window = base .. ':window', windowFailures = base .. ':window-failures', failers = base .. ':failers',
-  stats = base .. ':stats',
-}
+local K = {}
 
-local function settings(packed)
-  local v = {}
-  for item in string.gmatch(packed, '[^,]+') do v[#v + 1] = item end
+local function useBreaker(provider)
+  local b = base .. ':breaker:' .. provider
+  K.breaker = b .. ':state'
+  K.inflight = b .. ':inflight'
+  K.probes = b .. ':probes'
+  K.window = b .. ':window'
+  K.windowFailures = b .. ':window-failures'
+  K.failers = b .. ':failers'
+  K.stats = b .. ':stats'
+end
+
+local function breakerSettings(packed)
+  local v = split(packed, ',')
   return {
     mode = v[1], threshold = tonumber(v[2]), resetMs = tonumber(v[3]), maxProbes = tonumber(v[4]),
     probability = tonumber(v[5]), successThreshold = tonumber(v[6]), retryMs = tonumber(v[7]),
     windowMs = tonumber(v[8]), failureRate = tonumber(v[9]), minimumVolume = tonumber(v[10]),
     minWorkers = tonumber(v[11]),
   }
-end
-
-local function clock(override)
-  if override ~= nil and override ~= '' then return tonumber(override) end
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
 local function field(name, default)
@@ -108,4 +104,113 @@ local function open(reason, now, resetMs)
   local transition = moveTo('OPEN', reason, now)
   redis.call('HSET', K.breaker, 'openUntil', now + resetMs)
   return transition
+end
+
+--[[
+  Decides on admitting one attempt. Writes only the lazy OPEN -> HALF_OPEN move and refusal stats;
+  `breakerCommit` takes the lease once every other check passed too.
+  Returns { admitted, probe, retryAfterMs, state, transition JSON or '' }.
+]]
+local function breakerDecide(attemptId, random, S, now)
+  -- One read of the breaker's fields: this runs on every call's path.
+  local fields = redis.call('HMGET', K.breaker, 'state', 'openUntil', 'consecutive', 'lastSuccessAt')
+  local state = fields[1] or 'CLOSED'
+  local transition = ''
+
+  if state == 'OPEN' then
+    local openUntil = tonumber(fields[2] or '0')
+    if now < openUntil then
+      redis.call('HINCRBY', K.stats, 'rejected_open', 1)
+      return { admitted = false, retryAfterMs = openUntil - now, state = 'OPEN', transition = '' }
+    end
+    transition = moveTo('HALF_OPEN', 'reset_timeout', now)
+    state = 'HALF_OPEN'
+  end
+
+  if state == 'HALF_OPEN' then
+    expireLeases(now)
+    if redis.call('ZSCORE', K.probes, attemptId) then
+      return { admitted = true, probe = true, state = 'HALF_OPEN', transition = transition }
+    end
+    if redis.call('ZCARD', K.probes) >= S.maxProbes or random >= S.probability then
+      redis.call('HINCRBY', K.stats, 'rejected_half_open', 1)
+      return { admitted = false, retryAfterMs = S.retryMs, state = 'HALF_OPEN', transition = transition }
+    end
+    return { admitted = true, probe = true, state = 'HALF_OPEN', transition = transition }
+  end
+
+  -- CLOSED. While failures accrue, or before a recent success, calls in flight count as possible
+  -- failures: no more are admitted than it takes to open the breaker. A proven breaker (the fast
+  -- path) needs no pruning here: settle and status prune expired leases.
+  if S.mode == 'consecutive' then
+    local consecutive = tonumber(fields[3] or '0')
+    local lastSuccessAt = tonumber(fields[4] or '0')
+    local proven = lastSuccessAt > 0 and now - lastSuccessAt <= S.windowMs
+    if not (proven and consecutive == 0) then
+      expireLeases(now)
+      local inFlight = redis.call('ZCARD', K.inflight)
+      if redis.call('ZSCORE', K.inflight, attemptId) then inFlight = inFlight - 1 end
+      -- At least one call at a time, so a breaker that may not open yet (minDistinctWorkers) keeps learning.
+      if inFlight >= math.max(1, S.threshold - consecutive) then
+        redis.call('HINCRBY', K.stats, 'rejected_closed', 1)
+        return { admitted = false, retryAfterMs = S.retryMs, state = 'CLOSED', transition = transition }
+      end
+    end
+  end
+  return { admitted = true, probe = false, state = 'CLOSED', transition = transition }
+end
+
+local function breakerCommit(decision, attemptId, leaseMs, now)
+  if decision.probe then
+    redis.call('ZADD', K.probes, now + leaseMs, attemptId)
+    redis.call('HINCRBY', K.stats, 'probes', 1)
+  end
+  redis.call('ZADD', K.inflight, now + leaseMs, attemptId)
+end
+
+--[[
+  Settles one admitted attempt: releases its lease and applies its outcome, once.
+  Returns settled (1|0: 0 when already settled or its lease expired), transition JSON or ''.
+]]
+local function breakerSettle(attemptId, outcome, workerId, S, now)
+  expireLeases(now)
+  if redis.call('ZREM', K.inflight, attemptId) == 0 then return 0, '' end
+  local wasProbe = redis.call('ZREM', K.probes, attemptId) == 1
+  redis.call('HINCRBY', K.stats, outcome, 1)
+  if outcome == 'neutral' or outcome == 'rate_limited' then return 1, '' end
+  local failure = outcome == 'failure'
+  local state = field('state', 'CLOSED')
+
+  if state == 'HALF_OPEN' then
+    if not wasProbe then return 1, '' end
+    if failure then return 1, open('probe_failed', now, S.resetMs) end
+    redis.call('HSET', K.breaker, 'lastSuccessAt', now)
+    local successes = redis.call('HINCRBY', K.breaker, 'halfOpenSuccesses', 1)
+    if successes >= S.successThreshold then return 1, moveTo('CLOSED', 'probe_successes', now) end
+    return 1, ''
+  end
+  if state == 'OPEN' then return 1, '' end
+
+  redis.call('ZADD', K.window, now, attemptId)
+  if failure then redis.call('ZADD', K.windowFailures, now, attemptId) end
+  pruneWindow(now, S.windowMs, S.mode)
+  if not failure then
+    redis.call('HSET', K.breaker, 'lastSuccessAt', now, 'consecutive', 0)
+    if S.mode == 'consecutive' then redis.call('DEL', K.failers) end
+    return 1, ''
+  end
+
+  local consecutive = redis.call('HINCRBY', K.breaker, 'consecutive', 1)
+  redis.call('HSET', K.failers, workerId, now)
+  if redis.call('HLEN', K.failers) < S.minWorkers then return 1, '' end
+  if S.mode == 'consecutive' then
+    if consecutive >= S.threshold then return 1, open('failure_threshold', now, S.resetMs) end
+  else
+    local calls = redis.call('ZCARD', K.window)
+    local failures = redis.call('ZCARD', K.windowFailures)
+    if calls >= S.minimumVolume and failures / calls >= S.failureRate then
+      return 1, open('failure_rate', now, S.resetMs)
+    end
+  end
+  return 1, ''
 end

@@ -1,22 +1,25 @@
 --[[
   Operator actions on a provider's circuit breaker, and its status.
 
-  KEYS[1]  the breaker's base key (see _breaker.lua)
+  KEYS[1]  the slot key (see _common.lua)
   ARGV[1]  action               status | reset | open
   ARGV[2]  durationMs           for open: how long the breaker stays OPEN
   ARGV[3]  settings             packed (see _breaker.lua)
   ARGV[4]  clock                '' for Redis time; an epoch-ms value in tests
+  ARGV[5]  provider
 
   Returns  JSON { state, openUntil?, retryAfterMs, inFlight, probesInFlight, counts, stats, transition? }
            (state is the effective one: an OPEN breaker past its reset time reports HALF_OPEN;
            stats.admitted is derived: settled outcomes + expired leases + calls in flight)
 ]]
+--@include _common.lua
 --@include _breaker.lua
 
 local action = ARGV[1]
 local durationMs = tonumber(ARGV[2])
-local S = settings(ARGV[3])
+local S = breakerSettings(ARGV[3])
 local now = clock(ARGV[4])
+useBreaker(ARGV[5])
 
 expireLeases(now)
 local transition = nil

@@ -1,0 +1,53 @@
+/** What one call may cost at worst before it is made, and what it cost after: tokens and micro-dollars. */
+import type { BudgetSettings } from '../config';
+import { ProviderConfigurationError, type ErrorContext } from '../errors';
+import type { BudgetClaim } from '../guard/guard-scripts';
+import { DEFAULT_MAX_TOKENS, type LlmRequest, type TaskMeta, type Usage } from '../task';
+import type { PriceBook } from './pricing';
+import { countMessageTokens } from './tokenizer';
+
+export interface WorstCase {
+  /** The budget claim; undefined when budgets are off. */
+  claim?: BudgetClaim;
+  /** Prompt tokens (counted with the tokenizer) plus the maximum output. */
+  tokens: number;
+}
+
+export class CallCosting {
+  constructor(
+    private readonly prices: PriceBook,
+    private readonly budget: Pick<BudgetSettings, 'enabled'>,
+  ) {}
+
+  /**
+   * The worst case of `request`. With budgets on, a model without a known price is refused (fail
+   * closed) with a `ProviderConfigurationError` that says how to configure one.
+   */
+  worstCase(request: LlmRequest, meta: TaskMeta, context: Partial<ErrorContext>): WorstCase {
+    const promptTokens = countMessageTokens(request.messages);
+    const maxTokens = request.maxTokens ?? DEFAULT_MAX_TOKENS;
+    const tokens = promptTokens + maxTokens;
+    if (!this.budget.enabled) return { tokens };
+    const micros = this.prices.costMicros(request.provider, request.model, promptTokens, maxTokens);
+    if (micros === undefined) {
+      throw new ProviderConfigurationError(
+        `no price is known for model '${request.model}' of provider '${request.provider}': ` +
+          'configure it in MODEL_PRICES, or turn budgets off (BUDGET_ENABLED=false)',
+        context,
+      );
+    }
+    const claim: BudgetClaim = { operation: meta.operation, micros, tokens };
+    if (meta.runId !== undefined) claim.runId = meta.runId;
+    if (meta.turn !== undefined) claim.turn = meta.turn;
+    return { claim, tokens };
+  }
+
+  /** The actual cost of a call from the usage its provider reported (the worst case if it has no price). */
+  actual(request: LlmRequest, usage: Usage, worst: WorstCase): { micros: number; tokens: number } {
+    const micros =
+      this.prices.costMicros(request.provider, request.model, usage.promptTokens, usage.completionTokens) ??
+      worst.claim?.micros ??
+      0;
+    return { micros, tokens: usage.totalTokens };
+  }
+}

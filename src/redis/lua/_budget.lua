@@ -1,0 +1,166 @@
+--[[
+  Budgets: reserve the worst case before a call, settle the actual cost after it, atomically across
+  every scope (included at load time; needs _common.lua). Money is integer micro-dollars.
+
+  Scopes and their keys (all derived from the slot key):
+    operation     stateless: the most one call of an operation may cost
+    run           HASH <slot>:budget:run:<runId>          spent, reserved, ceiling (per-run override)
+    daily         HASH <slot>:budget:daily:<day>          spent, reserved (day = days since epoch, UTC)
+    turn          HASH <slot>:budget:turn:<runId>:<turn>  tokensSpent, tokensReserved, calls
+  Ceilings: defaults come packed in an argument ("run,operation,daily,turnTokens,turnCalls",
+  micro-dollars and counts, 0 = no limit); an operator may override them in
+  HASH <slot>:budget:ceilings (fields run, operation, operation:<name>, daily, turnTokens, turnCalls).
+  Reservations: ZSET <slot>:budget:reservations, member "attemptId|runId|turn|day|micros|tokens",
+  score = lease expiry; an expired one is released by the next script that looks (its worker died).
+  Settled attempts: ZSET <slot>:budget:settled (attemptId -> expiry), so a second settle charges nothing.
+
+  A claim comes packed: "runId|turn|operation|worstMicros|worstTokens" (empty fields: no such scope).
+]]
+local BUDGET = {
+  ceilings = base .. ':budget:ceilings',
+  reservations = base .. ':budget:reservations',
+  settled = base .. ':budget:settled',
+  stats = base .. ':budget:stats',
+}
+
+local function runKey(runId) return base .. ':budget:run:' .. runId end
+local function dailyKey(day) return base .. ':budget:daily:' .. day end
+local function turnKey(runId, turn) return base .. ':budget:turn:' .. runId .. ':' .. turn end
+
+local function budgetDefaults(packed)
+  local v = split(packed, ',')
+  return {
+    run = tonumber(v[1]), operation = tonumber(v[2]), daily = tonumber(v[3]),
+    turnTokens = tonumber(v[4]), turnCalls = tonumber(v[5]),
+  }
+end
+
+local function claimOf(packed)
+  if packed == '' then return nil end
+  local v = split(packed, '|')
+  return { runId = v[1], turn = v[2], operation = v[3], micros = tonumber(v[4]), tokens = tonumber(v[5]) }
+end
+
+-- Releases what one reservation holds in every scope.
+local function release(member)
+  local f = split(member, '|')
+  local runId, turn, day, micros, tokens = f[2], f[3], f[4], tonumber(f[5]), tonumber(f[6])
+  if runId ~= '' then redis.call('HINCRBY', runKey(runId), 'reserved', -micros) end
+  if day ~= '' then redis.call('HINCRBY', dailyKey(day), 'reserved', -micros) end
+  if turn ~= '' then redis.call('HINCRBY', turnKey(runId, turn), 'tokensReserved', -tokens) end
+end
+
+local function expireReservations(now)
+  local expired = redis.call('ZRANGEBYSCORE', BUDGET.reservations, '-inf', now, 'LIMIT', 0, 100)
+  for _, member in ipairs(expired) do
+    release(member)
+    redis.call('ZREM', BUDGET.reservations, member)
+  end
+  if #expired > 0 then redis.call('HINCRBY', BUDGET.stats, 'reservations_expired', #expired) end
+end
+
+local function limitOf(override, default)
+  if override then return tonumber(override) end
+  return default
+end
+
+--[[
+  Checks a claim against every scope. Returns one of:
+    { ok = true, day }                                  every scope has room
+    { final = scope, retryAfterMs }                     spent + worst case passes a ceiling: refused
+    { busy = scope }                                    only reservations in flight are in the way: wait
+  (`retryAfterMs` is when the scope resets; 0 when it never does.)
+]]
+local function budgetDecide(claim, D, now)
+  expireReservations(now)
+  local c = redis.call('HMGET', BUDGET.ceilings, 'run', 'daily', 'turnTokens', 'turnCalls',
+    'operation:' .. claim.operation, 'operation')
+  local operationLimit = limitOf(c[5] or c[6], D.operation)
+  if operationLimit > 0 and claim.micros > operationLimit then return { final = 'operation', retryAfterMs = 0 } end
+
+  local busy = nil
+  local function check(scope, limit, spent, reserved, amount, resetMs)
+    if limit <= 0 then return nil end
+    if spent + amount > limit then return { final = scope, retryAfterMs = resetMs } end
+    if busy == nil and spent + reserved + amount > limit then busy = scope end
+    return nil
+  end
+
+  if claim.runId ~= '' then
+    local r = redis.call('HMGET', runKey(claim.runId), 'spent', 'reserved', 'ceiling')
+    local refusal = check('run', limitOf(r[3], limitOf(c[1], D.run)), tonumber(r[1] or '0'),
+      tonumber(r[2] or '0'), claim.micros, 0)
+    if refusal then return refusal end
+  end
+
+  local day = ''
+  local dailyLimit = limitOf(c[2], D.daily)
+  if dailyLimit > 0 then
+    day = tostring(math.floor(now / 86400000))
+    local d = redis.call('HMGET', dailyKey(day), 'spent', 'reserved')
+    local untilMidnight = (tonumber(day) + 1) * 86400000 - now
+    local refusal = check('daily', dailyLimit, tonumber(d[1] or '0'), tonumber(d[2] or '0'), claim.micros,
+      untilMidnight)
+    if refusal then return refusal end
+  end
+
+  if claim.turn ~= '' then
+    local t = redis.call('HMGET', turnKey(claim.runId, claim.turn), 'tokensSpent', 'tokensReserved', 'calls')
+    local refusal = check('turn_tokens', limitOf(c[3], D.turnTokens), tonumber(t[1] or '0'),
+      tonumber(t[2] or '0'), claim.tokens, 0)
+    if refusal then return refusal end
+    local callLimit = limitOf(c[4], D.turnCalls)
+    if callLimit > 0 and tonumber(t[3] or '0') + 1 > callLimit then
+      return { final = 'turn_tool_calls', retryAfterMs = 0 }
+    end
+  end
+
+  if busy then return { busy = busy } end
+  return { ok = true, day = day }
+end
+
+-- Reserves the claim in every scope; returns the reservation's member (what settle hands back).
+local function budgetCommit(attemptId, claim, day, leaseMs, now)
+  local member = table.concat({ attemptId, claim.runId, claim.turn, day, claim.micros, claim.tokens }, '|')
+  redis.call('ZADD', BUDGET.reservations, now + leaseMs, member)
+  if claim.runId ~= '' then redis.call('HINCRBY', runKey(claim.runId), 'reserved', claim.micros) end
+  if day ~= '' then redis.call('HINCRBY', dailyKey(day), 'reserved', claim.micros) end
+  if claim.turn ~= '' then
+    local key = turnKey(claim.runId, claim.turn)
+    redis.call('HINCRBY', key, 'tokensReserved', claim.tokens)
+    redis.call('HINCRBY', key, 'calls', 1)
+  end
+  return member
+end
+
+--[[
+  Settles an attempt once: releases its reservation (if it still holds one) and charges the actual
+  cost to the scopes in `member` (a reservation member, or "attemptId|runId|turn|*||" for usage
+  recorded without one, charged to today). Returns 1, or 0 when this attempt was already settled.
+]]
+local function budgetSettle(attemptId, member, micros, tokens, ttlMs, now)
+  expireReservations(now)
+  redis.call('ZREMRANGEBYSCORE', BUDGET.settled, '-inf', now)
+  if redis.call('ZSCORE', BUDGET.settled, attemptId) then return 0 end
+  redis.call('ZADD', BUDGET.settled, now + 86400000, attemptId)
+  if redis.call('ZREM', BUDGET.reservations, member) == 1 then release(member) end
+  local f = split(member, '|')
+  local runId, turn, day = f[2], f[3], f[4]
+  if day == '*' then day = tostring(math.floor(now / 86400000)) end
+  if runId ~= '' then
+    local key = runKey(runId)
+    redis.call('HINCRBY', key, 'spent', micros)
+    redis.call('PEXPIRE', key, ttlMs)
+  end
+  if day ~= '' then
+    local key = dailyKey(day)
+    redis.call('HINCRBY', key, 'spent', micros)
+    redis.call('PEXPIRE', key, 2 * 86400000)
+  end
+  if turn ~= '' then
+    local key = turnKey(runId, turn)
+    redis.call('HINCRBY', key, 'tokensSpent', tokens)
+    redis.call('PEXPIRE', key, ttlMs)
+  end
+  return 1
+end

@@ -1,0 +1,63 @@
+--[[
+  Rate limits of one provider, shared by every worker (included at load time; needs _common.lua).
+
+  Two token buckets in one string key `<slot>:ratelimit:<provider>` = "requests,tokens,atMs"
+  (expires after 10 minutes idle):
+    requests  capacity `burst`, refilled at `rpm` per minute; each call takes 1
+    tokens    capacity `tokenBurst`, refilled at `tpm` per minute; each call takes its worst-case
+              tokens (capped at the capacity, so a large call still passes on a full bucket), and
+              gets back what it did not use when it settles
+  A rate of 0 turns that bucket off. Settings come packed: "rpm,tpm,burst,tokenBurst".
+]]
+local function rateSettings(packed)
+  if packed == '' then return nil end
+  local v = split(packed, ',')
+  return { rpm = tonumber(v[1]), tpm = tonumber(v[2]), burst = tonumber(v[3]), tokenBurst = tonumber(v[4]) }
+end
+
+local function rateKey(provider)
+  return base .. ':ratelimit:' .. provider
+end
+
+-- Returns { ok, retryAfterMs } or { ok, requests, tokens, need }: the refilled buckets and the take.
+local function rateDecide(provider, R, tokens, now)
+  if R == nil then return { ok = true } end
+  local requests, available, at = R.burst, R.tokenBurst, now
+  local raw = redis.call('GET', rateKey(provider))
+  if raw then
+    local f = split(raw, ',')
+    requests, available, at = tonumber(f[1]), tonumber(f[2]), tonumber(f[3])
+  end
+  local elapsed = math.max(0, now - at)
+  local wait = 0
+  if R.rpm > 0 then
+    requests = math.min(R.burst, requests + elapsed * R.rpm / 60000)
+    if requests < 1 then wait = math.ceil((1 - requests) * 60000 / R.rpm) end
+  end
+  local need = math.min(tokens, R.tokenBurst)
+  if R.tpm > 0 then
+    available = math.min(R.tokenBurst, available + elapsed * R.tpm / 60000)
+    if available < need then wait = math.max(wait, math.ceil((need - available) * 60000 / R.tpm)) end
+  end
+  if wait > 0 then return { ok = false, retryAfterMs = wait } end
+  return { ok = true, requests = requests, tokens = available, need = need }
+end
+
+local function rateCommit(provider, R, plan, now)
+  if R == nil then return end
+  local requests, available = plan.requests, plan.tokens
+  if R.rpm > 0 then requests = requests - 1 end
+  if R.tpm > 0 then available = available - plan.need end
+  redis.call('SET', rateKey(provider), requests .. ',' .. available .. ',' .. now, 'PX', 600000)
+end
+
+-- Gives back tokens a settled call reserved but did not use.
+local function rateRefund(provider, R, unused)
+  if R == nil or R.tpm <= 0 or unused <= 0 then return end
+  local key = rateKey(provider)
+  local raw = redis.call('GET', key)
+  if not raw then return end
+  local f = split(raw, ',')
+  local available = math.min(R.tokenBurst, tonumber(f[2]) + unused)
+  redis.call('SET', key, f[1] .. ',' .. available .. ',' .. f[3], 'PX', 600000)
+end
