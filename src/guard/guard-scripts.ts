@@ -73,7 +73,8 @@ export interface SettleCall {
   /** The breaker outcome; undefined settles the budget only (usage recorded outside a call). */
   outcome?: 'success' | 'failure' | 'rate_limited' | 'neutral';
   workerId: string;
-  breaker: BreakerSettings;
+  /** Needed with an `outcome`. */
+  breaker?: BreakerSettings;
   rate?: RateLimit;
   /** Rate-limit tokens taken at admission and not used. */
   unusedTokens?: number;
@@ -196,7 +197,7 @@ export class GuardScripts {
       call.outcome ?? '',
       call.workerId,
       call.provider,
-      packBreakerSettings(call.breaker),
+      call.breaker ? packBreakerSettings(call.breaker) : '',
       packRate(call.rate),
       Math.max(0, Math.round(call.unusedTokens ?? 0)),
       call.reservation ?? '',

@@ -23,6 +23,8 @@ export interface ScenarioStats {
   aborted: number;
   /** Answers by HTTP status; `reset` and `hang` counted by name. */
   byOutcome: Record<string, number>;
+  /** When each call arrived (epoch ms), in order. */
+  receivedAt: number[];
 }
 
 interface WireMessage {
@@ -42,7 +44,7 @@ type Dialect = 'openai' | 'anthropic';
 /** One scenario's faults and counters. */
 export class FakeScenario {
   readonly faults: FaultPlan;
-  readonly stats: ScenarioStats = { received: 0, succeeded: 0, aborted: 0, byOutcome: {} };
+  readonly stats: ScenarioStats = { received: 0, succeeded: 0, aborted: 0, byOutcome: {}, receivedAt: [] };
 
   constructor(
     readonly name: string,
@@ -70,7 +72,7 @@ export class FakeScenario {
   /** Resets faults and counters. */
   reset(): void {
     this.faults.clear();
-    Object.assign(this.stats, { received: 0, succeeded: 0, aborted: 0, byOutcome: {} });
+    Object.assign(this.stats, { received: 0, succeeded: 0, aborted: 0, byOutcome: {}, receivedAt: [] });
   }
 
   count(outcome: string): void {
@@ -195,6 +197,7 @@ export class FakeProvider {
     dialect: Dialect,
   ): Promise<void> {
     scenario.stats.received += 1;
+    scenario.stats.receivedAt.push(Date.now());
     let finished = false;
     res.on('close', () => {
       if (!finished) scenario.stats.aborted += 1;

@@ -7,19 +7,18 @@ import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { collectDefaultMetrics, register as defaultRegistry, type Registry } from 'prom-client';
 import { createActivities } from '../../activities';
 import type { BreakwaterConfig } from '../config';
-import { RedisBreaker } from '../breaker/redis-breaker';
+import type { RedisBreaker } from '../breaker/redis-breaker';
 import { breakerStateGaugeValue } from '../breaker/settings';
 import { CallCosting } from '../budget/call-costing';
 import { PriceBook } from '../budget/pricing';
 import { loadTokenizer } from '../budget/tokenizer';
-import { GuardScripts } from '../guard/guard-scripts';
-import { RedisGuard, type BreakerStateChange } from '../guard/redis-guard';
+import { createGuard } from '../guard/create-guard';
+import type { BreakerStateChange } from '../guard/redis-guard';
 import { createHttpHealth } from './health';
 import { createLogger, TemporalLoggerAdapter, type Logger } from '../observability/logger';
 import { startHttpServer, type RunningHttpServer } from '../observability/http-server';
 import { getMetrics, type BreakwaterMetrics } from '../observability/metrics';
 import { createRedis } from '../redis/connection';
-import { KeySpace } from '../redis/keys';
 import { ProviderRegistry } from '../providers/registry';
 
 /** Where the worker finds its workflow code. */
@@ -104,8 +103,12 @@ export async function createWorker(
     releases.push(() => clientConnection.close());
     const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
     const workerId = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
-    const keys = new KeySpace(config.redis.keyPrefix);
-    const breaker = new RedisBreaker({ redis, keys, settings: config.breaker, workerId });
+    const { guard, breaker } = createGuard(config, redis, {
+      workerId,
+      logger,
+      metrics,
+      onStateChange: options.onBreakerStateChange,
+    });
     const providerNames = config.providers.map((provider) => provider.name);
     const removeStateSource = metrics.addBreakerStateSource(async () =>
       Promise.all(
@@ -117,19 +120,6 @@ export async function createWorker(
     );
     releases.push(async () => removeStateSource());
     publishBudgetLimits(metrics, config);
-    const guard = new RedisGuard({
-      scripts: new GuardScripts(redis, keys),
-      breaker,
-      workerId,
-      rateLimits: new Map(config.providers.map((provider) => [provider.name, provider.rateLimit])),
-      rateLimit: config.rateLimit,
-      budget: config.budget,
-      onStateChange: options.onBreakerStateChange,
-      failOpen: config.guard.failOpen,
-      unavailableRetryMs: config.guard.unavailableRetryMs,
-      logger,
-      metrics,
-    });
     const prices = new PriceBook(
       config.budget.modelPrices,
       Object.fromEntries(config.providers.map((provider) => [provider.name, provider.pricingProvider])),

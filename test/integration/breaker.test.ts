@@ -15,8 +15,10 @@ import type { BreakerStateChange } from '../../src/guard/redis-guard';
 import type { FakeProvider } from '../../src/providers/fake-provider';
 import { createRedis, waitUntilReady } from '../../src/redis/connection';
 import { KeySpace } from '../../src/redis/keys';
+import { PriceBook } from '../../src/budget/pricing';
+import { TokenManager } from '../../src/budget/token-manager';
 import { ProviderKey } from '../../src/search-attributes';
-import type { LedgerEntry } from '../../src/task';
+import type { LedgerEntry, TaskResult } from '../../src/task';
 import { chat, createHarness, eventually, startFakeProvider, uniqueName } from '../support/harness';
 
 let fakeProvider: FakeProvider;
@@ -266,11 +268,13 @@ describe('Redis outage', () => {
         { GUARD_UNAVAILABLE_RETRY_MS: '500' },
         { redisUrl: server.url },
       );
+      const runId = 'outage-run';
+      let before: TaskResult | undefined;
       const results = await h.run(async () => {
-        await h.client.execute(chat('before'), { idempotencyKey: `${h.name}-before` });
+        before = await h.client.execute(chat('before'), { idempotencyKey: `${h.name}-before`, runId });
         await server.stop();
         const keys = [1, 2, 3].map((i) => `${h.name}-${i}`);
-        await Promise.all(keys.map((key) => h.client.submit(chat(key), { idempotencyKey: key })));
+        await Promise.all(keys.map((key) => h.client.submit(chat(key), { idempotencyKey: key, runId })));
         await eventually(async () => {
           const ledgers = await Promise.all(keys.map((key) => h.client.getLedger(key)));
           return ledgers.every((ledger) =>
@@ -283,6 +287,31 @@ describe('Redis outage', () => {
         await server.restart();
         return Promise.all(keys.map((key) => h.client.result(key)));
       });
+      // Nothing is lost: the run was charged the actual cost of every call, and nothing stays reserved.
+      const connection = createRedis({ url: server.url, commandTimeoutMs: 2000 });
+      await waitUntilReady(connection);
+      try {
+        const prices = new PriceBook(h.config.budget.modelPrices, { fake: 'openai' });
+        const manager = new TokenManager({
+          redis: connection,
+          keys: new KeySpace(h.config.redis.keyPrefix),
+          budget: h.config.budget,
+          prices,
+        });
+        const run = (await manager.show({ runId })).scopes.find((scope) => scope.scope === 'run')!;
+        const costs = [...results, before!].map((result) =>
+          prices.costMicros(
+            'fake',
+            result.response.model,
+            result.response.usage.promptTokens,
+            result.response.usage.completionTokens,
+          )!,
+        );
+        expect(run.reserved).toBe(0);
+        expect(run.spent).toBe(costs.reduce((sum, cost) => sum + cost, 0));
+      } finally {
+        await connection.quit();
+      }
       for (const result of results) {
         expect(result.ledger.state).toBe('DONE');
         expect(result.attempts).toBe(1);

@@ -324,6 +324,7 @@ describe('fake provider admin API', () => {
       succeeded: 1,
       aborted: 0,
       byOutcome: { '502': 1, '200': 1 },
+      receivedAt: [expect.any(Number), expect.any(Number)],
     });
 
     await fetch(admin(name, 'faults'), {
@@ -337,6 +338,7 @@ describe('fake provider admin API', () => {
       succeeded: 0,
       aborted: 0,
       byOutcome: {},
+      receivedAt: [],
     });
     // The unlimited 500 rule went with the reset.
     await expect(adapter.chat(request(), callOptions())).resolves.toMatchObject({ provider: 'fake' });

@@ -1,0 +1,45 @@
+/** Builds the shared guard of a worker (or of a test or a benchmark) from configuration. */
+import type Redis from 'ioredis';
+import { RedisBreaker } from '../breaker/redis-breaker';
+import type { BreakwaterConfig } from '../config';
+import type { Logger } from '../observability/logger';
+import type { BreakwaterMetrics } from '../observability/metrics';
+import { KeySpace } from '../redis/keys';
+import { GuardScripts } from './guard-scripts';
+import { RedisGuard, type BreakerStateChange } from './redis-guard';
+
+export interface GuardParts {
+  guard: RedisGuard;
+  breaker: RedisBreaker;
+  scripts: GuardScripts;
+  keys: KeySpace;
+}
+
+export function createGuard(
+  config: BreakwaterConfig,
+  redis: Redis,
+  options: {
+    workerId: string;
+    logger: Logger;
+    metrics: BreakwaterMetrics;
+    onStateChange?: (change: BreakerStateChange) => void;
+  },
+): GuardParts {
+  const keys = new KeySpace(config.redis.keyPrefix);
+  const scripts = new GuardScripts(redis, keys);
+  const breaker = new RedisBreaker({ redis, keys, settings: config.breaker, workerId: options.workerId });
+  const guard = new RedisGuard({
+    scripts,
+    breaker,
+    workerId: options.workerId,
+    rateLimits: new Map(config.providers.map((provider) => [provider.name, provider.rateLimit])),
+    rateLimit: config.rateLimit,
+    budget: config.budget,
+    onStateChange: options.onStateChange,
+    failOpen: config.guard.failOpen,
+    unavailableRetryMs: config.guard.unavailableRetryMs,
+    logger: options.logger,
+    metrics: options.metrics,
+  });
+  return { guard, breaker, scripts, keys };
+}
