@@ -115,7 +115,9 @@ export class TokenManager {
       subject.usage.completionTokens,
     );
     if (micros === undefined) {
-      throw new RangeError(`model: no price is known for '${subject.model}' of provider '${subject.provider}'`);
+      throw new RangeError(
+        `model: no price is known for '${subject.model}' of provider '${subject.provider}'`,
+      );
     }
     const usageId = subject.usageId ?? `usage/${randomUUID()}`;
     const result = await this.scripts.settle({
@@ -140,7 +142,8 @@ export class TokenManager {
    * `runId`, field `run` sets that run's own ceiling.
    */
   async setCeiling(field: CeilingField, value: number | null, runId?: string): Promise<void> {
-    if (runId !== undefined && field !== 'run') throw new RangeError(`field: only 'run' can be set for one run`);
+    if (runId !== undefined && field !== 'run')
+      throw new RangeError(`field: only 'run' can be set for one run`);
     if (value !== null && !(Number.isFinite(value) && value >= 0)) {
       throw new RangeError(`value: must be a number >= 0 (got ${value})`);
     }
@@ -154,7 +157,9 @@ export class TokenManager {
     const maxTokens = request.maxTokens ?? DEFAULT_MAX_TOKENS;
     const micros = this.options.prices.costMicros(request.provider, request.model, promptTokens, maxTokens);
     if (micros === undefined) {
-      throw new RangeError(`request.model: no price is known for '${request.model}' of provider '${request.provider}'`);
+      throw new RangeError(
+        `request.model: no price is known for '${request.model}' of provider '${request.provider}'`,
+      );
     }
     return { micros, tokens: promptTokens + maxTokens };
   }
