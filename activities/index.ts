@@ -1,8 +1,8 @@
 /** The activities of a Breakwater worker, built from injected dependencies. */
 import { createLlmCall, type LlmCallDeps } from './llm-call';
-import { createRouteFailedTask } from './route-failed-task';
+import { createRouteFailedTask, type RouteFailedTaskDeps } from './route-failed-task';
 
-export type ActivityDeps = LlmCallDeps;
+export type ActivityDeps = LlmCallDeps & RouteFailedTaskDeps;
 
 export function createActivities(deps: ActivityDeps) {
   return {

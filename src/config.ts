@@ -6,6 +6,7 @@ import type { RetrySettings } from './backoff';
 import { ConfigError } from './config-error';
 import type { BreakerMode, BreakerSettings } from './breaker/settings';
 import { parseModelPrices } from './budget/pricing';
+import type { DlqSettings } from './dlq/dlq-store';
 import type { BudgetCeilings, RateLimit } from './guard/guard-scripts';
 import type { TaskPolicy } from './task';
 
@@ -60,6 +61,7 @@ export interface BreakwaterConfig {
   breaker: BreakerSettings;
   budget: BudgetSettings;
   rateLimit: RateLimitSettings;
+  dlq: DlqSettings;
   /** Defaults for every task; a submit may override the deadline. */
   policy: TaskPolicy;
   taskDeadlineMs: number;
@@ -181,6 +183,22 @@ export const CONFIG_VARIABLES: readonly VariableDoc[] = [
   { name: 'RATE_LIMIT_TOKEN_BURST', default: 'TPM / 6', description: 'Tokens at once above the steady rate' },
   { name: 'RATE_LIMIT_MODE', default: 'wait', description: 'wait (BLOCKED) or refuse (FAILED) when limited' },
   { name: 'RATE_LIMIT_CALLS_PER_TASK', default: '10', description: 'Most provider calls one task may make' },
+  {
+    name: 'DLQ_MAX_LEN',
+    default: '10000',
+    description: 'About this many entries kept in ai:dlq and in ai:dead',
+  },
+  { name: 'DLQ_MAX_AGE_SEC', default: '86400', description: 'Age at which ai:dlq entries are trimmed' },
+  {
+    name: 'DLQ_DEAD_MAX_AGE_SEC',
+    default: '604800',
+    description: 'Age at which ai:dead entries are trimmed',
+  },
+  {
+    name: 'DLQ_MAX_REPLAYS',
+    default: '3',
+    description: 'Replays a task may have; the next moves it to ai:dead',
+  },
   {
     name: 'WORKER_MAX_TASK_QUEUE_ACTIVITIES_PER_SEC',
     default: '0',
@@ -416,6 +434,12 @@ export function loadConfig(env: Env = process.env): BreakwaterConfig {
     rateLimit: {
       mode: reader.oneOf<'wait' | 'refuse'>('RATE_LIMIT_MODE', 'wait', ['wait', 'refuse']),
       callsPerTask: reader.int('RATE_LIMIT_CALLS_PER_TASK', 10, 1),
+    },
+    dlq: {
+      maxLen: reader.int('DLQ_MAX_LEN', 10_000, 1),
+      maxAgeMs: reader.int('DLQ_MAX_AGE_SEC', 86_400, 1) * 1000,
+      deadMaxAgeMs: reader.int('DLQ_DEAD_MAX_AGE_SEC', 604_800, 1) * 1000,
+      maxReplays: reader.int('DLQ_MAX_REPLAYS', 3, 0),
     },
     policy: {
       retry: readRetry(reader),

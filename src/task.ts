@@ -152,6 +152,8 @@ export interface TaskFailureDetails {
   ledger?: LedgerSnapshot;
   /** Set when a budget refused the task. */
   refusal?: BudgetRefusal;
+  /** The last error's message. */
+  lastError?: string;
 }
 
 /** Names of the workflow's query and signals, shared with the activity and the client. */

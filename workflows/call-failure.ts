@@ -13,6 +13,8 @@ export interface CallFailure {
   /** For a budget refusal: the scope, and when it resets. */
   scope?: string;
   retryAfterSec?: number;
+  /** The failure's message (Breakwater messages carry no prompt text). */
+  message?: string;
 }
 
 /** The failure carried by an `ActivityFailure`, or undefined for any other error. */
@@ -21,7 +23,7 @@ export function callFailureOf(error: unknown): CallFailure | undefined {
   const cause = error.cause;
   if (cause instanceof ApplicationFailure) {
     const details = (cause.details?.[0] ?? undefined) as FailureDetails | undefined;
-    const failure: CallFailure = { errorType: cause.type ?? 'Error' };
+    const failure: CallFailure = { errorType: cause.type ?? 'Error', message: cause.message };
     if (typeof details?.context?.attempt === 'number') failure.attempt = details.context.attempt;
     if (typeof details?.retryAfterMs === 'number') failure.retryAfterMs = details.retryAfterMs;
     if (typeof details?.breakerState === 'string') failure.breakerState = details.breakerState;
@@ -29,8 +31,10 @@ export function callFailureOf(error: unknown): CallFailure | undefined {
     if (typeof details?.retryAfterSec === 'number') failure.retryAfterSec = details.retryAfterSec;
     return failure;
   }
-  if (cause instanceof TimeoutFailure) return { errorType: `ActivityTimeout:${cause.timeoutType}` };
-  return { errorType: cause?.name ?? 'Error' };
+  if (cause instanceof TimeoutFailure) {
+    return { errorType: `ActivityTimeout:${cause.timeoutType}`, message: cause.message };
+  }
+  return { errorType: cause?.name ?? 'Error', message: cause?.message };
 }
 
 /** Waits that a task's fallback providers can avoid: they are per provider. */

@@ -159,6 +159,7 @@ async function callUntilDone(
             errorType: failure.errorType,
             attempts: attempt,
             ...(refusal ? { refusal } : {}),
+            ...(failure.message !== undefined ? { lastError: failure.message } : {}),
           },
           meta.idempotencyKey,
         );

@@ -1,5 +1,11 @@
 /** The task workflow: one guarded LLM call with its ledger, deadline and failure routing. */
-import { ApplicationFailure, CancellationScope, isCancellation, proxyActivities } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  proxyActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { BreakwaterActivities } from '../activities';
 import { TASK_FAILED_TYPE, type TaskFailureDetails, type TaskInput, type TaskResult } from '../src/task';
 import { guardedLlmCall, taskFailureDetailsOf } from './guarded-call';
@@ -51,12 +57,14 @@ async function fail(input: TaskInput, tracker: LedgerTracker, failure: TaskFailu
   const firstFailure = tracker.ledger.entries.find((entry) => entry.to === 'RETRY' || entry.to === 'BLOCKED');
   await CancellationScope.nonCancellable(() =>
     routeFailedTask({
-      meta: input.meta,
-      request: input.request,
+      input,
+      ...(input.deadline !== undefined
+        ? { deadlineMs: Date.parse(input.deadline) - workflowInfo().runStartTime.getTime() }
+        : {}),
       reason: failure.reason,
       errorType: failure.errorType,
+      lastError: failure.lastError,
       attempts: tracker.ledger.attempts,
-      replayCount: input.replayCount,
       firstFailureAt: firstFailure?.at ?? lastFailureAt,
       lastFailureAt,
     }),

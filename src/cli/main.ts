@@ -22,11 +22,12 @@ import {
   type ParsedArgs,
 } from './args';
 import { breakerCommands, type BreakerCommandContext } from './breaker-commands';
+import { budgetCommands, type BudgetCommandContext } from './budget-commands';
 
 /** What the entry point gives every command: the union of what the groups ask for. */
-type CliContext = BreakerCommandContext;
+type CliContext = BreakerCommandContext & BudgetCommandContext;
 
-const GROUPS: ReadonlyArray<CommandGroup<CliContext>> = [breakerCommands];
+const GROUPS: ReadonlyArray<CommandGroup<CliContext>> = [breakerCommands, budgetCommands];
 
 /** How long the CLI waits for Redis before it gives up. */
 const REDIS_READY_TIMEOUT_MS = 3000;
@@ -44,7 +45,7 @@ function mainUsage(): string {
     'Usage: breakwater <group> <command> [arguments] [--json]',
     '',
     'Operator commands for Breakwater. Configuration comes from the environment',
-    '(REDIS_URL, REDIS_KEY_PREFIX, LLM_PROVIDERS, BREAKER_*, …), as for the worker.',
+    '(REDIS_URL, REDIS_KEY_PREFIX, LLM_PROVIDERS, BREAKER_*, BUDGET_*, …), as for the worker.',
     '',
     'Groups:',
     ...GROUPS.map((group) => `  ${group.name.padEnd(width)}  ${group.summary}`),

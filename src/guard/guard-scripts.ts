@@ -100,8 +100,21 @@ const NO_COUNTS: BreakerCounts = {
   distinctFailingWorkers: 0,
 };
 
-export function packBreakerSettings(s: BreakerSettings): string {
-  return [
+/** Packs `value` once per settings object: admission runs on every LLM call. */
+function memoized<T extends object>(pack: (value: T) => string): (value: T) => string {
+  const packed = new WeakMap<T, string>();
+  return (value) => {
+    let result = packed.get(value);
+    if (result === undefined) {
+      result = pack(value);
+      packed.set(value, result);
+    }
+    return result;
+  };
+}
+
+export const packBreakerSettings = memoized((s: BreakerSettings): string =>
+  [
     s.mode,
     s.failureThreshold,
     s.resetMs,
@@ -113,12 +126,17 @@ export function packBreakerSettings(s: BreakerSettings): string {
     s.failureRate,
     s.minimumVolume,
     s.minDistinctWorkers,
-  ].join(',');
-}
+  ].join(','),
+);
+
+const packRateLimit = memoized((rate: RateLimit): string =>
+  rate.rpm <= 0 && rate.tpm <= 0
+    ? ''
+    : [rate.rpm, rate.tpm, Math.max(1, rate.burst), Math.max(1, rate.tokenBurst)].join(','),
+);
 
 function packRate(rate: RateLimit | undefined): string {
-  if (!rate || (rate.rpm <= 0 && rate.tpm <= 0)) return '';
-  return [rate.rpm, rate.tpm, Math.max(1, rate.burst), Math.max(1, rate.tokenBurst)].join(',');
+  return rate ? packRateLimit(rate) : '';
 }
 
 function packClaim(claim: BudgetClaim | undefined): string {
@@ -126,9 +144,12 @@ function packClaim(claim: BudgetClaim | undefined): string {
   return [claim.runId ?? '', claim.turn ?? '', claim.operation, claim.micros, claim.tokens].join('|');
 }
 
+const packCeilingValues = memoized((c: BudgetCeilings): string =>
+  [c.runMicros, c.operationMicros, c.dailyMicros, c.turnTokens, c.turnToolCalls].join(','),
+);
+
 function packCeilings(c: BudgetCeilings | undefined): string {
-  if (!c) return '0,0,0,0,0';
-  return [c.runMicros, c.operationMicros, c.dailyMicros, c.turnTokens, c.turnToolCalls].join(',');
+  return c ? packCeilingValues(c) : '0,0,0,0,0';
 }
 
 /** The reservation argument that charges usage recorded without an admission (today's daily scope). */

@@ -4,6 +4,9 @@
  */
 import { Counter, Gauge, Histogram, register as defaultRegistry, type Registry } from 'prom-client';
 
+/** Reads the dead-letter queue's cluster-wide numbers at scrape time. */
+export type DlqSource = () => Promise<{ depth: number; deadDepth: number; counters: Record<string, number> }>;
+
 /** Reads the shared breaker states (provider → 0=CLOSED, 1=OPEN, 2=HALF_OPEN) at scrape time. */
 export type BreakerStateSource = () => Promise<Array<{ provider: string; value: number }>>;
 
@@ -32,7 +35,19 @@ export interface BreakwaterMetrics {
   rateLimitWaits: Counter<'provider' | 'mode'>;
   /** Registers where `ai_circuit_breaker_state` reads from; returns the unregister function. */
   addBreakerStateSource(source: BreakerStateSource): () => void;
+  /** Registers where the `ai_dlq_*` metrics read from (the shared DLQ); returns the unregister function. */
+  setDlqSource(source: DlqSource): () => void;
 }
+
+/** The DLQ metrics mirror cluster-wide counters kept in Redis, so every worker reports the same values. */
+const DLQ_COUNTERS = [
+  ['ai_dlq_enqueued_total', 'enqueued', 'Tasks added to ai:dlq'],
+  ['ai_dlq_replayed_total', 'replayed', 'DLQ entries replayed (their new workflow started)'],
+  ['ai_dlq_poisoned_total', 'poisoned', 'DLQ entries moved to ai:dead after too many replays'],
+  ['ai_dlq_dead_total', 'dead', 'Tasks routed straight to ai:dead (input errors)'],
+  ['ai_dlq_trimmed_total', 'trimmed', 'ai:dlq entries trimmed by length or age'],
+  ['ai_dlq_purged_total', 'purged', 'DLQ entries purged by an operator'],
+] as const;
 
 const byRegistry = new WeakMap<Registry, BreakwaterMetrics>();
 
@@ -42,6 +57,40 @@ export function getMetrics(registry: Registry = defaultRegistry): BreakwaterMetr
   if (existing) return existing;
   const registers = [registry];
   const stateSources = new Set<BreakerStateSource>();
+  let dlqSource: DlqSource | undefined;
+  let dlqSnapshot: Promise<Awaited<ReturnType<DlqSource>> | undefined> | undefined;
+  // One read of Redis per scrape serves every DLQ metric.
+  const readDlq = () => {
+    dlqSnapshot ??= (dlqSource ? dlqSource().catch(() => undefined) : Promise.resolve(undefined)).finally(
+      () => setImmediate(() => (dlqSnapshot = undefined)),
+    );
+    return dlqSnapshot;
+  };
+  for (const [name, counter, help] of DLQ_COUNTERS) {
+    new Counter({
+      name,
+      help,
+      registers,
+      async collect() {
+        const snapshot = await readDlq();
+        if (!snapshot) return;
+        this.reset();
+        this.inc(snapshot.counters[counter] ?? 0);
+      },
+    });
+  }
+  new Gauge({
+    name: 'ai_dlq_depth',
+    help: 'Entries in the dead-letter streams, by stream (dlq or dead)',
+    labelNames: ['stream'],
+    registers,
+    async collect() {
+      const snapshot = await readDlq();
+      if (!snapshot) return;
+      this.set({ stream: 'dlq' }, snapshot.depth);
+      this.set({ stream: 'dead' }, snapshot.deadDepth);
+    },
+  });
   const metrics: BreakwaterMetrics = {
     registry,
     llmCalls: new Counter({
@@ -133,6 +182,12 @@ export function getMetrics(registry: Registry = defaultRegistry): BreakwaterMetr
     addBreakerStateSource(source) {
       stateSources.add(source);
       return () => stateSources.delete(source);
+    },
+    setDlqSource(source) {
+      dlqSource = source;
+      return () => {
+        if (dlqSource === source) dlqSource = undefined;
+      };
     },
   };
   byRegistry.set(registry, metrics);

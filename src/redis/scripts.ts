@@ -32,6 +32,13 @@ export interface BreakwaterCommands {
   settle(slot: string, ...args: Array<string | number>): Promise<SettleReply>;
   breakerControl(slot: string, ...args: Array<string | number>): Promise<string>;
   budgetControl(slot: string, ...args: Array<string | number>): Promise<string>;
+  dlqEnqueue(
+    slot: string,
+    ...args: Array<string | number>
+  ): Promise<[added: number, stream: string, entryId: string]>;
+  dlqRemove(slot: string, ...args: Array<string | number>): Promise<[removed: number, deadEntryId: string]>;
+  dlqStats(slot: string, ...args: Array<string | number>): Promise<string>;
+  dlqRelease(slot: string, ...args: Array<string | number>): Promise<number>;
 }
 
 const defined = new WeakSet<Redis>();

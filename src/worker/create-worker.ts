@@ -12,6 +12,7 @@ import { breakerStateGaugeValue } from '../breaker/settings';
 import { CallCosting } from '../budget/call-costing';
 import { PriceBook } from '../budget/pricing';
 import { loadTokenizer } from '../budget/tokenizer';
+import { DlqStore } from '../dlq/dlq-store';
 import { createGuard } from '../guard/create-guard';
 import type { BreakerStateChange } from '../guard/redis-guard';
 import { createHttpHealth } from './health';
@@ -103,7 +104,7 @@ export async function createWorker(
     releases.push(() => clientConnection.close());
     const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
     const workerId = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
-    const { guard, breaker } = createGuard(config, redis, {
+    const { guard, breaker, keys } = createGuard(config, redis, {
       workerId,
       logger,
       metrics,
@@ -124,7 +125,11 @@ export async function createWorker(
       config.budget.modelPrices,
       Object.fromEntries(config.providers.map((provider) => [provider.name, provider.pricingProvider])),
     );
+    const dlq = new DlqStore(redis, keys, config.dlq);
+    const removeDlqSource = metrics.setDlqSource(() => dlq.stats());
+    releases.push(async () => removeDlqSource());
     const activities = createActivities({
+      dlq,
       providers: ProviderRegistry.fromConfig(config.providers),
       guard,
       costing: new CallCosting(prices, config.budget),

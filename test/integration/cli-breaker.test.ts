@@ -259,7 +259,7 @@ describe('breakwater breaker open and reset', () => {
 
 describe('breakwater: errors', () => {
   it.each([
-    [['brekaer'], /^breakwater: unknown command 'brekaer' \(expected: breaker\)$/],
+    [['brekaer'], /^breakwater: unknown command 'brekaer' \(expected: breaker, budget, dlq\)$/],
     [
       ['breaker', 'stauts'],
       /^breakwater: unknown breaker command 'stauts' \(expected: status, reset, open\)$/,

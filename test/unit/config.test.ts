@@ -54,6 +54,10 @@ const NUMERIC_FIELDS: Record<string, (config: BreakwaterConfig) => number> = {
   RATE_LIMIT_TPM: (c) => c.providers[0]!.rateLimit.tpm,
   RATE_LIMIT_CALLS_PER_TASK: (c) => c.rateLimit.callsPerTask,
   WORKER_MAX_TASK_QUEUE_ACTIVITIES_PER_SEC: (c) => c.worker.maxTaskQueueActivitiesPerSecond,
+  DLQ_MAX_LEN: (c) => c.dlq.maxLen,
+  DLQ_MAX_AGE_SEC: (c) => c.dlq.maxAgeMs / 1000,
+  DLQ_DEAD_MAX_AGE_SEC: (c) => c.dlq.deadMaxAgeMs / 1000,
+  DLQ_MAX_REPLAYS: (c) => c.dlq.maxReplays,
 };
 
 /** The rate limit every provider gets by default (seed 004's tool defaults). */
@@ -124,6 +128,7 @@ describe('loadConfig defaults', () => {
         modelPrices: {},
       },
       rateLimit: { mode: 'wait', callsPerTask: 10 },
+      dlq: { maxLen: 10_000, maxAgeMs: 86_400_000, deadMaxAgeMs: 604_800_000, maxReplays: 3 },
       taskDeadlineMs: 900_000,
       worker: {
         maxConcurrentActivities: 100,

@@ -71,26 +71,21 @@ end
     { busy = scope }                                    only reservations in flight are in the way: wait
   (`retryAfterMs` is when the scope resets; 0 when it never does.)
 ]]
-local function budgetDecide(claim, D, now)
-  expireReservations(now)
+local function budgetCheck(claim, D, now)
   local c = redis.call('HMGET', BUDGET.ceilings, 'run', 'daily', 'turnTokens', 'turnCalls',
     'operation:' .. claim.operation, 'operation')
   local operationLimit = limitOf(c[5] or c[6], D.operation)
   if operationLimit > 0 and claim.micros > operationLimit then return { final = 'operation', retryAfterMs = 0 } end
-
   local busy = nil
-  local function check(scope, limit, spent, reserved, amount, resetMs)
-    if limit <= 0 then return nil end
-    if spent + amount > limit then return { final = scope, retryAfterMs = resetMs } end
-    if busy == nil and spent + reserved + amount > limit then busy = scope end
-    return nil
-  end
 
   if claim.runId ~= '' then
     local r = redis.call('HMGET', runKey(claim.runId), 'spent', 'reserved', 'ceiling')
-    local refusal = check('run', limitOf(r[3], limitOf(c[1], D.run)), tonumber(r[1] or '0'),
-      tonumber(r[2] or '0'), claim.micros, 0)
-    if refusal then return refusal end
+    local limit = limitOf(r[3], limitOf(c[1], D.run))
+    if limit > 0 then
+      local spent = tonumber(r[1] or '0')
+      if spent + claim.micros > limit then return { final = 'run', retryAfterMs = 0 } end
+      if spent + tonumber(r[2] or '0') + claim.micros > limit then busy = 'run' end
+    end
   end
 
   local day = ''
@@ -98,17 +93,21 @@ local function budgetDecide(claim, D, now)
   if dailyLimit > 0 then
     day = tostring(math.floor(now / 86400000))
     local d = redis.call('HMGET', dailyKey(day), 'spent', 'reserved')
-    local untilMidnight = (tonumber(day) + 1) * 86400000 - now
-    local refusal = check('daily', dailyLimit, tonumber(d[1] or '0'), tonumber(d[2] or '0'), claim.micros,
-      untilMidnight)
-    if refusal then return refusal end
+    local spent = tonumber(d[1] or '0')
+    if spent + claim.micros > dailyLimit then
+      return { final = 'daily', retryAfterMs = (tonumber(day) + 1) * 86400000 - now }
+    end
+    if busy == nil and spent + tonumber(d[2] or '0') + claim.micros > dailyLimit then busy = 'daily' end
   end
 
   if claim.turn ~= '' then
     local t = redis.call('HMGET', turnKey(claim.runId, claim.turn), 'tokensSpent', 'tokensReserved', 'calls')
-    local refusal = check('turn_tokens', limitOf(c[3], D.turnTokens), tonumber(t[1] or '0'),
-      tonumber(t[2] or '0'), claim.tokens, 0)
-    if refusal then return refusal end
+    local limit = limitOf(c[3], D.turnTokens)
+    if limit > 0 then
+      local spent = tonumber(t[1] or '0')
+      if spent + claim.tokens > limit then return { final = 'turn_tokens', retryAfterMs = 0 } end
+      if busy == nil and spent + tonumber(t[2] or '0') + claim.tokens > limit then busy = 'turn_tokens' end
+    end
     local callLimit = limitOf(c[4], D.turnCalls)
     if callLimit > 0 and tonumber(t[3] or '0') + 1 > callLimit then
       return { final = 'turn_tool_calls', retryAfterMs = 0 }
@@ -117,6 +116,21 @@ local function budgetDecide(claim, D, now)
 
   if busy then return { busy = busy } end
   return { ok = true, day = day }
+end
+
+--[[
+  Checks a claim against every scope. Returns one of:
+    { ok = true, day }                                  every scope has room
+    { final = scope, retryAfterMs }                     spent + worst case passes a ceiling: refused
+    { busy = scope }                                    only reservations in flight are in the way: wait
+  (`retryAfterMs` is when the scope resets; 0 when it never does.) Reservations of dead workers are
+  released only when they are in the way, to keep the common path short.
+]]
+local function budgetDecide(claim, D, now)
+  local decision = budgetCheck(claim, D, now)
+  if decision.ok or decision.final then return decision end
+  expireReservations(now)
+  return budgetCheck(claim, D, now)
 end
 
 -- Reserves the claim in every scope; returns the reservation's member (what settle hands back).

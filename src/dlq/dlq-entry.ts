@@ -1,0 +1,121 @@
+/**
+ * A dead-letter entry: what an operator needs to see why a task failed, and what a replay needs to
+ * start it again. Stored as the fields of one Redis stream entry.
+ */
+import { createHash } from 'node:crypto';
+import type { FailureReason, TaskInput } from '../task';
+
+/** What a replay starts the task with again (the original input, less its absolute deadline). */
+export interface ReplayPayload {
+  input: Omit<TaskInput, 'deadline'>;
+  /** The original deadline as a duration from the task's start, so a replay gets as long again. */
+  deadlineMs?: number;
+}
+
+export interface DlqEntry {
+  /** The job's id in the DLQ: its idempotency key. */
+  jobId: string;
+  idempotencyKey: string;
+  workflowId: string;
+  /** The failed workflow run. */
+  runId: string;
+  reason: FailureReason;
+  errorType?: string;
+  attempts: number;
+  replayCount: number;
+  /** sha256 of the payload, to tell a job's entries apart from a changed task. */
+  checksum: string;
+  provider: string;
+  operation: string;
+  agent: string;
+  firstFailureAt: string;
+  lastFailureAt: string;
+  /** The last error's message, redacted (never prompt text). */
+  lastError?: string;
+  payload: ReplayPayload;
+}
+
+/** An entry as read back, with where it is. */
+export interface StoredDlqEntry extends DlqEntry {
+  stream: 'dlq' | 'dead';
+  /** The stream entry id (its first part is the time it was added, epoch ms). */
+  entryId: string;
+  /** When it was added, epoch ms. */
+  enqueuedAt: number;
+  /** Why an entry in ai:dead is there: `invalid_input`, or `poisoned` after too many replays. */
+  deadReason?: string;
+}
+
+/** A stable digest of what a replay would run. */
+export function payloadChecksum(payload: ReplayPayload): string {
+  return createHash('sha256').update(canonicalJson(payload)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, item]) => item !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The entry as stream fields: `[field, value, field, value, …]`. */
+export function encodeEntry(entry: DlqEntry, extra: Record<string, string> = {}): string[] {
+  const fields: Record<string, string> = {
+    jobId: entry.jobId,
+    idempotencyKey: entry.idempotencyKey,
+    workflowId: entry.workflowId,
+    runId: entry.runId,
+    reason: entry.reason,
+    attempts: String(entry.attempts),
+    replayCount: String(entry.replayCount),
+    checksum: entry.checksum,
+    provider: entry.provider,
+    operation: entry.operation,
+    agent: entry.agent,
+    firstFailureAt: entry.firstFailureAt,
+    lastFailureAt: entry.lastFailureAt,
+    payload: JSON.stringify(entry.payload),
+    ...extra,
+  };
+  if (entry.errorType !== undefined) fields.errorType = entry.errorType;
+  if (entry.lastError !== undefined) fields.lastError = entry.lastError;
+  return Object.entries(fields).flat();
+}
+
+/** Reads a stream entry back; undefined for one that is not a Breakwater entry. */
+export function decodeEntry(
+  stream: 'dlq' | 'dead',
+  entryId: string,
+  raw: string[],
+): StoredDlqEntry | undefined {
+  const fields: Record<string, string> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) fields[raw[i]!] = raw[i + 1]!;
+  if (!fields.jobId || !fields.payload) return undefined;
+  const entry: StoredDlqEntry = {
+    stream,
+    entryId,
+    enqueuedAt: Number(entryId.split('-')[0]),
+    jobId: fields.jobId,
+    idempotencyKey: fields.idempotencyKey ?? fields.jobId,
+    workflowId: fields.workflowId ?? '',
+    runId: fields.runId ?? '',
+    reason: fields.reason as FailureReason,
+    attempts: Number(fields.attempts ?? 0),
+    replayCount: Number(fields.replayCount ?? 0),
+    checksum: fields.checksum ?? '',
+    provider: fields.provider ?? '',
+    operation: fields.operation ?? '',
+    agent: fields.agent ?? '',
+    firstFailureAt: fields.firstFailureAt ?? '',
+    lastFailureAt: fields.lastFailureAt ?? '',
+    payload: JSON.parse(fields.payload) as ReplayPayload,
+  };
+  if (fields.errorType !== undefined) entry.errorType = fields.errorType;
+  if (fields.lastError !== undefined) entry.lastError = fields.lastError;
+  if (fields.deadReason !== undefined) entry.deadReason = fields.deadReason;
+  return entry;
+}
