@@ -11,7 +11,11 @@ import { startStack, stopOnSignals } from '../dev/stack';
 import { endpointsOf, stackConfig } from '../dev/stack-config';
 import { PROJECT_ROOT } from '../dev/toolchain';
 import { isNonRetryableInputError } from '../errors';
+import type { BreakwaterConfig } from '../config';
+import { DlqStore } from '../dlq/dlq-store';
 import { createLogger } from '../observability/logger';
+import { createRedis, waitUntilReady } from '../redis/connection';
+import { KeySpace } from '../redis/keys';
 import { LEDGER_STATES } from '../task';
 import { createWorker } from '../worker/create-worker';
 import { formatSummary, type TaskOutcome } from './report';
@@ -105,6 +109,21 @@ async function runTask(client: BreakwaterClient, task: DemoTask): Promise<TaskOu
   }
 }
 
+/** What the failed tasks left in the dead-letter queue. */
+async function dlqSummary(redisUrl: string, config: BreakwaterConfig): Promise<string> {
+  const redis = createRedis({ url: redisUrl, commandTimeoutMs: 5000 });
+  try {
+    await waitUntilReady(redis);
+    const stats = await new DlqStore(redis, new KeySpace(config.redis.keyPrefix), config.dlq).stats();
+    const reasons = Object.entries(stats.byReason)
+      .map(([reason, count]) => `${reason} ${count}`)
+      .join(', ');
+    return `dead-letter queue: ${stats.depth} in ai:dlq${reasons ? ` (${reasons})` : ''}, ${stats.deadDepth} in ai:dead (input errors no replay can fix)`;
+  } finally {
+    redis.disconnect();
+  }
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const runTag = `demo-${new Date()
@@ -183,6 +202,7 @@ async function main(): Promise<void> {
     duplicateExecutions: fake.stats.received - callsBefore,
   };
   console.log(`\n${formatSummary(summary)}\n`);
+  console.log(`${await dlqSummary(stack.redis.url, config)}\n`);
 
   const cli = stack.temporal.cliPath
     ? relative(process.cwd(), stack.temporal.cliPath) || stack.temporal.cliPath
@@ -199,6 +219,11 @@ async function main(): Promise<void> {
   );
   console.log(
     `           ${cli} workflow describe --address ${stack.temporal.address} -w bw-task-${workload[0]!.options.idempotencyKey}`,
+  );
+  const operatorEnv = `REDIS_URL=${stack.redis.url} TEMPORAL_ADDRESS=${stack.temporal.address}`;
+  console.log(`  DLQ:     ${operatorEnv} npm run -s breakwater -- dlq list`);
+  console.log(
+    `           ${operatorEnv} npm run -s breakwater -- dlq replay --all --reason retries_exhausted`,
   );
 
   await client.close();
