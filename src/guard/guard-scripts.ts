@@ -101,8 +101,8 @@ const NO_COUNTS: BreakerCounts = {
 };
 
 /** Packs `value` once per settings object: admission runs on every LLM call. */
-function memoized<T extends object>(pack: (value: T) => string): (value: T) => string {
-  const packed = new WeakMap<T, string>();
+function memoized<T extends object>(pack: (value: T) => Buffer | string): (value: T) => Buffer | string {
+  const packed = new WeakMap<T, Buffer | string>();
   return (value) => {
     let result = packed.get(value);
     if (result === undefined) {
@@ -113,43 +113,58 @@ function memoized<T extends object>(pack: (value: T) => string): (value: T) => s
   };
 }
 
-export const packBreakerSettings = memoized((s: BreakerSettings): string =>
-  [
-    s.mode,
-    s.failureThreshold,
-    s.resetMs,
-    s.halfOpenProbes,
-    s.halfOpenProbability,
-    s.successThreshold,
-    s.halfOpenRetryMs,
-    s.windowMs,
-    s.failureRate,
-    s.minimumVolume,
-    s.minDistinctWorkers,
-  ].join(','),
+/** Little-endian doubles, as the scripts read them with `struct.unpack('<d…')`. */
+function doubles(values: readonly number[]): Buffer {
+  const buffer = Buffer.alloc(values.length * 8);
+  values.forEach((value, index) => buffer.writeDoubleLE(value, index * 8));
+  return buffer;
+}
+
+/** The breaker settings as the scripts take them (see `lua/_breaker.lua`). */
+export const packBreakerSettings = memoized((s: BreakerSettings) =>
+  Buffer.concat([
+    Buffer.from(s.mode === 'rate' ? 'r' : 'c'),
+    doubles([
+      s.failureThreshold,
+      s.resetMs,
+      s.halfOpenProbes,
+      s.halfOpenProbability,
+      s.successThreshold,
+      s.halfOpenRetryMs,
+      s.windowMs,
+      s.failureRate,
+      s.minimumVolume,
+      s.minDistinctWorkers,
+    ]),
+  ]),
 );
 
-const packRateLimit = memoized((rate: RateLimit): string =>
+const packRateLimit = memoized((rate: RateLimit) =>
   rate.rpm <= 0 && rate.tpm <= 0
     ? ''
-    : [rate.rpm, rate.tpm, Math.max(1, rate.burst), Math.max(1, rate.tokenBurst)].join(','),
+    : doubles([rate.rpm, rate.tpm, Math.max(1, rate.burst), Math.max(1, rate.tokenBurst)]),
 );
 
-function packRate(rate: RateLimit | undefined): string {
+function packRate(rate: RateLimit | undefined): Buffer | string {
   return rate ? packRateLimit(rate) : '';
 }
 
-function packClaim(claim: BudgetClaim | undefined): string {
+function packClaim(claim: BudgetClaim | undefined): Buffer | string {
   if (!claim) return '';
-  return [claim.runId ?? '', claim.turn ?? '', claim.operation, claim.micros, claim.tokens].join('|');
+  return Buffer.concat([
+    doubles([claim.micros, claim.tokens]),
+    Buffer.from([claim.runId ?? '', claim.turn ?? '', claim.operation].join('|')),
+  ]);
 }
 
-const packCeilingValues = memoized((c: BudgetCeilings): string =>
-  [c.runMicros, c.operationMicros, c.dailyMicros, c.turnTokens, c.turnToolCalls].join(','),
+const NO_CEILINGS = doubles([0, 0, 0, 0, 0]);
+
+const packCeilingValues = memoized((c: BudgetCeilings) =>
+  doubles([c.runMicros, c.operationMicros, c.dailyMicros, c.turnTokens, c.turnToolCalls]),
 );
 
-function packCeilings(c: BudgetCeilings | undefined): string {
-  return c ? packCeilingValues(c) : '0,0,0,0,0';
+function packCeilings(c: BudgetCeilings | undefined): Buffer | string {
+  return c ? packCeilingValues(c) : NO_CEILINGS;
 }
 
 /** The reservation argument that charges usage recorded without an admission (today's daily scope). */

@@ -28,17 +28,20 @@ export type SettleReply = [breakerSettled: number, transition: string, budgetSet
 
 /** The scripts, as commands on a connection (arguments as documented in each script's header). */
 export interface BreakwaterCommands {
-  admit(slot: string, ...args: Array<string | number>): Promise<AdmitReply>;
-  settle(slot: string, ...args: Array<string | number>): Promise<SettleReply>;
-  breakerControl(slot: string, ...args: Array<string | number>): Promise<string>;
-  budgetControl(slot: string, ...args: Array<string | number>): Promise<string>;
+  admit(slot: string, ...args: Array<string | number | Buffer>): Promise<AdmitReply>;
+  settle(slot: string, ...args: Array<string | number | Buffer>): Promise<SettleReply>;
+  breakerControl(slot: string, ...args: Array<string | number | Buffer>): Promise<string>;
+  budgetControl(slot: string, ...args: Array<string | number | Buffer>): Promise<string>;
   dlqEnqueue(
     slot: string,
-    ...args: Array<string | number>
+    ...args: Array<string | number | Buffer>
   ): Promise<[added: number, stream: string, entryId: string]>;
-  dlqRemove(slot: string, ...args: Array<string | number>): Promise<[removed: number, deadEntryId: string]>;
-  dlqStats(slot: string, ...args: Array<string | number>): Promise<string>;
-  dlqRelease(slot: string, ...args: Array<string | number>): Promise<number>;
+  dlqRemove(
+    slot: string,
+    ...args: Array<string | number | Buffer>
+  ): Promise<[removed: number, deadEntryId: string]>;
+  dlqStats(slot: string, ...args: Array<string | number | Buffer>): Promise<string>;
+  dlqRelease(slot: string, ...args: Array<string | number | Buffer>): Promise<number>;
 }
 
 const defined = new WeakSet<Redis>();

@@ -7,14 +7,15 @@
     run           HASH <slot>:budget:run:<runId>          spent, reserved, ceiling (per-run override)
     daily         HASH <slot>:budget:daily:<day>          spent, reserved (day = days since epoch, UTC)
     turn          HASH <slot>:budget:turn:<runId>:<turn>  tokensSpent, tokensReserved, calls
-  Ceilings: defaults come packed in an argument ("run,operation,daily,turnTokens,turnCalls",
-  micro-dollars and counts, 0 = no limit); an operator may override them in
+  Ceilings: defaults come packed in an argument (5 little-endian doubles: run, operation, daily in
+  micro-dollars, turnTokens, turnCalls; 0 = no limit); an operator may override them in
   HASH <slot>:budget:ceilings (fields run, operation, operation:<name>, daily, turnTokens, turnCalls).
   Reservations: ZSET <slot>:budget:reservations, member "attemptId|runId|turn|day|micros|tokens",
   score = lease expiry; an expired one is released by the next script that looks (its worker died).
   Settled attempts: ZSET <slot>:budget:settled (attemptId -> expiry), so a second settle charges nothing.
 
-  A claim comes packed: "runId|turn|operation|worstMicros|worstTokens" (empty fields: no such scope).
+  A claim comes packed: 2 little-endian doubles worstMicros, worstTokens, then "runId|turn|operation"
+  (empty fields: no such scope); '' = no budget.
 ]]
 local BUDGET = {
   ceilings = base .. ':budget:ceilings',
@@ -28,17 +29,15 @@ local function dailyKey(day) return base .. ':budget:daily:' .. day end
 local function turnKey(runId, turn) return base .. ':budget:turn:' .. runId .. ':' .. turn end
 
 local function budgetDefaults(packed)
-  local v = split(packed, ',')
-  return {
-    run = tonumber(v[1]), operation = tonumber(v[2]), daily = tonumber(v[3]),
-    turnTokens = tonumber(v[4]), turnCalls = tonumber(v[5]),
-  }
+  local run, operation, daily, turnTokens, turnCalls = struct.unpack('<ddddd', packed)
+  return { run = run, operation = operation, daily = daily, turnTokens = turnTokens, turnCalls = turnCalls }
 end
 
 local function claimOf(packed)
   if packed == '' then return nil end
-  local v = split(packed, '|')
-  return { runId = v[1], turn = v[2], operation = v[3], micros = tonumber(v[4]), tokens = tonumber(v[5]) }
+  local micros, tokens = struct.unpack('<dd', packed)
+  local v = split(string.sub(packed, 17), '|')
+  return { runId = v[1], turn = v[2], operation = v[3], micros = micros, tokens = tokens }
 end
 
 -- Releases what one reservation holds in every scope.

@@ -7,12 +7,13 @@
     tokens    capacity `tokenBurst`, refilled at `tpm` per minute; each call takes its worst-case
               tokens (capped at the capacity, so a large call still passes on a full bucket), and
               gets back what it did not use when it settles
-  A rate of 0 turns that bucket off. Settings come packed: "rpm,tpm,burst,tokenBurst".
+  A rate of 0 turns that bucket off. Settings come packed: 4 little-endian doubles rpm, tpm, burst,
+  tokenBurst ('' = no rate limit).
 ]]
 local function rateSettings(packed)
   if packed == '' then return nil end
-  local v = split(packed, ',')
-  return { rpm = tonumber(v[1]), tpm = tonumber(v[2]), burst = tonumber(v[3]), tokenBurst = tonumber(v[4]) }
+  local rpm, tpm, burst, tokenBurst = struct.unpack('<dddd', packed)
+  return { rpm = rpm, tpm = tpm, burst = burst, tokenBurst = tokenBurst }
 end
 
 local function rateKey(provider)
