@@ -37,7 +37,8 @@ const UNREPLAYABLE: readonly FailureReason[] = ['invalid_input'];
  */
 export function createRouteFailedTask(deps: RouteFailedTaskDeps) {
   return async function routeFailedTask(task: FailedTask): Promise<{ stream: string; entryId: string }> {
-    const execution = callingWorkflow(Context.current().info);
+    const { info } = Context.current();
+    const execution = callingWorkflow(info);
     // The absolute deadline has passed for a replay: it gets `deadlineMs` again instead.
     const input: ReplayPayload['input'] = { ...task.input };
     delete (input as Partial<TaskInput>).deadline;
@@ -50,6 +51,7 @@ export function createRouteFailedTask(deps: RouteFailedTaskDeps) {
       idempotencyKey: input.meta.idempotencyKey,
       workflowId: execution.workflowId,
       runId: execution.runId,
+      taskQueue: info.taskQueue,
       reason: task.reason,
       attempts: task.attempts,
       replayCount: input.replayCount,

@@ -4,8 +4,12 @@
  * Exit codes: 0 done; 1 the command failed (Redis unreachable, a command error); 2 the command line
  * or the configuration is wrong. Configuration comes from the environment (`loadConfig`). A new
  * command group plugs in by adding its `CommandGroup` to `GROUPS` and, if it needs more than
- * configuration and Redis, a member to `CliContext`.
+ * configuration and Redis, a member to `CliContext`. A command's name may have two words (`dlq dead
+ * list`), and a command may parse its own arguments (`SelfParsingCommand`, e.g. an optional positional).
+ *
+ * `runCli(argv)` runs it and exits; it runs on `process.argv` when this file is the entry point.
  */
+import { createInterface } from 'node:readline';
 import type Redis from 'ioredis';
 import pino from 'pino';
 import { ConfigError, loadConfig, type BreakwaterConfig } from '../config';
@@ -23,11 +27,12 @@ import {
 } from './args';
 import { breakerCommands, type BreakerCommandContext } from './breaker-commands';
 import { budgetCommands, type BudgetCommandContext } from './budget-commands';
+import { dlqCommands, type DlqCommandContext, type SelfParsingCommand } from './dlq-commands';
 
 /** What the entry point gives every command: the union of what the groups ask for. */
-type CliContext = BreakerCommandContext & BudgetCommandContext;
+type CliContext = BreakerCommandContext & BudgetCommandContext & DlqCommandContext;
 
-const GROUPS: ReadonlyArray<CommandGroup<CliContext>> = [breakerCommands, budgetCommands];
+const GROUPS: ReadonlyArray<CommandGroup<CliContext>> = [breakerCommands, budgetCommands, dlqCommands];
 
 /** How long the CLI waits for Redis before it gives up. */
 const REDIS_READY_TIMEOUT_MS = 3000;
@@ -174,15 +179,36 @@ function resolve(argv: readonly string[]): Resolved {
       groupUsage(group),
     );
   }
-  const command = group.commands.find((candidate) => candidate.name === commandName);
+  const words = [commandName, ...rest];
+  // A command's name may have more than one word (`dead list`): the longest match wins.
+  const command = group.commands
+    .filter((candidate) => candidate.name.split(' ').every((word, index) => words[index] === word))
+    .sort((a, b) => b.name.length - a.name.length)[0];
   if (!command) {
+    const subcommands = group.commands
+      .filter((candidate) => candidate.name.startsWith(`${commandName} `))
+      .map((candidate) => candidate.name.slice(commandName.length + 1));
+    const next = words[1];
+    if (subcommands.length > 0 && (next === undefined || isHelpToken(next) || next === 'help')) {
+      return next === undefined
+        ? usageFailure(
+            `missing ${group.name} ${commandName} command (expected: ${subcommands.join(', ')})`,
+            groupUsage(group),
+          )
+        : { kind: 'exit', code: 0, stdout: groupUsage(group) };
+    }
+    const unknown = subcommands.length > 0 ? `${commandName} ${next}` : commandName;
     return usageFailure(
-      `unknown ${group.name} command '${commandName}' (expected: ${names(group.commands)})`,
+      `unknown ${group.name} command '${unknown}' (expected: ${names(group.commands)})`,
       groupUsage(group),
     );
   }
   try {
-    const args = parseArgs(rest, command, `${group.name} ${command.name}`);
+    const args = parseCommandArgs(
+      command,
+      words.slice(command.name.split(' ').length),
+      `${group.name} ${command.name}`,
+    );
     if (args.help) return { kind: 'exit', code: 0, stdout: commandUsage(group, command) };
     return { kind: 'run', group, command, args };
   } catch (error) {
@@ -191,6 +217,30 @@ function resolve(argv: readonly string[]): Resolved {
     }
     throw error;
   }
+}
+
+/** Parses a command's arguments: with its own `parse` when it has one, else against its spec. */
+function parseCommandArgs(command: Command<CliContext>, argv: readonly string[], path: string): ParsedArgs {
+  const own = (command as Partial<SelfParsingCommand<CliContext>>).parse;
+  return own ? own.call(command, argv, path) : parseArgs(argv, command, path);
+}
+
+/** Asks `question` on stderr and reads one line from stdin; undefined at end of input or on Ctrl-C. */
+function askLine(question: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const reader = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+    let answered = false;
+    reader.once('close', () => {
+      if (!answered) resolve(undefined);
+    });
+    // Ctrl-C at the prompt is a refusal (readline would otherwise only pause).
+    reader.once('SIGINT', () => reader.close());
+    reader.question(question, (answer) => {
+      answered = true;
+      reader.close();
+      resolve(answer);
+    });
+  });
 }
 
 /** The key space of REDIS_KEY_PREFIX; a bad prefix is a configuration error naming the variable. */
@@ -204,7 +254,7 @@ function keySpaceOf(config: BreakwaterConfig): KeySpace {
 }
 
 /** Runs the CLI on `argv` (without `node` and the script) and returns the exit code. */
-async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[]): Promise<number> {
   const resolved = resolve(argv);
   if (resolved.kind === 'exit') {
     if (resolved.stdout !== undefined) process.stdout.write(`${resolved.stdout}\n`);
@@ -226,6 +276,8 @@ async function main(argv: readonly string[]): Promise<number> {
       print: (text) => {
         process.stdout.write(`${text}\n`);
       },
+      interactive: process.stdin.isTTY === true,
+      ask: askLine,
       // Synchronous, so the line is written before the CLI exits.
       logger: createLogger({
         level: config.log.level,
@@ -269,7 +321,12 @@ function exitWhenFlushed(code: number): void {
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }
 
-main(process.argv.slice(2)).then(exitWhenFlushed, (error: unknown) => {
-  process.stderr.write(`breakwater: ${error instanceof Error ? error.message : String(error)}\n`);
-  exitWhenFlushed(1);
-});
+/** Runs the CLI on `argv` (without `node` and the script), then exits the process with its code. */
+export function runCli(argv: readonly string[]): void {
+  main(argv).then(exitWhenFlushed, (error: unknown) => {
+    process.stderr.write(`breakwater: ${error instanceof Error ? error.message : String(error)}\n`);
+    exitWhenFlushed(1);
+  });
+}
+
+if (require.main === module) runCli(process.argv.slice(2));

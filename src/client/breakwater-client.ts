@@ -37,6 +37,8 @@ export type SubmitOptions = SubmitOptionsInput & {
   policy?: PolicyOverrides;
   /** How many times this task was replayed from the dead-letter queue. */
   replayCount?: number;
+  /** The task queue to start it on (default: the client's); a replay uses the one the task ran on. */
+  taskQueue?: string;
 };
 
 export interface TaskHandle {
@@ -105,7 +107,7 @@ export class BreakwaterClient {
    * `NonRetryableInputError` naming the field, and nothing is started.
    */
   async submit(request: LlmRequest, options: SubmitOptions): Promise<TaskHandle> {
-    const { policy: overrides, replayCount, ...rest } = options ?? ({} as SubmitOptions);
+    const { policy: overrides, replayCount, taskQueue, ...rest } = options ?? ({} as SubmitOptions);
     const submission = validateSubmission(request, rest, { taskDeadlineMs: this.options.taskDeadlineMs });
     const policy = this.resolvePolicy(
       overrides === undefined ? undefined : validatePolicyOverrides(overrides),
@@ -129,7 +131,7 @@ export class BreakwaterClient {
     try {
       const handle = await this.options.client.workflow.start('llmTask', {
         args: [input],
-        taskQueue: this.options.taskQueue,
+        taskQueue: taskQueue || this.options.taskQueue,
         workflowId,
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',

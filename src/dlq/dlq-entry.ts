@@ -19,6 +19,8 @@ export interface DlqEntry {
   workflowId: string;
   /** The failed workflow run. */
   runId: string;
+  /** The task queue the task ran on: a replay starts it there again. */
+  taskQueue: string;
   reason: FailureReason;
   errorType?: string;
   attempts: number;
@@ -69,6 +71,7 @@ export function encodeEntry(entry: DlqEntry, extra: Record<string, string> = {})
     idempotencyKey: entry.idempotencyKey,
     workflowId: entry.workflowId,
     runId: entry.runId,
+    taskQueue: entry.taskQueue,
     reason: entry.reason,
     attempts: String(entry.attempts),
     replayCount: String(entry.replayCount),
@@ -103,6 +106,7 @@ export function decodeEntry(
     idempotencyKey: fields.idempotencyKey ?? fields.jobId,
     workflowId: fields.workflowId ?? '',
     runId: fields.runId ?? '',
+    taskQueue: fields.taskQueue ?? '',
     reason: fields.reason as FailureReason,
     attempts: Number(fields.attempts ?? 0),
     replayCount: Number(fields.replayCount ?? 0),

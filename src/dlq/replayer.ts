@@ -157,6 +157,7 @@ export class Replayer {
       ...(deadlineMs !== undefined && deadlineMs > 0 ? { deadline: deadlineMs } : {}),
       policy: input.policy,
       replayCount,
+      taskQueue: entry.taskQueue,
     });
     await store.removeReplayed(entry, handle.runId);
     return {

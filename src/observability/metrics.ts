@@ -45,7 +45,6 @@ const DLQ_COUNTERS = [
   ['ai_dlq_replayed_total', 'replayed', 'DLQ entries replayed (their new workflow started)'],
   ['ai_dlq_poisoned_total', 'poisoned', 'DLQ entries moved to ai:dead after too many replays'],
   ['ai_dlq_dead_total', 'dead', 'Tasks routed straight to ai:dead (input errors)'],
-  ['ai_dlq_trimmed_total', 'trimmed', 'ai:dlq entries trimmed by length or age'],
   ['ai_dlq_purged_total', 'purged', 'DLQ entries purged by an operator'],
 ] as const;
 
@@ -79,6 +78,19 @@ export function getMetrics(registry: Registry = defaultRegistry): BreakwaterMetr
       },
     });
   }
+  new Counter({
+    name: 'ai_dlq_trimmed_total',
+    help: 'Dead-letter entries trimmed by length or age, by stream (dlq or dead)',
+    labelNames: ['stream'],
+    registers,
+    async collect() {
+      const snapshot = await readDlq();
+      if (!snapshot) return;
+      this.reset();
+      this.inc({ stream: 'dlq' }, snapshot.counters.trimmed ?? 0);
+      this.inc({ stream: 'dead' }, snapshot.counters.trimmed_dead ?? 0);
+    },
+  });
   new Gauge({
     name: 'ai_dlq_depth',
     help: 'Entries in the dead-letter streams, by stream (dlq or dead)',

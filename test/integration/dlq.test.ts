@@ -94,6 +94,7 @@ describe('dead-letter queue', () => {
     );
     expect(outcome.entry).toMatchObject({
       stream: 'dlq',
+      taskQueue: h.config.temporal.taskQueue,
       jobId: key,
       idempotencyKey: key,
       workflowId: taskWorkflowId(key),
@@ -202,6 +203,7 @@ describe('trimming', () => {
       idempotencyKey: jobId,
       workflowId: taskWorkflowId(jobId),
       runId: `run-${jobId}`,
+      taskQueue: 'unused',
       reason: 'retries_exhausted',
       attempts: 4,
       replayCount: 0,
