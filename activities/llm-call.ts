@@ -103,6 +103,7 @@ export function createLlmCall(deps: LlmCallDeps) {
       const worst = deps.costing.worstCase(input.request, input.meta, context);
       admission = await deps.guard.admit({
         provider,
+        operation: input.meta.operation,
         attemptId: `${execution.workflowId}/${execution.runId}/${info.activityId}/${attempt}`,
         leaseMs: input.policy.attemptTimeoutMs,
         claim: worst.claim,

@@ -46,6 +46,8 @@ export interface RateLimitSettings {
   mode: 'wait' | 'refuse';
   /** The most provider calls one task may make, across retries, fallbacks and replays. */
   callsPerTask: number;
+  /** Operations (an agent's tools) with a shared rate limit of their own, by name. */
+  operations: Record<string, RateLimit>;
 }
 
 export interface BreakwaterConfig {
@@ -183,6 +185,11 @@ export const CONFIG_VARIABLES: readonly VariableDoc[] = [
   { name: 'RATE_LIMIT_TOKEN_BURST', default: 'TPM / 6', description: 'Tokens at once above the steady rate' },
   { name: 'RATE_LIMIT_MODE', default: 'wait', description: 'wait (BLOCKED) or refuse (FAILED) when limited' },
   { name: 'RATE_LIMIT_CALLS_PER_TASK', default: '10', description: 'Most provider calls one task may make' },
+  {
+    name: 'RATE_LIMIT_OPERATIONS',
+    default: '{}',
+    description: 'JSON rate limits per operation (tool): {"search":{"rpm":30,"burst":5,"tpm":0}}',
+  },
   {
     name: 'DLQ_MAX_LEN',
     default: '10000',
@@ -387,6 +394,59 @@ function readBreaker(reader: EnvReader): BreakerSettings {
   };
 }
 
+/** `RATE_LIMIT_OPERATIONS`: `{"<operation>": {"rpm": n, "tpm": n, "burst": n, "tokenBurst": n}}`. */
+function readOperationRateLimits(json: string): Record<string, RateLimit> {
+  const variable = 'RATE_LIMIT_OPERATIONS';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new ConfigError(
+      variable,
+      'must be a JSON object of {"rpm", "tpm", "burst", "tokenBurst"} by operation',
+    );
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(
+      variable,
+      'must be a JSON object of {"rpm", "tpm", "burst", "tokenBurst"} by operation',
+    );
+  }
+  const limits: Record<string, RateLimit> = {};
+  for (const [operation, value] of Object.entries(parsed)) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/.test(operation)) {
+      throw new ConfigError(
+        variable,
+        `'${operation}' is not an operation name (letters, digits, ., _, : or -)`,
+      );
+    }
+    const fields = (value ?? {}) as Record<string, unknown>;
+    for (const field of Object.keys(fields)) {
+      if (!['rpm', 'tpm', 'burst', 'tokenBurst'].includes(field)) {
+        throw new ConfigError(
+          variable,
+          `'${operation}' has unknown field '${field}' (expected rpm, tpm, burst, tokenBurst)`,
+        );
+      }
+    }
+    const count = (field: string, fallback: number, min: number) => {
+      const amount = fields[field] ?? fallback;
+      if (typeof amount !== 'number' || !Number.isInteger(amount) || amount < min) {
+        throw new ConfigError(variable, `'${operation}' field '${field}' must be an integer >= ${min}`);
+      }
+      return amount;
+    };
+    const tpm = count('tpm', 0, 0);
+    limits[operation] = {
+      rpm: count('rpm', 0, 0),
+      tpm,
+      burst: count('burst', 1, 1),
+      tokenBurst: count('tokenBurst', Math.max(1, Math.ceil(tpm / 6)), 1),
+    };
+  }
+  return limits;
+}
+
 const usdToMicros = (usd: number) => Math.round(usd * 1_000_000);
 
 function readBudget(reader: EnvReader): BudgetSettings {
@@ -434,6 +494,7 @@ export function loadConfig(env: Env = process.env): BreakwaterConfig {
     rateLimit: {
       mode: reader.oneOf<'wait' | 'refuse'>('RATE_LIMIT_MODE', 'wait', ['wait', 'refuse']),
       callsPerTask: reader.int('RATE_LIMIT_CALLS_PER_TASK', 10, 1),
+      operations: readOperationRateLimits(reader.string('RATE_LIMIT_OPERATIONS', '{}')),
     },
     dlq: {
       maxLen: reader.int('DLQ_MAX_LEN', 10_000, 1),

@@ -33,6 +33,7 @@ export function createGuard(
     breaker,
     workerId: options.workerId,
     rateLimits: new Map(config.providers.map((provider) => [provider.name, provider.rateLimit])),
+    operationRateLimits: new Map(Object.entries(config.rateLimit.operations)),
     rateLimit: config.rateLimit,
     budget: config.budget,
     onStateChange: options.onStateChange,

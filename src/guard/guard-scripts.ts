@@ -50,7 +50,7 @@ export const AdmitCode = {
 export type AdmitOutcome =
   | { code: 'admitted'; probe: boolean; reservation: string; transition?: BreakerTransition }
   | { code: 'breaker_refused'; state: BreakerStateName; retryAfterMs: number; transition?: BreakerTransition }
-  | { code: 'rate_limited'; retryAfterMs: number; transition?: BreakerTransition }
+  | { code: 'rate_limited'; retryAfterMs: number; bucket: string; transition?: BreakerTransition }
   | { code: 'budget_busy'; scope: string; transition?: BreakerTransition }
   | { code: 'budget_exceeded'; scope: string; retryAfterMs: number };
 
@@ -60,6 +60,11 @@ export interface AdmitCall {
   leaseMs: number;
   breaker: BreakerSettings;
   rate?: RateLimit;
+  /** The call's worst-case tokens, for tokens-per-minute limits. */
+  tokens?: number;
+  /** The call's operation and its own rate limit (a tool's), when it has one. */
+  operation?: string;
+  operationRate?: RateLimit;
   claim?: BudgetClaim;
   ceilings?: BudgetCeilings;
   random: number;
@@ -78,6 +83,9 @@ export interface SettleCall {
   rate?: RateLimit;
   /** Rate-limit tokens taken at admission and not used. */
   unusedTokens?: number;
+  /** The call's operation and its own rate limit, when it has one (its unused tokens go back too). */
+  operation?: string;
+  operationRate?: RateLimit;
   /** The reservation member `admit` returned, or a charge descriptor (see `usageCharge`). */
   reservation?: string;
   actualMicros?: number;
@@ -203,6 +211,9 @@ export class GuardScripts {
       packClaim(call.claim),
       packCeilings(call.ceilings),
       call.clock ?? '',
+      Math.max(0, Math.round(call.tokens ?? call.claim?.tokens ?? 0)),
+      call.operationRate ? (call.operation ?? '') : '',
+      packRate(call.operationRate),
     );
     const transition = parseTransition(transitionJson);
     switch (code) {
@@ -216,7 +227,12 @@ export class GuardScripts {
           ...withTransition(transition),
         };
       case AdmitCode.RateLimited:
-        return { code: 'rate_limited', retryAfterMs: Number(retryAfterMs), ...withTransition(transition) };
+        return {
+          code: 'rate_limited',
+          retryAfterMs: Number(retryAfterMs),
+          bucket: detail,
+          ...withTransition(transition),
+        };
       case AdmitCode.BudgetBusy:
         return { code: 'budget_busy', scope: detail, ...withTransition(transition) };
       case AdmitCode.BudgetExceeded:
@@ -241,6 +257,8 @@ export class GuardScripts {
       call.actualTokens ?? 0,
       call.budgetTtlMs ?? 7 * 86_400_000,
       call.clock ?? '',
+      call.operationRate ? (call.operation ?? '') : '',
+      packRate(call.operationRate),
     );
     return {
       breakerSettled: breakerSettled === 1,

@@ -10,6 +10,8 @@ export type SettleOutcome = 'success' | 'failure' | 'rate_limited' | 'neutral';
 
 export interface AdmitRequest {
   provider: string;
+  /** The call's operation (a tool may have a rate limit of its own). */
+  operation: string;
   /** Unique per activity attempt: admitting or settling it twice is harmless. */
   attemptId: string;
   /** How long the admission holds if its worker dies before settling. */
@@ -23,6 +25,7 @@ export interface AdmitRequest {
 
 export interface Admission {
   provider: string;
+  operation: string;
   attemptId: string;
   /** False when the guard was unreachable and failed open. */
   guarded: boolean;

@@ -26,6 +26,8 @@ export interface RedisGuardOptions {
   workerId: string;
   /** Each configured provider's rate limit. */
   rateLimits: ReadonlyMap<string, RateLimit>;
+  /** Operations (tools) with a rate limit of their own. */
+  operationRateLimits: ReadonlyMap<string, RateLimit>;
   rateLimit: RateLimitSettings;
   budget: BudgetSettings;
   /** Admit calls when Redis is unreachable instead of failing closed. */
@@ -58,6 +60,9 @@ export class RedisGuard implements Guard {
         leaseMs: request.leaseMs,
         breaker: options.breaker.settings,
         rate: options.rateLimits.get(provider),
+        tokens: request.tokens,
+        operation: request.operation,
+        operationRate: options.operationRateLimits.get(request.operation),
         claim: request.claim,
         ceilings: options.budget.ceilings,
         random: (options.random ?? Math.random)(),
@@ -70,6 +75,7 @@ export class RedisGuard implements Guard {
       options.metrics.guardAdmissions.inc({ provider, decision: outcome.probe ? 'probe' : 'admitted' });
       return {
         provider,
+        operation: request.operation,
         attemptId: request.attemptId,
         guarded: true,
         reservation: outcome.reservation,
@@ -91,6 +97,8 @@ export class RedisGuard implements Guard {
         workerId: options.workerId,
         breaker: options.breaker.settings,
         rate: options.rateLimits.get(admission.provider),
+        operation: admission.operation,
+        operationRate: options.operationRateLimits.get(admission.operation),
         unusedTokens: admission.tokens - (actual?.tokens ?? 0),
         reservation: admission.reservation,
         actualMicros: actual?.micros ?? 0,
@@ -123,9 +131,13 @@ export class RedisGuard implements Guard {
       case 'rate_limited':
         metrics.rateLimitWaits.inc({ provider, mode: rateLimit.mode });
         return rateLimit.mode === 'wait'
-          ? new RateLimitWaitError(`rate limit of ${provider} has no room now`, outcome.retryAfterMs, context)
+          ? new RateLimitWaitError(
+              `rate limit of ${outcome.bucket} has no room now`,
+              outcome.retryAfterMs,
+              context,
+            )
           : new RateLimitExceededError(
-              `rate limit of ${provider} refused the call`,
+              `rate limit of ${outcome.bucket} refused the call`,
               'provider_rate',
               outcome.retryAfterMs,
               context,
@@ -174,6 +186,7 @@ export class RedisGuard implements Guard {
     if (this.options.failOpen) {
       return {
         provider: request.provider,
+        operation: request.operation,
         attemptId: request.attemptId,
         guarded: false,
         reservation: '',

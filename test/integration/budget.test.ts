@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type Redis from 'ioredis';
 import { Registry } from 'prom-client';
 import { TaskFailedError } from '../../src/client/breakwater-client';
+import type { TaskResult } from '../../src/task';
 import { PriceBook } from '../../src/budget/pricing';
 import { countMessageTokens } from '../../src/budget/tokenizer';
 import { TokenManager } from '../../src/budget/token-manager';
@@ -94,6 +95,7 @@ describe('budgets under concurrency (real Redis)', () => {
         try {
           admission = await guard.admit({
             provider: 'fake',
+            operation: 'race',
             attemptId,
             leaseMs: 30_000,
             claim: { runId, operation: 'race', micros: worst, tokens: 100 },
@@ -130,6 +132,7 @@ describe('budgets under concurrency (real Redis)', () => {
     const { guard, manager } = budgetsOn();
     const admission = await guard.admit({
       provider: 'fake',
+      operation: 'op',
       attemptId: 'once',
       leaseMs: 30_000,
       claim: { runId: 'r', operation: 'op', micros: 5000, tokens: 10 },
@@ -372,6 +375,28 @@ describe('shared rate limits (real Redis, real Temporal)', () => {
         );
       }
     }
+  });
+
+  it('an operation (a tool) has a rate limit of its own, apart from other operations', async () => {
+    const h = await createHarness(fakeProvider, 'operation-rate', {
+      RATE_LIMIT_OPERATIONS: '{"search":{"rpm":30,"burst":1}}',
+    });
+    const waited = (result: TaskResult) =>
+      result.ledger.entries.some((entry) => entry.reason === 'rate_limited');
+    const results = await h.run(() =>
+      Promise.all([
+        h.client.execute(chat('s1'), { idempotencyKey: `${h.name}-s1`, operation: 'search' }),
+        h.client.execute(chat('s2'), { idempotencyKey: `${h.name}-s2`, operation: 'search' }),
+        h.client.execute(chat('w1'), { idempotencyKey: `${h.name}-w1`, operation: 'write' }),
+        h.client.execute(chat('w2'), { idempotencyKey: `${h.name}-w2`, operation: 'write' }),
+      ]),
+    );
+    expect(results.every((result) => result.ledger.state === 'DONE')).toBe(true);
+    expect(results.slice(0, 2).filter(waited)).toHaveLength(1);
+    expect(results.slice(2).filter(waited)).toHaveLength(0);
+    // 30 per minute with a burst of 1: the second search call goes two seconds after the first.
+    const doneAt = results.slice(0, 2).map((result) => Date.parse(result.ledger.entries.at(-1)!.at));
+    expect(Math.abs(doneAt[1]! - doneAt[0]!)).toBeGreaterThanOrEqual(1900);
   });
 
   it('in refuse mode a limited task ends FAILED rate_limited', async () => {

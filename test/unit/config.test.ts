@@ -127,7 +127,7 @@ describe('loadConfig defaults', () => {
         ttlMs: 604_800_000,
         modelPrices: {},
       },
-      rateLimit: { mode: 'wait', callsPerTask: 10 },
+      rateLimit: { mode: 'wait', callsPerTask: 10, operations: {} },
       dlq: { maxLen: 10_000, maxAgeMs: 86_400_000, deadMaxAgeMs: 604_800_000, maxReplays: 3 },
       taskDeadlineMs: 900_000,
       worker: {
@@ -169,6 +169,7 @@ describe('loadConfig defaults', () => {
     expect(String(config.budget.enabled)).toBe(doc('BUDGET_ENABLED'));
     expect(JSON.stringify(config.budget.modelPrices)).toBe(doc('MODEL_PRICES'));
     expect(config.rateLimit.mode).toBe(doc('RATE_LIMIT_MODE'));
+    expect(JSON.stringify(config.rateLimit.operations)).toBe(doc('RATE_LIMIT_OPERATIONS'));
   });
 
   it('derives the attempt timeout from the call timeout', () => {
@@ -367,10 +368,23 @@ describe('providers', () => {
     ['BUDGET_RUN_USD', 'lots'],
     ['TOKENS_PER_TURN', '-5'],
     ['MODEL_PRICES', '{"gpt-x": {"input": -1, "output": 1}}'],
+    ['RATE_LIMIT_OPERATIONS', '{"search": {"rpm": -1}}'],
+    ['RATE_LIMIT_OPERATIONS', '{"search": {"rpn": 5}}'],
+    ['RATE_LIMIT_OPERATIONS', '[1]'],
   ])('names %s when its value %s is bad', (variable, value) => {
     const env = { LLM_PROVIDERS: 'local', LLM_LOCAL_BASE_URL: 'http://localhost:8000/v1', [variable]: value };
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^${variable}:`));
+  });
+
+  it('reads per-operation (tool) rate limits', () => {
+    const config = loadConfig({
+      RATE_LIMIT_OPERATIONS: '{"search":{"rpm":30,"burst":3},"embed":{"tpm":6000}}',
+    });
+    expect(config.rateLimit.operations).toEqual({
+      search: { rpm: 30, tpm: 0, burst: 3, tokenBurst: 1 },
+      embed: { rpm: 0, tpm: 6000, burst: 1, tokenBurst: 1000 },
+    });
   });
 
   it('lets a built-in provider point at another base URL', () => {

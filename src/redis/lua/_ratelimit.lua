@@ -1,8 +1,9 @@
 --[[
-  Rate limits of one provider, shared by every worker (included at load time; needs _common.lua).
+  Rate limits shared by every worker, per provider and per operation (a tool), included at load
+  time; needs _common.lua.
 
-  Two token buckets in one string key `<slot>:ratelimit:<provider>` = "requests,tokens,atMs"
-  (expires after 10 minutes idle):
+  Two token buckets in one string key `<slot>:ratelimit:<bucket>` = "requests,tokens,atMs", where
+  the bucket is a provider name or `op:<operation>` (expires after 10 minutes idle):
     requests  capacity `burst`, refilled at `rpm` per minute; each call takes 1
     tokens    capacity `tokenBurst`, refilled at `tpm` per minute; each call takes its worst-case
               tokens (capped at the capacity, so a large call still passes on a full bucket), and
@@ -16,15 +17,15 @@ local function rateSettings(packed)
   return { rpm = rpm, tpm = tpm, burst = burst, tokenBurst = tokenBurst }
 end
 
-local function rateKey(provider)
-  return base .. ':ratelimit:' .. provider
+local function rateKey(bucket)
+  return base .. ':ratelimit:' .. bucket
 end
 
 -- Returns { ok, retryAfterMs } or { ok, requests, tokens, need }: the refilled buckets and the take.
-local function rateDecide(provider, R, tokens, now)
+local function rateDecide(bucket, R, tokens, now)
   if R == nil then return { ok = true } end
   local requests, available, at = R.burst, R.tokenBurst, now
-  local raw = redis.call('GET', rateKey(provider))
+  local raw = redis.call('GET', rateKey(bucket))
   if raw then
     local f = split(raw, ',')
     requests, available, at = tonumber(f[1]), tonumber(f[2]), tonumber(f[3])
@@ -44,18 +45,18 @@ local function rateDecide(provider, R, tokens, now)
   return { ok = true, requests = requests, tokens = available, need = need }
 end
 
-local function rateCommit(provider, R, plan, now)
+local function rateCommit(bucket, R, plan, now)
   if R == nil then return end
   local requests, available = plan.requests, plan.tokens
   if R.rpm > 0 then requests = requests - 1 end
   if R.tpm > 0 then available = available - plan.need end
-  redis.call('SET', rateKey(provider), requests .. ',' .. available .. ',' .. now, 'PX', 600000)
+  redis.call('SET', rateKey(bucket), requests .. ',' .. available .. ',' .. now, 'PX', 600000)
 end
 
 -- Gives back tokens a settled call reserved but did not use.
-local function rateRefund(provider, R, unused)
+local function rateRefund(bucket, R, unused)
   if R == nil or R.tpm <= 0 or unused <= 0 then return end
-  local key = rateKey(provider)
+  local key = rateKey(bucket)
   local raw = redis.call('GET', key)
   if not raw then return end
   local f = split(raw, ',')

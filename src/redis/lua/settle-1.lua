@@ -15,6 +15,8 @@
   ARGV[10] actualTokens     the call's actual tokens
   ARGV[11] ttlMs            how long run and turn budgets live after their last charge
   ARGV[12] clock            '' for Redis time; an epoch-ms value in tests
+  ARGV[13] operation        the call's operation, when it has a rate limit of its own ('' = none)
+  ARGV[14] operation rate   its rate settings packed (see _ratelimit.lua), '' = none
 
   Returns  { breakerSettled (1|0), transition JSON or '', budgetSettled (1|0) }
 ]]
@@ -34,6 +36,7 @@ if outcome ~= '' then
   breakerSettled, transition = breakerSettle(attemptId, outcome, ARGV[3], breakerSettings(ARGV[5]), now)
 end
 rateRefund(provider, rateSettings(ARGV[6]), tonumber(ARGV[7]))
+if ARGV[13] ~= '' then rateRefund('op:' .. ARGV[13], rateSettings(ARGV[14]), tonumber(ARGV[7])) end
 local budgetSettled = 0
 if ARGV[8] ~= '' then
   budgetSettled = budgetSettle(attemptId, ARGV[8], tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11]), now)
