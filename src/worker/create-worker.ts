@@ -29,6 +29,11 @@ export interface CreateWorkerOptions {
   logger?: Logger;
   /** A prebuilt workflow bundle (see `bundleWorkflowCode`): skips bundling at start-up. */
   workflowBundle?: { codePath: string };
+  /**
+   * Your own workflows module, when your workflows call `guardedLlmCall` (export `llmTask` from it
+   * too, to run Breakwater tasks on the same worker). Default: Breakwater's workflows.
+   */
+  workflowsPath?: string;
   /** Registry of the `/metrics` endpoint and the product's metrics (default: prom-client's global one). */
   registry?: Registry;
   /** Called for every circuit breaker transition this worker's calls cause. */
@@ -144,7 +149,7 @@ export async function createWorker(
       taskQueue: config.temporal.taskQueue,
       ...(options.workflowBundle
         ? { workflowBundle: options.workflowBundle }
-        : { workflowsPath: WORKFLOWS_PATH }),
+        : { workflowsPath: options.workflowsPath ?? WORKFLOWS_PATH }),
       activities,
       maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
       ...(config.worker.maxTaskQueueActivitiesPerSecond > 0
