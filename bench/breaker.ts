@@ -21,24 +21,27 @@
  * probes in each later one, whatever the worker count; admit p50 is within 2× a PING.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import type Redis from 'ioredis';
 import { RedisBreaker } from '../src/breaker/redis-breaker';
 import { DEFAULT_BREAKER_SETTINGS, type BreakerSettings } from '../src/breaker/settings';
 import { BreakerStateMachine, type AdmitDecision } from '../src/breaker/state-machine';
-import { RedisDevServer } from '../src/dev/redis-dev-server';
 import type { SettleOutcome } from '../src/guard/guard';
 import { settleOutcomeOf } from '../src/guard/outcome';
-import { percentile } from '../src/percentiles';
 import { FakeProvider, type FakeScenario } from '../src/providers/fake-provider';
 import { OpenAiCompatibleAdapter } from '../src/providers/openai';
-import { createRedis, waitUntilReady } from '../src/redis/connection';
 import { KeySpace } from '../src/redis/keys';
 import type { LlmRequest } from '../src/task';
+import { measureAgainstPing, round, timed, type Latency } from './measure';
+import {
+  benchLog,
+  Cleanup,
+  connectRedis,
+  machineInfo,
+  parseFlags,
+  runBenchmark,
+  startRedisServer,
+} from './runner';
 
 const PROVIDER = 'fake';
 /** Long enough that no admission expires during a run: every call is settled by its caller. */
@@ -47,7 +50,6 @@ const CALL_TIMEOUT_MS = 5_000;
 const REDIS_COMMAND_TIMEOUT_MS = 2_000;
 /** The longest a refused caller waits before it asks again. */
 const MAX_REFUSED_WAIT_MS = 200;
-const LATENCY_WARMUP = 200;
 const REQUEST: LlmRequest = {
   provider: PROVIDER,
   model: 'bench-model',
@@ -67,18 +69,15 @@ interface BenchOptions {
 }
 
 function parseOptions(args: string[]): BenchOptions {
-  const flags = ['workers', 'concurrency', 'threshold', 'probes', 'cooldown-ms', 'periods', 'iterations'];
-  const { values } = parseArgs({
-    args,
-    options: Object.fromEntries(flags.map((flag) => [flag, { type: 'string' as const }])),
-  });
-  const integer = (flag: string, fallback: number): number => {
-    const raw = values[flag];
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < 1) throw new RangeError(`--${flag}: must be a positive integer`);
-    return value;
-  };
+  const { integer } = parseFlags(args, [
+    'workers',
+    'concurrency',
+    'threshold',
+    'probes',
+    'cooldown-ms',
+    'periods',
+    'iterations',
+  ]);
   return {
     workers: integer('workers', 4),
     concurrency: integer('concurrency', 4),
@@ -90,28 +89,7 @@ function parseOptions(args: string[]): BenchOptions {
   };
 }
 
-function log(message: string): void {
-  console.error(`bench:breaker: ${message}`);
-}
-
-/** Undoes what the benchmark started, last first; each step runs once, even after a failure of another. */
-class Cleanup {
-  private readonly steps: Array<() => unknown> = [];
-
-  add(step: () => unknown): void {
-    this.steps.push(step);
-  }
-
-  async run(): Promise<void> {
-    for (const step of this.steps.splice(0).reverse()) {
-      try {
-        await step();
-      } catch (error) {
-        log(`cleanup step failed: ${String(error)}`);
-      }
-    }
-  }
-}
+const log = benchLog('breaker');
 
 interface Stack {
   redisUrl: string;
@@ -119,23 +97,11 @@ interface Stack {
 }
 
 async function startStack(cleanup: Cleanup): Promise<Stack> {
-  const dir = mkdtempSync(join(tmpdir(), 'breakwater-bench-'));
-  cleanup.add(() => rmSync(dir, { recursive: true, force: true }));
-  const redis = await RedisDevServer.start({ dir });
-  cleanup.add(() => redis.stop());
+  const redisUrl = await startRedisServer(cleanup);
   const provider = await new FakeProvider().start();
   cleanup.add(() => provider.stop());
-  log(`redis-server at ${redis.url}, fake provider at ${provider.url}`);
-  return { redisUrl: redis.url, provider };
-}
-
-async function connect(url: string, cleanup: Cleanup): Promise<Redis> {
-  const redis = createRedis({ url, commandTimeoutMs: REDIS_COMMAND_TIMEOUT_MS });
-  // Failed commands reject on their own; without a listener ioredis would also print every error.
-  redis.on('error', () => undefined);
-  cleanup.add(() => redis.quit().catch(() => redis.disconnect()));
-  await waitUntilReady(redis);
-  return redis;
+  log(`redis-server at ${redisUrl}, fake provider at ${provider.url}`);
+  return { redisUrl, provider };
 }
 
 function breakerSettings(options: BenchOptions): BreakerSettings {
@@ -158,7 +124,7 @@ type BreakerFactory = (workerId: string, cleanup: Cleanup) => Promise<WorkerBrea
 /** A `RedisBreaker` on its own connection, under the run's shared key prefix. */
 function sharedBreakers(redisUrl: string, keys: KeySpace, settings: BreakerSettings): BreakerFactory {
   return async (workerId, cleanup) => {
-    const redis = await connect(redisUrl, cleanup);
+    const redis = await connectRedis(redisUrl, REDIS_COMMAND_TIMEOUT_MS, cleanup);
     const breaker = new RedisBreaker({ redis, keys, settings, workerId });
     return {
       admit: (attemptId) => breaker.admit(PROVIDER, attemptId, LEASE_MS),
@@ -234,7 +200,7 @@ async function runOutage(
 ): Promise<OutageResult> {
   scenario.inject({ fault: { kind: 'status', status: 503 } });
   const adapter = new OpenAiCompatibleAdapter(PROVIDER, scenario.openAiBaseUrl);
-  const cleanup = new Cleanup();
+  const cleanup = new Cleanup(log);
   try {
     const workerIds = Array.from(
       { length: options.workers },
@@ -262,61 +228,17 @@ async function runOutage(
   }
 }
 
-interface Latency {
-  admitP50Us: number;
-  admitP99Us: number;
-  settleP50Us: number;
-  redisPingP50Us: number;
-  redisPingP99Us: number;
-}
-
-async function timedUs<T>(action: () => Promise<T>): Promise<{ us: number; value: T }> {
-  const start = process.hrtime.bigint();
-  const value = await action();
-  return { us: Number(process.hrtime.bigint() - start) / 1000, value };
-}
-
-/** One PING, one admit and one settle 'success'; the admission must be granted. */
-async function latencyRound(redis: Redis, breaker: RedisBreaker, attemptId: string) {
-  const ping = await timedUs(() => redis.ping());
-  const admit = await timedUs(() => breaker.admit(PROVIDER, attemptId, LEASE_MS));
-  if (!admit.value.admitted) throw new Error(`latency: admission refused (${admit.value.state})`);
-  const settle = await timedUs(() => breaker.settle(PROVIDER, attemptId, 'success'));
-  return { pingUs: ping.us, admitUs: admit.us, settleUs: settle.us };
-}
-
 /** Sequential latency of the shared breaker against Redis PING, on one connection. */
-async function measureLatency(redis: Redis, settings: BreakerSettings, iterations: number): Promise<Latency> {
+function measureLatency(redis: Redis, settings: BreakerSettings, iterations: number): Promise<Latency> {
   const keys = new KeySpace(`bench-latency-${randomUUID().slice(0, 8)}`);
   const breaker = new RedisBreaker({ redis, keys, settings, workerId: 'bench-latency' });
-  // The warm-up settles 'success' first, so the breaker is proven and its gate is off; it also loads the scripts.
-  for (let i = 0; i < LATENCY_WARMUP; i++) await latencyRound(redis, breaker, `warmup/${i}`);
-  const rounds = [];
-  for (let i = 0; i < iterations; i++) rounds.push(await latencyRound(redis, breaker, `latency/${i}`));
-  const admit = rounds.map((r) => r.admitUs);
-  const settle = rounds.map((r) => r.settleUs);
-  const ping = rounds.map((r) => r.pingUs);
-  return {
-    admitP50Us: round(percentile(admit, 50)),
-    admitP99Us: round(percentile(admit, 99)),
-    settleP50Us: round(percentile(settle, 50)),
-    redisPingP50Us: round(percentile(ping, 50)),
-    redisPingP99Us: round(percentile(ping, 99)),
-  };
-}
-
-function round(value: number, digits = 1): number {
-  const scale = 10 ** digits;
-  return Math.round(value * scale) / scale;
-}
-
-async function machineInfo(redis: Redis) {
-  const info = await redis.info('server');
-  return {
-    node: process.version,
-    cpus: cpus().length,
-    redisVersion: /^redis_version:(\S+)/m.exec(info)?.[1] ?? 'unknown',
-  };
+  // Each round settles 'success', so from the first the breaker is proven and its gate is off.
+  return measureAgainstPing(redis, iterations, async (attemptId) => {
+    const admit = await timed(() => breaker.admit(PROVIDER, attemptId, LEASE_MS));
+    if (!admit.value.admitted) throw new Error(`latency: admission refused (${admit.value.state})`);
+    const settle = await timed(() => breaker.settle(PROVIDER, attemptId, 'success'));
+    return { admitUs: admit.us, settleUs: settle.us };
+  });
 }
 
 /** The most calls each period may see: threshold + probes in the first, probes in each later one. */
@@ -346,7 +268,7 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
   );
 
   log(`latency: ${options.iterations} rounds of PING, admit, settle`);
-  const redis = await connect(stack.redisUrl, cleanup);
+  const redis = await connectRedis(stack.redisUrl, REDIS_COMMAND_TIMEOUT_MS, cleanup);
   const latency = await measureLatency(redis, settings, options.iterations);
   const limitPerPeriod = limits(options);
 
@@ -367,7 +289,6 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
     sharedToBaselineCallsRatio: round(shared.calls / baseline.calls, 3),
     latencyIterations: options.iterations,
     ...latency,
-    admitToPingRatio: round(latency.admitP50Us / latency.redisPingP50Us, 2),
     targets: {
       callsWithinLimit: shared.perPeriod.every((calls, index) => calls <= limitPerPeriod[index]!),
       admitWithin2xPing: latency.admitP50Us <= 2 * latency.redisPingP50Us,
@@ -381,23 +302,4 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
   };
 }
 
-async function main(): Promise<void> {
-  const cleanup = new Cleanup();
-  const interrupted = (signal: NodeJS.Signals) => {
-    log(`${signal}: stopping`);
-    void cleanup.run().finally(() => process.exit(1));
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
-  try {
-    const report = await run(parseOptions(process.argv.slice(2)), cleanup);
-    console.log(JSON.stringify(report, null, 2));
-  } finally {
-    await cleanup.run();
-  }
-}
-
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runBenchmark(log, parseOptions, run);

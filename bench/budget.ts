@@ -22,18 +22,22 @@
  * no overspend at all, and admit p50 within 2× a PING.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import type Redis from 'ioredis';
 import { DEFAULT_BREAKER_SETTINGS } from '../src/breaker/settings';
-import { RedisDevServer } from '../src/dev/redis-dev-server';
 import { GuardScripts, type BudgetCeilings, type BudgetClaim } from '../src/guard/guard-scripts';
-import { percentile } from '../src/percentiles';
-import { createRedis, waitUntilReady } from '../src/redis/connection';
+import { seededRandom } from '../src/providers/fake-faults';
 import { KeySpace } from '../src/redis/keys';
+import { measureAgainstPing, round, timed, type Latency } from './measure';
+import {
+  benchLog,
+  connectRedis,
+  machineInfo,
+  parseFlags,
+  runBenchmark,
+  startRedisServer,
+  type Cleanup,
+} from './runner';
 
 const PROVIDER = 'fake';
 const OPERATION = 'bench';
@@ -50,7 +54,6 @@ const MAX_RUN_MS = 10;
 /** A caller told `budget_busy` waits this long, jittered, before it asks again. */
 const MIN_BUSY_WAIT_MS = 5;
 const MAX_BUSY_WAIT_MS = 20;
-const LATENCY_WARMUP = 200;
 /** The latency run's ceiling: far above anything the rounds spend, so admission never refuses. */
 const LATENCY_CEILING_MICROS = 1_000_000_000_000;
 
@@ -65,28 +68,22 @@ interface BenchOptions {
 }
 
 function parseOptions(args: string[]): BenchOptions {
-  const flags = ['concurrency', 'connections', 'ceiling-usd', 'worst-usd', 'calls', 'iterations', 'seed'];
-  const { values } = parseArgs({
-    args,
-    options: Object.fromEntries(flags.map((flag) => [flag, { type: 'string' as const }])),
-  });
-  const integer = (flag: string, fallback: number): number => {
-    const raw = values[flag];
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!Number.isSafeInteger(value) || value < 1)
-      throw new RangeError(`--${flag}: must be a positive integer`);
-    return value;
-  };
-  const usd = (flag: string, fallback: number): number => {
-    const raw = values[flag];
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!(Number.isFinite(value) && value >= 1 / MICROS_PER_USD)) {
-      throw new RangeError(`--${flag}: must be a number of USD >= 0.000001`);
-    }
-    return value;
-  };
+  const { integer, number } = parseFlags(args, [
+    'concurrency',
+    'connections',
+    'ceiling-usd',
+    'worst-usd',
+    'calls',
+    'iterations',
+    'seed',
+  ]);
+  const usd = (flag: string, fallback: number): number =>
+    number(
+      flag,
+      fallback,
+      (value) => Number.isFinite(value) && value >= 1 / MICROS_PER_USD,
+      'must be a number of USD >= 0.000001',
+    );
   const concurrency = integer('concurrency', 100);
   const options = {
     concurrency,
@@ -102,58 +99,7 @@ function parseOptions(args: string[]): BenchOptions {
   return options;
 }
 
-function log(message: string): void {
-  console.error(`bench:budget: ${message}`);
-}
-
-/** Undoes what the benchmark started, last first; each step runs once, even after a failure of another. */
-class Cleanup {
-  private readonly steps: Array<() => unknown> = [];
-
-  add(step: () => unknown): void {
-    this.steps.push(step);
-  }
-
-  async run(): Promise<void> {
-    for (const step of this.steps.splice(0).reverse()) {
-      try {
-        await step();
-      } catch (error) {
-        log(`cleanup step failed: ${String(error)}`);
-      }
-    }
-  }
-}
-
-async function startRedis(cleanup: Cleanup): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'breakwater-bench-'));
-  cleanup.add(() => rmSync(dir, { recursive: true, force: true }));
-  const redis = await RedisDevServer.start({ dir });
-  cleanup.add(() => redis.stop());
-  log(`redis-server at ${redis.url}`);
-  return redis.url;
-}
-
-async function connect(url: string, cleanup: Cleanup): Promise<Redis> {
-  const redis = createRedis({ url, commandTimeoutMs: REDIS_COMMAND_TIMEOUT_MS });
-  // Failed commands reject on their own; without a listener ioredis would also print every error.
-  redis.on('error', () => undefined);
-  cleanup.add(() => redis.quit().catch(() => redis.disconnect()));
-  await waitUntilReady(redis);
-  return redis;
-}
-
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+const log = benchLog('budget');
 
 /** One planned call: the same plan is offered to Breakwater and to the baseline. */
 interface PlannedCall {
@@ -325,22 +271,8 @@ function naiveCaller(spentKey: string, plan: Plan): Caller {
   };
 }
 
-interface Latency {
-  admitP50Us: number;
-  admitP99Us: number;
-  settleP50Us: number;
-  redisPingP50Us: number;
-  redisPingP99Us: number;
-}
-
-async function timedUs<T>(action: () => Promise<T>): Promise<{ us: number; value: T }> {
-  const start = process.hrtime.bigint();
-  const value = await action();
-  return { us: Number(process.hrtime.bigint() - start) / 1000, value };
-}
-
 /** Sequential latency of admit (with a budget claim) and settle against Redis PING, on one connection. */
-async function measureLatency(redis: Redis, iterations: number, worstMicros: number): Promise<Latency> {
+function measureLatency(redis: Redis, iterations: number, worstMicros: number): Promise<Latency> {
   const keys = new KeySpace(`bench-latency-${randomUUID().slice(0, 8)}`);
   const scripts = new GuardScripts(redis, keys);
   const claim: BudgetClaim = {
@@ -350,9 +282,9 @@ async function measureLatency(redis: Redis, iterations: number, worstMicros: num
     tokens: WORST_TOKENS,
   };
   const ceilings = runCeilings(LATENCY_CEILING_MICROS);
-  const round = async (attemptId: string) => {
-    const ping = await timedUs(() => redis.ping());
-    const admit = await timedUs(() =>
+  // Each round settles 'success', so from the first the breaker is proven and its gate is off.
+  return measureAgainstPing(redis, iterations, async (attemptId) => {
+    const admit = await timed(() =>
       scripts.admit({
         provider: PROVIDER,
         attemptId,
@@ -365,7 +297,7 @@ async function measureLatency(redis: Redis, iterations: number, worstMicros: num
     );
     if (admit.value.code !== 'admitted') throw new Error(`latency: admission refused (${admit.value.code})`);
     const reservation = admit.value.reservation;
-    const settle = await timedUs(() =>
+    const settle = await timed(() =>
       scripts.settle({
         provider: PROVIDER,
         attemptId,
@@ -377,68 +309,21 @@ async function measureLatency(redis: Redis, iterations: number, worstMicros: num
         actualTokens: WORST_TOKENS,
       }),
     );
-    return { pingUs: ping.us, admitUs: admit.us, settleUs: settle.us };
-  };
-  // The warm-up settles 'success' first, so the breaker is proven and its gate is off; it also loads the scripts.
-  for (let i = 0; i < LATENCY_WARMUP; i++) await round(`warmup/${i}`);
-  const rounds = [];
-  for (let i = 0; i < iterations; i++) rounds.push(await round(`latency/${i}`));
-  return {
-    admitP50Us: roundTo(
-      percentile(
-        rounds.map((r) => r.admitUs),
-        50,
-      ),
-    ),
-    admitP99Us: roundTo(
-      percentile(
-        rounds.map((r) => r.admitUs),
-        99,
-      ),
-    ),
-    settleP50Us: roundTo(
-      percentile(
-        rounds.map((r) => r.settleUs),
-        50,
-      ),
-    ),
-    redisPingP50Us: roundTo(
-      percentile(
-        rounds.map((r) => r.pingUs),
-        50,
-      ),
-    ),
-    redisPingP99Us: roundTo(
-      percentile(
-        rounds.map((r) => r.pingUs),
-        99,
-      ),
-    ),
-  };
-}
-
-function roundTo(value: number, digits = 1): number {
-  const scale = 10 ** digits;
-  return Math.round(value * scale) / scale;
+    return { admitUs: admit.us, settleUs: settle.us };
+  });
 }
 
 function usd(micros: number): number {
   return micros / MICROS_PER_USD;
 }
 
-async function machineInfo(redis: Redis) {
-  const info = await redis.info('server');
-  return {
-    node: process.version,
-    cpus: cpus().length,
-    redisVersion: /^redis_version:(\S+)/m.exec(info)?.[1] ?? 'unknown',
-  };
-}
-
 async function run(options: BenchOptions, cleanup: Cleanup) {
-  const redisUrl = await startRedis(cleanup);
+  const redisUrl = await startRedisServer(cleanup);
+  log(`redis-server at ${redisUrl}`);
   const connections = await Promise.all(
-    Array.from({ length: options.connections }, () => connect(redisUrl, cleanup)),
+    Array.from({ length: options.connections }, () =>
+      connectRedis(redisUrl, REDIS_COMMAND_TIMEOUT_MS, cleanup),
+    ),
   );
   const work = plan(options);
   const prefix = `bench-${randomUUID().slice(0, 8)}`;
@@ -470,7 +355,7 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
   const naiveRedisSpentMicros = Number((await connections[0]!.get(naiveKey)) ?? '0');
 
   log(`latency: ${options.iterations} rounds of PING, admit (with a budget claim), settle`);
-  const redis = await connect(redisUrl, cleanup);
+  const redis = await connectRedis(redisUrl, REDIS_COMMAND_TIMEOUT_MS, cleanup);
   const latency = await measureLatency(redis, options.iterations, work.worstMicros);
 
   const overspendMicros = Math.max(0, breakwater.settledMicros - work.ceilingMicros);
@@ -486,7 +371,7 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
     worstCaseUsd: usd(work.worstMicros),
     actualCostUsd: {
       min: usd(Math.min(...actual)),
-      mean: roundTo(usd(actual.reduce((sum, micros) => sum + micros, 0) / actual.length), 6),
+      mean: round(usd(actual.reduce((sum, micros) => sum + micros, 0) / actual.length), 6),
       max: usd(Math.max(...actual)),
     },
     callRunMs: { min: MIN_RUN_MS, max: MAX_RUN_MS },
@@ -509,7 +394,6 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
     naiveCallsNotTaken: options.calls - naive.admitted - naive.refused,
     latencyIterations: options.iterations,
     ...latency,
-    admitToPingRatio: roundTo(latency.admitP50Us / latency.redisPingP50Us, 2),
     targets: {
       zeroOverspend: overspendMicros === 0,
       admitWithin2xPing: latency.admitP50Us <= 2 * latency.redisPingP50Us,
@@ -526,27 +410,4 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
   };
 }
 
-/** Set on SIGINT/SIGTERM: the errors of commands cut off by the cleanup are not worth printing. */
-let stopping = false;
-
-async function main(): Promise<void> {
-  const cleanup = new Cleanup();
-  const interrupted = (signal: NodeJS.Signals) => {
-    stopping = true;
-    log(`${signal}: stopping`);
-    void cleanup.run().finally(() => process.exit(1));
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
-  try {
-    const report = await run(parseOptions(process.argv.slice(2)), cleanup);
-    console.log(JSON.stringify(report, null, 2));
-  } finally {
-    await cleanup.run();
-  }
-}
-
-main().catch((error: unknown) => {
-  if (!stopping) console.error(error);
-  process.exitCode = 1;
-});
+runBenchmark(log, parseOptions, run);

@@ -27,13 +27,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import type Redis from 'ioredis';
 import pino from 'pino';
 import { BreakwaterClient } from '../src/client/breakwater-client';
 import { taskWorkflowId } from '../src/client/workflow-id';
@@ -44,10 +40,19 @@ import { payloadChecksum, type DlqEntry, type ReplayPayload } from '../src/dlq/d
 import { DlqStore } from '../src/dlq/dlq-store';
 import { Replayer, type ReplayOutcome, type ReplayResult } from '../src/dlq/replayer';
 import { createLogger } from '../src/observability/logger';
-import { createRedis, waitUntilReady } from '../src/redis/connection';
 import { KeySpace } from '../src/redis/keys';
 import { AgentKey, LedgerStateKey, OperationKey, PriorityKey, ProviderKey } from '../src/search-attributes';
 import type { TaskInput } from '../src/task';
+import { round, timed } from './measure';
+import {
+  benchDir,
+  benchLog,
+  connectRedis,
+  machineInfo,
+  parseFlags,
+  runBenchmark,
+  type Cleanup,
+} from './runner';
 
 const REDIS_COMMAND_TIMEOUT_MS = 5_000;
 const OPERATION = 'summarize';
@@ -70,61 +75,17 @@ interface BenchOptions {
 }
 
 function parseOptions(args: string[]): BenchOptions {
-  const flags = ['entries', 'concurrency'];
-  const { values } = parseArgs({
-    args,
-    options: Object.fromEntries(flags.map((flag) => [flag, { type: 'string' as const }])),
-  });
-  const integer = (flag: string, fallback: number): number => {
-    const raw = values[flag];
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!Number.isSafeInteger(value) || value < 1)
-      throw new RangeError(`--${flag}: must be a positive integer`);
-    return value;
-  };
+  const { integer } = parseFlags(args, ['entries', 'concurrency']);
   return { entries: integer('entries', 2_000), concurrency: integer('concurrency', 8) };
 }
 
-function log(message: string): void {
-  console.error(`bench:dlq: ${message}`);
-}
-
-/** Undoes what the benchmark started, last first; each step runs once, even after a failure of another. */
-class Cleanup {
-  private readonly steps: Array<() => unknown> = [];
-
-  add(step: () => unknown): void {
-    this.steps.push(step);
-  }
-
-  async run(): Promise<void> {
-    for (const step of this.steps.splice(0).reverse()) {
-      try {
-        await step();
-      } catch (error) {
-        log(`cleanup step failed: ${String(error)}`);
-      }
-    }
-  }
-}
+const log = benchLog('dlq');
 
 async function startEmbeddedStack(cleanup: Cleanup): Promise<Stack> {
-  const dir = mkdtempSync(join(tmpdir(), 'breakwater-bench-'));
-  cleanup.add(() => rmSync(dir, { recursive: true, force: true }));
-  const stack = await startStack({ dir, ui: false, removeDirOnStop: false });
+  const stack = await startStack({ dir: benchDir(cleanup), ui: false, removeDirOnStop: false });
   cleanup.add(() => stack.stop());
   log(`Temporal dev server at ${stack.temporal.address}, redis-server at ${stack.redis.url}`);
   return stack;
-}
-
-async function connectRedis(url: string, cleanup: Cleanup): Promise<Redis> {
-  const redis = createRedis({ url, commandTimeoutMs: REDIS_COMMAND_TIMEOUT_MS });
-  // Failed commands reject on their own; without a listener ioredis would also print every error.
-  redis.on('error', () => undefined);
-  cleanup.add(() => redis.quit().catch(() => redis.disconnect()));
-  await waitUntilReady(redis);
-  return redis;
 }
 
 async function connectTemporal(config: BreakwaterConfig, cleanup: Cleanup): Promise<Client> {
@@ -142,12 +103,6 @@ async function inLanes<T, R>(items: T[], concurrency: number, work: (item: T) =>
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
   return results;
-}
-
-async function timedMs<T>(action: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const start = process.hrtime.bigint();
-  const value = await action();
-  return { ms: Number(process.hrtime.bigint() - start) / 1e6, value };
 }
 
 /** The input a failed task had, less its absolute deadline (what `routeFailedTask` stores). */
@@ -273,11 +228,6 @@ async function stableRuns(
   return { ...last, waitMs: Date.now() - startedAt, stable: false };
 }
 
-function round(value: number, digits = 1): number {
-  const scale = 10 ** digits;
-  return Math.round(value * scale) / scale;
-}
-
 function perSec(count: number, ms: number): number {
   return round((count * 1000) / ms);
 }
@@ -291,16 +241,6 @@ function temporalCliVersion(stack: Stack): string {
   }
 }
 
-async function machineInfo(redis: Redis, stack: Stack) {
-  const info = await redis.info('server');
-  return {
-    node: process.version,
-    cpus: cpus().length,
-    redisVersion: /^redis_version:(\S+)/m.exec(info)?.[1] ?? 'unknown',
-    temporalCli: temporalCliVersion(stack),
-  };
-}
-
 async function run(options: BenchOptions, cleanup: Cleanup) {
   const stack = await startEmbeddedStack(cleanup);
   const tag = `bench-dlq-${randomUUID().slice(0, 8)}`;
@@ -312,7 +252,7 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
     // Every entry must stay in ai:dlq until it is replayed: no trimming by length.
     DLQ_MAX_LEN: String(Math.max(10_000, 2 * options.entries)),
   });
-  const redis = await connectRedis(stack.redis.url, cleanup);
+  const redis = await connectRedis(stack.redis.url, REDIS_COMMAND_TIMEOUT_MS, cleanup);
   const temporal = await connectTemporal(config, cleanup);
   const store = new DlqStore(redis, new KeySpace(config.redis.keyPrefix), config.dlq);
   const client = BreakwaterClient.fromClient({
@@ -350,15 +290,13 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
   const half = Math.ceil(baselineKeys.length / 2);
   const start = plainStart(temporal, config, baselineQueue);
   log(`baseline, first half: ${half} plain starts, ${options.concurrency} lanes`);
-  const baselineBefore = await timedMs(() =>
-    inLanes(baselineKeys.slice(0, half), options.concurrency, start),
-  );
+  const baselineBefore = await timed(() => inLanes(baselineKeys.slice(0, half), options.concurrency, start));
 
   log(`replay: replayAll of ${options.entries} entries, concurrency ${options.concurrency}`);
-  const replay = await timedMs(() => replayer.replayAll({}, options.concurrency));
+  const replay = await timed(() => replayer.replayAll({}, options.concurrency));
 
   log(`baseline, second half: ${baselineKeys.length - half} plain starts`);
-  const baselineAfter = await timedMs(() => inLanes(baselineKeys.slice(half), options.concurrency, start));
+  const baselineAfter = await timed(() => inLanes(baselineKeys.slice(half), options.concurrency, start));
 
   const after = await store.stats();
   const replayOutcomes = countOutcomes(replay.value);
@@ -385,7 +323,7 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
 
   return {
     benchmark: 'dlq',
-    machine: await machineInfo(redis, stack),
+    machine: { ...(await machineInfo(redis)), temporalCli: temporalCliVersion(stack) },
     entries: options.entries,
     concurrency: options.concurrency,
     enqueued: added,
@@ -438,27 +376,4 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
   };
 }
 
-/** Set on SIGINT/SIGTERM: the errors of commands cut off by the cleanup are not worth printing. */
-let stopping = false;
-
-async function main(): Promise<void> {
-  const cleanup = new Cleanup();
-  const interrupted = (signal: NodeJS.Signals) => {
-    stopping = true;
-    log(`${signal}: stopping`);
-    void cleanup.run().finally(() => process.exit(1));
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
-  try {
-    const report = await run(parseOptions(process.argv.slice(2)), cleanup);
-    console.log(JSON.stringify(report, null, 2));
-  } finally {
-    await cleanup.run();
-  }
-}
-
-main().catch((error: unknown) => {
-  if (!stopping) console.error(error);
-  process.exitCode = 1;
-});
+runBenchmark(log, parseOptions, run);

@@ -109,8 +109,8 @@ const NO_COUNTS: BreakerCounts = {
 };
 
 /** Packs `value` once per settings object: admission runs on every LLM call. */
-function memoized<T extends object>(pack: (value: T) => Buffer | string): (value: T) => Buffer | string {
-  const packed = new WeakMap<T, Buffer | string>();
+function memoized<T extends object>(pack: (value: T) => Buffer): (value: T) => Buffer {
+  const packed = new WeakMap<T, Buffer>();
   return (value) => {
     let result = packed.get(value);
     if (result === undefined) {
@@ -128,41 +128,41 @@ function doubles(values: readonly number[]): Buffer {
   return buffer;
 }
 
-/** The breaker settings as the scripts take them (see `lua/_breaker.lua`). */
+/** Zero-terminated strings (the scripts read them with `struct.unpack('s')`; ids never hold a NUL). */
+function strings(values: readonly string[]): Buffer {
+  return Buffer.from(values.map((value) => `${value}\0`).join(''));
+}
+
+/** The breaker settings as the scripts take them: 11 doubles (see `lua/_breaker.lua`). */
 export const packBreakerSettings = memoized((s: BreakerSettings) =>
-  Buffer.concat([
-    Buffer.from(s.mode === 'rate' ? 'r' : 'c'),
-    doubles([
-      s.failureThreshold,
-      s.resetMs,
-      s.halfOpenProbes,
-      s.halfOpenProbability,
-      s.successThreshold,
-      s.halfOpenRetryMs,
-      s.windowMs,
-      s.failureRate,
-      s.minimumVolume,
-      s.minDistinctWorkers,
-    ]),
+  doubles([
+    s.mode === 'rate' ? 1 : 0,
+    s.failureThreshold,
+    s.resetMs,
+    s.halfOpenProbes,
+    s.halfOpenProbability,
+    s.successThreshold,
+    s.halfOpenRetryMs,
+    s.windowMs,
+    s.failureRate,
+    s.minimumVolume,
+    s.minDistinctWorkers,
   ]),
 );
 
+const NO_RATE = doubles([0, 0, 1, 1]);
+
 const packRateLimit = memoized((rate: RateLimit) =>
-  rate.rpm <= 0 && rate.tpm <= 0
-    ? ''
-    : doubles([rate.rpm, rate.tpm, Math.max(1, rate.burst), Math.max(1, rate.tokenBurst)]),
+  doubles([
+    Math.max(0, rate.rpm),
+    Math.max(0, rate.tpm),
+    Math.max(1, rate.burst),
+    Math.max(1, rate.tokenBurst),
+  ]),
 );
 
-function packRate(rate: RateLimit | undefined): Buffer | string {
-  return rate ? packRateLimit(rate) : '';
-}
-
-function packClaim(claim: BudgetClaim | undefined): Buffer | string {
-  if (!claim) return '';
-  return Buffer.concat([
-    doubles([claim.micros, claim.tokens]),
-    Buffer.from([claim.runId ?? '', claim.turn ?? '', claim.operation].join('|')),
-  ]);
+function packRate(rate: RateLimit | undefined): Buffer {
+  return rate ? packRateLimit(rate) : NO_RATE;
 }
 
 const NO_CEILINGS = doubles([0, 0, 0, 0, 0]);
@@ -171,8 +171,60 @@ const packCeilingValues = memoized((c: BudgetCeilings) =>
   doubles([c.runMicros, c.operationMicros, c.dailyMicros, c.turnTokens, c.turnToolCalls]),
 );
 
-function packCeilings(c: BudgetCeilings | undefined): Buffer | string {
+function packCeilings(c: BudgetCeilings | undefined): Buffer {
   return c ? packCeilingValues(c) : NO_CEILINGS;
+}
+
+/** The admit script's one argument (layout in `lua/admit-1.lua`). */
+function encodeAdmit(call: AdmitCall): Buffer {
+  const claim = call.claim;
+  return Buffer.concat([
+    doubles([
+      call.leaseMs,
+      call.random,
+      call.clock ?? -1,
+      Math.max(0, Math.round(call.tokens ?? claim?.tokens ?? 0)),
+    ]),
+    packBreakerSettings(call.breaker),
+    packRate(call.rate),
+    packRate(call.operationRate),
+    packCeilings(call.ceilings),
+    doubles([claim ? 1 : 0, claim?.micros ?? 0, claim?.tokens ?? 0]),
+    strings([
+      call.attemptId,
+      call.provider,
+      call.operationRate ? (call.operation ?? '') : '',
+      claim?.runId ?? '',
+      claim?.turn ?? '',
+      claim?.operation ?? '',
+    ]),
+  ]);
+}
+
+const NO_BREAKER = doubles(new Array<number>(11).fill(0));
+
+/** The settle script's one argument (layout in `lua/settle-1.lua`). */
+function encodeSettle(call: SettleCall): Buffer {
+  return Buffer.concat([
+    doubles([
+      call.clock ?? -1,
+      Math.max(0, Math.round(call.unusedTokens ?? 0)),
+      call.actualMicros ?? 0,
+      call.actualTokens ?? 0,
+      call.budgetTtlMs ?? 7 * 86_400_000,
+    ]),
+    call.breaker ? packBreakerSettings(call.breaker) : NO_BREAKER,
+    packRate(call.rate),
+    packRate(call.operationRate),
+    strings([
+      call.attemptId,
+      call.outcome ?? '',
+      call.workerId,
+      call.provider,
+      call.operationRate ? (call.operation ?? '') : '',
+      call.reservation ?? '',
+    ]),
+  ]);
 }
 
 /** The reservation argument that charges usage recorded without an admission (today's daily scope). */
@@ -202,18 +254,7 @@ export class GuardScripts {
   async admit(call: AdmitCall): Promise<AdmitOutcome> {
     const [code, probe, retryAfterMs, detail, transitionJson, reservation] = await this.commands.admit(
       this.keys.slot(),
-      call.attemptId,
-      call.leaseMs,
-      call.random,
-      call.provider,
-      packBreakerSettings(call.breaker),
-      packRate(call.rate),
-      packClaim(call.claim),
-      packCeilings(call.ceilings),
-      call.clock ?? '',
-      Math.max(0, Math.round(call.tokens ?? call.claim?.tokens ?? 0)),
-      call.operationRate ? (call.operation ?? '') : '',
-      packRate(call.operationRate),
+      encodeAdmit(call),
     );
     const transition = parseTransition(transitionJson);
     switch (code) {
@@ -245,20 +286,7 @@ export class GuardScripts {
   async settle(call: SettleCall): Promise<SettleResult> {
     const [breakerSettled, transitionJson, budgetSettled] = await this.commands.settle(
       this.keys.slot(),
-      call.attemptId,
-      call.outcome ?? '',
-      call.workerId,
-      call.provider,
-      call.breaker ? packBreakerSettings(call.breaker) : '',
-      packRate(call.rate),
-      Math.max(0, Math.round(call.unusedTokens ?? 0)),
-      call.reservation ?? '',
-      call.actualMicros ?? 0,
-      call.actualTokens ?? 0,
-      call.budgetTtlMs ?? 7 * 86_400_000,
-      call.clock ?? '',
-      call.operationRate ? (call.operation ?? '') : '',
-      packRate(call.operationRate),
+      encodeSettle(call),
     );
     return {
       breakerSettled: breakerSettled === 1,

@@ -2,21 +2,19 @@
  * The shared breaker (Lua on a real Redis) and the in-process reference model make the same
  * decisions for the same events, under the same injected clock and random draws.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Redis from 'ioredis';
 import { RedisBreaker } from '../../src/breaker/redis-breaker';
 import { DEFAULT_BREAKER_SETTINGS, type BreakerSettings } from '../../src/breaker/settings';
 import { BreakerStateMachine, type BreakerTransition } from '../../src/breaker/state-machine';
 import type { SettleOutcome } from '../../src/guard/guard';
-import { createRedis, waitUntilReady } from '../../src/redis/connection';
 import { KeySpace } from '../../src/redis/keys';
 import { seededRandom } from '../../src/providers/fake-faults';
-import { uniqueName } from '../support/harness';
+import { connectStackRedis, uniqueName } from '../support/harness';
 
 let redis: Redis;
 beforeAll(async () => {
-  redis = createRedis({ url: inject('stack').redisUrl, commandTimeoutMs: 2000 });
-  await waitUntilReady(redis);
+  redis = await connectStackRedis(2000);
 });
 afterAll(async () => {
   await redis.quit();

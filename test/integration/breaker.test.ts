@@ -7,7 +7,6 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type Redis from 'ioredis';
 import { Registry } from 'prom-client';
-import { TaskFailedError } from '../../src/client/breakwater-client';
 import { RedisBreaker } from '../../src/breaker/redis-breaker';
 import { DEFAULT_BREAKER_SETTINGS, type BreakerSettings } from '../../src/breaker/settings';
 import { RedisDevServer } from '../../src/dev/redis-dev-server';
@@ -19,14 +18,21 @@ import { PriceBook } from '../../src/budget/pricing';
 import { TokenManager } from '../../src/budget/token-manager';
 import { ProviderKey } from '../../src/search-attributes';
 import type { LedgerEntry, TaskResult } from '../../src/task';
-import { chat, createHarness, eventually, startFakeProvider, uniqueName } from '../support/harness';
+import {
+  chat,
+  connectStackRedis,
+  createHarness,
+  eventually,
+  failureOf,
+  startFakeProvider,
+  uniqueName,
+} from '../support/harness';
 
 let fakeProvider: FakeProvider;
 let redis: Redis;
 beforeAll(async () => {
   fakeProvider = await startFakeProvider();
-  redis = createRedis({ url: inject('stack').redisUrl, commandTimeoutMs: 2000 });
-  await waitUntilReady(redis);
+  redis = await connectStackRedis(2000);
 });
 afterAll(async () => {
   await fakeProvider.stop();
@@ -48,15 +54,6 @@ function breakerOn(
     settings: { ...DEFAULT_BREAKER_SETTINGS, ...settings },
     workerId,
   });
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<TaskFailedError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(TaskFailedError);
-  return error as TaskFailedError;
 }
 
 describe('shared circuit breaker', () => {
@@ -111,8 +108,7 @@ describe('shared circuit breaker', () => {
       const prefix = `t:${uniqueName('probes')}`;
       const connections = await Promise.all(
         Array.from({ length: 5 }, async () => {
-          const connection = createRedis({ url: inject('stack').redisUrl, commandTimeoutMs: 2000 });
-          await waitUntilReady(connection);
+          const connection = await connectStackRedis(2000);
           return connection;
         }),
       );

@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type Redis from 'ioredis';
 import { Registry } from 'prom-client';
-import { TaskFailedError } from '../../src/client/breakwater-client';
+import type { TaskFailedError } from '../../src/client/breakwater-client';
 import type { TaskResult } from '../../src/task';
 import { PriceBook } from '../../src/budget/pricing';
 import { countMessageTokens } from '../../src/budget/tokenizer';
@@ -15,12 +15,13 @@ import { createGuard } from '../../src/guard/create-guard';
 import type { Admission } from '../../src/guard/guard';
 import type { FakeProvider } from '../../src/providers/fake-provider';
 import { getMetrics } from '../../src/observability/metrics';
-import { createRedis, waitUntilReady } from '../../src/redis/connection';
 import { seededRandom } from '../../src/providers/fake-faults';
 import {
   chat,
+  connectStackRedis,
   createHarness,
   eventually,
+  failureOf,
   startFakeProvider,
   testLogger,
   uniqueName,
@@ -30,8 +31,7 @@ let fakeProvider: FakeProvider;
 let redis: Redis;
 beforeAll(async () => {
   fakeProvider = await startFakeProvider();
-  redis = createRedis({ url: inject('stack').redisUrl, commandTimeoutMs: 5000 });
-  await waitUntilReady(redis);
+  redis = await connectStackRedis();
 });
 afterAll(async () => {
   await fakeProvider.stop();
@@ -65,15 +65,6 @@ function budgetsOn(env: Record<string, string> = {}) {
 
 const runScope = async (manager: TokenManager, runId: string) =>
   (await manager.show({ runId })).scopes.find((scope) => scope.scope === 'run')!;
-
-async function failureOf(promise: Promise<unknown>): Promise<TaskFailedError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(TaskFailedError);
-  return error as TaskFailedError;
-}
 
 describe('budgets under concurrency (real Redis)', () => {
   it('100 concurrent calls against one run ceiling: zero overspend, and no false block', async () => {

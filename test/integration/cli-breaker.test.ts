@@ -3,7 +3,6 @@
  * each test under its own key prefix, with a `RedisBreaker` in the test on the same prefix playing
  * the workers' part.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,56 +12,10 @@ import { RedisBreaker, type BreakerStatus } from '../../src/breaker/redis-breake
 import { loadConfig } from '../../src/config';
 import { PROJECT_ROOT } from '../../src/dev/toolchain';
 import { KeySpace } from '../../src/redis/keys';
+import { json, killRunning, run, runCli, type CliResult } from '../support/cli';
 import { eventually, uniqueName } from '../support/harness';
 
-const TSX = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
 const SHIM = join(PROJECT_ROOT, 'bin', 'breakwater');
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const running = new Set<ChildProcess>();
-
-/** Runs `command` with exactly `env` (plus PATH and HOME) in its own process group; kills it after 20 s. */
-function run(
-  command: string,
-  args: string[],
-  env: Record<string, string>,
-  cwd = PROJECT_ROOT,
-): Promise<CliResult> {
-  const child = spawn(command, args, {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  running.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const timer = setTimeout(() => killGroup(child), 20_000);
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      running.delete(child);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-function killGroup(child: ChildProcess): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
-}
 
 /** The cells of the table's data rows (columns are separated by two spaces or more). */
 function tableRows(stdout: string): string[][] {
@@ -96,13 +49,11 @@ let breaker: RedisBreaker;
 
 /** `tsx src/cli/main.ts <args>` with this test's environment. */
 function breakwater(...args: string[]): Promise<CliResult> {
-  return run(TSX, ['src/cli/main.ts', ...args], env);
+  return runCli(args, env);
 }
 
-async function statusJson(): Promise<BreakerStatus[]> {
-  const result = await breakwater('breaker', 'status', '--json');
-  expect(result.code, result.stderr).toBe(0);
-  return JSON.parse(result.stdout) as BreakerStatus[];
+function statusJson(): Promise<BreakerStatus[]> {
+  return json<BreakerStatus[]>(breakwater('breaker', 'status', '--json'));
 }
 
 /** Admits one call on the test's breaker and settles it as `outcome`. */
@@ -137,8 +88,7 @@ beforeEach((context) => {
 });
 
 afterEach(async () => {
-  for (const child of running) killGroup(child);
-  running.clear();
+  killRunning();
   const keys = await redis.keys(`${prefix}:*`);
   if (keys.length > 0) await redis.del(...keys);
 });
@@ -308,12 +258,12 @@ describe('bin/breakwater', () => {
     try {
       const link = join(dir, 'breakwater');
       symlinkSync(SHIM, link);
-      const help = await run(link, ['breaker', '--help'], env, dir);
+      const help = await run(link, ['breaker', '--help'], env, { cwd: dir });
       expect(help.code, help.stderr).toBe(0);
       expect(help.stdout).toContain('Usage: breakwater breaker <command>');
       expect(help.stdout).toContain('open <provider> --for <duration> [--json]');
 
-      const status = await run(link, ['breaker', 'status', '--json'], env, dir);
+      const status = await run(link, ['breaker', 'status', '--json'], env, { cwd: dir });
       expect(status.code, status.stderr).toBe(0);
       expect((JSON.parse(status.stdout) as BreakerStatus[]).map((entry) => entry.provider)).toEqual(['fake']);
     } finally {

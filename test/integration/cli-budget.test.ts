@@ -3,62 +3,18 @@
  * test under its own key prefix, with a `TokenManager` in the test on the same prefix charging usage
  * as application code would.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import Redis from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { PriceBook } from '../../src/budget/pricing';
 import { TokenManager } from '../../src/budget/token-manager';
 import type { BudgetShowJson } from '../../src/cli/budget-commands';
 import { loadConfig } from '../../src/config';
-import { PROJECT_ROOT } from '../../src/dev/toolchain';
 import { KeySpace } from '../../src/redis/keys';
+import { json, killRunning, runCli, type CliResult } from '../support/cli';
 import { uniqueName } from '../support/harness';
 
-const TSX = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
 const MODEL_PRICES = '{"fake/*":{"input":1,"output":2}}';
 const SECRET = 'sk-budget-cli-test-secret-0123456789';
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const running = new Set<ChildProcess>();
-
-/** Runs the CLI with exactly `env` (plus PATH and HOME) in its own process group; kills it after 20 s. */
-function run(args: string[], env: Record<string, string>): Promise<CliResult> {
-  const child = spawn(TSX, ['src/cli/main.ts', ...args], {
-    cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  running.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const timer = setTimeout(() => killGroup(child), 20_000);
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      running.delete(child);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-function killGroup(child: ChildProcess): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
-}
 
 /** The scope table's data rows by scope name (columns are separated by two spaces or more). */
 function scopeRows(stdout: string): Record<string, string[]> {
@@ -93,14 +49,12 @@ let env: Record<string, string>;
 let manager: TokenManager;
 
 function breakwater(...args: string[]): Promise<CliResult> {
-  return run(args, env);
+  return runCli(args, env);
 }
 
 /** `budget show <args> --json`, which must succeed. */
-async function showJson(...args: string[]): Promise<BudgetShowJson> {
-  const result = await breakwater('budget', 'show', ...args, '--json');
-  expect(result.code, result.stderr).toBe(0);
-  return JSON.parse(result.stdout) as BudgetShowJson;
+function showJson(...args: string[]): Promise<BudgetShowJson> {
+  return json<BudgetShowJson>(breakwater('budget', 'show', ...args, '--json'));
 }
 
 /** The scope named `scope` of a `--json` answer. */
@@ -152,8 +106,7 @@ beforeEach((context) => {
 });
 
 afterEach(async () => {
-  for (const child of running) killGroup(child);
-  running.clear();
+  killRunning();
   const keys = await prefixKeys();
   if (keys.length > 0) await redis.del(...keys);
 });

@@ -3,76 +3,34 @@
  * shared stack, each test on its own task queue and key prefix, with a real worker and the fake
  * provider in the test process producing real dead-letter entries (tasks that end FAILED).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import Redis from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { TaskFailedError } from '../../src/client/breakwater-client';
+import type { TaskFailedError } from '../../src/client/breakwater-client';
 import { taskWorkflowId } from '../../src/client/workflow-id';
 import type { DlqEntryDetailJson, DlqEntryJson, DlqStatsJson } from '../../src/cli/dlq-commands';
 import { payloadChecksum, type DlqEntry, type ReplayPayload } from '../../src/dlq/dlq-entry';
 import { DlqStore } from '../../src/dlq/dlq-store';
 import { FAKE_MODEL_PRICES } from '../../src/dev/stack-config';
-import { PROJECT_ROOT } from '../../src/dev/toolchain';
 import type { FakeProvider } from '../../src/providers/fake-provider';
 import { KeySpace } from '../../src/redis/keys';
 import type { ReplayResult } from '../../src/dlq/replayer';
-import { chat, createHarness, startFakeProvider, uniqueName, type Harness } from '../support/harness';
+import { json, killRunning, run, runCli, TSX, type CliResult } from '../support/cli';
+import {
+  chat,
+  createHarness,
+  failureOf,
+  startFakeProvider,
+  uniqueName,
+  type Harness,
+} from '../support/harness';
 
-const TSX = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
 /** util-linux `script`, which gives the CLI a terminal for the confirmation test. */
 const HAS_SCRIPT = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 interface ReplayJson {
   results: Array<ReplayResult | { jobId: string; outcome: 'error'; detail: string }>;
   summary: Record<string, number>;
-}
-
-const running = new Set<ChildProcess>();
-
-/** Runs `command` with exactly `env` (plus PATH and HOME) in its own process group; kills it after 30 s. */
-function run(
-  command: string,
-  args: string[],
-  env: Record<string, string>,
-  input?: string,
-): Promise<CliResult> {
-  const child = spawn(command, args, {
-    cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    detached: true,
-  });
-  running.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  if (input !== undefined) child.stdin?.end(input);
-  const timer = setTimeout(() => killGroup(child), 30_000);
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      running.delete(child);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-function killGroup(child: ChildProcess): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
 }
 
 /** What the CLI is given: the harness's Temporal, Redis, providers and prices (never its API keys). */
@@ -98,19 +56,12 @@ function cliEnv(h: Harness): Record<string, string> {
 
 /** `tsx src/cli/main.ts <args>` against the harness's stack. */
 function breakwater(h: Harness, ...args: string[]): Promise<CliResult> {
-  return run(TSX, ['src/cli/main.ts', ...args], cliEnv(h));
+  return runCli(args, cliEnv(h));
 }
 
 /** `tsx scripts/ai-dlq-replay.ts <args>` against the harness's stack. */
 function seedScript(h: Harness, ...args: string[]): Promise<CliResult> {
   return run(TSX, ['scripts/ai-dlq-replay.ts', ...args], cliEnv(h));
-}
-
-/** Runs the command, expects exit code 0 and parses its stdout as JSON. */
-async function json<T>(result: Promise<CliResult>): Promise<T> {
-  const { code, stdout, stderr } = await result;
-  expect(code, stderr).toBe(0);
-  return JSON.parse(stdout) as T;
 }
 
 /** The cells of a table's data rows (columns are separated by two spaces or more), after its header. */
@@ -186,8 +137,7 @@ afterAll(async () => {
 });
 
 afterEach(async () => {
-  for (const child of running) killGroup(child);
-  running.clear();
+  killRunning();
   for (const prefix of prefixes.splice(0)) {
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length > 0) await redis.del(...keys);
@@ -212,12 +162,7 @@ async function failTask(
   request: ReturnType<typeof chat> & { maxTokens?: number },
   options: Record<string, unknown> = {},
 ): Promise<TaskFailedError> {
-  const error = await h.client.execute(request, { idempotencyKey: key, ...options }).then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(TaskFailedError);
-  return error as TaskFailedError;
+  return failureOf(h.client.execute(request, { idempotencyKey: key, ...options }));
 }
 
 /** A fault for the calls whose last user message holds `marker`. */
@@ -609,13 +554,13 @@ describe('breakwater dlq purge', () => {
     faultFor(h, 'down', 503);
     await h.run(() => failTask(h, h.name, chat('down')));
     const command = `'${TSX}' src/cli/main.ts dlq purge --older-than 0s`;
-    const declined = await run('script', ['-qec', command, '/dev/null'], cliEnv(h), 'n\n');
+    const declined = await run('script', ['-qec', command, '/dev/null'], cliEnv(h), { input: 'n\n' });
     expect(declined.code, declined.stdout).toBe(0);
     expect(declined.stdout).toContain('Purge 1 entry older than 0ms from ai:dlq? [y/N]');
     expect(declined.stdout).toContain('not confirmed: nothing purged');
     expect((await storeOf(h).stats()).depth).toBe(1);
 
-    const confirmed = await run('script', ['-qec', command, '/dev/null'], cliEnv(h), 'y\n');
+    const confirmed = await run('script', ['-qec', command, '/dev/null'], cliEnv(h), { input: 'y\n' });
     expect(confirmed.code, confirmed.stdout).toBe(0);
     expect(confirmed.stdout).toContain('purged 1 entry older than 0ms from ai:dlq');
     expect((await storeOf(h).stats()).counters).toMatchObject({ purged: 1 });
@@ -735,7 +680,7 @@ describe('breakwater dlq: usage errors', () => {
     [['dead', 'lsit'], /^breakwater: unknown dlq command 'dead lsit'/, 'dlq <command>'],
   ])('dlq %j exits 2 naming what is wrong, with usage on stderr', async (args, message, usage) => {
     const e = env();
-    const result = await run(TSX, ['src/cli/main.ts', 'dlq', ...args], e);
+    const result = await runCli(['dlq', ...args], e);
     expect(result.code, result.stderr).toBe(2);
     expect(result.stdout).toBe('');
     const [first, ...rest] = result.stderr.split('\n');
@@ -745,10 +690,7 @@ describe('breakwater dlq: usage errors', () => {
   });
 
   it('lists the dlq group and its commands in the usage', async () => {
-    const [main, group] = await Promise.all([
-      run(TSX, ['src/cli/main.ts', '--help'], env()),
-      run(TSX, ['src/cli/main.ts', 'dlq', '--help'], env()),
-    ]);
+    const [main, group] = await Promise.all([runCli(['--help'], env()), runCli(['dlq', '--help'], env())]);
     expect(main.stdout).toMatch(/^ {2}dlq +list, count, replay and purge the dead-letter queue/m);
     for (const command of ['list', 'stats', 'show <jobId>', 'replay <jobId> [--all]', 'dead list', 'purge']) {
       expect(group.stdout).toMatch(new RegExp(`^ {2}${command.replace(/[[\]]/g, '\\$&')}`, 'm'));

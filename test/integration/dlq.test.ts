@@ -1,18 +1,18 @@
 /** The dead-letter queue on Redis Streams, with replays on a real Temporal dev server. */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Redis from 'ioredis';
 import { Registry } from 'prom-client';
-import { TaskFailedError } from '../../src/client/breakwater-client';
 import { taskWorkflowId } from '../../src/client/workflow-id';
 import { payloadChecksum, type DlqEntry } from '../../src/dlq/dlq-entry';
 import { DlqStore } from '../../src/dlq/dlq-store';
 import { Replayer } from '../../src/dlq/replayer';
 import type { FakeProvider } from '../../src/providers/fake-provider';
-import { createRedis, waitUntilReady } from '../../src/redis/connection';
 import { KeySpace } from '../../src/redis/keys';
 import {
   chat,
+  connectStackRedis,
   createHarness,
+  failureOf,
   startFakeProvider,
   testLogger,
   uniqueName,
@@ -23,8 +23,7 @@ let fakeProvider: FakeProvider;
 let redis: Redis;
 beforeAll(async () => {
   fakeProvider = await startFakeProvider();
-  redis = createRedis({ url: inject('stack').redisUrl, commandTimeoutMs: 5000 });
-  await waitUntilReady(redis);
+  redis = await connectStackRedis();
 });
 afterAll(async () => {
   await fakeProvider.stop();
@@ -34,15 +33,6 @@ afterAll(async () => {
 function dlqOf(h: Harness) {
   const store = new DlqStore(redis, new KeySpace(h.config.redis.keyPrefix), h.config.dlq);
   return { store, replayer: new Replayer({ store, client: h.client, logger: testLogger }) };
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<TaskFailedError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(TaskFailedError);
-  return error as TaskFailedError;
 }
 
 /** Every run of the task's workflow id, oldest first: [status, …]. */

@@ -1,12 +1,18 @@
 /** One task end to end on the real dev server, real Redis and the fake provider over HTTP. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { TaskFailedError } from '../../src/client/breakwater-client';
 import { isNonRetryableInputError } from '../../src/errors';
 import { getMetrics } from '../../src/observability/metrics';
 import type { FakeProvider } from '../../src/providers/fake-provider';
 import type { LedgerEntry } from '../../src/task';
-import { chat, counterValue, createHarness, eventually, startFakeProvider } from '../support/harness';
+import {
+  chat,
+  counterValue,
+  createHarness,
+  eventually,
+  failureOf,
+  startFakeProvider,
+} from '../support/harness';
 
 let fakeProvider: FakeProvider;
 beforeAll(async () => {
@@ -18,15 +24,6 @@ afterAll(async () => {
 
 const transitions = (entries: readonly LedgerEntry[]) =>
   entries.map((entry) => `${entry.to}:${entry.reason}`);
-
-async function failureOf(promise: Promise<unknown>): Promise<TaskFailedError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(TaskFailedError);
-  return error as TaskFailedError;
-}
 
 describe('task lifecycle', () => {
   it('succeeds on the first attempt through the OpenAI-compatible adapter', async () => {

@@ -2,49 +2,20 @@
  * `npm start` (src/worker/main.ts) as a child process: configuration errors, a task end to end,
  * graceful SIGTERM, and logs that are JSON lines without prompt text.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BreakwaterClient } from '../../src/client/breakwater-client';
 import { loadConfig } from '../../src/config';
 import { FAKE_MODEL_PRICES } from '../../src/dev/stack-config';
 import { freePort } from '../../src/dev/free-port';
-import { PROJECT_ROOT } from '../../src/dev/toolchain';
 import type { FakeProvider } from '../../src/providers/fake-provider';
+import { killRunning, start, TSX, type Started } from '../support/cli';
 import { chat, eventually, FAST_POLICY_ENV, startFakeProvider, uniqueName } from '../support/harness';
-
-const TSX = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
-
-interface Started {
-  child: ChildProcess;
-  output: () => { stdout: string; stderr: string };
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const started = new Set<ChildProcess>();
 
 /** `tsx src/worker/main.ts` with exactly `env` (plus PATH and HOME), in its own process group. */
 function startMain(env: Record<string, string>): Started {
-  const child = spawn(TSX, ['src/worker/main.ts'], {
-    cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  started.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('close', (code, signal) => {
-      started.delete(child);
-      resolve({ code, signal });
-    });
-  });
-  return { child, output: () => ({ stdout, stderr }), exited };
+  return start(TSX, ['src/worker/main.ts'], env);
 }
 
 /** Resolves with the exit, or rejects when the process is still running after `ms`. */
@@ -62,16 +33,7 @@ async function exitWithin(process: Started, ms: number) {
 
 afterEach(() => {
   // A test that failed half-way leaves no worker behind: the whole group (tsx and its node child) goes.
-  for (const child of started) {
-    if (child.pid !== undefined) {
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
-  }
-  started.clear();
+  killRunning();
 });
 
 describe('worker main: configuration errors', () => {

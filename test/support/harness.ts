@@ -3,10 +3,11 @@
  * fake provider scenario of its own, a worker and a client.
  */
 import { randomUUID } from 'node:crypto';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
+import type Redis from 'ioredis';
 import type { BreakwaterConfig } from '../../src/config';
-import { BreakwaterClient } from '../../src/client/breakwater-client';
+import { BreakwaterClient, TaskFailedError } from '../../src/client/breakwater-client';
 import { stackConfig } from '../../src/dev/stack-config';
 import { createLogger } from '../../src/observability/logger';
 import { FakeProvider, type FakeScenario } from '../../src/providers/fake-provider';
@@ -15,6 +16,7 @@ import {
   type BreakwaterWorker,
   type CreateWorkerOptions,
 } from '../../src/worker/create-worker';
+import { createRedis, waitUntilReady } from '../../src/redis/connection';
 
 export const testLogger = createLogger({
   level: (process.env.TEST_LOG_LEVEL as 'warn' | undefined) ?? 'silent',
@@ -137,6 +139,23 @@ export async function eventually<T>(
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** Awaits `promise`, expects it to reject with a `TaskFailedError`, and returns that error. */
+export async function failureOf(promise: Promise<unknown>): Promise<TaskFailedError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(TaskFailedError);
+  return error as TaskFailedError;
+}
+
+/** A ready connection to the shared stack's Redis. */
+export async function connectStackRedis(commandTimeoutMs = 5000): Promise<Redis> {
+  const redis = createRedis({ url: inject('stack').redisUrl, commandTimeoutMs });
+  await waitUntilReady(redis);
+  return redis;
 }
 
 /** A one-message chat request to the fake provider. */

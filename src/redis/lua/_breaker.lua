@@ -10,10 +10,10 @@
     K.failers         HASH  workerId -> time of its last counted failure
     K.stats           HASH  counters (probes, success, failure, rate_limited, neutral, rejected_*, ...)
 
-  Its settings come packed in one binary argument (decoded with `struct`, far cheaper than text on
-  this hot path): 'c' (consecutive) or 'r' (rate), then 10 little-endian doubles: failureThreshold,
-  resetMs, halfOpenProbes, halfOpenProbability, successThreshold, halfOpenRetryMs, windowMs,
-  failureRate, minimumVolume, minDistinctWorkers.
+  Its settings are 11 little-endian doubles (decoded with `struct`, far cheaper than text on this
+  hot path): mode (1 = rate, 0 = consecutive), failureThreshold, resetMs, halfOpenProbes,
+  halfOpenProbability, successThreshold, halfOpenRetryMs, windowMs, failureRate, minimumVolume,
+  minDistinctWorkers.
 ]]
 local K = {}
 
@@ -28,16 +28,19 @@ local function useBreaker(provider)
   K.stats = b .. ':stats'
 end
 
-local function breakerSettings(packed)
-  local threshold, resetMs, maxProbes, probability, successThreshold, retryMs, windowMs, failureRate,
-    minimumVolume, minWorkers = struct.unpack('<dddddddddd', packed, 2)
+-- The settings from 11 numbers of `v` starting at `i`: mode (1 = rate), then the 10 values.
+local function breakerSettingsFrom(v, i)
   local mode = 'consecutive'
-  if string.sub(packed, 1, 1) == 'r' then mode = 'rate' end
+  if v[i] == 1 then mode = 'rate' end
   return {
-    mode = mode, threshold = threshold, resetMs = resetMs, maxProbes = maxProbes,
-    probability = probability, successThreshold = successThreshold, retryMs = retryMs,
-    windowMs = windowMs, failureRate = failureRate, minimumVolume = minimumVolume, minWorkers = minWorkers,
+    mode = mode, threshold = v[i + 1], resetMs = v[i + 2], maxProbes = v[i + 3], probability = v[i + 4],
+    successThreshold = v[i + 5], retryMs = v[i + 6], windowMs = v[i + 7], failureRate = v[i + 8],
+    minimumVolume = v[i + 9], minWorkers = v[i + 10],
   }
+end
+
+local function breakerSettings(packed)
+  return breakerSettingsFrom({ struct.unpack('<ddddddddddd', packed) }, 1)
 end
 
 local function field(name, default)

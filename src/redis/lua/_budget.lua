@@ -14,8 +14,7 @@
   score = lease expiry; an expired one is released by the next script that looks (its worker died).
   Settled attempts: ZSET <slot>:budget:settled (attemptId -> expiry), so a second settle charges nothing.
 
-  A claim comes packed: 2 little-endian doubles worstMicros, worstTokens, then "runId|turn|operation"
-  (empty fields: no such scope); '' = no budget.
+  A claim is { runId, turn, operation, micros, tokens } (empty runId or turn: no such scope).
 ]]
 local BUDGET = {
   ceilings = base .. ':budget:ceilings',
@@ -28,16 +27,13 @@ local function runKey(runId) return base .. ':budget:run:' .. runId end
 local function dailyKey(day) return base .. ':budget:daily:' .. day end
 local function turnKey(runId, turn) return base .. ':budget:turn:' .. runId .. ':' .. turn end
 
-local function budgetDefaults(packed)
-  local run, operation, daily, turnTokens, turnCalls = struct.unpack('<ddddd', packed)
-  return { run = run, operation = operation, daily = daily, turnTokens = turnTokens, turnCalls = turnCalls }
+-- The default ceilings from 5 numbers of `v` starting at `i`.
+local function budgetDefaultsFrom(v, i)
+  return { run = v[i], operation = v[i + 1], daily = v[i + 2], turnTokens = v[i + 3], turnCalls = v[i + 4] }
 end
 
-local function claimOf(packed)
-  if packed == '' then return nil end
-  local micros, tokens = struct.unpack('<dd', packed)
-  local v = split(string.sub(packed, 17), '|')
-  return { runId = v[1], turn = v[2], operation = v[3], micros = micros, tokens = tokens }
+local function budgetDefaults(packed)
+  return budgetDefaultsFrom({ struct.unpack('<ddddd', packed) }, 1)
 end
 
 -- Releases what one reservation holds in every scope.

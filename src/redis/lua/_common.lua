@@ -8,9 +8,13 @@
 ]]
 local base = KEYS[1]
 
--- Redis time in ms, unless a test passes an explicit clock.
+-- Redis time in ms, unless a test passes an explicit clock (a number >= 0, or a non-empty string).
 local function clock(override)
-  if override ~= nil and override ~= '' then return tonumber(override) end
+  if type(override) == 'number' then
+    if override >= 0 then return override end
+  elseif override ~= nil and override ~= '' then
+    return tonumber(override)
+  end
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end

@@ -8,13 +8,13 @@
     tokens    capacity `tokenBurst`, refilled at `tpm` per minute; each call takes its worst-case
               tokens (capped at the capacity, so a large call still passes on a full bucket), and
               gets back what it did not use when it settles
-  A rate of 0 turns that bucket off. Settings come packed: 4 little-endian doubles rpm, tpm, burst,
-  tokenBurst ('' = no rate limit).
+  A rate of 0 turns that bucket off. Settings are 4 numbers: rpm, tpm, burst, tokenBurst (both rates
+  0: no rate limit).
 ]]
-local function rateSettings(packed)
-  if packed == '' then return nil end
-  local rpm, tpm, burst, tokenBurst = struct.unpack('<dddd', packed)
-  return { rpm = rpm, tpm = tpm, burst = burst, tokenBurst = tokenBurst }
+-- The settings from 4 numbers of `v` starting at `i`; nil when both rates are 0 (no limit).
+local function rateFrom(v, i)
+  if v[i] <= 0 and v[i + 1] <= 0 then return nil end
+  return { rpm = v[i], tpm = v[i + 1], burst = v[i + 2], tokenBurst = v[i + 3] }
 end
 
 local function rateKey(bucket)

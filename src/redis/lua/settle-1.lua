@@ -3,20 +3,18 @@
   the actual cost and its reservation released. Each part counts once per attempt id.
 
   KEYS[1]  the slot key (see _common.lua)
-  ARGV[1]  attemptId
-  ARGV[2]  outcome          success | failure | rate_limited | neutral ('' = no breaker settle)
-  ARGV[3]  workerId
-  ARGV[4]  provider
-  ARGV[5]  breaker settings packed (see _breaker.lua)
-  ARGV[6]  rate settings    packed (see _ratelimit.lua), '' = no rate limit
-  ARGV[7]  unusedTokens     worst-case tokens taken from the rate limit and not used
-  ARGV[8]  budget member    the reservation member admit returned ('' = no budget)
-  ARGV[9]  actualMicros     the call's actual cost
-  ARGV[10] actualTokens     the call's actual tokens
-  ARGV[11] ttlMs            how long run and turn budgets live after their last charge
-  ARGV[12] clock            '' for Redis time; an epoch-ms value in tests
-  ARGV[13] operation        the call's operation, when it has a rate limit of its own ('' = none)
-  ARGV[14] operation rate   its rate settings packed (see _ratelimit.lua), '' = none
+  ARGV[1]  one binary argument: 24 little-endian doubles, then 6 zero-terminated strings:
+             1 clock          < 0 for Redis time; an epoch-ms value in tests
+             2 unusedTokens   worst-case tokens taken from the rate limits and not used
+             3 actualMicros   the call's actual cost
+             4 actualTokens   the call's actual tokens
+             5 ttlMs          how long run and turn budgets live after their last charge
+             6-16             breaker settings (see _breaker.lua)
+             17-20            the provider's rate limit (see _ratelimit.lua)
+             21-24            the operation's own rate limit
+           strings: attemptId, outcome (success | failure | rate_limited | neutral; '' = no breaker
+             settle), workerId, provider, operation (with a rate limit of its own, else ''),
+             the reservation member admit returned ('' = no budget)
 
   Returns  { breakerSettled (1|0), transition JSON or '', budgetSettled (1|0) }
 ]]
@@ -25,20 +23,18 @@
 --@include _ratelimit.lua
 --@include _budget.lua
 
-local attemptId = ARGV[1]
-local outcome = ARGV[2]
-local provider = ARGV[4]
-local now = clock(ARGV[12])
+local A = { struct.unpack('<dddddddddddddddddddddddd' .. 'ssssss', ARGV[1]) }
+local now, unused, micros, tokens, ttlMs = clock(A[1]), A[2], A[3], A[4], A[5]
+local attemptId, outcome, workerId, provider, operation, member = A[25], A[26], A[27], A[28], A[29], A[30]
 
 local breakerSettled, transition = 0, ''
 if outcome ~= '' then
   useBreaker(provider)
-  breakerSettled, transition = breakerSettle(attemptId, outcome, ARGV[3], breakerSettings(ARGV[5]), now)
+  breakerSettled, transition = breakerSettle(attemptId, outcome, workerId, breakerSettingsFrom(A, 6), now)
 end
-rateRefund(provider, rateSettings(ARGV[6]), tonumber(ARGV[7]))
-if ARGV[13] ~= '' then rateRefund('op:' .. ARGV[13], rateSettings(ARGV[14]), tonumber(ARGV[7])) end
+rateRefund(provider, rateFrom(A, 17), unused)
+local operationRate = rateFrom(A, 21)
+if operationRate then rateRefund('op:' .. operation, operationRate, unused) end
 local budgetSettled = 0
-if ARGV[8] ~= '' then
-  budgetSettled = budgetSettle(attemptId, ARGV[8], tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11]), now)
-end
+if member ~= '' then budgetSettled = budgetSettle(attemptId, member, micros, tokens, ttlMs, now) end
 return { breakerSettled, transition, budgetSettled }
