@@ -5,7 +5,7 @@
  */
 import type Redis from 'ioredis';
 import type { SettleOutcome } from '../guard/guard';
-import { GuardScripts, parseTransition } from '../guard/guard-scripts';
+import { GuardScripts, normalizeTransition } from '../guard/guard-scripts';
 import type { KeySpace } from '../redis/keys';
 import type { BreakerSettings, BreakerStateName } from './settings';
 import type { AdmitDecision, BreakerCounts, BreakerTransition, SettleResult } from './state-machine';
@@ -137,7 +137,7 @@ export class RedisBreaker {
       provider,
       // cjson encodes an empty table as an array.
       stats: Array.isArray(status.stats) ? {} : status.stats,
-      ...(transition ? { transition: parseTransition(JSON.stringify(transition))! } : {}),
+      ...(transition ? { transition: normalizeTransition(transition) } : {}),
     };
   }
 }

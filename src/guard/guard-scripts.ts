@@ -232,11 +232,17 @@ export function usageCharge(usageId: string, runId: string | undefined, turn: st
   return [usageId, runId ?? '', turn ?? '', '*', '', ''].join('|');
 }
 
-export function parseTransition(json: string): BreakerTransition | undefined {
-  if (!json) return undefined;
-  const transition = JSON.parse(json) as BreakerTransition & { counts: BreakerCounts | [] };
-  // cjson encodes an empty table as an array.
+/** A transition decoded from a script's JSON (cjson encodes an empty table as an array). */
+export function normalizeTransition(
+  transition: BreakerTransition & { counts: BreakerCounts | [] },
+): BreakerTransition {
   return { ...transition, counts: Array.isArray(transition.counts) ? { ...NO_COUNTS } : transition.counts };
+}
+
+export function parseTransition(json: string): BreakerTransition | undefined {
+  return json
+    ? normalizeTransition(JSON.parse(json) as BreakerTransition & { counts: BreakerCounts | [] })
+    : undefined;
 }
 
 const withTransition = (transition: BreakerTransition | undefined) => (transition ? { transition } : {});
