@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { BudgetSettings } from '../config';
-import { GuardScripts, usageCharge } from '../guard/guard-scripts';
+import { GuardScripts } from '../guard/guard-scripts';
+import { usageCharge } from '../guard/script-arguments';
 import type { KeySpace } from '../redis/keys';
 import { DEFAULT_MAX_TOKENS, type ChatMessage, type LlmRequest, type Usage } from '../task';
 import type { PriceBook } from './pricing';

@@ -7,6 +7,7 @@ import type { BreakerSettings, BreakerStateName } from '../breaker/settings';
 import type { BreakerCounts, BreakerTransition } from '../breaker/state-machine';
 import type { KeySpace } from '../redis/keys';
 import { commandsOf, type BreakwaterCommands } from '../redis/scripts';
+import { encodeAdmit, encodeSettle, packBreakerSettings, packCeilings } from './script-arguments';
 
 /** A provider's shared rate limit: token buckets of requests and tokens per minute (0 = off). */
 export interface RateLimit {
@@ -45,6 +46,8 @@ export const AdmitCode = {
   RateLimited: -1,
   BudgetBusy: -2,
   BudgetExceeded: -3,
+  /** Redis does not know the call's settings yet: call again with them (both scripts). */
+  SettingsUnknown: -9,
 } as const;
 
 export type AdmitOutcome =
@@ -108,130 +111,6 @@ const NO_COUNTS: BreakerCounts = {
   distinctFailingWorkers: 0,
 };
 
-/** Packs `value` once per settings object: admission runs on every LLM call. */
-function memoized<T extends object>(pack: (value: T) => Buffer): (value: T) => Buffer {
-  const packed = new WeakMap<T, Buffer>();
-  return (value) => {
-    let result = packed.get(value);
-    if (result === undefined) {
-      result = pack(value);
-      packed.set(value, result);
-    }
-    return result;
-  };
-}
-
-/** Little-endian doubles, as the scripts read them with `struct.unpack('<d…')`. */
-function doubles(values: readonly number[]): Buffer {
-  const buffer = Buffer.alloc(values.length * 8);
-  values.forEach((value, index) => buffer.writeDoubleLE(value, index * 8));
-  return buffer;
-}
-
-/** Zero-terminated strings (the scripts read them with `struct.unpack('s')`; ids never hold a NUL). */
-function strings(values: readonly string[]): Buffer {
-  return Buffer.from(values.map((value) => `${value}\0`).join(''));
-}
-
-/** The breaker settings as the scripts take them: 11 doubles (see `lua/_breaker.lua`). */
-export const packBreakerSettings = memoized((s: BreakerSettings) =>
-  doubles([
-    s.mode === 'rate' ? 1 : 0,
-    s.failureThreshold,
-    s.resetMs,
-    s.halfOpenProbes,
-    s.halfOpenProbability,
-    s.successThreshold,
-    s.halfOpenRetryMs,
-    s.windowMs,
-    s.failureRate,
-    s.minimumVolume,
-    s.minDistinctWorkers,
-  ]),
-);
-
-const NO_RATE = doubles([0, 0, 1, 1]);
-
-const packRateLimit = memoized((rate: RateLimit) =>
-  doubles([
-    Math.max(0, rate.rpm),
-    Math.max(0, rate.tpm),
-    Math.max(1, rate.burst),
-    Math.max(1, rate.tokenBurst),
-  ]),
-);
-
-function packRate(rate: RateLimit | undefined): Buffer {
-  return rate ? packRateLimit(rate) : NO_RATE;
-}
-
-const NO_CEILINGS = doubles([0, 0, 0, 0, 0]);
-
-const packCeilingValues = memoized((c: BudgetCeilings) =>
-  doubles([c.runMicros, c.operationMicros, c.dailyMicros, c.turnTokens, c.turnToolCalls]),
-);
-
-function packCeilings(c: BudgetCeilings | undefined): Buffer {
-  return c ? packCeilingValues(c) : NO_CEILINGS;
-}
-
-/** The admit script's one argument (layout in `lua/admit-1.lua`). */
-function encodeAdmit(call: AdmitCall): Buffer {
-  const claim = call.claim;
-  return Buffer.concat([
-    doubles([
-      call.leaseMs,
-      call.random,
-      call.clock ?? -1,
-      Math.max(0, Math.round(call.tokens ?? claim?.tokens ?? 0)),
-    ]),
-    packBreakerSettings(call.breaker),
-    packRate(call.rate),
-    packRate(call.operationRate),
-    packCeilings(call.ceilings),
-    doubles([claim ? 1 : 0, claim?.micros ?? 0, claim?.tokens ?? 0]),
-    strings([
-      call.attemptId,
-      call.provider,
-      call.operationRate ? (call.operation ?? '') : '',
-      claim?.runId ?? '',
-      claim?.turn ?? '',
-      claim?.operation ?? '',
-    ]),
-  ]);
-}
-
-const NO_BREAKER = doubles(new Array<number>(11).fill(0));
-
-/** The settle script's one argument (layout in `lua/settle-1.lua`). */
-function encodeSettle(call: SettleCall): Buffer {
-  return Buffer.concat([
-    doubles([
-      call.clock ?? -1,
-      Math.max(0, Math.round(call.unusedTokens ?? 0)),
-      call.actualMicros ?? 0,
-      call.actualTokens ?? 0,
-      call.budgetTtlMs ?? 7 * 86_400_000,
-    ]),
-    call.breaker ? packBreakerSettings(call.breaker) : NO_BREAKER,
-    packRate(call.rate),
-    packRate(call.operationRate),
-    strings([
-      call.attemptId,
-      call.outcome ?? '',
-      call.workerId,
-      call.provider,
-      call.operationRate ? (call.operation ?? '') : '',
-      call.reservation ?? '',
-    ]),
-  ]);
-}
-
-/** The reservation argument that charges usage recorded without an admission (today's daily scope). */
-export function usageCharge(usageId: string, runId: string | undefined, turn: string | undefined): string {
-  return [usageId, runId ?? '', turn ?? '', '*', '', ''].join('|');
-}
-
 /** A transition decoded from a script's JSON (cjson encodes an empty table as an array). */
 export function normalizeTransition(
   transition: BreakerTransition & { counts: BreakerCounts | [] },
@@ -258,10 +137,11 @@ export class GuardScripts {
   }
 
   async admit(call: AdmitCall): Promise<AdmitOutcome> {
-    const [code, probe, retryAfterMs, detail, transitionJson, reservation] = await this.commands.admit(
-      this.keys.slot(),
-      encodeAdmit(call),
-    );
+    const { text, settings } = encodeAdmit(call);
+    let reply = await this.commands.admit(this.keys.slot(), text);
+    if (reply[0] === AdmitCode.SettingsUnknown)
+      reply = await this.commands.admit(this.keys.slot(), text, settings.packed);
+    const [code, probe, retryAfterMs, detail, transitionJson, reservation] = reply;
     const transition = parseTransition(transitionJson);
     switch (code) {
       case AdmitCode.Admitted:
@@ -290,10 +170,11 @@ export class GuardScripts {
   }
 
   async settle(call: SettleCall): Promise<SettleResult> {
-    const [breakerSettled, transitionJson, budgetSettled] = await this.commands.settle(
-      this.keys.slot(),
-      encodeSettle(call),
-    );
+    const { text, settings } = encodeSettle(call);
+    let reply = await this.commands.settle(this.keys.slot(), text);
+    if (reply[0] === AdmitCode.SettingsUnknown)
+      reply = await this.commands.settle(this.keys.slot(), text, settings.packed);
+    const [breakerSettled, transitionJson, budgetSettled] = reply;
     return {
       breakerSettled: breakerSettled === 1,
       budgetSettled: budgetSettled === 1,

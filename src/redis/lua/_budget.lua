@@ -1,6 +1,6 @@
 --[[
   Budgets: reserve the worst case before a call, settle the actual cost after it, atomically across
-  every scope (included at load time; needs _common.lua). Money is integer micro-dollars.
+  every scope (a shared piece; needs _common.lua). Money is integer micro-dollars.
 
   Scopes and their keys (all derived from the slot key):
     operation     stateless: the most one call of an operation may cost
@@ -16,12 +16,7 @@
 
   A claim is { runId, turn, operation, micros, tokens } (empty runId or turn: no such scope).
 ]]
-local BUDGET = {
-  ceilings = base .. ':budget:ceilings',
-  reservations = base .. ':budget:reservations',
-  settled = base .. ':budget:settled',
-  stats = base .. ':budget:stats',
-}
+local function budgetKey(name) return base .. ':budget:' .. name end
 
 local function runKey(runId) return base .. ':budget:run:' .. runId end
 local function dailyKey(day) return base .. ':budget:daily:' .. day end
@@ -46,12 +41,12 @@ local function release(member)
 end
 
 local function expireReservations(now)
-  local expired = redis.call('ZRANGEBYSCORE', BUDGET.reservations, '-inf', now, 'LIMIT', 0, 100)
+  local expired = redis.call('ZRANGEBYSCORE', budgetKey('reservations'), '-inf', now, 'LIMIT', 0, 100)
   for _, member in ipairs(expired) do
     release(member)
-    redis.call('ZREM', BUDGET.reservations, member)
+    redis.call('ZREM', budgetKey('reservations'), member)
   end
-  if #expired > 0 then redis.call('HINCRBY', BUDGET.stats, 'reservations_expired', #expired) end
+  if #expired > 0 then redis.call('HINCRBY', budgetKey('stats'), 'reservations_expired', #expired) end
 end
 
 local function limitOf(override, default)
@@ -67,7 +62,7 @@ end
   (`retryAfterMs` is when the scope resets; 0 when it never does.)
 ]]
 local function budgetCheck(claim, D, now)
-  local c = redis.call('HMGET', BUDGET.ceilings, 'run', 'daily', 'turnTokens', 'turnCalls',
+  local c = redis.call('HMGET', budgetKey('ceilings'), 'run', 'daily', 'turnTokens', 'turnCalls',
     'operation:' .. claim.operation, 'operation')
   local operationLimit = limitOf(c[5] or c[6], D.operation)
   if operationLimit > 0 and claim.micros > operationLimit then return { final = 'operation', retryAfterMs = 0 } end
@@ -131,7 +126,7 @@ end
 -- Reserves the claim in every scope; returns the reservation's member (what settle hands back).
 local function budgetCommit(attemptId, claim, day, leaseMs, now)
   local member = table.concat({ attemptId, claim.runId, claim.turn, day, claim.micros, claim.tokens }, '|')
-  redis.call('ZADD', BUDGET.reservations, now + leaseMs, member)
+  redis.call('ZADD', budgetKey('reservations'), now + leaseMs, member)
   if claim.runId ~= '' then redis.call('HINCRBY', runKey(claim.runId), 'reserved', claim.micros) end
   if day ~= '' then redis.call('HINCRBY', dailyKey(day), 'reserved', claim.micros) end
   if claim.turn ~= '' then
@@ -149,10 +144,10 @@ end
 ]]
 local function budgetSettle(attemptId, member, micros, tokens, ttlMs, now)
   expireReservations(now)
-  redis.call('ZREMRANGEBYSCORE', BUDGET.settled, '-inf', now)
-  if redis.call('ZSCORE', BUDGET.settled, attemptId) then return 0 end
-  redis.call('ZADD', BUDGET.settled, now + 86400000, attemptId)
-  if redis.call('ZREM', BUDGET.reservations, member) == 1 then release(member) end
+  redis.call('ZREMRANGEBYSCORE', budgetKey('settled'), '-inf', now)
+  if redis.call('ZSCORE', budgetKey('settled'), attemptId) then return 0 end
+  redis.call('ZADD', budgetKey('settled'), now + 86400000, attemptId)
+  if redis.call('ZREM', budgetKey('reservations'), member) == 1 then release(member) end
   local f = split(member, '|')
   local runId, turn, day = f[2], f[3], f[4]
   if day == '*' then day = tostring(math.floor(now / 86400000)) end

@@ -1,12 +1,15 @@
 --[[
-  Shared by every Breakwater script (included at load time by src/redis/scripts.ts).
+  Shared by every Breakwater script. src/redis/scripts.ts loads the shared pieces (files named `_*`)
+  once, as the top of one Redis function library, and registers each script as a function of it:
+  helpers are defined when the library loads, not on every call.
 
-  KEYS[1] is the slot key `<prefix>:{<prefix>}`. Every key a script touches is derived from it and
-  carries its {hash tag}, so all the guard state of one key prefix (breakers, rate limits, budgets)
-  lives in one Cluster slot, and one script can check and update all of it atomically, in one round
-  trip. (Few keys and packed arguments keep the call cheap: it is on every LLM call's path.)
+  KEYS[1] is the slot key `<prefix>:{<prefix>}`; each function sets `base` to it before its body runs.
+  Every key a script touches is derived from it and carries its {hash tag}, so all the guard state of
+  one key prefix (breakers, rate limits, budgets) lives in one Cluster slot, and one script can check
+  and update all of it atomically, in one round trip. (Few keys and packed arguments keep the call
+  cheap: it is on every LLM call's path.)
 ]]
-local base = KEYS[1]
+local base
 
 -- Redis time in ms, unless a test passes an explicit clock (a number >= 0, or a non-empty string).
 local function clock(override)
@@ -17,6 +20,27 @@ local function clock(override)
   end
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+--[[
+  Settings that are the same on every call of a worker (breaker, rate limits, budget ceilings) are
+  decoded once and then named by their fingerprint, so the hot path ships and parses a short text
+  argument only. A call whose settings are not known here (a new worker, or the library reloaded)
+  gets SETTINGS_UNKNOWN and calls again with the packed settings.
+]]
+local SETTINGS_UNKNOWN = -9
+local MAX_CACHED_SETTINGS = 256
+local settingsCache, cachedCount = {}, 0
+
+-- The decoded settings named `id`, decoding (and keeping) `packed` if they are not known yet; nil
+-- when they are unknown and `packed` is empty.
+local function settingsNamed(id, packed, decode)
+  local settings = settingsCache[id]
+  if settings ~= nil or packed == nil or packed == '' then return settings end
+  if cachedCount >= MAX_CACHED_SETTINGS then settingsCache, cachedCount = {}, 0 end
+  settings = decode(packed)
+  settingsCache[id], cachedCount = settings, cachedCount + 1
+  return settings
 end
 
 -- Splits `text` on the single character `sep`, keeping empty fields.

@@ -1,5 +1,5 @@
 --[[
-  The dead-letter queue's keys and trimming (included at load time; needs _common.lua).
+  The dead-letter queue's keys and trimming (a shared piece; needs _common.lua).
 
     <slot>:ai:dlq     STREAM  tasks that ended FAILED and may be replayed
     <slot>:ai:dead    STREAM  tasks no replay can fix (input errors) and poisoned ones
@@ -7,16 +7,13 @@
     <slot>:dlq:stats  HASH    enqueued, dead, replayed, poisoned, purged, trimmed, trimmed_dead
   Each entry is a stream entry whose fields include jobId, runId and replayCount.
 ]]
-local DLQ = {
-  dlq = base .. ':ai:dlq',
-  dead = base .. ':ai:dead',
-  index = base .. ':dlq:index',
-  stats = base .. ':dlq:stats',
-}
+local DLQ_KEY_SUFFIX = { dlq = ':ai:dlq', dead = ':ai:dead', index = ':dlq:index', stats = ':dlq:stats' }
+
+local function dlqKey(name) return base .. DLQ_KEY_SUFFIX[name] end
 
 local function streamKey(name)
-  if name == 'dead' then return DLQ.dead end
-  return DLQ.dlq
+  if name == 'dead' then return dlqKey('dead') end
+  return dlqKey('dlq')
 end
 
 -- Trims `name` to about `maxLen` entries and drops entries older than `maxAgeMs`; counts what went.
@@ -27,7 +24,7 @@ local function trimStream(name, maxLen, maxAgeMs, now)
   if trimmed > 0 then
     local counter = 'trimmed'
     if name == 'dead' then counter = 'trimmed_dead' end
-    redis.call('HINCRBY', DLQ.stats, counter, trimmed)
+    redis.call('HINCRBY', dlqKey('stats'), counter, trimmed)
   end
   return trimmed
 end

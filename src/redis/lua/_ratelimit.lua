@@ -1,6 +1,6 @@
 --[[
-  Rate limits shared by every worker, per provider and per operation (a tool), included at load
-  time; needs _common.lua.
+  Rate limits shared by every worker, per provider and per operation (a tool); a shared piece,
+  needs _common.lua.
 
   Two token buckets in one string key `<slot>:ratelimit:<bucket>` = "requests,tokens,atMs", where
   the bucket is a provider name or `op:<operation>` (expires after 10 minutes idle):

@@ -3,19 +3,18 @@
   Nothing is taken unless every check passes.
 
   KEYS[1]  the slot key (see _common.lua)
-  ARGV[1]  one binary argument (this script is on every call's path, and each argument costs):
-           31 little-endian doubles, then 6 zero-terminated strings:
-             1 leaseMs   how long the admission holds if its worker never settles it
-             2 random    a number in [0, 1) drawn by the caller (probabilistic half-open)
-             3 clock     < 0 for Redis time; an epoch-ms value in tests
-             4 tokens    the call's worst-case tokens (for tokens-per-minute limits)
-             5-15        breaker settings (see _breaker.lua)
-             16-19       the provider's rate limit (see _ratelimit.lua)
-             20-23       the operation's own rate limit
-             24-28       default budget ceilings (see _budget.lua)
-             29 hasClaim (1 = check budgets), 30 worstMicros, 31 worstTokens
-           strings: attemptId, provider, operation (with a rate limit of its own, else ''),
-             runId, turn, the claim's operation
+  ARGV[1]  the call, as 14 zero-terminated text fields (one short text argument: this runs on every
+           call's path, and each argument, and binary ones on the client, cost):
+             settings id   the fingerprint of the guard settings (see _settings.lua)
+             leaseMs       how long the admission holds if its worker never settles it
+             random        a number in [0, 1) drawn by the caller (probabilistic half-open)
+             clock         < 0 for Redis time; an epoch-ms value in tests
+             tokens        the call's worst-case tokens (for tokens-per-minute limits)
+             hasClaim      1 = check budgets
+             worstMicros, worstTokens   the claim's worst case
+             attemptId, provider, operation (with a rate limit of its own, else ''), runId, turn,
+             the claim's operation
+  ARGV[2]  the packed guard settings: only when a first call was answered SETTINGS_UNKNOWN
 
   Returns  { code, probe (1|0), retryAfterMs, detail, transition JSON or '', reservation member or '' }
     code  1  admitted
@@ -24,27 +23,26 @@
                                      (the provider, or op:<operation>)
          -2  budget busy             detail = scope; reservations in flight are in the way
          -3  budget exceeded         detail = scope; retryAfterMs = until the scope resets (0: never)
+         -9  SETTINGS_UNKNOWN        call again with ARGV[2]
 ]]
---@include _common.lua
---@include _breaker.lua
---@include _ratelimit.lua
---@include _budget.lua
 
-local A = { struct.unpack('<ddddddddddddddddddddddddddddddd' .. 'ssssss', ARGV[1]) }
-local leaseMs, random, now, tokens = A[1], A[2], clock(A[3]), A[4]
-local S = breakerSettingsFrom(A, 5)
-local R = rateFrom(A, 16)
-local operationRate = rateFrom(A, 20)
-local attemptId, provider, operation = A[32], A[33], A[34]
+local A = { struct.unpack('ssssssssssssss', ARGV[1]) }
+local G = settingsNamed(A[1], ARGV[2], guardSettings)
+if G == nil then return { SETTINGS_UNKNOWN, 0, 0, '', '', '' } end
+local S, R, operationRate = G.breaker, G.rate, G.operationRate
+local leaseMs, random, now, tokens = tonumber(A[2]), tonumber(A[3]), clock(tonumber(A[4])), tonumber(A[5])
+local attemptId, provider, operation = A[9], A[10], A[11]
 local claim = nil
-if A[29] == 1 then claim = { micros = A[30], tokens = A[31], runId = A[35], turn = A[36], operation = A[37] } end
+if A[6] == '1' then
+  claim = { micros = tonumber(A[7]), tokens = tonumber(A[8]), runId = A[12], turn = A[13], operation = A[14] }
+end
 useBreaker(provider)
 
 local budget = { ok = true, day = '' }
 if claim then
-  budget = budgetDecide(claim, budgetDefaultsFrom(A, 24), now)
+  budget = budgetDecide(claim, G.ceilings, now)
   if budget.final then
-    redis.call('HINCRBY', BUDGET.stats, 'refused_' .. budget.final, 1)
+    redis.call('HINCRBY', budgetKey('stats'), 'refused_' .. budget.final, 1)
     return { -3, 0, budget.retryAfterMs, budget.final, '', '' }
   end
 end
@@ -57,7 +55,7 @@ local rate = rateDecide(provider, R, tokens, now)
 local perOperation = { ok = true }
 if rate.ok and operationRate then perOperation = rateDecide('op:' .. operation, operationRate, tokens, now) end
 if not (rate.ok and perOperation.ok) then
-  redis.call('HINCRBY', K.stats, 'rate_limited_waits', 1)
+  redis.call('HINCRBY', breakerKey('stats'), 'rate_limited_waits', 1)
   local limitedBy = provider
   if rate.ok then limitedBy = 'op:' .. operation end
   return { -1, 0, rate.retryAfterMs or perOperation.retryAfterMs, limitedBy, breaker.transition, '' }

@@ -12,8 +12,6 @@
            (state is the effective one: an OPEN breaker past its reset time reports HALF_OPEN;
            stats.admitted is derived: settled outcomes + expired leases + calls in flight)
 ]]
---@include _common.lua
---@include _breaker.lua
 
 local action = ARGV[1]
 local durationMs = tonumber(ARGV[2])
@@ -30,7 +28,7 @@ if action == 'reset' then
   clearCounters()
 elseif action == 'open' then
   if field('state', 'CLOSED') ~= 'OPEN' then transition = moveTo('OPEN', 'forced_open', now) end
-  redis.call('HSET', K.breaker, 'openUntil', now + durationMs, 'halfOpenSuccesses', 0)
+  redis.call('HSET', breakerKey('breaker'), 'openUntil', now + durationMs, 'halfOpenSuccesses', 0)
 elseif action ~= 'status' then
   return redis.error_reply('unknown breaker action: ' .. tostring(action))
 end
@@ -43,8 +41,8 @@ local status = {
   state = state,
   now = now,
   retryAfterMs = 0,
-  inFlight = redis.call('ZCARD', K.inflight),
-  probesInFlight = redis.call('ZCARD', K.probes),
+  inFlight = redis.call('ZCARD', breakerKey('inflight')),
+  probesInFlight = redis.call('ZCARD', breakerKey('probes')),
   counts = counts(),
   stats = {},
 }
@@ -52,7 +50,7 @@ if state == 'OPEN' then
   status.openUntil = openUntil
   status.retryAfterMs = openUntil - now
 end
-local stats = redis.call('HGETALL', K.stats)
+local stats = redis.call('HGETALL', breakerKey('stats'))
 for i = 1, #stats, 2 do status.stats[stats[i]] = tonumber(stats[i + 1]) end
 local admitted = status.inFlight
 for _, name in ipairs({ 'success', 'failure', 'rate_limited', 'neutral', 'leases_expired' }) do

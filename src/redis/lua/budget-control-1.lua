@@ -14,8 +14,6 @@
   Returns  JSON { scopes = [ { scope, unit, limit, spent, reserved, remaining } ], overrides = { ... } }
            (limit 0: no limit; remaining -1: unlimited)
 ]]
---@include _common.lua
---@include _budget.lua
 
 local action = ARGV[1]
 local D = budgetDefaults(ARGV[2])
@@ -24,7 +22,7 @@ local now = clock(ARGV[8])
 
 if action == 'set' then
   local fieldName, value = ARGV[6], ARGV[7]
-  local key, name = BUDGET.ceilings, fieldName
+  local key, name = budgetKey('ceilings'), fieldName
   if runId ~= '' then key, name = runKey(runId), 'ceiling' end
   if value == '' then redis.call('HDEL', key, name) else redis.call('HSET', key, name, value) end
 elseif action ~= 'show' then
@@ -32,7 +30,7 @@ elseif action ~= 'show' then
 end
 
 expireReservations(now)
-local c = redis.call('HMGET', BUDGET.ceilings, 'run', 'daily', 'turnTokens', 'turnCalls', 'operation:' .. operation, 'operation')
+local c = redis.call('HMGET', budgetKey('ceilings'), 'run', 'daily', 'turnTokens', 'turnCalls', 'operation:' .. operation, 'operation')
 local scopes = {}
 local function add(scope, unit, limit, spent, reserved)
   local remaining = -1
@@ -55,6 +53,6 @@ if runId ~= '' and turn ~= '' then
 end
 
 local overrides = {}
-local raw = redis.call('HGETALL', BUDGET.ceilings)
+local raw = redis.call('HGETALL', budgetKey('ceilings'))
 for i = 1, #raw, 2 do overrides[raw[i]] = tonumber(raw[i + 1]) end
 return cjson.encode({ scopes = scopes, overrides = overrides, day = tonumber(day) })

@@ -15,14 +15,12 @@
 
   Returns  { added (1|0), stream, entryId }   0: this failure was already enqueued
 ]]
---@include _common.lua
---@include _dlq.lua
 
 local jobId, runId, stream = ARGV[1], ARGV[2], ARGV[3]
 local maxLen, maxAgeMs, deadMaxAgeMs = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local now = clock(ARGV[7])
 
-local existing = redis.call('HGET', DLQ.index, jobId)
+local existing = redis.call('HGET', dlqKey('index'), jobId)
 if existing then
   local f = split(existing, '|')
   local stillThere = #redis.call('XRANGE', streamKey(f[1]), f[2], f[2]) > 0
@@ -33,11 +31,11 @@ end
 local fields = {}
 for i = 8, #ARGV do fields[#fields + 1] = ARGV[i] end
 local entryId = redis.call('XADD', streamKey(stream), '*', unpack(fields))
-redis.call('HSET', DLQ.index, jobId, stream .. '|' .. entryId .. '|' .. runId)
+redis.call('HSET', dlqKey('index'), jobId, stream .. '|' .. entryId .. '|' .. runId)
 if stream == 'dead' then
-  redis.call('HINCRBY', DLQ.stats, 'dead', 1)
+  redis.call('HINCRBY', dlqKey('stats'), 'dead', 1)
 else
-  redis.call('HINCRBY', DLQ.stats, 'enqueued', 1)
+  redis.call('HINCRBY', dlqKey('stats'), 'enqueued', 1)
 end
 trimStream('dlq', maxLen, maxAgeMs, now)
 trimStream('dead', maxLen, deadMaxAgeMs, now)

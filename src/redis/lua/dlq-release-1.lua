@@ -7,7 +7,6 @@
 
   Returns  1 released, 0 not held (expired, or another caller's)
 ]]
---@include _common.lua
 
 local key = base .. ':dlq:claim:' .. ARGV[1]
 if redis.call('GET', key) == ARGV[2] then

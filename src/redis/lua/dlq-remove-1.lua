@@ -12,28 +12,26 @@
 
   Returns  { removed (1|0), deadEntryId or '' }   0: the entry is gone or was replaced meanwhile
 ]]
---@include _common.lua
---@include _dlq.lua
 
 local jobId, entryId, why = ARGV[1], ARGV[2], ARGV[3]
-local existing = redis.call('HGET', DLQ.index, jobId)
+local existing = redis.call('HGET', dlqKey('index'), jobId)
 if not existing then return { 0, '' } end
 local f = split(existing, '|')
 if f[2] ~= entryId then return { 0, '' } end
 if redis.call('XDEL', streamKey(f[1]), entryId) == 0 then
-  redis.call('HDEL', DLQ.index, jobId)
+  redis.call('HDEL', dlqKey('index'), jobId)
   return { 0, '' }
 end
-redis.call('HINCRBY', DLQ.stats, why, 1)
+redis.call('HINCRBY', dlqKey('stats'), why, 1)
 if why == 'replayed' then
   redis.call('SET', base .. ':dlq:replayed:' .. jobId, ARGV[4], 'PX', 86400000)
 end
 if why ~= 'poisoned' then
-  redis.call('HDEL', DLQ.index, jobId)
+  redis.call('HDEL', dlqKey('index'), jobId)
   return { 1, '' }
 end
 local fields = {}
 for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
-local deadId = redis.call('XADD', DLQ.dead, '*', unpack(fields))
-redis.call('HSET', DLQ.index, jobId, 'dead|' .. deadId .. '|' .. f[3])
+local deadId = redis.call('XADD', dlqKey('dead'), '*', unpack(fields))
+redis.call('HSET', dlqKey('index'), jobId, 'dead|' .. deadId .. '|' .. f[3])
 return { 1, deadId }

@@ -9,8 +9,6 @@
 
   Returns  JSON { depth, deadDepth, byReason, byProvider, oldestMs, counters }
 ]]
---@include _common.lua
---@include _dlq.lua
 
 local now = clock(ARGV[4])
 trimStream('dlq', tonumber(ARGV[1]), tonumber(ARGV[2]), now)
@@ -20,7 +18,7 @@ local byReason, byProvider = {}, {}
 local oldest = nil
 local cursor = '-'
 repeat
-  local batch = redis.call('XRANGE', DLQ.dlq, cursor, '+', 'COUNT', 500)
+  local batch = redis.call('XRANGE', dlqKey('dlq'), cursor, '+', 'COUNT', 500)
   for _, entry in ipairs(batch) do
     local id, fields = entry[1], entry[2]
     if oldest == nil then oldest = tonumber(split(id, '-')[1]) end
@@ -33,11 +31,11 @@ repeat
 until #batch < 500
 
 local counters = {}
-local raw = redis.call('HGETALL', DLQ.stats)
+local raw = redis.call('HGETALL', dlqKey('stats'))
 for i = 1, #raw, 2 do counters[raw[i]] = tonumber(raw[i + 1]) end
 return cjson.encode({
-  depth = redis.call('XLEN', DLQ.dlq),
-  deadDepth = redis.call('XLEN', DLQ.dead),
+  depth = redis.call('XLEN', dlqKey('dlq')),
+  deadDepth = redis.call('XLEN', dlqKey('dead')),
   byReason = byReason,
   byProvider = byProvider,
   oldestMs = oldest or cjson.null,

@@ -1,0 +1,157 @@
+/**
+ * The arguments of the guard's scripts, as `lua/` reads them. Admit and settle run on every LLM
+ * call, so they take one short text argument; the worker's settings (breaker, rate limits, budget
+ * ceilings) are packed once, named by a fingerprint, and shipped only when Redis does not know them
+ * yet (see `settingsNamed` in `lua/_common.lua`).
+ */
+import { createHash } from 'node:crypto';
+import type { BreakerSettings } from '../breaker/settings';
+import type { AdmitCall, BudgetCeilings, RateLimit, SettleCall } from './guard-scripts';
+
+/** Packs `value` once per settings object: admission runs on every LLM call. */
+function memoized<T extends object>(pack: (value: T) => Buffer): (value: T) => Buffer {
+  const packed = new WeakMap<T, Buffer>();
+  return (value) => {
+    let result = packed.get(value);
+    if (result === undefined) {
+      result = pack(value);
+      packed.set(value, result);
+    }
+    return result;
+  };
+}
+
+/** Little-endian doubles, as the scripts read them with `struct.unpack('<d…')`. */
+function doubles(values: readonly number[]): Buffer {
+  const buffer = Buffer.alloc(values.length * 8);
+  values.forEach((value, index) => buffer.writeDoubleLE(value, index * 8));
+  return buffer;
+}
+
+/** Zero-terminated text fields (the scripts read them with `struct.unpack('s…')`; ids never hold a NUL). */
+function fields(values: ReadonlyArray<string | number>): string {
+  return `${values.join('\0')}\0`;
+}
+
+/** The breaker settings as the scripts take them: 11 doubles (see `lua/_breaker.lua`). */
+export const packBreakerSettings = memoized((s: BreakerSettings) =>
+  doubles([
+    s.mode === 'rate' ? 1 : 0,
+    s.failureThreshold,
+    s.resetMs,
+    s.halfOpenProbes,
+    s.halfOpenProbability,
+    s.successThreshold,
+    s.halfOpenRetryMs,
+    s.windowMs,
+    s.failureRate,
+    s.minimumVolume,
+    s.minDistinctWorkers,
+  ]),
+);
+
+const NO_BREAKER = doubles(new Array<number>(11).fill(0));
+
+const NO_RATE = doubles([0, 0, 1, 1]);
+
+const packRateLimit = memoized((rate: RateLimit) =>
+  doubles([
+    Math.max(0, rate.rpm),
+    Math.max(0, rate.tpm),
+    Math.max(1, rate.burst),
+    Math.max(1, rate.tokenBurst),
+  ]),
+);
+
+function packRate(rate: RateLimit | undefined): Buffer {
+  return rate ? packRateLimit(rate) : NO_RATE;
+}
+
+const NO_CEILINGS = doubles([0, 0, 0, 0, 0]);
+
+const packCeilingValues = memoized((c: BudgetCeilings) =>
+  doubles([c.runMicros, c.operationMicros, c.dailyMicros, c.turnTokens, c.turnToolCalls]),
+);
+
+/** Default budget ceilings as the scripts take them: 5 doubles (see `lua/_budget.lua`). */
+export function packCeilings(c: BudgetCeilings | undefined): Buffer {
+  return c ? packCeilingValues(c) : NO_CEILINGS;
+}
+
+/** A worker's guard settings for one call: packed (see `lua/_settings.lua`) and named by a fingerprint. */
+export interface GuardSettings {
+  id: string;
+  packed: Buffer;
+}
+
+const knownSettings = new Map<string, GuardSettings>();
+
+function guardSettings(
+  breaker: BreakerSettings | undefined,
+  rate: RateLimit | undefined,
+  operationRate: RateLimit | undefined,
+  ceilings: BudgetCeilings | undefined,
+): GuardSettings {
+  const parts = [
+    breaker ? packBreakerSettings(breaker) : NO_BREAKER,
+    packRate(rate),
+    packRate(operationRate),
+    packCeilings(ceilings),
+  ];
+  const key = parts.map((part) => part.toString('latin1')).join('');
+  let settings = knownSettings.get(key);
+  if (settings === undefined) {
+    const packed = Buffer.concat(parts);
+    settings = { id: createHash('sha1').update(packed).digest('hex').slice(0, 20), packed };
+    knownSettings.set(key, settings);
+  }
+  return settings;
+}
+
+/** The admit script's arguments (layout in `lua/admit-1.lua`): its text, and its settings. */
+export function encodeAdmit(call: AdmitCall): { text: string; settings: GuardSettings } {
+  const claim = call.claim;
+  const settings = guardSettings(call.breaker, call.rate, call.operationRate, call.ceilings);
+  const text = fields([
+    settings.id,
+    call.leaseMs,
+    call.random,
+    call.clock ?? -1,
+    Math.max(0, Math.round(call.tokens ?? claim?.tokens ?? 0)),
+    claim ? 1 : 0,
+    claim?.micros ?? 0,
+    claim?.tokens ?? 0,
+    call.attemptId,
+    call.provider,
+    call.operationRate ? (call.operation ?? '') : '',
+    claim?.runId ?? '',
+    claim?.turn ?? '',
+    claim?.operation ?? '',
+  ]);
+  return { text, settings };
+}
+
+/** The settle script's arguments (layout in `lua/settle-1.lua`): its text, and its settings. */
+export function encodeSettle(call: SettleCall): { text: string; settings: GuardSettings } {
+  const settings = guardSettings(call.breaker, call.rate, call.operationRate, undefined);
+  const text = fields([
+    settings.id,
+    call.clock ?? -1,
+    Math.max(0, Math.round(call.unusedTokens ?? 0)),
+    call.actualMicros ?? 0,
+    call.actualTokens ?? 0,
+    call.budgetTtlMs ?? 7 * 86_400_000,
+    call.attemptId,
+    call.outcome ?? '',
+    call.workerId,
+    call.provider,
+    call.operationRate ? (call.operation ?? '') : '',
+    call.reservation ?? '',
+  ]);
+  return { text, settings };
+}
+
+/** The reservation argument that charges usage recorded without an admission (today's daily scope). */
+export function usageCharge(usageId: string, runId: string | undefined, turn: string | undefined): string {
+  return [usageId, runId ?? '', turn ?? '', '*', '', ''].join('|');
+}
