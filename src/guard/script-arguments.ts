@@ -8,14 +8,32 @@ import { createHash } from 'node:crypto';
 import type { BreakerSettings } from '../breaker/settings';
 import type { AdmitCall, BudgetCeilings, RateLimit, SettleCall } from './guard-scripts';
 
+/** Settings packed for the scripts, with a short key naming their content (for `guardSettings`). */
+interface Packed {
+  bytes: Buffer;
+  key: string;
+}
+
+const keysByContent = new Map<string, string>();
+
+function packed(bytes: Buffer): Packed {
+  const content = bytes.toString('latin1');
+  let key = keysByContent.get(content);
+  if (key === undefined) {
+    key = String(keysByContent.size);
+    keysByContent.set(content, key);
+  }
+  return { bytes, key };
+}
+
 /** Packs `value` once per settings object: admission runs on every LLM call. */
-function memoized<T extends object>(pack: (value: T) => Buffer): (value: T) => Buffer {
-  const packed = new WeakMap<T, Buffer>();
+function memoized<T extends object>(pack: (value: T) => Buffer): (value: T) => Packed {
+  const cache = new WeakMap<T, Packed>();
   return (value) => {
-    let result = packed.get(value);
+    let result = cache.get(value);
     if (result === undefined) {
-      result = pack(value);
-      packed.set(value, result);
+      result = packed(pack(value));
+      cache.set(value, result);
     }
     return result;
   };
@@ -33,8 +51,7 @@ function fields(values: ReadonlyArray<string | number>): string {
   return `${values.join('\0')}\0`;
 }
 
-/** The breaker settings as the scripts take them: 11 doubles (see `lua/_breaker.lua`). */
-export const packBreakerSettings = memoized((s: BreakerSettings) =>
+const packBreaker = memoized((s: BreakerSettings) =>
   doubles([
     s.mode === 'rate' ? 1 : 0,
     s.failureThreshold,
@@ -50,9 +67,14 @@ export const packBreakerSettings = memoized((s: BreakerSettings) =>
   ]),
 );
 
-const NO_BREAKER = doubles(new Array<number>(11).fill(0));
+/** The breaker settings as the scripts take them: 11 doubles (see `lua/_breaker.lua`). */
+export function packBreakerSettings(settings: BreakerSettings): Buffer {
+  return packBreaker(settings).bytes;
+}
 
-const NO_RATE = doubles([0, 0, 1, 1]);
+const NO_BREAKER = packed(doubles(new Array<number>(11).fill(0)));
+
+const NO_RATE = packed(doubles([0, 0, 1, 1]));
 
 const packRateLimit = memoized((rate: RateLimit) =>
   doubles([
@@ -63,11 +85,11 @@ const packRateLimit = memoized((rate: RateLimit) =>
   ]),
 );
 
-function packRate(rate: RateLimit | undefined): Buffer {
+function packRate(rate: RateLimit | undefined): Packed {
   return rate ? packRateLimit(rate) : NO_RATE;
 }
 
-const NO_CEILINGS = doubles([0, 0, 0, 0, 0]);
+const NO_CEILINGS = packed(doubles([0, 0, 0, 0, 0]));
 
 const packCeilingValues = memoized((c: BudgetCeilings) =>
   doubles([c.runMicros, c.operationMicros, c.dailyMicros, c.turnTokens, c.turnToolCalls]),
@@ -75,7 +97,7 @@ const packCeilingValues = memoized((c: BudgetCeilings) =>
 
 /** Default budget ceilings as the scripts take them: 5 doubles (see `lua/_budget.lua`). */
 export function packCeilings(c: BudgetCeilings | undefined): Buffer {
-  return c ? packCeilingValues(c) : NO_CEILINGS;
+  return (c ? packCeilingValues(c) : NO_CEILINGS).bytes;
 }
 
 /** A worker's guard settings for one call: packed (see `lua/_settings.lua`) and named by a fingerprint. */
@@ -93,16 +115,16 @@ function guardSettings(
   ceilings: BudgetCeilings | undefined,
 ): GuardSettings {
   const parts = [
-    breaker ? packBreakerSettings(breaker) : NO_BREAKER,
+    breaker ? packBreaker(breaker) : NO_BREAKER,
     packRate(rate),
     packRate(operationRate),
-    packCeilings(ceilings),
+    ceilings ? packCeilingValues(ceilings) : NO_CEILINGS,
   ];
-  const key = parts.map((part) => part.toString('latin1')).join('');
+  const key = `${parts[0]!.key},${parts[1]!.key},${parts[2]!.key},${parts[3]!.key}`;
   let settings = knownSettings.get(key);
   if (settings === undefined) {
-    const packed = Buffer.concat(parts);
-    settings = { id: createHash('sha1').update(packed).digest('hex').slice(0, 20), packed };
+    const bytes = Buffer.concat(parts.map((part) => part.bytes));
+    settings = { id: createHash('sha1').update(bytes).digest('hex').slice(0, 20), packed: bytes };
     knownSettings.set(key, settings);
   }
   return settings;

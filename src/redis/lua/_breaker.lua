@@ -165,12 +165,13 @@ local function breakerDecide(attemptId, random, S, now)
   return { admitted = true, probe = false, state = 'CLOSED', transition = transition }
 end
 
-local function breakerCommit(decision, attemptId, leaseMs, now)
+-- `expiresAt`: the lease's end (ms), as text (converted once for every key that holds the lease).
+local function breakerCommit(decision, attemptId, expiresAt)
   if decision.probe then
-    redis.call('ZADD', breakerKey('probes'), now + leaseMs, attemptId)
+    redis.call('ZADD', breakerKey('probes'), expiresAt, attemptId)
     redis.call('HINCRBY', breakerKey('stats'), 'probes', 1)
   end
-  redis.call('ZADD', breakerKey('inflight'), now + leaseMs, attemptId)
+  redis.call('ZADD', breakerKey('inflight'), expiresAt, attemptId)
 end
 
 --[[

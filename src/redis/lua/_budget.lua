@@ -54,6 +54,9 @@ local function limitOf(override, default)
   return default
 end
 
+-- The budget decision of a call without a claim (shared: callers only read it).
+local NO_CLAIM = { ok = true, day = '' }
+
 --[[
   Checks a claim against every scope. Returns one of:
     { ok = true, day }                                  every scope has room
@@ -124,9 +127,9 @@ local function budgetDecide(claim, D, now)
 end
 
 -- Reserves the claim in every scope; returns the reservation's member (what settle hands back).
-local function budgetCommit(attemptId, claim, day, leaseMs, now)
+local function budgetCommit(attemptId, claim, day, expiresAt)
   local member = table.concat({ attemptId, claim.runId, claim.turn, day, claim.micros, claim.tokens }, '|')
-  redis.call('ZADD', budgetKey('reservations'), now + leaseMs, member)
+  redis.call('ZADD', budgetKey('reservations'), expiresAt, member)
   if claim.runId ~= '' then redis.call('HINCRBY', runKey(claim.runId), 'reserved', claim.micros) end
   if day ~= '' then redis.call('HINCRBY', dailyKey(day), 'reserved', claim.micros) end
   if claim.turn ~= '' then

@@ -21,9 +21,12 @@ local function rateKey(bucket)
   return base .. ':ratelimit:' .. bucket
 end
 
+-- What `rateDecide` returns for no limit (shared: callers only read it).
+local NO_RATE_LIMIT = { ok = true }
+
 -- Returns { ok, retryAfterMs } or { ok, requests, tokens, need }: the refilled buckets and the take.
 local function rateDecide(bucket, R, tokens, now)
-  if R == nil then return { ok = true } end
+  if R == nil then return NO_RATE_LIMIT end
   local requests, available, at = R.burst, R.tokenBurst, now
   local raw = redis.call('GET', rateKey(bucket))
   if raw then

@@ -38,7 +38,7 @@ if A[6] == '1' then
 end
 useBreaker(provider)
 
-local budget = { ok = true, day = '' }
+local budget = NO_CLAIM
 if claim then
   budget = budgetDecide(claim, G.ceilings, now)
   if budget.final then
@@ -52,7 +52,7 @@ if not breaker.admitted then return { 0, 0, breaker.retryAfterMs, breaker.state,
 if budget.busy then return { -2, 0, 0, budget.busy, breaker.transition, '' } end
 
 local rate = rateDecide(provider, R, tokens, now)
-local perOperation = { ok = true }
+local perOperation = NO_RATE_LIMIT
 if rate.ok and operationRate then perOperation = rateDecide('op:' .. operation, operationRate, tokens, now) end
 if not (rate.ok and perOperation.ok) then
   redis.call('HINCRBY', breakerKey('stats'), 'rate_limited_waits', 1)
@@ -61,9 +61,10 @@ if not (rate.ok and perOperation.ok) then
   return { -1, 0, rate.retryAfterMs or perOperation.retryAfterMs, limitedBy, breaker.transition, '' }
 end
 
-breakerCommit(breaker, attemptId, leaseMs, now)
+local expiresAt = tostring(now + leaseMs)
+breakerCommit(breaker, attemptId, expiresAt)
 rateCommit(provider, R, rate, now)
 if operationRate then rateCommit('op:' .. operation, operationRate, perOperation, now) end
 local member = ''
-if claim then member = budgetCommit(attemptId, claim, budget.day, leaseMs, now) end
+if claim then member = budgetCommit(attemptId, claim, budget.day, expiresAt) end
 return { 1, breaker.probe and 1 or 0, 0, breaker.state, breaker.transition, member }
