@@ -1,6 +1,7 @@
 /**
- * The typed boundary to the guard's Lua scripts: packs arguments as the scripts take them and maps
- * their replies (and return codes) to values. One call here is one Redis round trip.
+ * The typed boundary to the guard's Lua scripts: calls them with their arguments (encoded in
+ * `script-arguments.ts`) and maps their replies (and return codes) to values. One call here is one
+ * Redis round trip, except the first of a worker's settings on a server that does not know them yet.
  */
 import type Redis from 'ioredis';
 import type { BreakerSettings, BreakerStateName } from '../breaker/settings';

@@ -4,7 +4,7 @@
 
   KEYS[1]  the slot key (see _common.lua)
   ARGV[1]  the call, as 14 zero-terminated text fields (one short text argument: this runs on every
-           call's path, and each argument, and binary ones on the client, cost):
+           call's path, every argument costs, and a binary one costs the client more):
              settings id   the fingerprint of the guard settings (see _settings.lua)
              leaseMs       how long the admission holds if its worker never settles it
              random        a number in [0, 1) drawn by the caller (probabilistic half-open)
