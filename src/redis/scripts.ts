@@ -116,17 +116,16 @@ export async function loadFunctionLibrary(redis: Redis): Promise<void> {
   }
 }
 
-async function callFunction(redis: Redis, name: ScriptName, slot: string, args: Args): Promise<unknown> {
+/** Calls script `name`; loads the library and calls again when Redis says the function is missing. */
+function callFunction(redis: Redis, name: ScriptName, slot: string, args: Args): Promise<unknown> {
   const fn = functionLibrary().functions[name];
-  try {
-    return await redis.fcall(fn, 1, slot, ...args);
-  } catch (error) {
+  return redis.fcall(fn, 1, slot, ...args).catch(async (error: unknown) => {
     const reply = replyText(error);
     if (/unknown command/i.test(reply)) throw new UnsupportedRedisError(reply);
     if (!/function not found/i.test(reply)) throw error;
-  }
-  await loadFunctionLibrary(redis);
-  return redis.fcall(fn, 1, slot, ...args);
+    await loadFunctionLibrary(redis);
+    return redis.fcall(fn, 1, slot, ...args);
+  });
 }
 
 const commands = new WeakMap<Redis, BreakwaterCommands>();
