@@ -8,7 +8,13 @@ import type { BreakerSettings, BreakerStateName } from '../breaker/settings';
 import type { BreakerCounts, BreakerTransition } from '../breaker/state-machine';
 import type { KeySpace } from '../redis/keys';
 import { commandsOf, type BreakwaterCommands } from '../redis/scripts';
-import { encodeAdmit, encodeSettle, packBreakerSettings, packCeilings } from './script-arguments';
+import {
+  encodeAdmit,
+  encodeSettle,
+  packBreakerSettings,
+  packCeilings,
+  type EncodedCall,
+} from './script-arguments';
 
 /** A provider's shared rate limit: token buckets of requests and tokens per minute (0 = off). */
 export interface RateLimit {
@@ -137,11 +143,18 @@ export class GuardScripts {
     this.commands = commandsOf(redis);
   }
 
+  /** Calls `script` with its text; once more with the packed settings if Redis does not know them yet. */
+  private async withSettings<Reply extends readonly unknown[]>(
+    script: (slot: string, ...args: Array<string | Buffer>) => Promise<Reply>,
+    { text, settings }: EncodedCall,
+  ): Promise<Reply> {
+    const reply = await script(this.keys.slot(), text);
+    if (reply[0] !== AdmitCode.SettingsUnknown) return reply;
+    return script(this.keys.slot(), text, settings.packed);
+  }
+
   async admit(call: AdmitCall): Promise<AdmitOutcome> {
-    const { text, settings } = encodeAdmit(call);
-    let reply = await this.commands.admit(this.keys.slot(), text);
-    if (reply[0] === AdmitCode.SettingsUnknown)
-      reply = await this.commands.admit(this.keys.slot(), text, settings.packed);
+    const reply = await this.withSettings(this.commands.admit, encodeAdmit(call));
     const [code, probe, retryAfterMs, detail, transitionJson, reservation] = reply;
     const transition = parseTransition(transitionJson);
     switch (code) {
@@ -171,10 +184,7 @@ export class GuardScripts {
   }
 
   async settle(call: SettleCall): Promise<SettleResult> {
-    const { text, settings } = encodeSettle(call);
-    let reply = await this.commands.settle(this.keys.slot(), text);
-    if (reply[0] === AdmitCode.SettingsUnknown)
-      reply = await this.commands.settle(this.keys.slot(), text, settings.packed);
+    const reply = await this.withSettings(this.commands.settle, encodeSettle(call));
     const [breakerSettled, transitionJson, budgetSettled] = reply;
     return {
       breakerSettled: breakerSettled === 1,

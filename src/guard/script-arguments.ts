@@ -130,8 +130,14 @@ function guardSettings(
   return settings;
 }
 
-/** The admit script's arguments (layout in `lua/admit-1.lua`): its text, and its settings. */
-export function encodeAdmit(call: AdmitCall): { text: string; settings: GuardSettings } {
+/** A script call's text argument, and the settings it names (sent only if Redis does not know them). */
+export interface EncodedCall {
+  text: string;
+  settings: GuardSettings;
+}
+
+/** The admit script's arguments (layout in `lua/admit-1.lua`). */
+export function encodeAdmit(call: AdmitCall): EncodedCall {
   const claim = call.claim;
   const settings = guardSettings(call.breaker, call.rate, call.operationRate, call.ceilings);
   const text = fields([
@@ -153,8 +159,8 @@ export function encodeAdmit(call: AdmitCall): { text: string; settings: GuardSet
   return { text, settings };
 }
 
-/** The settle script's arguments (layout in `lua/settle-1.lua`): its text, and its settings. */
-export function encodeSettle(call: SettleCall): { text: string; settings: GuardSettings } {
+/** The settle script's arguments (layout in `lua/settle-1.lua`). */
+export function encodeSettle(call: SettleCall): EncodedCall {
   const settings = guardSettings(call.breaker, call.rate, call.operationRate, undefined);
   const text = fields([
     settings.id,

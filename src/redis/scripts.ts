@@ -1,7 +1,7 @@
 /**
  * The Lua scripts in `lua/`, run as one Redis function library (Redis 7.0 or later): the shared
- * pieces (`_*.lua`) are defined once when the library loads, and each script `<name>-<keys>.lua`
- * becomes a function that sets the slot key and runs the script's body. A function call costs less
+ * pieces (`_*.lua`) are defined once when the library loads, and each script `<name>-1.lua` (its
+ * one key is the slot key) becomes a function that sets the slot key and runs the script's body. A function call costs less
  * than EVALSHA of a script that defines its helpers on every call, and admission runs on every LLM
  * call's path.
  *
