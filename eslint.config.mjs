@@ -40,7 +40,7 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*'], message: 'workflow code must not import Node built-ins' },
             {
-              group: ['**/src/redis/**', '**/src/observability/**', '**/src/worker/**', '**/src/dev/**'],
+              group: ['**/src/redis/**', '**/src/observability/**', '**/src/worker/**', '**/src/testing/**'],
               message: 'workflow code must not import I/O modules',
             },
             {
@@ -55,7 +55,13 @@ export default tseslint.config(
   },
   {
     // Command-line entry points print to the terminal by design.
-    files: ['src/cli/**/*.ts', 'src/dev/*-main.ts', 'src/demo/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
+    files: [
+      'src/cli/**/*.ts',
+      'src/testing/*-main.ts',
+      'src/demo/**/*.ts',
+      'scripts/**/*.ts',
+      'bench/**/*.ts',
+    ],
     rules: { 'no-console': 'off' },
   },
 );

@@ -1,8 +1,9 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { CallCosting } from '../src/budget/call-costing';
 import type { Client } from '@temporalio/client';
 import { nextRetryDelayMs } from '../src/backoff';
+import type { CallCosting } from '../src/budget/call-costing';
 import {
+  errorPolicyOf,
   isBreakwaterError,
   RateLimitExceededError,
   retryAfterOf,
@@ -10,7 +11,6 @@ import {
   type ErrorContext,
 } from '../src/errors';
 import type { Admission, Guard } from '../src/guard/guard';
-import { settleOutcomeOf } from '../src/guard/outcome';
 import type { Logger } from '../src/observability/logger';
 import type { BreakwaterMetrics } from '../src/observability/metrics';
 import { redactText } from '../src/observability/redaction';
@@ -49,21 +49,10 @@ export interface LlmCallDeps {
   random?: () => number;
 }
 
-function metricOutcome(error: unknown): string {
-  if (error === undefined) return 'success';
-  if (!isBreakwaterError(error)) return 'unexpected';
-  switch (error.type) {
-    case 'RetryableExternalError':
-      return 'retryable';
-    case 'RateLimitedError':
-      return 'rate_limited';
-    case 'NonRetryableInputError':
-      return 'input';
-    case 'ProviderConfigurationError':
-      return 'configuration';
-    default:
-      return 'refused';
-  }
+/** The error type of a failed call: a Breakwater error's, else the error's name. */
+function errorTypeOf(error: unknown): string {
+  if (isBreakwaterError(error)) return error.type;
+  return error instanceof Error ? error.name : 'Error';
 }
 
 /** The guarded LLM call: admit, call the provider, settle, classify. One activity attempt per call. */
@@ -138,10 +127,10 @@ export function createLlmCall(deps: LlmCallDeps) {
       return { response, attempt, latencyMs: Math.round(latencyMs) };
     } catch (error) {
       const cancelled = ctx.cancellationSignal.aborted;
-      if (admission)
-        await deps.guard.settle({ admission, outcome: cancelled ? 'neutral' : settleOutcomeOf(error) });
+      const policy = errorPolicyOf(errorTypeOf(error));
+      if (admission) await deps.guard.settle({ admission, outcome: cancelled ? 'neutral' : policy.breaker });
       if (reachedProvider) {
-        const outcome = cancelled ? 'cancelled' : metricOutcome(error);
+        const outcome = cancelled ? 'cancelled' : policy.metric;
         deps.metrics.llmCalls.inc({ provider, outcome });
         deps.metrics.llmCallDuration.observe({ provider, outcome }, (performance.now() - startedAt) / 1000);
       }
@@ -156,8 +145,8 @@ export function createLlmCall(deps: LlmCallDeps) {
     input: LlmCallInput,
     reporter: AttemptReporter | undefined,
   ): Promise<ApplicationFailure> {
-    const retryable = isBreakwaterError(error) ? error.retryable : true;
-    const delayMs = retryable
+    const errorType = errorTypeOf(error);
+    const delayMs = errorPolicyOf(errorType).retryable
       ? nextRetryDelayMs(
           attempt,
           input.policy.retry,
@@ -165,7 +154,6 @@ export function createLlmCall(deps: LlmCallDeps) {
           random,
         )
       : undefined;
-    const errorType = isBreakwaterError(error) ? error.type : error instanceof Error ? error.name : 'Error';
     deps.logger.warn(
       {
         provider: input.request.provider,

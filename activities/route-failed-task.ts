@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { payloadChecksum, type DlqEntry, type ReplayPayload } from '../src/dlq/dlq-entry';
 import type { DlqStore } from '../src/dlq/dlq-store';
+import { errorPolicyOf } from '../src/errors';
 import type { Logger } from '../src/observability/logger';
 import type { BreakwaterMetrics } from '../src/observability/metrics';
 import { redactText } from '../src/observability/redaction';
@@ -26,9 +27,6 @@ export interface RouteFailedTaskDeps {
   logger: Logger;
   metrics: BreakwaterMetrics;
 }
-
-/** Failures no replay can fix go straight to `ai:dead`. */
-const UNREPLAYABLE: readonly FailureReason[] = ['invalid_input'];
 
 /**
  * The one routing function for FAILED tasks, run before the workflow ends as a failure: the task
@@ -65,7 +63,8 @@ export function createRouteFailedTask(deps: RouteFailedTaskDeps) {
     };
     if (task.errorType !== undefined) entry.errorType = task.errorType;
     if (task.lastError !== undefined) entry.lastError = redactText(task.lastError).slice(0, 500);
-    const stream = UNREPLAYABLE.includes(task.reason) ? 'dead' : 'dlq';
+    // Failures no replay can fix (input errors) go straight to `ai:dead`.
+    const stream = errorPolicyOf(task.errorType).dlq;
     const result = await deps.dlq.enqueue(
       entry,
       stream,

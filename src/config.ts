@@ -4,10 +4,11 @@
  */
 import type { RetrySettings } from './backoff';
 import { ConfigError } from './config-error';
-import type { BreakerMode, BreakerSettings } from './breaker/settings';
+import type { BreakerMode, BreakerSettings } from './breaker/types';
 import { parseModelPrices } from './budget/pricing';
 import type { DlqSettings } from './dlq/dlq-store';
-import type { BudgetCeilings, RateLimit } from './guard/guard-scripts';
+import type { BudgetCeilings } from './budget/types';
+import type { RateLimit } from './ratelimit/types';
 import type { TaskPolicy } from './task';
 
 export { ConfigError };

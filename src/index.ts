@@ -21,6 +21,6 @@ export { DlqStore } from './dlq/dlq-store';
 export { Replayer } from './dlq/replayer';
 export type { ReplayOutcome, ReplayResult } from './dlq/replayer';
 export { RedisBreaker } from './breaker/redis-breaker';
-export type { BreakerStatus } from './breaker/redis-breaker';
+export type { BreakerStatus } from './breaker/types';
 export { createRedis } from './redis/connection';
 export { KeySpace } from './redis/keys';

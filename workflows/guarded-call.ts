@@ -7,32 +7,23 @@
  */
 import {
   ActivityCancellationType,
-  ApplicationFailure,
   CancellationScope,
   isCancellation,
   proxyActivities,
   sleep,
 } from '@temporalio/workflow';
 import type { BreakwaterActivities, LlmCallResult } from '../activities';
-import { BLOCKING_ERROR_TYPES, NON_RETRYABLE_ERROR_TYPES } from '../src/errors';
 import {
-  TASK_FAILED_TYPE,
-  type FailureReason,
-  type FallbackProvider,
-  type LlmRequest,
-  type TaskFailureDetails,
-  type TaskMeta,
-  type TaskPolicy,
-} from '../src/task';
-import {
-  blockedReasonOf,
-  budgetRefusalOf,
-  callFailureOf,
-  failureReasonOf,
-  PROVIDER_WAITS,
-  waitTimeoutReasonOf,
-} from './call-failure';
+  budgetRefusal,
+  ErrorType,
+  errorPolicyOf,
+  NON_RETRYABLE_ERROR_TYPES,
+  waitReasonOf,
+} from '../src/errors';
+import type { FailureReason, FallbackProvider, LlmRequest, TaskMeta, TaskPolicy } from '../src/task';
+import { callFailureOf } from './call-failure';
 import type { LedgerTracker } from './ledger-tracker';
+import { taskFailure, taskFailureDetailsOf } from './task-failure';
 
 export interface GuardedCallOptions {
   meta: TaskMeta;
@@ -43,24 +34,6 @@ export interface GuardedCallOptions {
   ledger?: LedgerTracker;
   /** Providers to switch to, in order, while the breaker of the one before refuses. */
   fallbacks?: FallbackProvider[];
-}
-
-/** Thrown (as an `ApplicationFailure`) when a guarded call cannot succeed. */
-export function taskFailure(details: TaskFailureDetails, key: string): ApplicationFailure {
-  return ApplicationFailure.create({
-    type: TASK_FAILED_TYPE,
-    nonRetryable: true,
-    message: `task ${key} failed: ${details.reason}${details.errorType ? ` (${details.errorType})` : ''}`,
-    details: [details],
-  });
-}
-
-/** The failure details of a `BreakwaterTaskFailed` failure, or undefined for any other error. */
-export function taskFailureDetailsOf(error: unknown): TaskFailureDetails | undefined {
-  if (error instanceof ApplicationFailure && error.type === TASK_FAILED_TYPE) {
-    return error.details?.[0] as TaskFailureDetails;
-  }
-  return undefined;
 }
 
 const DEADLINE = Symbol('deadline');
@@ -151,14 +124,16 @@ async function callUntilDone(
       const failure = isCancellation(error) ? undefined : callFailureOf(error);
       if (!failure) throw error;
       const attempt = failure.attempt ?? policy.retry.maximumAttempts;
-      if (!(BLOCKING_ERROR_TYPES as readonly string[]).includes(failure.errorType)) {
-        const refusal = budgetRefusalOf(failure);
+      const { wait, failureReason } = errorPolicyOf(failure.errorType);
+      if (!wait) {
         throw taskFailure(
           {
-            reason: failureReasonOf(failure.errorType),
+            reason: failureReason,
             errorType: failure.errorType,
             attempts: attempt,
-            ...(refusal ? { refusal } : {}),
+            ...(failure.errorType === ErrorType.BudgetExceeded && failure.scope !== undefined
+              ? { refusal: budgetRefusal(failure.scope, failure.retryAfterSec) }
+              : {}),
             ...(failure.message !== undefined ? { lastError: failure.message } : {}),
           },
           meta.idempotencyKey,
@@ -167,14 +142,14 @@ async function callUntilDone(
       // The refused attempt never reached the provider: it does not count.
       consumed = attempt - 1;
       const blocked = {
-        reason: blockedReasonOf(failure),
+        reason: waitReasonOf(wait, failure.breakerState),
         attempt: consumed,
         errorType: failure.errorType,
         provider: current.provider,
       };
       const retryAfterMs = failure.retryAfterMs ?? 1000;
       roundWaitMs = Math.min(roundWaitMs, retryAfterMs);
-      if (PROVIDER_WAITS.includes(failure.errorType) && index + 1 < candidates.length) {
+      if (wait.perProvider && index + 1 < candidates.length) {
         index += 1;
         ledger?.move('BLOCKED', { ...blocked, nextDelayMs: 0 });
         ledger?.move('RUNNING', {
@@ -184,15 +159,14 @@ async function callUntilDone(
         });
         continue;
       }
-      const timeout = waitTimeoutReasonOf(failure.errorType);
       const waitMs = Math.min(roundWaitMs, policy.maxBlockedMs - blockedMs);
       if (waitMs <= 0)
         throw taskFailure(
-          { reason: timeout, errorType: failure.errorType, attempts: consumed },
+          { reason: failureReason, errorType: failure.errorType, attempts: consumed },
           meta.idempotencyKey,
         );
       ledger?.move('BLOCKED', { ...blocked, nextDelayMs: waitMs });
-      progress.waitingOn = timeout;
+      progress.waitingOn = failureReason;
       await sleep(waitMs);
       progress.waitingOn = undefined;
       blockedMs += waitMs;

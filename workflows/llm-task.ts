@@ -1,15 +1,10 @@
 /** The task workflow: one guarded LLM call with its ledger, deadline and failure routing. */
-import {
-  ApplicationFailure,
-  CancellationScope,
-  isCancellation,
-  proxyActivities,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { CancellationScope, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { BreakwaterActivities } from '../activities';
-import { TASK_FAILED_TYPE, type TaskFailureDetails, type TaskInput, type TaskResult } from '../src/task';
-import { guardedLlmCall, taskFailureDetailsOf } from './guarded-call';
+import type { TaskFailureDetails, TaskInput, TaskResult } from '../src/task';
+import { guardedLlmCall } from './guarded-call';
 import { LedgerTracker } from './ledger-tracker';
+import { taskFailure, taskFailureDetailsOf } from './task-failure';
 
 const { routeFailedTask } = proxyActivities<BreakwaterActivities>({
   startToCloseTimeout: '30 seconds',
@@ -74,10 +69,5 @@ async function fail(input: TaskInput, tracker: LedgerTracker, failure: TaskFailu
     attempts: tracker.ledger.attempts,
     ledger: tracker.snapshot(),
   };
-  throw ApplicationFailure.create({
-    type: TASK_FAILED_TYPE,
-    nonRetryable: true,
-    message: `task ${input.meta.idempotencyKey} failed: ${failure.reason}`,
-    details: [details],
-  });
+  throw taskFailure(details, input.meta.idempotencyKey);
 }

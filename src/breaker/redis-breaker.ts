@@ -1,35 +1,23 @@
 /**
- * The shared circuit breaker: one per provider, held in Redis and moved atomically by the
- * `breaker-*.lua` scripts, so every worker sees the same state. Each admission and each settle is
- * one round trip.
+ * The shared circuit breaker: one per provider, held in Redis and moved atomically by the function
+ * library (`src/redis/lua/_breaker.lua`), so every worker sees the same state. Each admission and
+ * each settle is one round trip. Workers admit through the guard (breaker, rate limits and budgets
+ * together); this class serves status, operator actions and breaker-only admissions.
  */
-import type Redis from 'ioredis';
-import type { SettleOutcome } from '../guard/guard';
-import { GuardScripts, normalizeTransition } from '../guard/guard-scripts';
-import type { KeySpace } from '../redis/keys';
-import type { BreakerSettings, BreakerStateName } from './settings';
-import type { AdmitDecision, BreakerCounts, BreakerTransition, SettleResult } from './state-machine';
-
-export interface BreakerStatus {
-  provider: string;
-  /** The effective state: an OPEN breaker past its reset time reports HALF_OPEN. */
-  state: BreakerStateName;
-  /** When OPEN: epoch ms at which it may half-open. */
-  openUntil?: number;
-  /** When OPEN: ms until it may half-open. */
-  retryAfterMs: number;
-  inFlight: number;
-  probesInFlight: number;
-  counts: BreakerCounts;
-  /** Cluster-wide counters: admitted, probes, success, failure, rate_limited, neutral, rejected_*, transitions, … */
-  stats: Record<string, number>;
-  /** The transition an operator action caused, if any. */
-  transition?: BreakerTransition;
-}
+import { normalizeTransition, type GuardScripts } from '../redis/guard-scripts';
+import type {
+  AdmitDecision,
+  BreakerCounts,
+  BreakerOutcome,
+  BreakerSettings,
+  BreakerSettleResult,
+  BreakerStatus,
+  BreakerTransition,
+} from './types';
 
 export interface RedisBreakerOptions {
-  redis: Redis;
-  keys: KeySpace;
+  /** The connection's script calls (one per connection and key prefix, shared with the guard). */
+  scripts: GuardScripts;
   settings: BreakerSettings;
   /** This worker's identity, for the "failures from K distinct workers" rule. */
   workerId: string;
@@ -39,11 +27,12 @@ export interface RedisBreakerOptions {
 }
 
 export class RedisBreaker {
-  private readonly scripts: GuardScripts;
   private readonly registered = new Set<string>();
 
-  constructor(private readonly options: RedisBreakerOptions) {
-    this.scripts = new GuardScripts(options.redis, options.keys);
+  constructor(private readonly options: RedisBreakerOptions) {}
+
+  private get scripts(): GuardScripts {
+    return this.options.scripts;
   }
 
   get settings(): BreakerSettings {
@@ -70,7 +59,7 @@ export class RedisBreaker {
     throw new Error(`breaker-only admission returned ${outcome.code}`);
   }
 
-  async settle(provider: string, attemptId: string, outcome: SettleOutcome): Promise<SettleResult> {
+  async settle(provider: string, attemptId: string, outcome: BreakerOutcome): Promise<BreakerSettleResult> {
     const result = await this.scripts.settle({
       provider,
       attemptId,
@@ -104,15 +93,15 @@ export class RedisBreaker {
 
   /** Providers that have (had) a breaker under this key prefix. */
   async knownProviders(): Promise<string[]> {
-    return (await this.options.redis.smembers(this.options.keys.breakerRegistry())).sort();
+    return (await this.scripts.redis.smembers(this.scripts.keys.key('breakerRegistry'))).sort();
   }
 
   /** Records the provider in the registry once per process; not on the admission's round trip. */
   register(provider: string): void {
     if (this.registered.has(provider)) return;
     this.registered.add(provider);
-    this.options.redis
-      .sadd(this.options.keys.breakerRegistry(), provider)
+    this.scripts.redis
+      .sadd(this.scripts.keys.key('breakerRegistry'), provider)
       .catch(() => this.registered.delete(provider));
   }
 

@@ -1,10 +1,10 @@
 /** What one call may cost at worst before it is made, and what it cost after: tokens and micro-dollars. */
 import type { BudgetSettings } from '../config';
 import { ProviderConfigurationError, type ErrorContext } from '../errors';
-import type { BudgetClaim } from '../guard/guard-scripts';
 import { DEFAULT_MAX_TOKENS, type LlmRequest, type TaskMeta, type Usage } from '../task';
 import type { PriceBook } from './pricing';
 import { countMessageTokens } from './tokenizer';
+import type { BudgetClaim } from './types';
 
 export interface WorstCase {
   /** The budget claim; undefined when budgets are off. */
@@ -24,11 +24,8 @@ export class CallCosting {
    * closed) with a `ProviderConfigurationError` that says how to configure one.
    */
   worstCase(request: LlmRequest, meta: TaskMeta, context: Partial<ErrorContext>): WorstCase {
-    const promptTokens = countMessageTokens(request.messages);
-    const maxTokens = request.maxTokens ?? DEFAULT_MAX_TOKENS;
-    const tokens = promptTokens + maxTokens;
+    const { tokens, micros } = this.estimate(request);
     if (!this.budget.enabled) return { tokens };
-    const micros = this.prices.costMicros(request.provider, request.model, promptTokens, maxTokens);
     if (micros === undefined) {
       throw new ProviderConfigurationError(
         `no price is known for model '${request.model}' of provider '${request.provider}': ` +
@@ -40,6 +37,17 @@ export class CallCosting {
     if (meta.runId !== undefined) claim.runId = meta.runId;
     if (meta.turn !== undefined) claim.turn = meta.turn;
     return { claim, tokens };
+  }
+
+  /**
+   * The most `request` may use: its prompt's tokens (counted with the tokenizer) plus its maximum
+   * output, and what they cost at its model's price (undefined when no price is known).
+   */
+  estimate(request: LlmRequest): { tokens: number; micros: number | undefined } {
+    const promptTokens = countMessageTokens(request.messages);
+    const maxTokens = request.maxTokens ?? DEFAULT_MAX_TOKENS;
+    const micros = this.prices.costMicros(request.provider, request.model, promptTokens, maxTokens);
+    return { tokens: promptTokens + maxTokens, micros };
   }
 
   /** The actual cost of a call from the usage its provider reported (the worst case if it has no price). */

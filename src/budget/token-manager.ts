@@ -4,14 +4,12 @@
  * same shared Redis state the workers reserve from and settle to.
  */
 import { randomUUID } from 'node:crypto';
-import type Redis from 'ioredis';
 import type { BudgetSettings } from '../config';
-import { GuardScripts } from '../guard/guard-scripts';
-import { usageCharge } from '../guard/script-arguments';
-import type { KeySpace } from '../redis/keys';
-import { DEFAULT_MAX_TOKENS, type ChatMessage, type LlmRequest, type Usage } from '../task';
+import type { GuardScripts } from '../redis/guard-scripts';
+import { usageCharge } from '../redis/script-arguments';
+import type { ChatMessage, LlmRequest, Usage } from '../task';
+import { CallCosting } from './call-costing';
 import type { PriceBook } from './pricing';
-import { countMessageTokens } from './tokenizer';
 import { suggestTruncation, type TruncationSuggestion } from './truncation';
 
 /** One budget scope as it stands. Money in micro-dollars, else tokens or calls. */
@@ -47,13 +45,20 @@ export type CeilingField = 'run' | 'operation' | 'daily' | 'turnTokens' | 'turnC
 
 const MONEY_FIELDS = new Set(['run', 'operation', 'daily']);
 
+export interface TokenManagerOptions {
+  /** The connection's script calls (one per connection and key prefix). */
+  scripts: GuardScripts;
+  budget: BudgetSettings;
+  prices: PriceBook;
+}
+
 export class TokenManager {
   private readonly scripts: GuardScripts;
+  private readonly costing: CallCosting;
 
-  constructor(
-    private readonly options: { redis: Redis; keys: KeySpace; budget: BudgetSettings; prices: PriceBook },
-  ) {
-    this.scripts = new GuardScripts(options.redis, options.keys);
+  constructor(private readonly options: TokenManagerOptions) {
+    this.scripts = options.scripts;
+    this.costing = new CallCosting(options.prices, options.budget);
   }
 
   /** Every scope of `subject` as it stands now. */
@@ -154,14 +159,12 @@ export class TokenManager {
   }
 
   private worstCase(request: LlmRequest): { micros: number; tokens: number } {
-    const promptTokens = countMessageTokens(request.messages);
-    const maxTokens = request.maxTokens ?? DEFAULT_MAX_TOKENS;
-    const micros = this.options.prices.costMicros(request.provider, request.model, promptTokens, maxTokens);
+    const { tokens, micros } = this.costing.estimate(request);
     if (micros === undefined) {
       throw new RangeError(
         `request.model: no price is known for '${request.model}' of provider '${request.provider}'`,
       );
     }
-    return { micros, tokens: promptTokens + maxTokens };
+    return { micros, tokens };
   }
 }

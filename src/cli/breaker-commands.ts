@@ -9,8 +9,9 @@ import { hostname } from 'node:os';
 import type Redis from 'ioredis';
 import type { BreakwaterConfig } from '../config';
 import type { Logger } from '../observability/logger';
-import { RedisBreaker, type BreakerStatus } from '../breaker/redis-breaker';
-import type { BreakerTransition } from '../breaker/state-machine';
+import { RedisBreaker } from '../breaker/redis-breaker';
+import type { BreakerStatus, BreakerTransition } from '../breaker/types';
+import { GuardScripts } from '../redis/guard-scripts';
 import { formatTable } from '../format-table';
 import type { KeySpace } from '../redis/keys';
 import {
@@ -72,8 +73,7 @@ function cliWorkerId(): string {
 
 async function breakerOf(context: BreakerCommandContext): Promise<RedisBreaker> {
   return new RedisBreaker({
-    redis: await context.redis(),
-    keys: context.keys,
+    scripts: new GuardScripts(await context.redis(), context.keys),
     settings: context.config.breaker,
     workerId: cliWorkerId(),
   });

@@ -23,6 +23,7 @@ import { optionsSchema } from '../client/validation';
 import type { BreakwaterConfig } from '../config';
 import { formatTable } from '../format-table';
 import type { Logger } from '../observability/logger';
+import { GuardScripts } from '../redis/guard-scripts';
 import type { KeySpace } from '../redis/keys';
 import { JSON_FLAG, type Command, type CommandGroup, type FlagSpec, type ParsedArgs } from './args';
 
@@ -284,7 +285,7 @@ function tokenManagerOf(context: BudgetCommandContext, redis: Redis): TokenManag
     config.budget.modelPrices,
     Object.fromEntries(config.providers.map((provider) => [provider.name, provider.pricingProvider])),
   );
-  return new TokenManager({ redis, keys: context.keys, budget: config.budget, prices });
+  return new TokenManager({ scripts: new GuardScripts(redis, context.keys), budget: config.budget, prices });
 }
 
 type Shown = Awaited<ReturnType<TokenManager['show']>>;

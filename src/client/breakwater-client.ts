@@ -8,7 +8,6 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure } from '@temporalio/common';
 import type { BreakwaterConfig } from '../config';
-import { NonRetryableInputError } from '../errors';
 import { AgentKey, LedgerStateKey, OperationKey, PriorityKey, ProviderKey } from '../search-attributes';
 import {
   TASK_FAILED_TYPE,
@@ -23,7 +22,10 @@ import {
   type TaskResult,
 } from '../task';
 import {
+  checkPolicy,
+  resolveDeadline,
   validatePolicyOverrides,
+  validateStoredTask,
   validateSubmission,
   type PolicyOverrides,
   type SubmitOptionsInput,
@@ -35,11 +37,17 @@ export type { PolicyOverrides };
 export type SubmitOptions = SubmitOptionsInput & {
   /** Overrides of the configured retry, timeout and blocking policy. */
   policy?: PolicyOverrides;
-  /** How many times this task was replayed from the dead-letter queue. */
-  replayCount?: number;
-  /** The task queue to start it on (default: the client's); a replay uses the one the task ran on. */
-  taskQueue?: string;
 };
+
+/** How a stored task starts again (see `resubmit`). */
+export interface ResubmitOptions {
+  /** How many times the task has now been replayed from the dead-letter queue. */
+  replayCount: number;
+  /** Its deadline, from now (default: the configured one). */
+  deadlineMs?: number;
+  /** The task queue to start it on (default: the client's): a replay uses the one the task ran on. */
+  taskQueue?: string;
+}
 
 export interface TaskHandle {
   idempotencyKey: string;
@@ -107,48 +115,70 @@ export class BreakwaterClient {
    * `NonRetryableInputError` naming the field, and nothing is started.
    */
   async submit(request: LlmRequest, options: SubmitOptions): Promise<TaskHandle> {
-    const { policy: overrides, replayCount, taskQueue, ...rest } = options ?? ({} as SubmitOptions);
+    const { policy: overrides, ...rest } = options ?? ({} as SubmitOptions);
     const submission = validateSubmission(request, rest, { taskDeadlineMs: this.options.taskDeadlineMs });
     const policy = this.resolvePolicy(
       overrides === undefined ? undefined : validatePolicyOverrides(overrides),
     );
-    const workflowId = taskWorkflowId(submission.idempotencyKey);
-    const input: TaskInput = {
-      request: submission.request,
-      meta: {
-        idempotencyKey: submission.idempotencyKey,
-        operation: submission.operation,
-        agent: submission.agent,
-        priority: submission.priority,
-        ...(submission.runId !== undefined ? { runId: submission.runId } : {}),
-        ...(submission.turn !== undefined ? { turn: submission.turn } : {}),
+    return this.start(
+      {
+        request: submission.request,
+        meta: {
+          idempotencyKey: submission.idempotencyKey,
+          operation: submission.operation,
+          agent: submission.agent,
+          priority: submission.priority,
+          ...(submission.runId !== undefined ? { runId: submission.runId } : {}),
+          ...(submission.turn !== undefined ? { turn: submission.turn } : {}),
+        },
+        policy,
+        deadline: submission.deadline,
+        replayCount: 0,
+        ...(submission.fallbacks ? { fallbacks: submission.fallbacks } : {}),
       },
-      policy,
-      deadline: submission.deadline,
-      replayCount: replayCount ?? 0,
-      ...(submission.fallbacks ? { fallbacks: submission.fallbacks } : {}),
-    };
+      this.options.taskQueue,
+    );
+  }
+
+  /**
+   * Starts a task kept outside Temporal again (a replay from the dead-letter queue): its `stored`
+   * input, checked with the rules of a submit, started the same way under the same idempotency key.
+   */
+  async resubmit(stored: Omit<TaskInput, 'deadline'>, options: ResubmitOptions): Promise<TaskHandle> {
+    const task = validateStoredTask({ ...stored, replayCount: options.replayCount });
+    const deadline = resolveDeadline(
+      options.deadlineMs !== undefined && options.deadlineMs > 0 ? options.deadlineMs : undefined,
+      this.options.taskDeadlineMs,
+      Date.now(),
+    );
+    return this.start({ ...task, deadline }, options.taskQueue || this.options.taskQueue);
+  }
+
+  /** The one start of a task: its workflow id, id policies and search attributes. */
+  private async start(input: TaskInput, taskQueue: string): Promise<TaskHandle> {
+    const { idempotencyKey } = input.meta;
+    const workflowId = taskWorkflowId(idempotencyKey);
     try {
       const handle = await this.options.client.workflow.start('llmTask', {
         args: [input],
-        taskQueue: taskQueue || this.options.taskQueue,
+        taskQueue,
         workflowId,
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
         typedSearchAttributes: [
           { key: LedgerStateKey, value: 'QUEUED' },
-          { key: AgentKey, value: submission.agent },
-          { key: PriorityKey, value: submission.priority },
-          { key: ProviderKey, value: submission.request.provider },
-          { key: OperationKey, value: submission.operation },
+          { key: AgentKey, value: input.meta.agent },
+          { key: PriorityKey, value: input.meta.priority },
+          { key: ProviderKey, value: input.request.provider },
+          { key: OperationKey, value: input.meta.operation },
         ],
       });
-      return { idempotencyKey: submission.idempotencyKey, workflowId, runId: handle.firstExecutionRunId };
+      return { idempotencyKey, workflowId, runId: handle.firstExecutionRunId };
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       // The task already ran to completion: it is returned, not executed again.
       const description = await this.options.client.workflow.getHandle(workflowId).describe();
-      return { idempotencyKey: submission.idempotencyKey, workflowId, runId: description.runId };
+      return { idempotencyKey, workflowId, runId: description.runId };
     }
   }
 
@@ -198,14 +228,10 @@ export class BreakwaterClient {
   private resolvePolicy(overrides: PolicyOverrides | undefined): TaskPolicy {
     const base = this.options.policy;
     if (!overrides) return base;
-    const policy: TaskPolicy = { ...base, ...overrides, retry: { ...base.retry, ...overrides.retry } };
-    if (policy.attemptTimeoutMs <= policy.callTimeoutMs) {
-      throw new NonRetryableInputError(
-        'options.policy.attemptTimeoutMs: must exceed callTimeoutMs',
-        'options.policy.attemptTimeoutMs',
-      );
-    }
-    return policy;
+    return checkPolicy(
+      { ...base, ...overrides, retry: { ...base.retry, ...overrides.retry } },
+      'options.policy',
+    );
   }
 }
 

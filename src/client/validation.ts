@@ -2,7 +2,14 @@
 import { z } from 'zod';
 import { PROVIDER_NAME } from '../config';
 import { NonRetryableInputError } from '../errors';
-import { PRIORITIES, type FallbackProvider, type LlmRequest, type Priority } from '../task';
+import {
+  PRIORITIES,
+  type FallbackProvider,
+  type LlmRequest,
+  type Priority,
+  type TaskInput,
+  type TaskPolicy,
+} from '../task';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 
@@ -34,6 +41,10 @@ const name = (max: number) =>
     .max(max, `must be at most ${max} characters`)
     .regex(NAME, 'must be letters, digits, ., _, : or -');
 
+const fallbacksSchema = z
+  .array(z.object({ provider: providerName, model: modelName.optional() }).strict())
+  .max(5, 'must hold at most 5 providers');
+
 export const optionsSchema = z.object({
   idempotencyKey: name(200),
   runId: name(200).optional(),
@@ -42,10 +53,7 @@ export const optionsSchema = z.object({
   agent: name(100).optional(),
   priority: z.enum(PRIORITIES).optional(),
   deadline: z.union([z.date(), z.string(), z.number()]).optional(),
-  fallbacks: z
-    .array(z.object({ provider: providerName, model: modelName.optional() }).strict())
-    .max(5, 'must hold at most 5 providers')
-    .optional(),
+  fallbacks: fallbacksSchema.optional(),
 });
 
 export type SubmitOptionsInput = z.input<typeof optionsSchema>;
@@ -64,10 +72,10 @@ export interface ValidatedSubmission {
 }
 
 function fieldOf(root: string, path: ReadonlyArray<PropertyKey>): string {
-  return path.reduce<string>(
-    (field, part) => (typeof part === 'number' ? `${field}[${part}]` : `${field}.${String(part)}`),
-    root,
-  );
+  return path.reduce<string>((field, part) => {
+    if (typeof part === 'number') return `${field}[${part}]`;
+    return field === '' ? String(part) : `${field}.${String(part)}`;
+  }, root);
 }
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, root: string): T {
@@ -79,7 +87,7 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, root: string): T {
 }
 
 /** Resolves the deadline to an absolute time: a Date, an ISO string, or a number of ms from `now`. */
-function resolveDeadline(
+export function resolveDeadline(
   deadline: Date | string | number | undefined,
   defaultMs: number,
   now: number,
@@ -118,52 +126,99 @@ export function validateSubmission(
     deadline: resolveDeadline(validOptions.deadline, defaults.taskDeadlineMs, now),
   };
   if (validOptions.runId !== undefined) submission.runId = validOptions.runId;
-  if (validOptions.turn !== undefined) {
-    if (validOptions.runId === undefined) {
-      throw new NonRetryableInputError(
-        'options.turn: needs options.runId (a turn belongs to a run)',
-        'options.turn',
-      );
-    }
-    submission.turn = validOptions.turn;
-  }
-  if (validOptions.fallbacks !== undefined) {
-    if (validOptions.fallbacks.some((fallback) => fallback.provider === validRequest.provider)) {
-      throw new NonRetryableInputError(
-        "options.fallbacks: must not repeat the request's provider",
-        'options.fallbacks',
-      );
-    }
-    submission.fallbacks = validOptions.fallbacks;
-  }
+  if (validOptions.turn !== undefined) submission.turn = validOptions.turn;
+  if (validOptions.fallbacks !== undefined) submission.fallbacks = validOptions.fallbacks;
+  checkTaskRules(submission, 'options');
   return submission;
+}
+
+/** The rules across fields: a turn belongs to a run, and fallbacks are other providers. */
+function checkTaskRules(
+  task: { request: LlmRequest; runId?: string; turn?: string; fallbacks?: FallbackProvider[] },
+  root: string,
+): void {
+  if (task.turn !== undefined && task.runId === undefined) {
+    throw new NonRetryableInputError(
+      `${root}.turn: needs ${root}.runId (a turn belongs to a run)`,
+      `${root}.turn`,
+    );
+  }
+  if (task.fallbacks?.some((fallback) => fallback.provider === task.request.provider)) {
+    throw new NonRetryableInputError(
+      `${root}.fallbacks: must not repeat the request's provider`,
+      `${root}.fallbacks`,
+    );
+  }
 }
 
 const positiveMs = z.number().int('must be an integer').min(1, 'must be at least 1 ms');
 
-export const policyOverridesSchema = z
+const retrySchema = z
   .object({
-    retry: z
-      .object({
-        initialIntervalMs: positiveMs,
-        backoffCoefficient: z.number().min(1, 'must be at least 1'),
-        maximumIntervalMs: positiveMs,
-        maximumAttempts: z.number().int().min(1, 'must be at least 1'),
-        retryAfterCapMs: z.number().int().min(0),
-      })
-      .partial()
-      .strict(),
+    initialIntervalMs: positiveMs,
+    backoffCoefficient: z.number().min(1, 'must be at least 1'),
+    maximumIntervalMs: positiveMs,
+    maximumAttempts: z.number().int().min(1, 'must be at least 1'),
+    retryAfterCapMs: z.number().int().min(0),
+  })
+  .strict();
+
+const policySchema = z
+  .object({
+    retry: retrySchema,
     callTimeoutMs: positiveMs,
     attemptTimeoutMs: positiveMs,
     heartbeatTimeoutMs: positiveMs,
     maxBlockedMs: z.number().int().min(0),
   })
-  .partial()
   .strict();
+
+export const policyOverridesSchema = policySchema.extend({ retry: retrySchema.partial() }).partial();
 
 export type PolicyOverrides = z.infer<typeof policyOverridesSchema>;
 
 /** Validates per-task policy overrides; throws `NonRetryableInputError` naming the field. */
 export function validatePolicyOverrides(overrides: unknown): PolicyOverrides {
   return parse(policyOverridesSchema, overrides, 'options.policy');
+}
+
+/** Checks a resolved policy: an attempt must outlast the call it wraps. */
+export function checkPolicy(policy: TaskPolicy, root: string): TaskPolicy {
+  if (policy.attemptTimeoutMs <= policy.callTimeoutMs) {
+    throw new NonRetryableInputError(
+      `${root}.attemptTimeoutMs: must exceed callTimeoutMs`,
+      `${root}.attemptTimeoutMs`,
+    );
+  }
+  return policy;
+}
+
+const storedTaskSchema = z
+  .object({
+    request: requestSchema,
+    meta: z
+      .object({
+        idempotencyKey: name(200),
+        runId: name(200).optional(),
+        turn: name(100).optional(),
+        operation: name(100),
+        agent: name(100),
+        priority: z.enum(PRIORITIES),
+      })
+      .strict(),
+    policy: policySchema,
+    fallbacks: fallbacksSchema.optional(),
+    replayCount: z.number().int().min(0),
+  })
+  .strict();
+
+/**
+ * Checks a task input kept outside Temporal (a dead-letter entry's) before it starts again, with the
+ * rules of a submit; throws `NonRetryableInputError` naming the field (`request.messages[0].content`).
+ */
+export function validateStoredTask(input: unknown): Omit<TaskInput, 'deadline'> {
+  const task = parse(storedTaskSchema, input, '');
+  checkTaskRules({ ...task.meta, request: task.request, fallbacks: task.fallbacks }, 'meta');
+  checkPolicy(task.policy, 'policy');
+  return task;
 }

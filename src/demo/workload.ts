@@ -3,8 +3,8 @@
  * retries, Retry-After, slow calls, provider input errors, exhausted retries and refused input.
  */
 import type { SubmitOptions } from '../client/breakwater-client';
-import { FAKE_ANTHROPIC, FAKE_OPENAI } from '../dev/stack-config';
-import type { FakeScenario } from '../providers/fake-provider';
+import { FAKE_ANTHROPIC, FAKE_OPENAI } from '../testing/stack-config';
+import type { FakeScenario } from '../testing/fake-provider';
 import { PRIORITIES, type LlmRequest } from '../task';
 
 export type Expectation = 'done' | 'invalid_input' | 'retries_exhausted' | 'refused';

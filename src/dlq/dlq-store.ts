@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { KeySpace } from '../redis/keys';
-import { commandsOf, type BreakwaterCommands } from '../redis/scripts';
+import { commandsOf, type BreakwaterCommands } from '../redis/function-library';
 import { decodeEntry, encodeEntry, type DlqEntry, type StoredDlqEntry } from './dlq-entry';
 
 export type DlqStream = 'dlq' | 'dead';
@@ -56,7 +56,7 @@ export class DlqStore {
   }
 
   streamKey(stream: DlqStream): string {
-    return `${this.keys.slot()}:ai:${stream}`;
+    return this.keys.key(stream === 'dead' ? 'deadStream' : 'dlqStream');
   }
 
   /** Adds the failure, once: enqueueing the same job and run again adds nothing. */
@@ -77,7 +77,7 @@ export class DlqStore {
 
   /** The job's entry, wherever it is. */
   async get(jobId: string): Promise<StoredDlqEntry | undefined> {
-    const where = await this.redis.hget(`${this.keys.slot()}:dlq:index`, jobId);
+    const where = await this.redis.hget(this.keys.key('dlqIndex'), jobId);
     if (!where) return undefined;
     const [stream, entryId] = where.split('|') as [DlqStream, string];
     const [found] = (await this.redis.xrange(this.streamKey(stream), entryId, entryId)) as StreamReply;
@@ -86,7 +86,7 @@ export class DlqStore {
 
   /** The run a replay of `jobId` started in the last day, if any. */
   async replayedRun(jobId: string): Promise<string | undefined> {
-    return (await this.redis.get(`${this.keys.slot()}:dlq:replayed:${jobId}`)) ?? undefined;
+    return (await this.redis.get(this.keys.key('dlqReplayed', jobId))) ?? undefined;
   }
 
   /** Entries of `stream`, oldest first, that pass `filter`. */
@@ -185,7 +185,7 @@ export class DlqStore {
   /** Claims the replay of `jobId` for `ttlMs`; undefined when someone else holds it. */
   async claim(jobId: string, ttlMs: number): Promise<string | undefined> {
     const token = randomUUID();
-    const taken = await this.redis.set(`${this.keys.slot()}:dlq:claim:${jobId}`, token, 'PX', ttlMs, 'NX');
+    const taken = await this.redis.set(this.keys.key('dlqClaim', jobId), token, 'PX', ttlMs, 'NX');
     return taken === 'OK' ? token : undefined;
   }
 

@@ -5,6 +5,7 @@
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { BreakwaterClient } from '../client/breakwater-client';
+import { mapConcurrent } from '../map-concurrent';
 import type { Logger } from '../observability/logger';
 import type { StoredDlqEntry } from './dlq-entry';
 import type { DlqFilter, DlqStore } from './dlq-store';
@@ -90,16 +91,7 @@ export class Replayer {
   /** Replays every `ai:dlq` entry that passes `filter`, a few at a time. */
   async replayAll(filter: DlqFilter, concurrency = 8): Promise<ReplayResult[]> {
     const entries = await this.options.store.list('dlq', filter);
-    const results: ReplayResult[] = [];
-    let next = 0;
-    const lane = async () => {
-      while (next < entries.length) {
-        const entry = entries[next++]!;
-        results.push(await this.replay(entry.jobId));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, entries.length) }, lane));
-    return results;
+    return mapConcurrent(entries, concurrency, (entry) => this.replay(entry.jobId));
   }
 
   private async replayClaimed(entry: StoredDlqEntry): Promise<ReplayResult> {
@@ -145,20 +137,7 @@ export class Replayer {
       };
     }
     const { input, deadlineMs } = entry.payload;
-    const { meta } = input;
-    const handle = await client.submit(input.request, {
-      idempotencyKey: meta.idempotencyKey,
-      operation: meta.operation,
-      agent: meta.agent,
-      priority: meta.priority,
-      ...(meta.runId !== undefined ? { runId: meta.runId } : {}),
-      ...(meta.turn !== undefined ? { turn: meta.turn } : {}),
-      ...(input.fallbacks !== undefined ? { fallbacks: input.fallbacks } : {}),
-      ...(deadlineMs !== undefined && deadlineMs > 0 ? { deadline: deadlineMs } : {}),
-      policy: input.policy,
-      replayCount,
-      taskQueue: entry.taskQueue,
-    });
+    const handle = await client.resubmit(input, { replayCount, deadlineMs, taskQueue: entry.taskQueue });
     await store.removeReplayed(entry, handle.runId);
     return {
       ...base,

@@ -4,8 +4,8 @@ import { RedisBreaker } from '../breaker/redis-breaker';
 import type { BreakwaterConfig } from '../config';
 import type { Logger } from '../observability/logger';
 import type { BreakwaterMetrics } from '../observability/metrics';
+import { GuardScripts } from '../redis/guard-scripts';
 import { KeySpace } from '../redis/keys';
-import { GuardScripts } from './guard-scripts';
 import { RedisGuard, type BreakerStateChange } from './redis-guard';
 
 export interface GuardParts {
@@ -27,7 +27,7 @@ export function createGuard(
 ): GuardParts {
   const keys = new KeySpace(config.redis.keyPrefix);
   const scripts = new GuardScripts(redis, keys);
-  const breaker = new RedisBreaker({ redis, keys, settings: config.breaker, workerId: options.workerId });
+  const breaker = new RedisBreaker({ scripts, settings: config.breaker, workerId: options.workerId });
   const guard = new RedisGuard({
     scripts,
     breaker,

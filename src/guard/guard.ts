@@ -2,11 +2,9 @@
  * The guard seam: one admission call before each provider call and one settle call after it, each
  * a single Redis round trip. The shared circuit breaker, the rate limits and the budgets live behind it.
  */
+import type { BreakerOutcome } from '../breaker/types';
+import type { BudgetClaim } from '../budget/types';
 import type { ErrorContext } from '../errors';
-import type { BudgetClaim } from './guard-scripts';
-
-/** How a settled call counts: against the breaker (`failure`), apart (`rate_limited`), or not at all. */
-export type SettleOutcome = 'success' | 'failure' | 'rate_limited' | 'neutral';
 
 export interface AdmitRequest {
   provider: string;
@@ -37,7 +35,8 @@ export interface Admission {
 
 export interface SettleRequest {
   admission: Admission;
-  outcome: SettleOutcome;
+  /** How the call counts against its provider's breaker. */
+  outcome: BreakerOutcome;
   /** What the call actually cost (nothing when it failed before an answer). */
   actual?: { micros: number; tokens: number };
 }

@@ -1,19 +1,13 @@
 import type { RedisBreaker } from '../breaker/redis-breaker';
-import type { BreakerTransition } from '../breaker/state-machine';
+import type { BreakerTransition } from '../breaker/types';
 import type { BudgetSettings, RateLimitSettings } from '../config';
-import {
-  BudgetBusyError,
-  BudgetExceededError,
-  CircuitBreakerOpenError,
-  GuardUnavailableError,
-  RateLimitExceededError,
-  RateLimitWaitError,
-  type BreakwaterError,
-} from '../errors';
+import { GuardUnavailableError } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { BreakwaterMetrics } from '../observability/metrics';
-import type { AdmitOutcome, GuardScripts, RateLimit } from './guard-scripts';
+import type { RateLimit } from '../ratelimit/types';
+import type { AdmitOutcome, GuardScripts } from '../redis/guard-scripts';
 import type { Admission, AdmitRequest, Guard, SettleRequest } from './guard';
+import { refusalError } from './refusals';
 
 /** A breaker transition, as `onStateChange` receives it. */
 export interface BreakerStateChange extends BreakerTransition {
@@ -83,7 +77,8 @@ export class RedisGuard implements Guard {
       };
     }
     options.metrics.guardAdmissions.inc({ provider, decision: outcome.code });
-    throw this.refusal(outcome, request);
+    const { metrics, rateLimit, budget } = options;
+    throw refusalError(outcome, { provider, context: request.context, metrics, rateLimit, budget });
   }
 
   async settle({ admission, outcome, actual }: SettleRequest): Promise<void> {
@@ -109,54 +104,6 @@ export class RedisGuard implements Guard {
     } catch (error) {
       // Leases and reservations expire on their own; only this outcome and its cost are lost.
       options.logger.warn({ provider: admission.provider, err: error }, 'guard settle failed');
-    }
-  }
-
-  /** The one mapping from a refused admission to its error. */
-  private refusal(
-    outcome: Exclude<AdmitOutcome, { code: 'admitted' }>,
-    request: AdmitRequest,
-  ): BreakwaterError {
-    const { provider, context } = request;
-    const { metrics, rateLimit, budget } = this.options;
-    switch (outcome.code) {
-      case 'breaker_refused':
-        metrics.breakerRejections.inc({ provider, state: outcome.state });
-        return new CircuitBreakerOpenError(
-          `circuit breaker of ${provider} refused the call (${outcome.state})`,
-          outcome.retryAfterMs,
-          context,
-          outcome.state,
-        );
-      case 'rate_limited':
-        metrics.rateLimitWaits.inc({ provider, mode: rateLimit.mode });
-        return rateLimit.mode === 'wait'
-          ? new RateLimitWaitError(
-              `rate limit of ${outcome.bucket} has no room now`,
-              outcome.retryAfterMs,
-              context,
-            )
-          : new RateLimitExceededError(
-              `rate limit of ${outcome.bucket} refused the call`,
-              'provider_rate',
-              outcome.retryAfterMs,
-              context,
-            );
-      case 'budget_busy':
-        return new BudgetBusyError(
-          `budget scope ${outcome.scope} is held by calls in flight`,
-          outcome.scope,
-          budget.busyRetryMs,
-          context,
-        );
-      case 'budget_exceeded':
-        metrics.budgetRefusals.inc({ scope: outcome.scope });
-        return new BudgetExceededError(
-          `budget scope ${outcome.scope} refused the call`,
-          outcome.scope,
-          outcome.retryAfterMs > 0 ? Math.ceil(outcome.retryAfterMs / 1000) : undefined,
-          context,
-        );
     }
   }
 

@@ -3,12 +3,13 @@
  * never user input.
  */
 import { Counter, Gauge, Histogram, register as defaultRegistry, type Registry } from 'prom-client';
+import { BREAKER_STATES, type BreakerStateName } from '../breaker/types';
 
 /** Reads the dead-letter queue's cluster-wide numbers at scrape time. */
 export type DlqSource = () => Promise<{ depth: number; deadDepth: number; counters: Record<string, number> }>;
 
 /** Reads the shared breaker states (provider → 0=CLOSED, 1=OPEN, 2=HALF_OPEN) at scrape time. */
-export type BreakerStateSource = () => Promise<Array<{ provider: string; value: number }>>;
+export type BreakerStateSource = () => Promise<Array<{ provider: string; state: BreakerStateName }>>;
 
 export interface BreakwaterMetrics {
   registry: Registry;
@@ -145,7 +146,7 @@ export function getMetrics(registry: Registry = defaultRegistry): BreakwaterMetr
         this.reset();
         for (const source of stateSources) {
           const states = await source().catch(() => []);
-          for (const { provider, value } of states) this.set({ provider }, value);
+          for (const { provider, state } of states) this.set({ provider }, BREAKER_STATES.indexOf(state));
         }
       },
     }),

@@ -1,9 +1,63 @@
 /**
- * Redis key layout. Every key starts with the configured prefix, and all of one prefix's guard
- * state (breakers, rate limits, budgets) shares one `{hash tag}`: each script touches one Cluster
- * slot, and one admission script can check the breaker, the rate limit and every budget scope
- * atomically. The scripts derive their keys from the slot key (see `lua/_common.lua`).
+ * Every Redis key Breakwater writes, in one table: `KEY_MAP`. Each key is the slot key
+ * `<prefix>:{<prefix>}` followed by its pattern, so it carries the prefix's hash tag: all the state of
+ * one prefix (breakers, rate limits, budgets, the dead-letter queue) lives in one Cluster slot, and
+ * one script can check and update any of it atomically (ADR 0002).
+ *
+ * TypeScript builds keys with `KeySpace.key(name, ...parts)`; the Lua scripts get the same table, as
+ * the `KEY` functions `luaKeyFunctions()` writes into the function library (`KEY.breakerState(provider)`),
+ * so a key's name and layout are spelled here only.
  */
+
+/** A key's pattern (after the slot key; `<part>` is filled in when the key is built), type and content. */
+export interface KeyDefinition {
+  pattern: string;
+  type: 'HASH' | 'ZSET' | 'SET' | 'STRING' | 'STREAM';
+  holds: string;
+}
+
+// prettier-ignore
+export const KEY_MAP = {
+  breakerRegistry:       { pattern: ':breakers', type: 'SET', holds: 'provider names that have a breaker (for status listings)' },
+  breakerState:          { pattern: ':breaker:<provider>:state', type: 'HASH', holds: 'state, consecutive, halfOpenSuccesses, openUntil, lastSuccessAt' },
+  breakerInflight:       { pattern: ':breaker:<provider>:inflight', type: 'ZSET', holds: 'attemptId -> lease expiry (ms): every admitted, unsettled attempt' },
+  breakerProbes:         { pattern: ':breaker:<provider>:probes', type: 'ZSET', holds: 'attemptId -> lease expiry (ms): the HALF_OPEN probes among them' },
+  breakerWindow:         { pattern: ':breaker:<provider>:window', type: 'ZSET', holds: 'attemptId -> settle time: counted outcomes in the sliding window' },
+  breakerWindowFailures: { pattern: ':breaker:<provider>:window-failures', type: 'ZSET', holds: 'attemptId -> settle time: the failures among them' },
+  breakerFailers:        { pattern: ':breaker:<provider>:failers', type: 'HASH', holds: 'workerId -> time of its last counted failure' },
+  breakerStats:          { pattern: ':breaker:<provider>:stats', type: 'HASH', holds: 'cluster-wide counters (probes, success, failure, rejected_*, transitions, ...)' },
+  rateLimit:             { pattern: ':ratelimit:<bucket>', type: 'STRING', holds: '"requests,tokens,atMs" of a provider (or op:<operation>) bucket; expires after 10 idle minutes' },
+  budgetRun:             { pattern: ':budget:run:<runId>', type: 'HASH', holds: 'spent, reserved (micro-dollars), ceiling (a per-run override)' },
+  budgetDaily:           { pattern: ':budget:daily:<day>', type: 'HASH', holds: 'spent, reserved (micro-dollars) of a UTC day (days since the epoch)' },
+  budgetTurn:            { pattern: ':budget:turn:<runId>:<turn>', type: 'HASH', holds: 'tokensSpent, tokensReserved, calls' },
+  budgetCeilings:        { pattern: ':budget:ceilings', type: 'HASH', holds: 'operator overrides: run, operation, operation:<name>, daily, turnTokens, turnCalls' },
+  budgetReservations:    { pattern: ':budget:reservations', type: 'ZSET', holds: '"attemptId|runId|turn|day|micros|tokens" -> lease expiry' },
+  budgetSettled:         { pattern: ':budget:settled', type: 'ZSET', holds: 'attemptId -> expiry: settled attempts, so a second settle charges nothing' },
+  budgetStats:           { pattern: ':budget:stats', type: 'HASH', holds: 'refused_<scope>, reservations_expired' },
+  dlqStream:             { pattern: ':ai:dlq', type: 'STREAM', holds: 'tasks that ended FAILED and may be replayed' },
+  deadStream:            { pattern: ':ai:dead', type: 'STREAM', holds: 'tasks no replay can fix (input errors) and poisoned ones' },
+  dlqIndex:              { pattern: ':dlq:index', type: 'HASH', holds: 'jobId -> "stream|entryId|runId": where a job\'s one entry is' },
+  dlqStats:              { pattern: ':dlq:stats', type: 'HASH', holds: 'enqueued, dead, replayed, poisoned, purged, trimmed, trimmed_dead' },
+  dlqClaim:              { pattern: ':dlq:claim:<jobId>', type: 'STRING', holds: 'the token of the replay under way (expires)' },
+  dlqReplayed:           { pattern: ':dlq:replayed:<jobId>', type: 'STRING', holds: 'the run a replay started (kept a day)' },
+} as const satisfies Record<string, KeyDefinition>;
+
+export type KeyName = keyof typeof KEY_MAP;
+
+/** The `<part>`s a pattern takes, in order. */
+type PartsOf<Pattern extends string> = Pattern extends `${string}<${string}>${infer Rest}`
+  ? [string, ...PartsOf<Rest>]
+  : [];
+
+/** What a key of `name` is built from. */
+export type KeyParts<Name extends KeyName> = PartsOf<(typeof KEY_MAP)[Name]['pattern']>;
+
+const PART = /<([a-zA-Z]+)>/g;
+
+function partsOf(pattern: string): string[] {
+  return [...pattern.matchAll(PART)].map((match) => match[1]!);
+}
+
 export class KeySpace {
   constructor(readonly prefix: string) {
     if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(prefix)) {
@@ -13,13 +67,35 @@ export class KeySpace {
     }
   }
 
-  /** The key every script takes as KEYS[1]; its hash tag places all the guard state in one slot. */
+  /** The key every script takes as KEYS[1]; its hash tag places all the state of the prefix in one slot. */
   slot(): string {
     return `${this.prefix}:{${this.prefix}}`;
   }
 
-  /** A set of the provider names that have a breaker, for operators' status listings. */
-  breakerRegistry(): string {
-    return `${this.slot()}:breakers`;
+  /** The key `name` of `KEY_MAP`, with its `<part>`s filled in order. */
+  key<Name extends KeyName>(name: Name, ...parts: KeyParts<Name>): string {
+    const { pattern } = KEY_MAP[name];
+    let index = 0;
+    const key = pattern.replace(PART, () => (parts as string[])[index++] ?? '');
+    if (index !== parts.length) {
+      throw new RangeError(`${name}: takes ${partsOf(pattern).join(', ') || 'no parts'}`);
+    }
+    return `${this.slot()}${key}`;
   }
+}
+
+/**
+ * `KEY_MAP` as Lua: `KEY.<name>(<parts>)` returns the key from the slot key `base` (set by each
+ * function of the library before its body runs; see `lua/_common.lua`).
+ */
+export function luaKeyFunctions(): string {
+  const entries = Object.entries(KEY_MAP).map(([name, { pattern }]) => {
+    const parts = partsOf(pattern);
+    const pieces = pattern
+      .split(PART)
+      .map((piece, index) => (index % 2 === 1 ? piece : piece === '' ? undefined : `'${piece}'`))
+      .filter((piece): piece is string => piece !== undefined);
+    return `  ${name} = function(${parts.join(', ')}) return ${['base', ...pieces].join(' .. ')} end,`;
+  });
+  return ['-- Every key, from src/redis/keys.ts (KEY_MAP).', 'local KEY = {', ...entries, '}'].join('\n');
 }

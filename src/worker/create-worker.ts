@@ -8,7 +8,6 @@ import { collectDefaultMetrics, register as defaultRegistry, type Registry } fro
 import { createActivities } from '../../activities';
 import type { BreakwaterConfig } from '../config';
 import type { RedisBreaker } from '../breaker/redis-breaker';
-import { breakerStateGaugeValue } from '../breaker/settings';
 import { CallCosting } from '../budget/call-costing';
 import { PriceBook } from '../budget/pricing';
 import { loadTokenizer } from '../budget/tokenizer';
@@ -120,7 +119,7 @@ export async function createWorker(
       Promise.all(
         providerNames.map(async (provider) => ({
           provider,
-          value: breakerStateGaugeValue((await breaker.status(provider)).state),
+          state: (await breaker.status(provider)).state,
         })),
       ),
     );

@@ -5,11 +5,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Redis from 'ioredis';
 import { RedisBreaker } from '../../src/breaker/redis-breaker';
-import { DEFAULT_BREAKER_SETTINGS, type BreakerSettings } from '../../src/breaker/settings';
-import { BreakerStateMachine, type BreakerTransition } from '../../src/breaker/state-machine';
-import type { SettleOutcome } from '../../src/guard/guard';
+import { DEFAULT_BREAKER_SETTINGS } from '../../src/breaker/settings';
+import type { BreakerSettings } from '../../src/breaker/types';
+import { BreakerReferenceModel } from '../../src/breaker/reference-model';
+import type { BreakerOutcome, BreakerTransition } from '../../src/breaker/types';
+import { GuardScripts } from '../../src/redis/guard-scripts';
 import { KeySpace } from '../../src/redis/keys';
-import { seededRandom } from '../../src/providers/fake-faults';
+import { seededRandom } from '../../src/testing/fake-faults';
 import { connectStackRedis, uniqueName } from '../support/harness';
 
 let redis: Redis;
@@ -25,13 +27,13 @@ class Pair {
   draw = 0;
   /** States and transitions the run went through, so a test can check it covered them. */
   readonly seen = new Set<string>();
-  readonly model: BreakerStateMachine;
+  readonly model: BreakerReferenceModel;
   private readonly keys = new KeySpace(`conf:${uniqueName('breaker')}`);
   /** One shared breaker per worker id, all on the same keys: several workers, one breaker. */
   private readonly workers = new Map<string, RedisBreaker>();
 
   constructor(readonly settings: BreakerSettings) {
-    this.model = new BreakerStateMachine(
+    this.model = new BreakerReferenceModel(
       settings,
       () => this.now,
       () => this.draw,
@@ -46,8 +48,7 @@ class Pair {
     let breaker = this.workers.get(workerId);
     if (!breaker) {
       breaker = new RedisBreaker({
-        redis,
-        keys: this.keys,
+        scripts: new GuardScripts(redis, this.keys),
         settings: this.settings,
         workerId,
         clock: () => this.now,
@@ -67,7 +68,7 @@ class Pair {
     return expected;
   }
 
-  async settle(attemptId: string, outcome: SettleOutcome, workerId: string) {
+  async settle(attemptId: string, outcome: BreakerOutcome, workerId: string) {
     const expected = this.model.settle(attemptId, outcome, workerId);
     if (expected.transition) this.seen.add(`${expected.transition.from}->${expected.transition.to}`);
     const actual = await this.worker(workerId).settle('p', attemptId, outcome);
@@ -143,7 +144,7 @@ describe('shared breaker conforms to the reference model', () => {
   it('walks every transition in order', async () => {
     const pair = new Pair(settingsFor({}));
     let n = 0;
-    const call = async (outcome: SettleOutcome) => {
+    const call = async (outcome: BreakerOutcome) => {
       const id = `a${++n}`;
       const decision = await pair.admit(id, 500);
       if (decision.admitted) await pair.settle(id, outcome, 'w1');
@@ -194,7 +195,7 @@ describe('shared breaker conforms to the reference model', () => {
         if (decision.admitted) open.push(id);
       } else if (roll < 0.85 && open.length > 0) {
         const id = open.splice(Math.floor(random() * open.length), 1)[0]!;
-        const outcomes: SettleOutcome[] = [
+        const outcomes: BreakerOutcome[] = [
           'success',
           'success',
           'failure',

@@ -8,11 +8,13 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type Redis from 'ioredis';
 import { Registry } from 'prom-client';
 import { RedisBreaker } from '../../src/breaker/redis-breaker';
-import { DEFAULT_BREAKER_SETTINGS, type BreakerSettings } from '../../src/breaker/settings';
-import { RedisDevServer } from '../../src/dev/redis-dev-server';
+import { DEFAULT_BREAKER_SETTINGS } from '../../src/breaker/settings';
+import type { BreakerSettings } from '../../src/breaker/types';
+import { RedisDevServer } from '../../src/testing/redis-dev-server';
 import type { BreakerStateChange } from '../../src/guard/redis-guard';
-import type { FakeProvider } from '../../src/providers/fake-provider';
+import type { FakeProvider } from '../../src/testing/fake-provider';
 import { createRedis, waitUntilReady } from '../../src/redis/connection';
+import { GuardScripts } from '../../src/redis/guard-scripts';
 import { KeySpace } from '../../src/redis/keys';
 import { PriceBook } from '../../src/budget/pricing';
 import { TokenManager } from '../../src/budget/token-manager';
@@ -49,8 +51,7 @@ function breakerOn(
   connection = redis,
 ) {
   return new RedisBreaker({
-    redis: connection,
-    keys: new KeySpace(keyPrefix),
+    scripts: new GuardScripts(connection, new KeySpace(keyPrefix)),
     settings: { ...DEFAULT_BREAKER_SETTINGS, ...settings },
     workerId,
   });
@@ -289,8 +290,7 @@ describe('Redis outage', () => {
       try {
         const prices = new PriceBook(h.config.budget.modelPrices, { fake: 'openai' });
         const manager = new TokenManager({
-          redis: connection,
-          keys: new KeySpace(h.config.redis.keyPrefix),
+          scripts: new GuardScripts(connection, new KeySpace(h.config.redis.keyPrefix)),
           budget: h.config.budget,
           prices,
         });

@@ -9,13 +9,13 @@ import type { TaskResult } from '../../src/task';
 import { PriceBook } from '../../src/budget/pricing';
 import { countMessageTokens } from '../../src/budget/tokenizer';
 import { TokenManager } from '../../src/budget/token-manager';
-import { stackConfig, FAKE_MODEL_PRICES } from '../../src/dev/stack-config';
+import { stackConfig, FAKE_MODEL_PRICES } from '../../src/testing/stack-config';
 import { isBudgetBusyError, isBudgetExceededError } from '../../src/errors';
 import { createGuard } from '../../src/guard/create-guard';
 import type { Admission } from '../../src/guard/guard';
-import type { FakeProvider } from '../../src/providers/fake-provider';
+import type { FakeProvider } from '../../src/testing/fake-provider';
 import { getMetrics } from '../../src/observability/metrics';
-import { seededRandom } from '../../src/providers/fake-faults';
+import { seededRandom } from '../../src/testing/fake-faults';
 import {
   chat,
   connectStackRedis,
@@ -59,7 +59,7 @@ function budgetsOn(env: Record<string, string> = {}) {
     metrics: getMetrics(new Registry()),
   });
   const prices = new PriceBook(config.budget.modelPrices, { fake: 'openai' });
-  const manager = new TokenManager({ redis, keys: parts.keys, budget: config.budget, prices });
+  const manager = new TokenManager({ scripts: parts.scripts, budget: config.budget, prices });
   return { ...parts, config, manager, prefix };
 }
 

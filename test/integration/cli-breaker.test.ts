@@ -8,9 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { RedisBreaker, type BreakerStatus } from '../../src/breaker/redis-breaker';
+import { RedisBreaker } from '../../src/breaker/redis-breaker';
+import type { BreakerStatus } from '../../src/breaker/types';
 import { loadConfig } from '../../src/config';
-import { PROJECT_ROOT } from '../../src/dev/toolchain';
+import { PROJECT_ROOT } from '../../src/testing/toolchain';
+import { GuardScripts } from '../../src/redis/guard-scripts';
 import { KeySpace } from '../../src/redis/keys';
 import { json, killRunning, run, runCli, type CliResult } from '../support/cli';
 import { eventually, uniqueName } from '../support/harness';
@@ -80,8 +82,7 @@ beforeEach((context) => {
     LLM_FAKE_BASE_URL: 'http://127.0.0.1:1/v1',
   };
   breaker = new RedisBreaker({
-    redis,
-    keys: new KeySpace(prefix),
+    scripts: new GuardScripts(redis, new KeySpace(prefix)),
     settings: loadConfig(env).breaker,
     workerId: 'test-worker',
   });

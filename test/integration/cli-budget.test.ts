@@ -9,6 +9,7 @@ import { PriceBook } from '../../src/budget/pricing';
 import { TokenManager } from '../../src/budget/token-manager';
 import type { BudgetShowJson } from '../../src/cli/budget-commands';
 import { loadConfig } from '../../src/config';
+import { GuardScripts } from '../../src/redis/guard-scripts';
 import { KeySpace } from '../../src/redis/keys';
 import { json, killRunning, runCli, type CliResult } from '../support/cli';
 import { uniqueName } from '../support/harness';
@@ -95,8 +96,7 @@ beforeEach((context) => {
   };
   const config = loadConfig(env);
   manager = new TokenManager({
-    redis,
-    keys: new KeySpace(prefix),
+    scripts: new GuardScripts(redis, new KeySpace(prefix)),
     budget: config.budget,
     prices: new PriceBook(
       config.budget.modelPrices,

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RedisDevServer } from '../../src/dev/redis-dev-server';
-import { PROJECT_ROOT } from '../../src/dev/toolchain';
+import { RedisDevServer } from '../../src/testing/redis-dev-server';
+import { PROJECT_ROOT } from '../../src/testing/toolchain';
 import { eventually } from '../support/harness';
 import type { StackChildInfo } from '../support/stack-child';
 

@@ -6,7 +6,7 @@ import { taskWorkflowId } from '../../src/client/workflow-id';
 import { payloadChecksum, type DlqEntry } from '../../src/dlq/dlq-entry';
 import { DlqStore } from '../../src/dlq/dlq-store';
 import { Replayer } from '../../src/dlq/replayer';
-import type { FakeProvider } from '../../src/providers/fake-provider';
+import type { FakeProvider } from '../../src/testing/fake-provider';
 import { KeySpace } from '../../src/redis/keys';
 import {
   chat,
@@ -174,7 +174,7 @@ describe('dead-letter queue', () => {
       await failureOf(h.client.execute(chat('crash'), { idempotencyKey: key }));
       const entry = (await store.get(key))!;
       // What a replay does before it removes the entry, then "crashes".
-      await h.client.submit(entry.payload.input.request, { idempotencyKey: key, replayCount: 1 });
+      await h.client.resubmit(entry.payload.input, { replayCount: 1, taskQueue: entry.taskQueue });
       await h.client.result(key);
       const rerun = await replayer.replay(key);
       return { rerun, runs: await runsOf(h, key) };

@@ -4,12 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_BREAKER_SETTINGS, type BreakerSettings } from '../../src/breaker/settings';
-import { RedisDevServer } from '../../src/dev/redis-dev-server';
-import { GuardScripts, type BudgetCeilings } from '../../src/guard/guard-scripts';
+import { DEFAULT_BREAKER_SETTINGS } from '../../src/breaker/settings';
+import type { BreakerSettings } from '../../src/breaker/types';
+import { RedisDevServer } from '../../src/testing/redis-dev-server';
+import type { BudgetCeilings } from '../../src/budget/types';
+import { GuardScripts } from '../../src/redis/guard-scripts';
 import { createRedis, waitUntilReady } from '../../src/redis/connection';
 import { KeySpace } from '../../src/redis/keys';
-import { functionLibrary } from '../../src/redis/scripts';
+import { functionLibrary } from '../../src/redis/function-library';
 import { uniqueName } from '../support/harness';
 
 let dir: string;

@@ -5,7 +5,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/dev/free-port';
+import { freePort } from '../../src/testing/free-port';
 import {
   isBreakwaterError,
   isNonRetryableInputError,
@@ -16,7 +16,7 @@ import {
   type RetryableExternalError,
 } from '../../src/errors';
 import { AnthropicAdapter } from '../../src/providers/anthropic';
-import { fakeReply, FakeProvider, type FakeScenario } from '../../src/providers/fake-provider';
+import { fakeReply, FakeProvider, type FakeScenario } from '../../src/testing/fake-provider';
 import { OpenAiCompatibleAdapter } from '../../src/providers/openai';
 import type { ProviderAdapter, ProviderCallOptions } from '../../src/providers/types';
 import type { LlmRequest } from '../../src/task';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { isNonRetryableInputError } from '../../src/errors';
 import { getMetrics } from '../../src/observability/metrics';
-import type { FakeProvider } from '../../src/providers/fake-provider';
+import type { FakeProvider } from '../../src/testing/fake-provider';
 import type { LedgerEntry } from '../../src/task';
 import {
   chat,

@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { FakeProvider } from '../../src/providers/fake-provider';
+import type { FakeProvider } from '../../src/testing/fake-provider';
 import { chat, createHarness, eventually, startFakeProvider } from '../support/harness';
 
 const run = promisify(execFile);

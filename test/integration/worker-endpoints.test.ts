@@ -9,9 +9,9 @@ import { Client, Connection } from '@temporalio/client';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BreakwaterClient } from '../../src/client/breakwater-client';
-import { RedisDevServer } from '../../src/dev/redis-dev-server';
-import { stackConfig } from '../../src/dev/stack-config';
-import type { FakeProvider } from '../../src/providers/fake-provider';
+import { RedisDevServer } from '../../src/testing/redis-dev-server';
+import { stackConfig } from '../../src/testing/stack-config';
+import type { FakeProvider } from '../../src/testing/fake-provider';
 import { createWorker } from '../../src/worker/create-worker';
 import {
   chat,

@@ -7,9 +7,9 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BreakwaterClient } from '../../src/client/breakwater-client';
 import { loadConfig } from '../../src/config';
-import { FAKE_MODEL_PRICES } from '../../src/dev/stack-config';
-import { freePort } from '../../src/dev/free-port';
-import type { FakeProvider } from '../../src/providers/fake-provider';
+import { FAKE_MODEL_PRICES } from '../../src/testing/stack-config';
+import { freePort } from '../../src/testing/free-port';
+import type { FakeProvider } from '../../src/testing/fake-provider';
 import { killRunning, start, TSX, type Started } from '../support/cli';
 import { chat, eventually, FAST_POLICY_ENV, startFakeProvider, uniqueName } from '../support/harness';
 

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { PROJECT_ROOT } from '../../src/dev/toolchain';
+import { PROJECT_ROOT } from '../../src/testing/toolchain';
 
 /** The project's own tsx. */
 export const TSX = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
-import { startStack, type Stack } from '../../src/dev/stack';
+import { startStack, type Stack } from '../../src/testing/stack';
 import { WORKFLOWS_PATH } from '../../src/worker/create-worker';
 
 export interface StackInfo {

@@ -8,9 +8,9 @@ import { Client, Connection } from '@temporalio/client';
 import type Redis from 'ioredis';
 import type { BreakwaterConfig } from '../../src/config';
 import { BreakwaterClient, TaskFailedError } from '../../src/client/breakwater-client';
-import { stackConfig } from '../../src/dev/stack-config';
+import { stackConfig } from '../../src/testing/stack-config';
 import { createLogger } from '../../src/observability/logger';
-import { FakeProvider, type FakeScenario } from '../../src/providers/fake-provider';
+import { FakeProvider, type FakeScenario } from '../../src/testing/fake-provider';
 import {
   createWorker,
   type BreakwaterWorker,

@@ -6,6 +6,7 @@
 import { RedisBreaker } from '../../src/breaker/redis-breaker';
 import { DEFAULT_BREAKER_SETTINGS } from '../../src/breaker/settings';
 import { createRedis, waitUntilReady } from '../../src/redis/connection';
+import { GuardScripts } from '../../src/redis/guard-scripts';
 import { KeySpace } from '../../src/redis/keys';
 
 async function main(): Promise<void> {
@@ -13,8 +14,7 @@ async function main(): Promise<void> {
   const redis = createRedis({ url: redisUrl!, commandTimeoutMs: 2000 });
   await waitUntilReady(redis);
   const breaker = new RedisBreaker({
-    redis,
-    keys: new KeySpace(keyPrefix!),
+    scripts: new GuardScripts(redis, new KeySpace(keyPrefix!)),
     settings: DEFAULT_BREAKER_SETTINGS,
     workerId: `probe-holder/${process.pid}`,
   });

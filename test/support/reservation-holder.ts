@@ -4,7 +4,7 @@
  * argv: redisUrl keyPrefix runId leaseMs
  */
 import { DEFAULT_BREAKER_SETTINGS } from '../../src/breaker/settings';
-import { GuardScripts } from '../../src/guard/guard-scripts';
+import { GuardScripts } from '../../src/redis/guard-scripts';
 import { createRedis, waitUntilReady } from '../../src/redis/connection';
 import { KeySpace } from '../../src/redis/keys';
 

@@ -7,7 +7,7 @@
  * process titles, which redis-server rewrites), and every descendant of this process.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { startStack, stopOnSignals } from '../../src/dev/stack';
+import { startStack, stopOnSignals } from '../../src/testing/stack';
 
 export interface StackChildInfo {
   pid: number;

@@ -5,7 +5,7 @@ import {
   validateFaultRule,
   type Fault,
   type FaultRule,
-} from '../../src/providers/fake-faults';
+} from '../../src/testing/fake-faults';
 
 const CALL = { lastUserMessage: 'hello' };
 const E503: Fault = { kind: 'status', status: 503 };

@@ -1,30 +1,19 @@
 --[[
   The circuit breaker of one provider (a shared piece; needs _common.lua first).
 
-  Its keys, `breakerKey(name)` once `useBreaker(provider)` named the provider (made where used, as
-  most calls touch only two of them):
-    breaker           HASH  state, consecutive, halfOpenSuccesses, openUntil, lastSuccessAt
-    inflight          ZSET  attemptId -> lease expiry (ms): every admitted, unsettled attempt
-    probes            ZSET  attemptId -> lease expiry (ms): the HALF_OPEN probes among them
-    window            ZSET  attemptId -> settle time: counted outcomes in the sliding window
-    windowFailures    ZSET  attemptId -> settle time: the failures among them
-    failers           HASH  workerId -> time of its last counted failure
-    stats             HASH  counters (probes, success, failure, rate_limited, neutral, rejected_*, ...)
+  Its keys are the `breaker*` keys of src/redis/keys.ts, `breakerKey(name)` once `useBreaker(provider)`
+  named the provider (made where used, as most calls touch only two of them).
 
   Its settings are 11 little-endian doubles (decoded with `struct`, far cheaper than text on this
   hot path): mode (1 = rate, 0 = consecutive), failureThreshold, resetMs, halfOpenProbes,
   halfOpenProbability, successThreshold, halfOpenRetryMs, windowMs, failureRate, minimumVolume,
   minDistinctWorkers.
 ]]
-local breakerPrefix
-local BREAKER_KEY_SUFFIX = {
-  breaker = ':state', inflight = ':inflight', probes = ':probes', window = ':window',
-  windowFailures = ':window-failures', failers = ':failers', stats = ':stats',
-}
-local function breakerKey(name) return breakerPrefix .. BREAKER_KEY_SUFFIX[name] end
+local breakerProvider
+local function breakerKey(name) return KEY[name](breakerProvider) end
 
 local function useBreaker(provider)
-  breakerPrefix = base .. ':breaker:' .. provider
+  breakerProvider = provider
 end
 
 -- The settings from 11 numbers of `v` starting at `i`: mode (1 = rate), then the 10 values.
@@ -43,7 +32,7 @@ local function breakerSettings(packed)
 end
 
 local function field(name, default)
-  local value = redis.call('HGET', breakerKey('breaker'), name)
+  local value = redis.call('HGET', breakerKey('breakerState'), name)
   if value == false then return default end
   return value
 end
@@ -54,19 +43,19 @@ end
 
 -- Drops leases whose worker never settled them (it died, or its call outlived the lease).
 local function expireLeases(now)
-  local expired = redis.call('ZREMRANGEBYSCORE', breakerKey('inflight'), '-inf', now)
-  redis.call('ZREMRANGEBYSCORE', breakerKey('probes'), '-inf', now)
-  if expired > 0 then redis.call('HINCRBY', breakerKey('stats'), 'leases_expired', expired) end
+  local expired = redis.call('ZREMRANGEBYSCORE', breakerKey('breakerInflight'), '-inf', now)
+  redis.call('ZREMRANGEBYSCORE', breakerKey('breakerProbes'), '-inf', now)
+  if expired > 0 then redis.call('HINCRBY', breakerKey('breakerStats'), 'leases_expired', expired) end
 end
 
 local function pruneWindow(now, windowMs, mode)
   local since = now - windowMs
-  redis.call('ZREMRANGEBYSCORE', breakerKey('window'), '-inf', since)
-  redis.call('ZREMRANGEBYSCORE', breakerKey('windowFailures'), '-inf', since)
+  redis.call('ZREMRANGEBYSCORE', breakerKey('breakerWindow'), '-inf', since)
+  redis.call('ZREMRANGEBYSCORE', breakerKey('breakerWindowFailures'), '-inf', since)
   if mode == 'rate' then
-    local entries = redis.call('HGETALL', breakerKey('failers'))
+    local entries = redis.call('HGETALL', breakerKey('breakerFailers'))
     for i = 1, #entries, 2 do
-      if tonumber(entries[i + 1]) <= since then redis.call('HDEL', breakerKey('failers'), entries[i]) end
+      if tonumber(entries[i + 1]) <= since then redis.call('HDEL', breakerKey('breakerFailers'), entries[i]) end
     end
   end
 end
@@ -75,39 +64,39 @@ local function counts()
   return {
     consecutiveFailures = numberField('consecutive'),
     halfOpenSuccesses = numberField('halfOpenSuccesses'),
-    windowCalls = redis.call('ZCARD', breakerKey('window')),
-    windowFailures = redis.call('ZCARD', breakerKey('windowFailures')),
-    distinctFailingWorkers = redis.call('HLEN', breakerKey('failers')),
+    windowCalls = redis.call('ZCARD', breakerKey('breakerWindow')),
+    windowFailures = redis.call('ZCARD', breakerKey('breakerWindowFailures')),
+    distinctFailingWorkers = redis.call('HLEN', breakerKey('breakerFailers')),
   }
 end
 
 local function clearCounters()
-  redis.call('HSET', breakerKey('breaker'), 'consecutive', 0, 'halfOpenSuccesses', 0)
-  redis.call('DEL', breakerKey('failers'), breakerKey('window'), breakerKey('windowFailures'))
+  redis.call('HSET', breakerKey('breakerState'), 'consecutive', 0, 'halfOpenSuccesses', 0)
+  redis.call('DEL', breakerKey('breakerFailers'), breakerKey('breakerWindow'), breakerKey('breakerWindowFailures'))
 end
 
 -- Moves the breaker to `to` and returns the transition as JSON.
 local function moveTo(to, reason, now)
   local transition = { from = field('state', 'CLOSED'), to = to, reason = reason, at = now, counts = counts() }
-  redis.call('HSET', breakerKey('breaker'), 'state', to)
+  redis.call('HSET', breakerKey('breakerState'), 'state', to)
   if to == 'HALF_OPEN' then
-    redis.call('HSET', breakerKey('breaker'), 'halfOpenSuccesses', 0)
-    local probes = redis.call('ZRANGE', breakerKey('probes'), 0, -1)
-    for _, id in ipairs(probes) do redis.call('ZREM', breakerKey('inflight'), id) end
-    redis.call('DEL', breakerKey('probes'))
+    redis.call('HSET', breakerKey('breakerState'), 'halfOpenSuccesses', 0)
+    local probes = redis.call('ZRANGE', breakerKey('breakerProbes'), 0, -1)
+    for _, id in ipairs(probes) do redis.call('ZREM', breakerKey('breakerInflight'), id) end
+    redis.call('DEL', breakerKey('breakerProbes'))
   elseif to == 'CLOSED' then
     clearCounters()
   elseif to == 'OPEN' then
-    redis.call('HSET', breakerKey('breaker'), 'halfOpenSuccesses', 0)
+    redis.call('HSET', breakerKey('breakerState'), 'halfOpenSuccesses', 0)
   end
-  redis.call('HINCRBY', breakerKey('stats'), 'transitions', 1)
-  redis.call('HINCRBY', breakerKey('stats'), 'transitions_to_' .. string.lower(to), 1)
+  redis.call('HINCRBY', breakerKey('breakerStats'), 'transitions', 1)
+  redis.call('HINCRBY', breakerKey('breakerStats'), 'transitions_to_' .. string.lower(to), 1)
   return cjson.encode(transition)
 end
 
 local function open(reason, now, resetMs)
   local transition = moveTo('OPEN', reason, now)
-  redis.call('HSET', breakerKey('breaker'), 'openUntil', now + resetMs)
+  redis.call('HSET', breakerKey('breakerState'), 'openUntil', now + resetMs)
   return transition
 end
 
@@ -118,14 +107,14 @@ end
 ]]
 local function breakerDecide(attemptId, random, S, now)
   -- One read of the breaker's fields: this runs on every call's path.
-  local fields = redis.call('HMGET', breakerKey('breaker'), 'state', 'openUntil', 'consecutive', 'lastSuccessAt')
+  local fields = redis.call('HMGET', breakerKey('breakerState'), 'state', 'openUntil', 'consecutive', 'lastSuccessAt')
   local state = fields[1] or 'CLOSED'
   local transition = ''
 
   if state == 'OPEN' then
     local openUntil = tonumber(fields[2] or '0')
     if now < openUntil then
-      redis.call('HINCRBY', breakerKey('stats'), 'rejected_open', 1)
+      redis.call('HINCRBY', breakerKey('breakerStats'), 'rejected_open', 1)
       return { admitted = false, retryAfterMs = openUntil - now, state = 'OPEN', transition = '' }
     end
     transition = moveTo('HALF_OPEN', 'reset_timeout', now)
@@ -134,11 +123,11 @@ local function breakerDecide(attemptId, random, S, now)
 
   if state == 'HALF_OPEN' then
     expireLeases(now)
-    if redis.call('ZSCORE', breakerKey('probes'), attemptId) then
+    if redis.call('ZSCORE', breakerKey('breakerProbes'), attemptId) then
       return { admitted = true, probe = true, state = 'HALF_OPEN', transition = transition }
     end
-    if redis.call('ZCARD', breakerKey('probes')) >= S.maxProbes or random >= S.probability then
-      redis.call('HINCRBY', breakerKey('stats'), 'rejected_half_open', 1)
+    if redis.call('ZCARD', breakerKey('breakerProbes')) >= S.maxProbes or random >= S.probability then
+      redis.call('HINCRBY', breakerKey('breakerStats'), 'rejected_half_open', 1)
       return { admitted = false, retryAfterMs = S.retryMs, state = 'HALF_OPEN', transition = transition }
     end
     return { admitted = true, probe = true, state = 'HALF_OPEN', transition = transition }
@@ -153,11 +142,11 @@ local function breakerDecide(attemptId, random, S, now)
     local proven = lastSuccessAt > 0 and now - lastSuccessAt <= S.windowMs
     if not (proven and consecutive == 0) then
       expireLeases(now)
-      local inFlight = redis.call('ZCARD', breakerKey('inflight'))
-      if redis.call('ZSCORE', breakerKey('inflight'), attemptId) then inFlight = inFlight - 1 end
+      local inFlight = redis.call('ZCARD', breakerKey('breakerInflight'))
+      if redis.call('ZSCORE', breakerKey('breakerInflight'), attemptId) then inFlight = inFlight - 1 end
       -- At least one call at a time, so a breaker that may not open yet (minDistinctWorkers) keeps learning.
       if inFlight >= math.max(1, S.threshold - consecutive) then
-        redis.call('HINCRBY', breakerKey('stats'), 'rejected_closed', 1)
+        redis.call('HINCRBY', breakerKey('breakerStats'), 'rejected_closed', 1)
         return { admitted = false, retryAfterMs = S.retryMs, state = 'CLOSED', transition = transition }
       end
     end
@@ -168,10 +157,10 @@ end
 -- `expiresAt`: the lease's end (ms), as text (converted once for every key that holds the lease).
 local function breakerCommit(decision, attemptId, expiresAt)
   if decision.probe then
-    redis.call('ZADD', breakerKey('probes'), expiresAt, attemptId)
-    redis.call('HINCRBY', breakerKey('stats'), 'probes', 1)
+    redis.call('ZADD', breakerKey('breakerProbes'), expiresAt, attemptId)
+    redis.call('HINCRBY', breakerKey('breakerStats'), 'probes', 1)
   end
-  redis.call('ZADD', breakerKey('inflight'), expiresAt, attemptId)
+  redis.call('ZADD', breakerKey('breakerInflight'), expiresAt, attemptId)
 end
 
 --[[
@@ -180,9 +169,9 @@ end
 ]]
 local function breakerSettle(attemptId, outcome, workerId, S, now)
   expireLeases(now)
-  if redis.call('ZREM', breakerKey('inflight'), attemptId) == 0 then return 0, '' end
-  local wasProbe = redis.call('ZREM', breakerKey('probes'), attemptId) == 1
-  redis.call('HINCRBY', breakerKey('stats'), outcome, 1)
+  if redis.call('ZREM', breakerKey('breakerInflight'), attemptId) == 0 then return 0, '' end
+  local wasProbe = redis.call('ZREM', breakerKey('breakerProbes'), attemptId) == 1
+  redis.call('HINCRBY', breakerKey('breakerStats'), outcome, 1)
   if outcome == 'neutral' or outcome == 'rate_limited' then return 1, '' end
   local failure = outcome == 'failure'
   local state = field('state', 'CLOSED')
@@ -190,30 +179,30 @@ local function breakerSettle(attemptId, outcome, workerId, S, now)
   if state == 'HALF_OPEN' then
     if not wasProbe then return 1, '' end
     if failure then return 1, open('probe_failed', now, S.resetMs) end
-    redis.call('HSET', breakerKey('breaker'), 'lastSuccessAt', now)
-    local successes = redis.call('HINCRBY', breakerKey('breaker'), 'halfOpenSuccesses', 1)
+    redis.call('HSET', breakerKey('breakerState'), 'lastSuccessAt', now)
+    local successes = redis.call('HINCRBY', breakerKey('breakerState'), 'halfOpenSuccesses', 1)
     if successes >= S.successThreshold then return 1, moveTo('CLOSED', 'probe_successes', now) end
     return 1, ''
   end
   if state == 'OPEN' then return 1, '' end
 
-  redis.call('ZADD', breakerKey('window'), now, attemptId)
-  if failure then redis.call('ZADD', breakerKey('windowFailures'), now, attemptId) end
+  redis.call('ZADD', breakerKey('breakerWindow'), now, attemptId)
+  if failure then redis.call('ZADD', breakerKey('breakerWindowFailures'), now, attemptId) end
   pruneWindow(now, S.windowMs, S.mode)
   if not failure then
-    redis.call('HSET', breakerKey('breaker'), 'lastSuccessAt', now, 'consecutive', 0)
-    if S.mode == 'consecutive' then redis.call('DEL', breakerKey('failers')) end
+    redis.call('HSET', breakerKey('breakerState'), 'lastSuccessAt', now, 'consecutive', 0)
+    if S.mode == 'consecutive' then redis.call('DEL', breakerKey('breakerFailers')) end
     return 1, ''
   end
 
-  local consecutive = redis.call('HINCRBY', breakerKey('breaker'), 'consecutive', 1)
-  redis.call('HSET', breakerKey('failers'), workerId, now)
-  if redis.call('HLEN', breakerKey('failers')) < S.minWorkers then return 1, '' end
+  local consecutive = redis.call('HINCRBY', breakerKey('breakerState'), 'consecutive', 1)
+  redis.call('HSET', breakerKey('breakerFailers'), workerId, now)
+  if redis.call('HLEN', breakerKey('breakerFailers')) < S.minWorkers then return 1, '' end
   if S.mode == 'consecutive' then
     if consecutive >= S.threshold then return 1, open('failure_threshold', now, S.resetMs) end
   else
-    local calls = redis.call('ZCARD', breakerKey('window'))
-    local failures = redis.call('ZCARD', breakerKey('windowFailures'))
+    local calls = redis.call('ZCARD', breakerKey('breakerWindow'))
+    local failures = redis.call('ZCARD', breakerKey('breakerWindowFailures'))
     if calls >= S.minimumVolume and failures / calls >= S.failureRate then
       return 1, open('failure_rate', now, S.resetMs)
     end

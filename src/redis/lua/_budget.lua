@@ -2,26 +2,20 @@
   Budgets: reserve the worst case before a call, settle the actual cost after it, atomically across
   every scope (a shared piece; needs _common.lua). Money is integer micro-dollars.
 
-  Scopes and their keys (all derived from the slot key):
+  Scopes and their keys (the `budget*` keys of src/redis/keys.ts):
     operation     stateless: the most one call of an operation may cost
-    run           HASH <slot>:budget:run:<runId>          spent, reserved, ceiling (per-run override)
-    daily         HASH <slot>:budget:daily:<day>          spent, reserved (day = days since epoch, UTC)
-    turn          HASH <slot>:budget:turn:<runId>:<turn>  tokensSpent, tokensReserved, calls
+    run           KEY.budgetRun(runId)          spent, reserved, ceiling (per-run override)
+    daily         KEY.budgetDaily(day)          spent, reserved (day = days since epoch, UTC)
+    turn          KEY.budgetTurn(runId, turn)   tokensSpent, tokensReserved, calls
   Ceilings: defaults come packed in an argument (5 little-endian doubles: run, operation, daily in
   micro-dollars, turnTokens, turnCalls; 0 = no limit); an operator may override them in
-  HASH <slot>:budget:ceilings (fields run, operation, operation:<name>, daily, turnTokens, turnCalls).
-  Reservations: ZSET <slot>:budget:reservations, member "attemptId|runId|turn|day|micros|tokens",
+  KEY.budgetCeilings() (fields run, operation, operation:<name>, daily, turnTokens, turnCalls).
+  Reservations: KEY.budgetReservations(), member "attemptId|runId|turn|day|micros|tokens",
   score = lease expiry; an expired one is released by the next script that looks (its worker died).
-  Settled attempts: ZSET <slot>:budget:settled (attemptId -> expiry), so a second settle charges nothing.
+  Settled attempts: KEY.budgetSettled() (attemptId -> expiry), so a second settle charges nothing.
 
   A claim is { runId, turn, operation, micros, tokens } (empty runId or turn: no such scope).
 ]]
-local function budgetKey(name) return base .. ':budget:' .. name end
-
-local function runKey(runId) return base .. ':budget:run:' .. runId end
-local function dailyKey(day) return base .. ':budget:daily:' .. day end
-local function turnKey(runId, turn) return base .. ':budget:turn:' .. runId .. ':' .. turn end
-
 -- The default ceilings from 5 numbers of `v` starting at `i`.
 local function budgetDefaultsFrom(v, i)
   return { run = v[i], operation = v[i + 1], daily = v[i + 2], turnTokens = v[i + 3], turnCalls = v[i + 4] }
@@ -35,18 +29,18 @@ end
 local function release(member)
   local f = split(member, '|')
   local runId, turn, day, micros, tokens = f[2], f[3], f[4], tonumber(f[5]), tonumber(f[6])
-  if runId ~= '' then redis.call('HINCRBY', runKey(runId), 'reserved', -micros) end
-  if day ~= '' then redis.call('HINCRBY', dailyKey(day), 'reserved', -micros) end
-  if turn ~= '' then redis.call('HINCRBY', turnKey(runId, turn), 'tokensReserved', -tokens) end
+  if runId ~= '' then redis.call('HINCRBY', KEY.budgetRun(runId), 'reserved', -micros) end
+  if day ~= '' then redis.call('HINCRBY', KEY.budgetDaily(day), 'reserved', -micros) end
+  if turn ~= '' then redis.call('HINCRBY', KEY.budgetTurn(runId, turn), 'tokensReserved', -tokens) end
 end
 
 local function expireReservations(now)
-  local expired = redis.call('ZRANGEBYSCORE', budgetKey('reservations'), '-inf', now, 'LIMIT', 0, 100)
+  local expired = redis.call('ZRANGEBYSCORE', KEY.budgetReservations(), '-inf', now, 'LIMIT', 0, 100)
   for _, member in ipairs(expired) do
     release(member)
-    redis.call('ZREM', budgetKey('reservations'), member)
+    redis.call('ZREM', KEY.budgetReservations(), member)
   end
-  if #expired > 0 then redis.call('HINCRBY', budgetKey('stats'), 'reservations_expired', #expired) end
+  if #expired > 0 then redis.call('HINCRBY', KEY.budgetStats(), 'reservations_expired', #expired) end
 end
 
 local function limitOf(override, default)
@@ -65,14 +59,14 @@ local NO_CLAIM = { ok = true, day = '' }
   (`retryAfterMs` is when the scope resets; 0 when it never does.)
 ]]
 local function budgetCheck(claim, D, now)
-  local c = redis.call('HMGET', budgetKey('ceilings'), 'run', 'daily', 'turnTokens', 'turnCalls',
+  local c = redis.call('HMGET', KEY.budgetCeilings(), 'run', 'daily', 'turnTokens', 'turnCalls',
     'operation:' .. claim.operation, 'operation')
   local operationLimit = limitOf(c[5] or c[6], D.operation)
   if operationLimit > 0 and claim.micros > operationLimit then return { final = 'operation', retryAfterMs = 0 } end
   local busy = nil
 
   if claim.runId ~= '' then
-    local r = redis.call('HMGET', runKey(claim.runId), 'spent', 'reserved', 'ceiling')
+    local r = redis.call('HMGET', KEY.budgetRun(claim.runId), 'spent', 'reserved', 'ceiling')
     local limit = limitOf(r[3], limitOf(c[1], D.run))
     if limit > 0 then
       local spent = tonumber(r[1] or '0')
@@ -85,7 +79,7 @@ local function budgetCheck(claim, D, now)
   local dailyLimit = limitOf(c[2], D.daily)
   if dailyLimit > 0 then
     day = tostring(math.floor(now / 86400000))
-    local d = redis.call('HMGET', dailyKey(day), 'spent', 'reserved')
+    local d = redis.call('HMGET', KEY.budgetDaily(day), 'spent', 'reserved')
     local spent = tonumber(d[1] or '0')
     if spent + claim.micros > dailyLimit then
       return { final = 'daily', retryAfterMs = (tonumber(day) + 1) * 86400000 - now }
@@ -94,7 +88,7 @@ local function budgetCheck(claim, D, now)
   end
 
   if claim.turn ~= '' then
-    local t = redis.call('HMGET', turnKey(claim.runId, claim.turn), 'tokensSpent', 'tokensReserved', 'calls')
+    local t = redis.call('HMGET', KEY.budgetTurn(claim.runId, claim.turn), 'tokensSpent', 'tokensReserved', 'calls')
     local limit = limitOf(c[3], D.turnTokens)
     if limit > 0 then
       local spent = tonumber(t[1] or '0')
@@ -129,11 +123,11 @@ end
 -- Reserves the claim in every scope; returns the reservation's member (what settle hands back).
 local function budgetCommit(attemptId, claim, day, expiresAt)
   local member = table.concat({ attemptId, claim.runId, claim.turn, day, claim.micros, claim.tokens }, '|')
-  redis.call('ZADD', budgetKey('reservations'), expiresAt, member)
-  if claim.runId ~= '' then redis.call('HINCRBY', runKey(claim.runId), 'reserved', claim.micros) end
-  if day ~= '' then redis.call('HINCRBY', dailyKey(day), 'reserved', claim.micros) end
+  redis.call('ZADD', KEY.budgetReservations(), expiresAt, member)
+  if claim.runId ~= '' then redis.call('HINCRBY', KEY.budgetRun(claim.runId), 'reserved', claim.micros) end
+  if day ~= '' then redis.call('HINCRBY', KEY.budgetDaily(day), 'reserved', claim.micros) end
   if claim.turn ~= '' then
-    local key = turnKey(claim.runId, claim.turn)
+    local key = KEY.budgetTurn(claim.runId, claim.turn)
     redis.call('HINCRBY', key, 'tokensReserved', claim.tokens)
     redis.call('HINCRBY', key, 'calls', 1)
   end
@@ -147,25 +141,25 @@ end
 ]]
 local function budgetSettle(attemptId, member, micros, tokens, ttlMs, now)
   expireReservations(now)
-  redis.call('ZREMRANGEBYSCORE', budgetKey('settled'), '-inf', now)
-  if redis.call('ZSCORE', budgetKey('settled'), attemptId) then return 0 end
-  redis.call('ZADD', budgetKey('settled'), now + 86400000, attemptId)
-  if redis.call('ZREM', budgetKey('reservations'), member) == 1 then release(member) end
+  redis.call('ZREMRANGEBYSCORE', KEY.budgetSettled(), '-inf', now)
+  if redis.call('ZSCORE', KEY.budgetSettled(), attemptId) then return 0 end
+  redis.call('ZADD', KEY.budgetSettled(), now + 86400000, attemptId)
+  if redis.call('ZREM', KEY.budgetReservations(), member) == 1 then release(member) end
   local f = split(member, '|')
   local runId, turn, day = f[2], f[3], f[4]
   if day == '*' then day = tostring(math.floor(now / 86400000)) end
   if runId ~= '' then
-    local key = runKey(runId)
+    local key = KEY.budgetRun(runId)
     redis.call('HINCRBY', key, 'spent', micros)
     redis.call('PEXPIRE', key, ttlMs)
   end
   if day ~= '' then
-    local key = dailyKey(day)
+    local key = KEY.budgetDaily(day)
     redis.call('HINCRBY', key, 'spent', micros)
     redis.call('PEXPIRE', key, 2 * 86400000)
   end
   if turn ~= '' then
-    local key = turnKey(runId, turn)
+    local key = KEY.budgetTurn(runId, turn)
     redis.call('HINCRBY', key, 'tokensSpent', tokens)
     redis.call('PEXPIRE', key, ttlMs)
   end

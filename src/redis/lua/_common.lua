@@ -1,12 +1,13 @@
 --[[
-  Shared by every Breakwater script. src/redis/scripts.ts loads the shared pieces (files named `_*`)
+  Shared by every Breakwater script. src/redis/function-library.ts loads the shared pieces (files named `_*`)
   once, as the top of one Redis function library, and registers each script as a function of it:
   helpers are defined when the library loads, not on every call.
 
   KEYS[1] is the slot key `<prefix>:{<prefix>}`; each function sets `base` to it before its body runs.
-  Every key a script touches is derived from it and carries its {hash tag}, so all the guard state of
-  one key prefix (breakers, rate limits, budgets) lives in one Cluster slot, and one script can check
-  and update all of it atomically, in one round trip. (Few keys and packed arguments keep the call
+  Every key a script touches is built from it by the KEY functions, which the library writes right
+  after this piece from src/redis/keys.ts (the one key map), so every key carries the {hash tag}: all
+  the state of one key prefix lives in one Cluster slot, and one script can check and update all of it
+  atomically, in one round trip. (Few keys and packed arguments keep the call
   cheap: it is on every LLM call's path.)
 ]]
 local base
@@ -26,9 +27,8 @@ end
   Settings that are the same on every call of a worker (breaker, rate limits, budget ceilings) are
   decoded once and then named by their fingerprint, so the hot path ships and parses a short text
   argument only. A call whose settings are not known here (a new worker, or the library reloaded)
-  gets SETTINGS_UNKNOWN and calls again with the packed settings.
+  gets CODE.SETTINGS_UNKNOWN (_codes.lua) and calls again with the packed settings.
 ]]
-local SETTINGS_UNKNOWN = -9
 local MAX_CACHED_SETTINGS = 256
 local settingsCache, cachedCount = {}, 0
 

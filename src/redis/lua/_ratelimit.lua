@@ -2,8 +2,8 @@
   Rate limits shared by every worker, per provider and per operation (a tool); a shared piece,
   needs _common.lua.
 
-  Two token buckets in one string key `<slot>:ratelimit:<bucket>` = "requests,tokens,atMs", where
-  the bucket is a provider name or `op:<operation>` (expires after 10 minutes idle):
+  Two token buckets in one string key KEY.rateLimit(bucket) = "requests,tokens,atMs", where the
+  bucket is a provider name or `op:<operation>` (expires after 10 minutes idle):
     requests  capacity `burst`, refilled at `rpm` per minute; each call takes 1
     tokens    capacity `tokenBurst`, refilled at `tpm` per minute; each call takes its worst-case
               tokens (capped at the capacity, so a large call still passes on a full bucket), and
@@ -17,10 +17,6 @@ local function rateFrom(v, i)
   return { rpm = v[i], tpm = v[i + 1], burst = v[i + 2], tokenBurst = v[i + 3] }
 end
 
-local function rateKey(bucket)
-  return base .. ':ratelimit:' .. bucket
-end
-
 -- What `rateDecide` returns for no limit (shared: callers only read it).
 local NO_RATE_LIMIT = { ok = true }
 
@@ -28,7 +24,7 @@ local NO_RATE_LIMIT = { ok = true }
 local function rateDecide(bucket, R, tokens, now)
   if R == nil then return NO_RATE_LIMIT end
   local requests, available, at = R.burst, R.tokenBurst, now
-  local raw = redis.call('GET', rateKey(bucket))
+  local raw = redis.call('GET', KEY.rateLimit(bucket))
   if raw then
     local f = split(raw, ',')
     requests, available, at = tonumber(f[1]), tonumber(f[2]), tonumber(f[3])
@@ -53,13 +49,13 @@ local function rateCommit(bucket, R, plan, now)
   local requests, available = plan.requests, plan.tokens
   if R.rpm > 0 then requests = requests - 1 end
   if R.tpm > 0 then available = available - plan.need end
-  redis.call('SET', rateKey(bucket), requests .. ',' .. available .. ',' .. now, 'PX', 600000)
+  redis.call('SET', KEY.rateLimit(bucket), requests .. ',' .. available .. ',' .. now, 'PX', 600000)
 end
 
 -- Gives back tokens a settled call reserved but did not use.
 local function rateRefund(bucket, R, unused)
   if R == nil or R.tpm <= 0 or unused <= 0 then return end
-  local key = rateKey(bucket)
+  local key = KEY.rateLimit(bucket)
   local raw = redis.call('GET', key)
   if not raw then return end
   local f = split(raw, ',')

@@ -16,19 +16,19 @@
              the claim's operation
   ARGV[2]  the packed guard settings: only when a first call was answered SETTINGS_UNKNOWN
 
-  Returns  { code, probe (1|0), retryAfterMs, detail, transition JSON or '', reservation member or '' }
-    code  1  admitted
-          0  the breaker refused      detail = breaker state (OPEN, HALF_OPEN, CLOSED)
-         -1  rate limited            retryAfterMs = until the bucket has room; detail = the bucket
-                                     (the provider, or op:<operation>)
-         -2  budget busy             detail = scope; reservations in flight are in the way
-         -3  budget exceeded         detail = scope; retryAfterMs = until the scope resets (0: never)
-         -9  SETTINGS_UNKNOWN        call again with ARGV[2]
+  Returns  { code, probe (1|0), retryAfterMs, detail, transition JSON or '', reservation member or '' },
+           code being one of CODE (_codes.lua):
+             ADMITTED          admitted
+             BREAKER_REFUSED   detail = breaker state (OPEN, HALF_OPEN, CLOSED)
+             RATE_LIMITED      retryAfterMs = until the bucket has room; detail = the bucket
+             BUDGET_BUSY       detail = scope; reservations in flight are in the way
+             BUDGET_EXCEEDED   detail = scope; retryAfterMs = until the scope resets (0: never)
+             SETTINGS_UNKNOWN  call again with ARGV[2]
 ]]
 
 local A = { struct.unpack('ssssssssssssss', ARGV[1]) }
 local G = settingsNamed(A[1], ARGV[2], guardSettings)
-if G == nil then return { SETTINGS_UNKNOWN, 0, 0, '', '', '' } end
+if G == nil then return { CODE.SETTINGS_UNKNOWN, 0, 0, '', '', '' } end
 local S, R, operationRate = G.breaker, G.rate, G.operationRate
 local leaseMs, random, now, tokens = tonumber(A[2]), tonumber(A[3]), clock(tonumber(A[4])), tonumber(A[5])
 local attemptId, provider, operation = A[9], A[10], A[11]
@@ -42,23 +42,23 @@ local budget = NO_CLAIM
 if claim then
   budget = budgetDecide(claim, G.ceilings, now)
   if budget.final then
-    redis.call('HINCRBY', budgetKey('stats'), 'refused_' .. budget.final, 1)
-    return { -3, 0, budget.retryAfterMs, budget.final, '', '' }
+    redis.call('HINCRBY', KEY.budgetStats(), 'refused_' .. budget.final, 1)
+    return { CODE.BUDGET_EXCEEDED, 0, budget.retryAfterMs, budget.final, '', '' }
   end
 end
 
 local breaker = breakerDecide(attemptId, random, S, now)
-if not breaker.admitted then return { 0, 0, breaker.retryAfterMs, breaker.state, breaker.transition, '' } end
-if budget.busy then return { -2, 0, 0, budget.busy, breaker.transition, '' } end
+if not breaker.admitted then return { CODE.BREAKER_REFUSED, 0, breaker.retryAfterMs, breaker.state, breaker.transition, '' } end
+if budget.busy then return { CODE.BUDGET_BUSY, 0, 0, budget.busy, breaker.transition, '' } end
 
 local rate = rateDecide(provider, R, tokens, now)
 local perOperation = NO_RATE_LIMIT
 if rate.ok and operationRate then perOperation = rateDecide('op:' .. operation, operationRate, tokens, now) end
 if not (rate.ok and perOperation.ok) then
-  redis.call('HINCRBY', breakerKey('stats'), 'rate_limited_waits', 1)
+  redis.call('HINCRBY', breakerKey('breakerStats'), 'rate_limited_waits', 1)
   local limitedBy = provider
   if rate.ok then limitedBy = 'op:' .. operation end
-  return { -1, 0, rate.retryAfterMs or perOperation.retryAfterMs, limitedBy, breaker.transition, '' }
+  return { CODE.RATE_LIMITED, 0, rate.retryAfterMs or perOperation.retryAfterMs, limitedBy, breaker.transition, '' }
 end
 
 local expiresAt = tostring(now + leaseMs)
@@ -67,4 +67,4 @@ rateCommit(provider, R, rate, now)
 if operationRate then rateCommit('op:' .. operation, operationRate, perOperation, now) end
 local member = ''
 if claim then member = budgetCommit(attemptId, claim, budget.day, expiresAt) end
-return { 1, breaker.probe and 1 or 0, 0, breaker.state, breaker.transition, member }
+return { CODE.ADMITTED, breaker.probe and 1 or 0, 0, breaker.state, breaker.transition, member }

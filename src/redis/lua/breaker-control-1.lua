@@ -28,7 +28,7 @@ if action == 'reset' then
   clearCounters()
 elseif action == 'open' then
   if field('state', 'CLOSED') ~= 'OPEN' then transition = moveTo('OPEN', 'forced_open', now) end
-  redis.call('HSET', breakerKey('breaker'), 'openUntil', now + durationMs, 'halfOpenSuccesses', 0)
+  redis.call('HSET', breakerKey('breakerState'), 'openUntil', now + durationMs, 'halfOpenSuccesses', 0)
 elseif action ~= 'status' then
   return redis.error_reply('unknown breaker action: ' .. tostring(action))
 end
@@ -41,8 +41,8 @@ local status = {
   state = state,
   now = now,
   retryAfterMs = 0,
-  inFlight = redis.call('ZCARD', breakerKey('inflight')),
-  probesInFlight = redis.call('ZCARD', breakerKey('probes')),
+  inFlight = redis.call('ZCARD', breakerKey('breakerInflight')),
+  probesInFlight = redis.call('ZCARD', breakerKey('breakerProbes')),
   counts = counts(),
   stats = {},
 }
@@ -50,7 +50,7 @@ if state == 'OPEN' then
   status.openUntil = openUntil
   status.retryAfterMs = openUntil - now
 end
-local stats = redis.call('HGETALL', breakerKey('stats'))
+local stats = redis.call('HGETALL', breakerKey('breakerStats'))
 for i = 1, #stats, 2 do status.stats[stats[i]] = tonumber(stats[i + 1]) end
 local admitted = status.inFlight
 for _, name in ipairs({ 'success', 'failure', 'rate_limited', 'neutral', 'leases_expired' }) do

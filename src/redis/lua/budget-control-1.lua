@@ -22,15 +22,15 @@ local now = clock(ARGV[8])
 
 if action == 'set' then
   local fieldName, value = ARGV[6], ARGV[7]
-  local key, name = budgetKey('ceilings'), fieldName
-  if runId ~= '' then key, name = runKey(runId), 'ceiling' end
+  local key, name = KEY.budgetCeilings(), fieldName
+  if runId ~= '' then key, name = KEY.budgetRun(runId), 'ceiling' end
   if value == '' then redis.call('HDEL', key, name) else redis.call('HSET', key, name, value) end
 elseif action ~= 'show' then
   return redis.error_reply('unknown budget action: ' .. tostring(action))
 end
 
 expireReservations(now)
-local c = redis.call('HMGET', budgetKey('ceilings'), 'run', 'daily', 'turnTokens', 'turnCalls', 'operation:' .. operation, 'operation')
+local c = redis.call('HMGET', KEY.budgetCeilings(), 'run', 'daily', 'turnTokens', 'turnCalls', 'operation:' .. operation, 'operation')
 local scopes = {}
 local function add(scope, unit, limit, spent, reserved)
   local remaining = -1
@@ -40,19 +40,19 @@ end
 
 add('operation', 'micro_usd', limitOf(c[5] or c[6], D.operation), 0, 0)
 if runId ~= '' then
-  local r = redis.call('HMGET', runKey(runId), 'spent', 'reserved', 'ceiling')
+  local r = redis.call('HMGET', KEY.budgetRun(runId), 'spent', 'reserved', 'ceiling')
   add('run', 'micro_usd', limitOf(r[3], limitOf(c[1], D.run)), tonumber(r[1] or '0'), tonumber(r[2] or '0'))
 end
 local day = tostring(math.floor(now / 86400000))
-local d = redis.call('HMGET', dailyKey(day), 'spent', 'reserved')
+local d = redis.call('HMGET', KEY.budgetDaily(day), 'spent', 'reserved')
 add('daily', 'micro_usd', limitOf(c[2], D.daily), tonumber(d[1] or '0'), tonumber(d[2] or '0'))
 if runId ~= '' and turn ~= '' then
-  local t = redis.call('HMGET', turnKey(runId, turn), 'tokensSpent', 'tokensReserved', 'calls')
+  local t = redis.call('HMGET', KEY.budgetTurn(runId, turn), 'tokensSpent', 'tokensReserved', 'calls')
   add('turn_tokens', 'tokens', limitOf(c[3], D.turnTokens), tonumber(t[1] or '0'), tonumber(t[2] or '0'))
   add('turn_tool_calls', 'calls', limitOf(c[4], D.turnCalls), tonumber(t[3] or '0'), 0)
 end
 
 local overrides = {}
-local raw = redis.call('HGETALL', budgetKey('ceilings'))
+local raw = redis.call('HGETALL', KEY.budgetCeilings())
 for i = 1, #raw, 2 do overrides[raw[i]] = tonumber(raw[i + 1]) end
 return cjson.encode({ scopes = scopes, overrides = overrides, day = tonumber(day) })

@@ -20,7 +20,7 @@ local jobId, runId, stream = ARGV[1], ARGV[2], ARGV[3]
 local maxLen, maxAgeMs, deadMaxAgeMs = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local now = clock(ARGV[7])
 
-local existing = redis.call('HGET', dlqKey('index'), jobId)
+local existing = redis.call('HGET', KEY.dlqIndex(), jobId)
 if existing then
   local f = split(existing, '|')
   local stillThere = #redis.call('XRANGE', streamKey(f[1]), f[2], f[2]) > 0
@@ -31,11 +31,11 @@ end
 local fields = {}
 for i = 8, #ARGV do fields[#fields + 1] = ARGV[i] end
 local entryId = redis.call('XADD', streamKey(stream), '*', unpack(fields))
-redis.call('HSET', dlqKey('index'), jobId, stream .. '|' .. entryId .. '|' .. runId)
+redis.call('HSET', KEY.dlqIndex(), jobId, stream .. '|' .. entryId .. '|' .. runId)
 if stream == 'dead' then
-  redis.call('HINCRBY', dlqKey('stats'), 'dead', 1)
+  redis.call('HINCRBY', KEY.dlqStats(), 'dead', 1)
 else
-  redis.call('HINCRBY', dlqKey('stats'), 'enqueued', 1)
+  redis.call('HINCRBY', KEY.dlqStats(), 'enqueued', 1)
 end
 trimStream('dlq', maxLen, maxAgeMs, now)
 trimStream('dead', maxLen, deadMaxAgeMs, now)

@@ -8,7 +8,7 @@
   Returns  1 released, 0 not held (expired, or another caller's)
 ]]
 
-local key = base .. ':dlq:claim:' .. ARGV[1]
+local key = KEY.dlqClaim(ARGV[1])
 if redis.call('GET', key) == ARGV[2] then
   redis.call('DEL', key)
   return 1

@@ -7,31 +7,31 @@
   ARGV[1]  jobId
   ARGV[2]  entryId          the entry the caller read
   ARGV[3]  why              replayed | purged | poisoned
-  ARGV[4]  replayRunId      for replayed: the new run, remembered for a day under <slot>:dlq:replayed:<jobId>
+  ARGV[4]  replayRunId      for replayed: the new run, remembered for a day under KEY.dlqReplayed(jobId)
   ARGV[5..] field value ... for poisoned: the entry to add to ai:dead
 
   Returns  { removed (1|0), deadEntryId or '' }   0: the entry is gone or was replaced meanwhile
 ]]
 
 local jobId, entryId, why = ARGV[1], ARGV[2], ARGV[3]
-local existing = redis.call('HGET', dlqKey('index'), jobId)
+local existing = redis.call('HGET', KEY.dlqIndex(), jobId)
 if not existing then return { 0, '' } end
 local f = split(existing, '|')
 if f[2] ~= entryId then return { 0, '' } end
 if redis.call('XDEL', streamKey(f[1]), entryId) == 0 then
-  redis.call('HDEL', dlqKey('index'), jobId)
+  redis.call('HDEL', KEY.dlqIndex(), jobId)
   return { 0, '' }
 end
-redis.call('HINCRBY', dlqKey('stats'), why, 1)
+redis.call('HINCRBY', KEY.dlqStats(), why, 1)
 if why == 'replayed' then
-  redis.call('SET', base .. ':dlq:replayed:' .. jobId, ARGV[4], 'PX', 86400000)
+  redis.call('SET', KEY.dlqReplayed(jobId), ARGV[4], 'PX', 86400000)
 end
 if why ~= 'poisoned' then
-  redis.call('HDEL', dlqKey('index'), jobId)
+  redis.call('HDEL', KEY.dlqIndex(), jobId)
   return { 1, '' }
 end
 local fields = {}
 for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
-local deadId = redis.call('XADD', dlqKey('dead'), '*', unpack(fields))
-redis.call('HSET', dlqKey('index'), jobId, 'dead|' .. deadId .. '|' .. f[3])
+local deadId = redis.call('XADD', KEY.deadStream(), '*', unpack(fields))
+redis.call('HSET', KEY.dlqIndex(), jobId, 'dead|' .. deadId .. '|' .. f[3])
 return { 1, deadId }

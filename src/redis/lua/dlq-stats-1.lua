@@ -18,7 +18,7 @@ local byReason, byProvider = {}, {}
 local oldest = nil
 local cursor = '-'
 repeat
-  local batch = redis.call('XRANGE', dlqKey('dlq'), cursor, '+', 'COUNT', 500)
+  local batch = redis.call('XRANGE', KEY.dlqStream(), cursor, '+', 'COUNT', 500)
   for _, entry in ipairs(batch) do
     local id, fields = entry[1], entry[2]
     if oldest == nil then oldest = tonumber(split(id, '-')[1]) end
@@ -31,11 +31,11 @@ repeat
 until #batch < 500
 
 local counters = {}
-local raw = redis.call('HGETALL', dlqKey('stats'))
+local raw = redis.call('HGETALL', KEY.dlqStats())
 for i = 1, #raw, 2 do counters[raw[i]] = tonumber(raw[i + 1]) end
 return cjson.encode({
-  depth = redis.call('XLEN', dlqKey('dlq')),
-  deadDepth = redis.call('XLEN', dlqKey('dead')),
+  depth = redis.call('XLEN', KEY.dlqStream()),
+  deadDepth = redis.call('XLEN', KEY.deadStream()),
   byReason = byReason,
   byProvider = byProvider,
   oldestMs = oldest or cjson.null,

@@ -16,12 +16,12 @@
   ARGV[2]  the packed guard settings: only when a first call was answered SETTINGS_UNKNOWN
 
   Returns  { breakerSettled (1|0), transition JSON or '', budgetSettled (1|0) },
-           or { SETTINGS_UNKNOWN }: call again with ARGV[2]
+           or { CODE.SETTINGS_UNKNOWN }: call again with ARGV[2]
 ]]
 
 local A = { struct.unpack('ssssssssssss', ARGV[1]) }
 local G = settingsNamed(A[1], ARGV[2], guardSettings)
-if G == nil then return { SETTINGS_UNKNOWN } end
+if G == nil then return { CODE.SETTINGS_UNKNOWN } end
 local now, unused = clock(tonumber(A[2])), tonumber(A[3])
 local micros, tokens, ttlMs = tonumber(A[4]), tonumber(A[5]), tonumber(A[6])
 local attemptId, outcome, workerId, provider, operation, member = A[7], A[8], A[9], A[10], A[11], A[12]

@@ -1,5 +1,5 @@
 import { loadConfig, type BreakwaterConfig } from '../config';
-import type { FakeScenario } from '../providers/fake-provider';
+import type { FakeScenario } from '../testing/fake-provider';
 import type { Stack } from './stack';
 
 /** Provider names the embedded stack configures against its fake provider. */

@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FakeProvider } from '../providers/fake-provider';
+import { FakeProvider } from '../testing/fake-provider';
 import { RedisDevServer } from './redis-dev-server';
 import { startTemporalDevServer, type TemporalDevServer } from './temporal-dev-server';
 

@@ -1,7 +1,7 @@
 /** How script calls react to a server that cannot run them (a stub connection: no server involved). */
 import type Redis from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { commandsOf, UnsupportedRedisError } from '../../src/redis/scripts';
+import { commandsOf, UnsupportedRedisError } from '../../src/redis/function-library';
 
 function serverReplying(message: string): Redis {
   const reject = () => Promise.reject(new Error(message));

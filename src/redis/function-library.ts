@@ -1,9 +1,9 @@
 /**
  * The Lua scripts in `lua/`, run as one Redis function library (Redis 7.0 or later): the shared
- * pieces (`_*.lua`) are defined once when the library loads, and each script `<name>-1.lua` (its
- * one key is the slot key) becomes a function that sets the slot key and runs the script's body. A function call costs less
- * than EVALSHA of a script that defines its helpers on every call, and admission runs on every LLM
- * call's path.
+ * pieces (`_*.lua`, and the `KEY` functions of `keys.ts`) are defined once when the library loads,
+ * and each script `<name>-1.lua` (its one key is the slot key) becomes a function that sets the slot
+ * key and runs the script's body. A function call costs less than EVALSHA of a script that defines
+ * its helpers on every call, and admission runs on every LLM call's path.
  *
  * The library's name carries a hash of its source, so workers of two releases (a rolling deploy)
  * each find their own functions. A connection loads the library the first time Redis says a
@@ -13,10 +13,11 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
+import { luaKeyFunctions } from './keys';
 
 const LUA_DIR = join(__dirname, 'lua');
-/** The shared pieces, in the order they depend on each other. */
-const SHARED = ['_common.lua', '_breaker.lua', '_ratelimit.lua', '_budget.lua', '_settings.lua', '_dlq.lua'];
+/** The shared pieces after `_common.lua` and the key functions, in the order they depend on each other. */
+const SHARED = ['_codes.lua', '_breaker.lua', '_ratelimit.lua', '_budget.lua', '_settings.lua', '_dlq.lua'];
 
 export type AdmitReply = [
   code: number,
@@ -77,7 +78,7 @@ function buildLibrary(): FunctionLibrary {
       const match = /^([a-z-]+)-1\.lua$/.exec(file);
       return match ? [{ name: scriptName(match[1]!), body: readLua(file) }] : [];
     });
-  const shared = SHARED.map(readLua).join('\n');
+  const shared = [readLua('_common.lua'), luaKeyFunctions(), ...SHARED.map(readLua)].join('\n');
   const version = createHash('sha1')
     .update(shared)
     .update(bodies.map((script) => `${script.name}\n${script.body}`).join('\n'))

@@ -5,8 +5,49 @@
  * yet (see `settingsNamed` in `lua/_common.lua`).
  */
 import { createHash } from 'node:crypto';
-import type { BreakerSettings } from '../breaker/settings';
-import type { AdmitCall, BudgetCeilings, RateLimit, SettleCall } from './guard-scripts';
+import type { BreakerOutcome, BreakerSettings } from '../breaker/types';
+import type { BudgetCeilings, BudgetClaim } from '../budget/types';
+import type { RateLimit } from '../ratelimit/types';
+
+export interface AdmitCall {
+  provider: string;
+  attemptId: string;
+  leaseMs: number;
+  breaker: BreakerSettings;
+  rate?: RateLimit;
+  /** The call's worst-case tokens, for tokens-per-minute limits. */
+  tokens?: number;
+  /** The call's operation and its own rate limit (a tool's), when it has one. */
+  operation?: string;
+  operationRate?: RateLimit;
+  claim?: BudgetClaim;
+  ceilings?: BudgetCeilings;
+  random: number;
+  /** Tests only: a clock instead of Redis time. */
+  clock?: number;
+}
+
+export interface SettleCall {
+  provider: string;
+  attemptId: string;
+  /** The breaker outcome; undefined settles the budget only (usage recorded outside a call). */
+  outcome?: BreakerOutcome;
+  workerId: string;
+  /** Needed with an `outcome`. */
+  breaker?: BreakerSettings;
+  rate?: RateLimit;
+  /** Rate-limit tokens taken at admission and not used. */
+  unusedTokens?: number;
+  /** The call's operation and its own rate limit, when it has one (its unused tokens go back too). */
+  operation?: string;
+  operationRate?: RateLimit;
+  /** The reservation member `admit` returned, or a charge descriptor (see `usageCharge`). */
+  reservation?: string;
+  actualMicros?: number;
+  actualTokens?: number;
+  budgetTtlMs?: number;
+  clock?: number;
+}
 
 /** Settings packed for the scripts, with a short key naming their content (for `guardSettings`). */
 interface Packed {

@@ -4,57 +4,28 @@
  * Redis round trip, except the first of a worker's settings on a server that does not know them yet.
  */
 import type Redis from 'ioredis';
-import type { BreakerSettings, BreakerStateName } from '../breaker/settings';
-import type { BreakerCounts, BreakerTransition } from '../breaker/state-machine';
-import type { KeySpace } from '../redis/keys';
-import { commandsOf, type BreakwaterCommands } from '../redis/scripts';
+import type { BreakerCounts, BreakerSettings, BreakerStateName, BreakerTransition } from '../breaker/types';
+import type { BudgetCeilings } from '../budget/types';
+import { commandsOf, type AdmitReply, type BreakwaterCommands } from './function-library';
+import type { KeySpace } from './keys';
 import {
   encodeAdmit,
   encodeSettle,
   packBreakerSettings,
   packCeilings,
+  type AdmitCall,
   type EncodedCall,
+  type SettleCall,
 } from './script-arguments';
 
-/** A provider's shared rate limit: token buckets of requests and tokens per minute (0 = off). */
-export interface RateLimit {
-  rpm: number;
-  tpm: number;
-  /** Requests that may go at once above the steady rate (the request bucket's capacity). */
-  burst: number;
-  /** The token bucket's capacity. */
-  tokenBurst: number;
-}
-
-/** What one call asks of the budgets: its worst case, in every scope it belongs to. */
-export interface BudgetClaim {
-  runId?: string;
-  turn?: string;
-  operation: string;
-  /** Worst-case cost, integer micro-dollars. */
-  micros: number;
-  /** Worst-case tokens (prompt + maximum output). */
-  tokens: number;
-}
-
-/** Default ceilings (0 = no limit); operators may override them in Redis. */
-export interface BudgetCeilings {
-  runMicros: number;
-  operationMicros: number;
-  dailyMicros: number;
-  turnTokens: number;
-  turnToolCalls: number;
-}
-
-/** The return codes of `admit-1.lua`. */
-export const AdmitCode = {
-  Admitted: 1,
-  BreakerRefused: 0,
-  RateLimited: -1,
-  BudgetBusy: -2,
-  BudgetExceeded: -3,
-  /** Redis does not know the call's settings yet: call again with them (both scripts). */
-  SettingsUnknown: -9,
+/** The return codes of the guard's scripts, as `lua/_codes.lua` names them. */
+export const SCRIPT_CODES = {
+  ADMITTED: 1,
+  BREAKER_REFUSED: 0,
+  RATE_LIMITED: -1,
+  BUDGET_BUSY: -2,
+  BUDGET_EXCEEDED: -3,
+  SETTINGS_UNKNOWN: -9,
 } as const;
 
 export type AdmitOutcome =
@@ -63,46 +34,6 @@ export type AdmitOutcome =
   | { code: 'rate_limited'; retryAfterMs: number; bucket: string; transition?: BreakerTransition }
   | { code: 'budget_busy'; scope: string; transition?: BreakerTransition }
   | { code: 'budget_exceeded'; scope: string; retryAfterMs: number };
-
-export interface AdmitCall {
-  provider: string;
-  attemptId: string;
-  leaseMs: number;
-  breaker: BreakerSettings;
-  rate?: RateLimit;
-  /** The call's worst-case tokens, for tokens-per-minute limits. */
-  tokens?: number;
-  /** The call's operation and its own rate limit (a tool's), when it has one. */
-  operation?: string;
-  operationRate?: RateLimit;
-  claim?: BudgetClaim;
-  ceilings?: BudgetCeilings;
-  random: number;
-  /** Tests only: a clock instead of Redis time. */
-  clock?: number;
-}
-
-export interface SettleCall {
-  provider: string;
-  attemptId: string;
-  /** The breaker outcome; undefined settles the budget only (usage recorded outside a call). */
-  outcome?: 'success' | 'failure' | 'rate_limited' | 'neutral';
-  workerId: string;
-  /** Needed with an `outcome`. */
-  breaker?: BreakerSettings;
-  rate?: RateLimit;
-  /** Rate-limit tokens taken at admission and not used. */
-  unusedTokens?: number;
-  /** The call's operation and its own rate limit, when it has one (its unused tokens go back too). */
-  operation?: string;
-  operationRate?: RateLimit;
-  /** The reservation member `admit` returned, or a charge descriptor (see `usageCharge`). */
-  reservation?: string;
-  actualMicros?: number;
-  actualTokens?: number;
-  budgetTtlMs?: number;
-  clock?: number;
-}
 
 export interface SettleResult {
   breakerSettled: boolean;
@@ -133,6 +64,38 @@ export function parseTransition(json: string): BreakerTransition | undefined {
 
 const withTransition = (transition: BreakerTransition | undefined) => (transition ? { transition } : {});
 
+/** What each admission code means: the one mapping from an admit reply to its outcome. */
+const ADMIT_REPLIES: Record<number, (reply: AdmitReply) => AdmitOutcome> = {
+  [SCRIPT_CODES.ADMITTED]: ([, probe, , , transition, reservation]) => ({
+    code: 'admitted',
+    probe: probe === 1,
+    reservation,
+    ...withTransition(parseTransition(transition)),
+  }),
+  [SCRIPT_CODES.BREAKER_REFUSED]: ([, , retryAfterMs, state, transition]) => ({
+    code: 'breaker_refused',
+    state: state as BreakerStateName,
+    retryAfterMs: Number(retryAfterMs),
+    ...withTransition(parseTransition(transition)),
+  }),
+  [SCRIPT_CODES.RATE_LIMITED]: ([, , retryAfterMs, bucket, transition]) => ({
+    code: 'rate_limited',
+    retryAfterMs: Number(retryAfterMs),
+    bucket,
+    ...withTransition(parseTransition(transition)),
+  }),
+  [SCRIPT_CODES.BUDGET_BUSY]: ([, , , scope, transition]) => ({
+    code: 'budget_busy',
+    scope,
+    ...withTransition(parseTransition(transition)),
+  }),
+  [SCRIPT_CODES.BUDGET_EXCEEDED]: ([, , retryAfterMs, scope]) => ({
+    code: 'budget_exceeded',
+    scope,
+    retryAfterMs: Number(retryAfterMs),
+  }),
+};
+
 export class GuardScripts {
   private readonly commands: BreakwaterCommands;
 
@@ -149,38 +112,15 @@ export class GuardScripts {
     { text, settings }: EncodedCall,
   ): Promise<Reply> {
     const reply = await script(this.keys.slot(), text);
-    if (reply[0] !== AdmitCode.SettingsUnknown) return reply;
+    if (reply[0] !== SCRIPT_CODES.SETTINGS_UNKNOWN) return reply;
     return script(this.keys.slot(), text, settings.packed);
   }
 
   async admit(call: AdmitCall): Promise<AdmitOutcome> {
     const reply = await this.withSettings(this.commands.admit, encodeAdmit(call));
-    const [code, probe, retryAfterMs, detail, transitionJson, reservation] = reply;
-    const transition = parseTransition(transitionJson);
-    switch (code) {
-      case AdmitCode.Admitted:
-        return { code: 'admitted', probe: probe === 1, reservation, ...withTransition(transition) };
-      case AdmitCode.BreakerRefused:
-        return {
-          code: 'breaker_refused',
-          state: detail as BreakerStateName,
-          retryAfterMs: Number(retryAfterMs),
-          ...withTransition(transition),
-        };
-      case AdmitCode.RateLimited:
-        return {
-          code: 'rate_limited',
-          retryAfterMs: Number(retryAfterMs),
-          bucket: detail,
-          ...withTransition(transition),
-        };
-      case AdmitCode.BudgetBusy:
-        return { code: 'budget_busy', scope: detail, ...withTransition(transition) };
-      case AdmitCode.BudgetExceeded:
-        return { code: 'budget_exceeded', scope: detail, retryAfterMs: Number(retryAfterMs) };
-      default:
-        throw new Error(`admit script returned an unknown code ${String(code)}`);
-    }
+    const decode = ADMIT_REPLIES[reply[0]];
+    if (!decode) throw new Error(`admit script returned an unknown code ${String(reply[0])}`);
+    return decode(reply);
   }
 
   async settle(call: SettleCall): Promise<SettleResult> {

@@ -1,63 +1,24 @@
 /**
- * Breakwater's error taxonomy and its single mapping onto Temporal failures.
+ * Breakwater's error classes: one per error type, each with a stable `type` and a type guard that also
+ * recognises an error thrown by another copy of this package. What a type means (retried? a wait?)
+ * is its row in `error-policy.ts`.
  *
- * This module is imported by workflow code: it must stay free of Node built-ins and I/O.
+ * Imported by workflow code: no Node built-ins, no I/O.
  */
-import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
-
-/** Where an error happened. Never holds prompt text, responses or secrets. */
-export interface ErrorContext {
-  operation?: string;
-  runId?: string;
-  provider?: string;
-  attempt?: number;
-  /** ISO-8601 time the error was raised. */
-  timestamp: string;
-}
-
-/** The stable `type` strings, used as Temporal `ApplicationFailure.type`. */
-export const ErrorType = {
-  RetryableExternal: 'RetryableExternalError',
-  RateLimited: 'RateLimitedError',
-  NonRetryableInput: 'NonRetryableInputError',
-  ProviderConfiguration: 'ProviderConfigurationError',
-  CircuitBreakerOpen: 'CircuitBreakerOpenError',
-  GuardUnavailable: 'GuardUnavailableError',
-  BudgetExceeded: 'BudgetExceededError',
-  BudgetBusy: 'BudgetBusyError',
-  RateLimitWait: 'RateLimitWaitError',
-  RateLimitExceeded: 'RateLimitExceededError',
-} as const;
-export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
-
-/** Error types that Temporal must never retry: listed in every Breakwater `RetryPolicy`. */
-export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorType[] = [
-  ErrorType.NonRetryableInput,
-  ErrorType.ProviderConfiguration,
-  ErrorType.CircuitBreakerOpen,
-  ErrorType.GuardUnavailable,
-  ErrorType.BudgetExceeded,
-  ErrorType.BudgetBusy,
-  ErrorType.RateLimitWait,
-  ErrorType.RateLimitExceeded,
-];
-
-/** Error types that make a task wait (`BLOCKED`) instead of failing. */
-export const BLOCKING_ERROR_TYPES: readonly ErrorType[] = [
-  ErrorType.CircuitBreakerOpen,
-  ErrorType.GuardUnavailable,
-  ErrorType.BudgetBusy,
-  ErrorType.RateLimitWait,
-];
+import type { BudgetRefusal } from '../task';
+import { budgetRefusal } from './budget-refusal';
+import { errorPolicyOf } from './error-policy';
+import { ErrorType, type ErrorContext } from './error-types';
 
 const BRAND = Symbol.for('breakwater.error');
+
+/** The base's own fields, which `details()` leaves out. */
+const BASE_FIELDS = new Set(['type', 'context', 'name']);
 
 /** Base class of every Breakwater error: a stable `type`, retryability and context. */
 export abstract class BreakwaterError extends Error {
   /** The Temporal failure type. */
   abstract readonly type: ErrorType;
-  /** Whether a retry of the same call may succeed. */
-  abstract readonly retryable: boolean;
   readonly context: ErrorContext;
   readonly [BRAND] = true;
 
@@ -67,16 +28,23 @@ export abstract class BreakwaterError extends Error {
     this.context = { ...context, timestamp: context.timestamp ?? new Date().toISOString() };
   }
 
-  /** Extra, prompt-free fields carried into the Temporal failure's details. */
+  /** Whether a retry of the same call may succeed (the type's row in the error policy). */
+  get retryable(): boolean {
+    return errorPolicyOf(this.type).retryable;
+  }
+
+  /**
+   * Extra, prompt-free fields carried into the Temporal failure's details: the fields a subclass
+   * declares (its constructor's `readonly` parameters).
+   */
   details(): Record<string, unknown> {
-    return {};
+    return Object.fromEntries(Object.entries(this).filter(([key]) => !BASE_FIELDS.has(key)));
   }
 }
 
 /** A provider or network failure that may pass: 408, 409, 5xx, resets, timeouts, malformed bodies. */
 export class RetryableExternalError extends BreakwaterError {
   readonly type = ErrorType.RetryableExternal;
-  readonly retryable = true;
   constructor(
     message: string,
     /** What went wrong, as a short stable code (`http_503`, `timeout`, `connection_reset`, `malformed_body`, …). */
@@ -87,15 +55,11 @@ export class RetryableExternalError extends BreakwaterError {
   ) {
     super(message, context);
   }
-  override details() {
-    return { reason: this.reason, retryAfterMs: this.retryAfterMs };
-  }
 }
 
 /** The provider answered 429: a rate signal, retried after its `Retry-After`. */
 export class RateLimitedError extends BreakwaterError {
   readonly type = ErrorType.RateLimited;
-  readonly retryable = true;
   constructor(
     message: string,
     context: Partial<ErrorContext> = {},
@@ -103,15 +67,11 @@ export class RateLimitedError extends BreakwaterError {
   ) {
     super(message, context);
   }
-  override details() {
-    return { retryAfterMs: this.retryAfterMs };
-  }
 }
 
 /** The request itself is wrong: no retry can fix it. `field` names what is wrong when known. */
 export class NonRetryableInputError extends BreakwaterError {
   readonly type = ErrorType.NonRetryableInput;
-  readonly retryable = false;
   constructor(
     message: string,
     readonly field?: string,
@@ -119,15 +79,11 @@ export class NonRetryableInputError extends BreakwaterError {
   ) {
     super(message, context);
   }
-  override details() {
-    return { field: this.field };
-  }
 }
 
 /** The provider refused our credentials (401/403) or is not configured: an operator must act. */
 export class ProviderConfigurationError extends BreakwaterError {
   readonly type = ErrorType.ProviderConfiguration;
-  readonly retryable = false;
   constructor(message: string, context: Partial<ErrorContext> = {}) {
     super(message, context);
   }
@@ -140,7 +96,6 @@ export class ProviderConfigurationError extends BreakwaterError {
  */
 export class CircuitBreakerOpenError extends BreakwaterError {
   readonly type = ErrorType.CircuitBreakerOpen;
-  readonly retryable = false;
   constructor(
     message: string,
     /** Time until the breaker may admit this call (for OPEN: until it may half-open). */
@@ -150,15 +105,11 @@ export class CircuitBreakerOpenError extends BreakwaterError {
   ) {
     super(message, context);
   }
-  override details() {
-    return { retryAfterMs: this.retryAfterMs, breakerState: this.breakerState };
-  }
 }
 
 /** The shared guard state (Redis) cannot be reached and the guard fails closed. */
 export class GuardUnavailableError extends BreakwaterError {
   readonly type = ErrorType.GuardUnavailable;
-  readonly retryable = false;
   constructor(
     message: string,
     readonly retryAfterMs: number,
@@ -166,15 +117,11 @@ export class GuardUnavailableError extends BreakwaterError {
   ) {
     super(message, context);
   }
-  override details() {
-    return { retryAfterMs: this.retryAfterMs };
-  }
 }
 
 /** A budget scope refused the call: its spend plus this call's worst case passes its ceiling. */
 export class BudgetExceededError extends BreakwaterError {
   readonly type = ErrorType.BudgetExceeded;
-  readonly retryable = false;
   constructor(
     message: string,
     /** The scope that refused: `operation`, `run`, `daily`, `turn_tokens` or `turn_tool_calls`. */
@@ -185,19 +132,15 @@ export class BudgetExceededError extends BreakwaterError {
   ) {
     super(message, context);
   }
-  override details() {
-    return { scope: this.scope, retryAfterSec: this.retryAfterSec };
-  }
   /** The 429-style body an API in front of Breakwater can return as is. */
-  toResponse(): { error: 'budget_exceeded'; scope: string; retry_after_sec: number | null } {
-    return { error: 'budget_exceeded', scope: this.scope, retry_after_sec: this.retryAfterSec ?? null };
+  toResponse(): BudgetRefusal {
+    return budgetRefusal(this.scope, this.retryAfterSec);
   }
 }
 
 /** A budget scope has room, but reservations in flight hold it: the call waits for them to settle. */
 export class BudgetBusyError extends BreakwaterError {
   readonly type = ErrorType.BudgetBusy;
-  readonly retryable = false;
   constructor(
     message: string,
     readonly scope: string,
@@ -206,15 +149,11 @@ export class BudgetBusyError extends BreakwaterError {
   ) {
     super(message, context);
   }
-  override details() {
-    return { scope: this.scope, retryAfterMs: this.retryAfterMs };
-  }
 }
 
 /** The provider's shared rate limit has no room now: the call waits (rate-limit mode `wait`). */
 export class RateLimitWaitError extends BreakwaterError {
   readonly type = ErrorType.RateLimitWait;
-  readonly retryable = false;
   constructor(
     message: string,
     readonly retryAfterMs: number,
@@ -222,15 +161,11 @@ export class RateLimitWaitError extends BreakwaterError {
   ) {
     super(message, context);
   }
-  override details() {
-    return { retryAfterMs: this.retryAfterMs };
-  }
 }
 
 /** A rate limit refused the call: the shared limit in mode `refuse`, or the cap on calls per task. */
 export class RateLimitExceededError extends BreakwaterError {
   readonly type = ErrorType.RateLimitExceeded;
-  readonly retryable = false;
   constructor(
     message: string,
     /** `provider_rate` or `task_calls`. */
@@ -239,9 +174,6 @@ export class RateLimitExceededError extends BreakwaterError {
     context: Partial<ErrorContext> = {},
   ) {
     super(message, context);
-  }
-  override details() {
-    return { scope: this.scope, retryAfterMs: this.retryAfterMs };
   }
 }
 
@@ -266,36 +198,3 @@ export const isBudgetExceededError = guardFor<BudgetExceededError>(ErrorType.Bud
 export const isBudgetBusyError = guardFor<BudgetBusyError>(ErrorType.BudgetBusy);
 export const isRateLimitWaitError = guardFor<RateLimitWaitError>(ErrorType.RateLimitWait);
 export const isRateLimitExceededError = guardFor<RateLimitExceededError>(ErrorType.RateLimitExceeded);
-
-/** Details attached to every Breakwater `ApplicationFailure`, readable by workflows and clients. */
-export interface FailureDetails {
-  context: ErrorContext;
-  retryAfterMs?: number;
-  nextRetryDelayMs?: number;
-  [key: string]: unknown;
-}
-
-/**
- * The one mapping from a Breakwater error to a Temporal failure.
- *
- * `nextRetryDelayMs` is used for retryable errors: the caller passes the provider's `Retry-After`
- * when there is one, else a jittered backoff (see `backoff.ts`).
- */
-export function toApplicationFailure(error: BreakwaterError, nextRetryDelayMs?: number): ApplicationFailure {
-  const details: FailureDetails = { ...error.details(), context: error.context };
-  if (error.retryable && nextRetryDelayMs !== undefined) details.nextRetryDelayMs = nextRetryDelayMs;
-  return ApplicationFailure.create({
-    message: error.message,
-    type: error.type,
-    nonRetryable: !error.retryable,
-    details: [details],
-    nextRetryDelay: error.retryable && nextRetryDelayMs !== undefined ? nextRetryDelayMs : undefined,
-    category: BLOCKING_ERROR_TYPES.includes(error.type) ? ApplicationFailureCategory.BENIGN : undefined,
-  });
-}
-
-/** The provider's requested wait, for errors that carry one. */
-export function retryAfterOf(error: BreakwaterError): number | undefined {
-  const value = error.details().retryAfterMs;
-  return typeof value === 'number' ? value : undefined;
-}

@@ -1,39 +1,20 @@
 /**
- * The circuit breaker's state machine, in process, with an injected clock and random source.
+ * The reference model of the shared circuit breaker: the same rules as `src/redis/lua/_breaker.lua`
+ * (the breaker production runs, in Redis), in process, with an injected clock and random source.
  *
- * It is the reference model of the shared breaker: `src/redis/lua/breaker-*.lua` implement the
- * same rules on Redis, and a conformance test drives both with the same events. It also serves
- * as the "one breaker per process" baseline the benchmark compares against.
+ * Production never runs this model. The conformance test drives it and the Lua breaker with the
+ * same events and expects the same decisions, and the breaker benchmark uses it as the "one breaker
+ * per process" baseline. A change to the breaker's rules is made in the Lua and here together.
  */
-import type { SettleOutcome } from '../guard/guard';
-import type { BreakerSettings, BreakerStateName } from './settings';
-
-export interface BreakerCounts {
-  consecutiveFailures: number;
-  halfOpenSuccesses: number;
-  windowCalls: number;
-  windowFailures: number;
-  distinctFailingWorkers: number;
-}
-
-export interface BreakerTransition {
-  from: BreakerStateName;
-  to: BreakerStateName;
-  /** `failure_threshold`, `failure_rate`, `reset_timeout`, `probe_failed`, `probe_successes`, `forced_open`, `manual_reset`. */
-  reason: string;
-  at: number;
-  counts: BreakerCounts;
-}
-
-export type AdmitDecision =
-  | { admitted: true; probe: boolean; transition?: BreakerTransition }
-  | { admitted: false; state: BreakerStateName; retryAfterMs: number; transition?: BreakerTransition };
-
-export interface SettleResult {
-  /** False when the attempt was already settled (or its lease expired): nothing was counted. */
-  settled: boolean;
-  transition?: BreakerTransition;
-}
+import type {
+  AdmitDecision,
+  BreakerCounts,
+  BreakerOutcome,
+  BreakerSettings,
+  BreakerSettleResult,
+  BreakerStateName,
+  BreakerTransition,
+} from './types';
 
 export interface BreakerSnapshot {
   state: BreakerStateName;
@@ -49,7 +30,7 @@ interface Lease {
   probe: boolean;
 }
 
-export class BreakerStateMachine {
+export class BreakerReferenceModel {
   private state: BreakerStateName = 'CLOSED';
   private consecutiveFailures = 0;
   private halfOpenSuccesses = 0;
@@ -111,7 +92,7 @@ export class BreakerStateMachine {
     return inFlight >= Math.max(1, this.settings.failureThreshold - this.consecutiveFailures);
   }
 
-  settle(attemptId: string, outcome: SettleOutcome, workerId: string): SettleResult {
+  settle(attemptId: string, outcome: BreakerOutcome, workerId: string): BreakerSettleResult {
     const now = this.clock();
     this.expireLeases(now);
     const lease = this.leases.get(attemptId);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BREAKER_SETTINGS, type BreakerSettings } from '../../src/breaker/settings';
-import { BreakerStateMachine } from '../../src/breaker/state-machine';
+import { DEFAULT_BREAKER_SETTINGS } from '../../src/breaker/settings';
+import type { BreakerSettings } from '../../src/breaker/types';
+import { BreakerReferenceModel } from '../../src/breaker/reference-model';
 
 class ManualClock {
   constructor(public now = 1_000_000) {}
@@ -13,14 +14,14 @@ class ManualClock {
 function machine(overrides: Partial<BreakerSettings> = {}, random: () => number = () => 0) {
   const clock = new ManualClock();
   const settings = { ...DEFAULT_BREAKER_SETTINGS, failureThreshold: 3, resetMs: 10_000, ...overrides };
-  return { clock, breaker: new BreakerStateMachine(settings, clock.read, random), settings };
+  return { clock, breaker: new BreakerReferenceModel(settings, clock.read, random), settings };
 }
 
 let sequence = 0;
 const id = () => `attempt-${++sequence}`;
 
 /** Admits and settles one call; returns whether it was admitted. */
-function call(breaker: BreakerStateMachine, outcome: 'success' | 'failure', worker = 'w1'): boolean {
+function call(breaker: BreakerReferenceModel, outcome: 'success' | 'failure', worker = 'w1'): boolean {
   const attempt = id();
   const decision = breaker.admit(attempt, 5_000);
   if (!decision.admitted) return false;
@@ -28,7 +29,7 @@ function call(breaker: BreakerStateMachine, outcome: 'success' | 'failure', work
   return true;
 }
 
-function openBreaker(breaker: BreakerStateMachine, threshold = 3): void {
+function openBreaker(breaker: BreakerReferenceModel, threshold = 3): void {
   for (let i = 0; i < threshold; i++) expect(call(breaker, 'failure')).toBe(true);
   expect(breaker.snapshot().state).toBe('OPEN');
 }
