@@ -24,7 +24,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Redis from 'ioredis';
 import { RedisBreaker } from '../src/breaker/redis-breaker';
-import { DEFAULT_BREAKER_SETTINGS, type BreakerSettings } from '../src/breaker/settings';
+import type { BreakerSettings } from '../src/breaker/settings';
+import { defaultConfig } from '../src/config';
 import { BreakerStateMachine, type AdmitDecision } from '../src/breaker/state-machine';
 import type { SettleOutcome } from '../src/guard/guard';
 import { settleOutcomeOf } from '../src/guard/outcome';
@@ -106,7 +107,7 @@ async function startStack(cleanup: Cleanup): Promise<Stack> {
 
 function breakerSettings(options: BenchOptions): BreakerSettings {
   return {
-    ...DEFAULT_BREAKER_SETTINGS,
+    ...defaultConfig().breaker,
     failureThreshold: options.threshold,
     halfOpenProbes: options.probes,
     resetMs: options.cooldownMs,

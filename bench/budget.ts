@@ -24,7 +24,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Redis from 'ioredis';
-import { DEFAULT_BREAKER_SETTINGS } from '../src/breaker/settings';
+import { defaultConfig } from '../src/config';
 import { GuardScripts, type BudgetCeilings, type BudgetClaim } from '../src/guard/guard-scripts';
 import { seededRandom } from '../src/providers/fake-faults';
 import { KeySpace } from '../src/redis/keys';
@@ -43,6 +43,7 @@ const PROVIDER = 'fake';
 const OPERATION = 'bench';
 /** Long enough that no reservation expires during a run: every call is settled by its caller. */
 const LEASE_MS = 30_000;
+const BREAKER_SETTINGS = defaultConfig().breaker;
 const REDIS_COMMAND_TIMEOUT_MS = 2_000;
 const MICROS_PER_USD = 1_000_000;
 /** Worst-case tokens of every call (prompt + maximum output); no token scope is on, so only carried. */
@@ -184,7 +185,7 @@ async function proveBreaker(scripts: GuardScripts): Promise<void> {
     provider: PROVIDER,
     attemptId,
     leaseMs: LEASE_MS,
-    breaker: DEFAULT_BREAKER_SETTINGS,
+    breaker: BREAKER_SETTINGS,
     random: 0,
   });
   if (admitted.code !== 'admitted') throw new Error(`breaker proof: admission refused (${admitted.code})`);
@@ -193,7 +194,7 @@ async function proveBreaker(scripts: GuardScripts): Promise<void> {
     attemptId,
     outcome: 'success',
     workerId: 'bench-budget',
-    breaker: DEFAULT_BREAKER_SETTINGS,
+    breaker: BREAKER_SETTINGS,
   });
   if (!settled.breakerSettled) throw new Error('breaker proof: settle not counted');
 }
@@ -216,7 +217,7 @@ function breakwaterCaller(run: BreakwaterRun, plan: Plan, options: BenchOptions)
           provider: PROVIDER,
           attemptId,
           leaseMs: LEASE_MS,
-          breaker: DEFAULT_BREAKER_SETTINGS,
+          breaker: BREAKER_SETTINGS,
           claim,
           ceilings: run.ceilings,
           random: 0,
@@ -239,7 +240,7 @@ function breakwaterCaller(run: BreakwaterRun, plan: Plan, options: BenchOptions)
           attemptId,
           outcome: 'success',
           workerId: `bench-budget-${index}`,
-          breaker: DEFAULT_BREAKER_SETTINGS,
+          breaker: BREAKER_SETTINGS,
           reservation: outcome.reservation,
           actualMicros: call.actualMicros,
           actualTokens: call.actualTokens,
@@ -289,7 +290,7 @@ function measureLatency(redis: Redis, iterations: number, worstMicros: number): 
         provider: PROVIDER,
         attemptId,
         leaseMs: LEASE_MS,
-        breaker: DEFAULT_BREAKER_SETTINGS,
+        breaker: BREAKER_SETTINGS,
         claim,
         ceilings,
         random: 0,
@@ -303,7 +304,7 @@ function measureLatency(redis: Redis, iterations: number, worstMicros: number): 
         attemptId,
         outcome: 'success',
         workerId: 'bench-latency',
-        breaker: DEFAULT_BREAKER_SETTINGS,
+        breaker: BREAKER_SETTINGS,
         reservation,
         actualMicros: worstMicros,
         actualTokens: WORST_TOKENS,

@@ -26,20 +26,6 @@ export interface BreakerSettings {
   minDistinctWorkers: number;
 }
 
-export const DEFAULT_BREAKER_SETTINGS: BreakerSettings = {
-  mode: 'consecutive',
-  failureThreshold: 5,
-  resetMs: 60_000,
-  halfOpenProbes: 1,
-  halfOpenProbability: 1,
-  successThreshold: 2,
-  halfOpenRetryMs: 2000,
-  windowMs: 60_000,
-  failureRate: 0.5,
-  minimumVolume: 10,
-  minDistinctWorkers: 1,
-};
-
 export const BREAKER_STATES = ['CLOSED', 'OPEN', 'HALF_OPEN'] as const;
 export type BreakerStateName = (typeof BREAKER_STATES)[number];
 

@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Redis from 'ioredis';
 import { RedisBreaker } from '../../src/breaker/redis-breaker';
-import { DEFAULT_BREAKER_SETTINGS, type BreakerSettings } from '../../src/breaker/settings';
+import type { BreakerSettings } from '../../src/breaker/settings';
+import { defaultConfig } from '../../src/config';
 import { BreakerStateMachine, type BreakerTransition } from '../../src/breaker/state-machine';
 import type { SettleOutcome } from '../../src/guard/guard';
 import { KeySpace } from '../../src/redis/keys';
@@ -128,7 +129,7 @@ function normalize(result: object) {
 }
 
 const settingsFor = (overrides: Partial<BreakerSettings>): BreakerSettings => ({
-  ...DEFAULT_BREAKER_SETTINGS,
+  ...defaultConfig().breaker,
   failureThreshold: 3,
   resetMs: 1000,
   halfOpenProbes: 2,

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type Redis from 'ioredis';
 import { Registry } from 'prom-client';
 import { RedisBreaker } from '../../src/breaker/redis-breaker';
-import { DEFAULT_BREAKER_SETTINGS, type BreakerSettings } from '../../src/breaker/settings';
+import type { BreakerSettings } from '../../src/breaker/settings';
+import { defaultConfig } from '../../src/config';
 import { RedisDevServer } from '../../src/dev/redis-dev-server';
 import type { BreakerStateChange } from '../../src/guard/redis-guard';
 import type { FakeProvider } from '../../src/providers/fake-provider';
@@ -51,7 +52,7 @@ function breakerOn(
   return new RedisBreaker({
     redis: connection,
     keys: new KeySpace(keyPrefix),
-    settings: { ...DEFAULT_BREAKER_SETTINGS, ...settings },
+    settings: { ...defaultConfig().breaker, ...settings },
     workerId,
   });
 }
