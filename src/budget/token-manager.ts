@@ -8,6 +8,7 @@ import type Redis from 'ioredis';
 import type { BudgetSettings } from '../config';
 import { GuardScripts } from '../guard/guard-scripts';
 import { usageCharge } from '../guard/script-arguments';
+import { microsToUsd, usdToMicros } from '../money';
 import type { KeySpace } from '../redis/keys';
 import { DEFAULT_MAX_TOKENS, type ChatMessage, type LlmRequest, type Usage } from '../task';
 import type { PriceBook } from './pricing';
@@ -96,7 +97,7 @@ export class TokenManager {
       : null;
     return {
       allowed: refusedBy === undefined,
-      remainingUsd: remainingMicros === null ? null : remainingMicros / 1_000_000,
+      remainingUsd: remainingMicros === null ? null : microsToUsd(remainingMicros),
       scopes,
       ...(refusedBy ? { refusedBy } : {}),
     };
@@ -149,7 +150,7 @@ export class TokenManager {
       throw new RangeError(`value: must be a number >= 0 (got ${value})`);
     }
     const money = MONEY_FIELDS.has(field) || field.startsWith('operation:');
-    const stored = value === null ? '' : String(money ? Math.round(value * 1_000_000) : Math.round(value));
+    const stored = value === null ? '' : String(money ? usdToMicros(value) : Math.round(value));
     await this.scripts.budgetControl('set', this.options.budget.ceilings, { runId, field, value: stored });
   }
 
