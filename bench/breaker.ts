@@ -24,7 +24,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Redis from 'ioredis';
 import { RedisBreaker } from '../src/breaker/redis-breaker';
-import { DEFAULT_BREAKER_SETTINGS } from '../src/breaker/settings';
+import { defaultConfig } from '../src/config';
 import type { BreakerSettings } from '../src/breaker/types';
 import { BreakerReferenceModel } from '../src/breaker/reference-model';
 import type { AdmitDecision, BreakerOutcome } from '../src/breaker/types';
@@ -108,7 +108,7 @@ async function startStack(cleanup: Cleanup): Promise<Stack> {
 
 function breakerSettings(options: BenchOptions): BreakerSettings {
   return {
-    ...DEFAULT_BREAKER_SETTINGS,
+    ...defaultConfig().breaker,
     failureThreshold: options.threshold,
     halfOpenProbes: options.probes,
     resetMs: options.cooldownMs,

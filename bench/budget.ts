@@ -24,8 +24,9 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Redis from 'ioredis';
-import { DEFAULT_BREAKER_SETTINGS } from '../src/breaker/settings';
+import { defaultConfig } from '../src/config';
 import type { BudgetCeilings, BudgetClaim } from '../src/budget/types';
+import { MICROS_PER_USD, microsToUsd, usdToMicros } from '../src/money';
 import { GuardScripts } from '../src/redis/guard-scripts';
 import { seededRandom } from '../src/testing/fake-faults';
 import { KeySpace } from '../src/redis/keys';
@@ -44,8 +45,8 @@ const PROVIDER = 'fake';
 const OPERATION = 'bench';
 /** Long enough that no reservation expires during a run: every call is settled by its caller. */
 const LEASE_MS = 30_000;
+const BREAKER_SETTINGS = defaultConfig().breaker;
 const REDIS_COMMAND_TIMEOUT_MS = 2_000;
-const MICROS_PER_USD = 1_000_000;
 /** Worst-case tokens of every call (prompt + maximum output); no token scope is on, so only carried. */
 const WORST_TOKENS = 4_000;
 /** The actual cost of a call is drawn in [MIN_ACTUAL_SHARE, 1] × its worst case. */
@@ -117,7 +118,7 @@ interface Plan {
 
 function plan(options: BenchOptions): Plan {
   const random = seededRandom(options.seed);
-  const worstMicros = Math.round(options.worstUsd * MICROS_PER_USD);
+  const worstMicros = usdToMicros(options.worstUsd);
   const calls = Array.from({ length: options.calls }, () => {
     const share = MIN_ACTUAL_SHARE + (1 - MIN_ACTUAL_SHARE) * random();
     return {
@@ -126,7 +127,7 @@ function plan(options: BenchOptions): Plan {
       runMs: MIN_RUN_MS + Math.floor((MAX_RUN_MS - MIN_RUN_MS + 1) * random()),
     };
   });
-  return { worstMicros, ceilingMicros: Math.round(options.ceilingUsd * MICROS_PER_USD), calls };
+  return { worstMicros, ceilingMicros: usdToMicros(options.ceilingUsd), calls };
 }
 
 /** The jitter of caller `index`'s busy waits, seeded apart from the plan's draws. */
@@ -185,7 +186,7 @@ async function proveBreaker(scripts: GuardScripts): Promise<void> {
     provider: PROVIDER,
     attemptId,
     leaseMs: LEASE_MS,
-    breaker: DEFAULT_BREAKER_SETTINGS,
+    breaker: BREAKER_SETTINGS,
     random: 0,
   });
   if (admitted.code !== 'admitted') throw new Error(`breaker proof: admission refused (${admitted.code})`);
@@ -194,7 +195,7 @@ async function proveBreaker(scripts: GuardScripts): Promise<void> {
     attemptId,
     outcome: 'success',
     workerId: 'bench-budget',
-    breaker: DEFAULT_BREAKER_SETTINGS,
+    breaker: BREAKER_SETTINGS,
   });
   if (!settled.breakerSettled) throw new Error('breaker proof: settle not counted');
 }
@@ -217,7 +218,7 @@ function breakwaterCaller(run: BreakwaterRun, plan: Plan, options: BenchOptions)
           provider: PROVIDER,
           attemptId,
           leaseMs: LEASE_MS,
-          breaker: DEFAULT_BREAKER_SETTINGS,
+          breaker: BREAKER_SETTINGS,
           claim,
           ceilings: run.ceilings,
           random: 0,
@@ -240,7 +241,7 @@ function breakwaterCaller(run: BreakwaterRun, plan: Plan, options: BenchOptions)
           attemptId,
           outcome: 'success',
           workerId: `bench-budget-${index}`,
-          breaker: DEFAULT_BREAKER_SETTINGS,
+          breaker: BREAKER_SETTINGS,
           reservation: outcome.reservation,
           actualMicros: call.actualMicros,
           actualTokens: call.actualTokens,
@@ -290,7 +291,7 @@ function measureLatency(redis: Redis, iterations: number, worstMicros: number): 
         provider: PROVIDER,
         attemptId,
         leaseMs: LEASE_MS,
-        breaker: DEFAULT_BREAKER_SETTINGS,
+        breaker: BREAKER_SETTINGS,
         claim,
         ceilings,
         random: 0,
@@ -304,7 +305,7 @@ function measureLatency(redis: Redis, iterations: number, worstMicros: number): 
         attemptId,
         outcome: 'success',
         workerId: 'bench-latency',
-        breaker: DEFAULT_BREAKER_SETTINGS,
+        breaker: BREAKER_SETTINGS,
         reservation,
         actualMicros: worstMicros,
         actualTokens: WORST_TOKENS,
@@ -312,10 +313,6 @@ function measureLatency(redis: Redis, iterations: number, worstMicros: number): 
     );
     return { admitUs: admit.us, settleUs: settle.us };
   });
-}
-
-function usd(micros: number): number {
-  return micros / MICROS_PER_USD;
 }
 
 async function run(options: BenchOptions, cleanup: Cleanup) {
@@ -367,29 +364,29 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
     concurrency: options.concurrency,
     connections: options.connections,
     seed: options.seed,
-    ceilingUsd: usd(work.ceilingMicros),
+    ceilingUsd: microsToUsd(work.ceilingMicros),
     callsOffered: options.calls,
-    worstCaseUsd: usd(work.worstMicros),
+    worstCaseUsd: microsToUsd(work.worstMicros),
     actualCostUsd: {
-      min: usd(Math.min(...actual)),
-      mean: round(usd(actual.reduce((sum, micros) => sum + micros, 0) / actual.length), 6),
-      max: usd(Math.max(...actual)),
+      min: microsToUsd(Math.min(...actual)),
+      mean: round(microsToUsd(actual.reduce((sum, micros) => sum + micros, 0) / actual.length), 6),
+      max: microsToUsd(Math.max(...actual)),
     },
     callRunMs: { min: MIN_RUN_MS, max: MAX_RUN_MS },
-    settledUsd: usd(breakwater.settledMicros),
-    overspendUsd: usd(overspendMicros),
-    redisSpentUsd: usd(redisSpentMicros),
+    settledUsd: microsToUsd(breakwater.settledMicros),
+    overspendUsd: microsToUsd(overspendMicros),
+    redisSpentUsd: microsToUsd(redisSpentMicros),
     spentMatchesSettled: redisSpentMicros === breakwater.settledMicros,
-    reservedAfterUsd: usd(Number(reserved ?? '0')),
+    reservedAfterUsd: microsToUsd(Number(reserved ?? '0')),
     admittedCalls: breakwater.admitted,
     refusedCalls: breakwater.refused,
     busyWaits: breakwater.busyWaits,
     callsNotTaken: options.calls - breakwater.admitted - breakwater.refused,
     noFalseBlock:
       breakwater.refused === 0 || breakwater.settledMicros >= work.ceilingMicros - work.worstMicros,
-    naiveSettledUsd: usd(naive.settledMicros),
-    naiveOverspendUsd: usd(Math.max(0, naive.settledMicros - work.ceilingMicros)),
-    naiveRedisSpentUsd: usd(naiveRedisSpentMicros),
+    naiveSettledUsd: microsToUsd(naive.settledMicros),
+    naiveOverspendUsd: microsToUsd(Math.max(0, naive.settledMicros - work.ceilingMicros)),
+    naiveRedisSpentUsd: microsToUsd(naiveRedisSpentMicros),
     naiveAdmittedCalls: naive.admitted,
     naiveRefusedCalls: naive.refused,
     naiveCallsNotTaken: options.calls - naive.admitted - naive.refused,

@@ -17,14 +17,6 @@ export interface RetrySettings {
   retryAfterCapMs: number;
 }
 
-export const DEFAULT_RETRY_SETTINGS: RetrySettings = {
-  initialIntervalMs: 1000,
-  backoffCoefficient: 2,
-  maximumIntervalMs: 30_000,
-  maximumAttempts: 4,
-  retryAfterCapMs: 300_000,
-};
-
 /**
  * Delay before the retry that follows failed attempt `attempt` (1-based), with "equal jitter":
  * uniformly drawn from [ceiling / 2, ceiling], where ceiling = min(max, initial × coefficient^(attempt-1)).

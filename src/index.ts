@@ -2,7 +2,7 @@
 export { BreakwaterClient, TaskFailedError } from './client/breakwater-client';
 export type { PolicyOverrides, SubmitOptions, TaskHandle } from './client/breakwater-client';
 export { taskWorkflowId } from './client/workflow-id';
-export { ConfigError, loadConfig, CONFIG_VARIABLES } from './config';
+export { ConfigError, defaultConfig, loadConfig, ENV_VARIABLES, PROVIDER_VARIABLES } from './config';
 export type { BreakwaterConfig, ProviderConfig } from './config';
 export * from './errors';
 export { createWorker } from './worker/create-worker';

@@ -1,10 +1,9 @@
 /** What one call may cost at worst before it is made, and what it cost after: tokens and micro-dollars. */
-import type { BudgetSettings } from '../config';
 import { ProviderConfigurationError, type ErrorContext } from '../errors';
 import { DEFAULT_MAX_TOKENS, type LlmRequest, type TaskMeta, type Usage } from '../task';
 import type { PriceBook } from './pricing';
 import { countMessageTokens } from './tokenizer';
-import type { BudgetClaim } from './types';
+import type { BudgetClaim, BudgetSettings } from './types';
 
 export interface WorstCase {
   /** The budget claim; undefined when budgets are off. */

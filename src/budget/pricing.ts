@@ -9,7 +9,7 @@
  * so that a cost is exact and the same on every worker.
  */
 import { calcPrice, type ModelPrice as PackagePrices } from '@pydantic/genai-prices';
-import { ConfigError } from '../config-error';
+import type { ConfiguredPrice } from './types';
 
 /** Prices that replace a model's base prices when a call's input exceeds a size (long context). */
 export interface PriceTier {
@@ -34,76 +34,6 @@ export interface ModelPrice {
    * each at least as dear as the one before. Absent when the price is flat.
    */
   tiers?: readonly PriceTier[];
-}
-
-/** A configured price, USD per million tokens. */
-export interface ConfiguredPrice {
-  inputPerMTokUsd: number;
-  outputPerMTokUsd: number;
-}
-
-const FIELDS = { input: 'inputPerMTokUsd', output: 'outputPerMTokUsd' } as const;
-
-function shown(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
-  return Array.isArray(value) ? 'an array' : typeof value;
-}
-
-/**
- * Parses `MODEL_PRICES`-style JSON: an object whose keys are `provider/model` (that provider only)
- * or a bare `model` (any provider), and whose values are `{ "input": n, "output": n }` in USD per
- * million tokens, finite and ≥ 0. For example
- * `{"fake/fake-model":{"input":0.5,"output":1.5},"gpt-4o-mini":{"input":0.15,"output":0.6}}`.
- *
- * @param json - The variable's value.
- * @param variable - The variable's name, for the error.
- * @throws ConfigError naming `variable` and the bad key or field, on bad JSON or a bad value.
- */
-export function parseModelPrices(json: string, variable: string): Record<string, ConfiguredPrice> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch (error) {
-    throw new ConfigError(variable, `must be JSON (${(error as Error).message})`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ConfigError(
-      variable,
-      `must be a JSON object of {"input": n, "output": n} by 'provider/model' or 'model' (got ${shown(parsed)})`,
-    );
-  }
-  const entries: [string, ConfiguredPrice][] = [];
-  for (const [key, value] of Object.entries(parsed)) {
-    if (key.trim() !== key || key === '' || key.startsWith('/') || key.endsWith('/')) {
-      throw new ConfigError(variable, `key '${key}' must be 'provider/model' or 'model'`);
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new ConfigError(
-        variable,
-        `key '${key}' must map to {"input": n, "output": n} (got ${shown(value)})`,
-      );
-    }
-    for (const field of Object.keys(value)) {
-      if (!Object.hasOwn(FIELDS, field)) {
-        throw new ConfigError(variable, `key '${key}' has unknown field '${field}' (expected input, output)`);
-      }
-    }
-    const price = { inputPerMTokUsd: 0, outputPerMTokUsd: 0 };
-    for (const [field, target] of Object.entries(FIELDS)) {
-      const amount = (value as Record<string, unknown>)[field];
-      if (typeof amount !== 'number' || !Number.isFinite(amount) || amount < 0) {
-        throw new ConfigError(
-          variable,
-          `key '${key}' field '${field}' must be a finite number >= 0, USD per million tokens (got ${shown(amount)})`,
-        );
-      }
-      price[target] = amount;
-    }
-    entries.push([key, price]);
-  }
-  // fromEntries defines own properties, so a key such as `__proto__` stays an ordinary key.
-  return Object.fromEntries(entries);
 }
 
 /** Integer prices in 1e-12 USD (pico-dollars) per token, the form costs are computed in. */
@@ -265,7 +195,7 @@ export class PriceBook {
   private readonly now: () => number;
 
   /**
-   * @param overrides - Configured prices by `provider/model` or bare `model` (see `parseModelPrices`).
+   * @param overrides - Configured prices by `provider/model` or bare `model` (see `MODEL_PRICES`).
    *   A bare key that contains a slash also matches that whole model name under any provider.
    * @param pricingProviderIds - The genai-prices provider id (`openai`, `anthropic`, `google`, …)
    *   of each configured provider name. A provider not listed has no package prices.

@@ -4,13 +4,14 @@
  * same shared Redis state the workers reserve from and settle to.
  */
 import { randomUUID } from 'node:crypto';
-import type { BudgetSettings } from '../config';
+import { microsToUsd, usdToMicros } from '../money';
 import type { GuardScripts } from '../redis/guard-scripts';
 import { usageCharge } from '../redis/script-arguments';
 import type { ChatMessage, LlmRequest, Usage } from '../task';
 import { CallCosting } from './call-costing';
 import type { PriceBook } from './pricing';
 import { suggestTruncation, type TruncationSuggestion } from './truncation';
+import type { BudgetSettings } from './types';
 
 /** One budget scope as it stands. Money in micro-dollars, else tokens or calls. */
 export interface ScopeStatus {
@@ -101,7 +102,7 @@ export class TokenManager {
       : null;
     return {
       allowed: refusedBy === undefined,
-      remainingUsd: remainingMicros === null ? null : remainingMicros / 1_000_000,
+      remainingUsd: remainingMicros === null ? null : microsToUsd(remainingMicros),
       scopes,
       ...(refusedBy ? { refusedBy } : {}),
     };
@@ -154,7 +155,7 @@ export class TokenManager {
       throw new RangeError(`value: must be a number >= 0 (got ${value})`);
     }
     const money = MONEY_FIELDS.has(field) || field.startsWith('operation:');
-    const stored = value === null ? '' : String(money ? Math.round(value * 1_000_000) : Math.round(value));
+    const stored = value === null ? '' : String(money ? usdToMicros(value) : Math.round(value));
     await this.scripts.budgetControl('set', this.options.budget.ceilings, { runId, field, value: stored });
   }
 

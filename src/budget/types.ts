@@ -23,3 +23,23 @@ export interface BudgetCeilings {
   turnTokens: number;
   turnToolCalls: number;
 }
+
+/** A configured price (`MODEL_PRICES`), USD per million tokens. */
+export interface ConfiguredPrice {
+  inputPerMTokUsd: number;
+  outputPerMTokUsd: number;
+}
+
+/** The budgets' settings (`BUDGET_*`, `TOKENS_PER_TURN`, `TOOL_CALLS_PER_TURN`, `MODEL_PRICES`). */
+export interface BudgetSettings {
+  /** Reserve and settle every call against the budgets (default true). Off: no price is needed either. */
+  enabled: boolean;
+  /** Default ceilings; `breakwater budget set` overrides them in Redis. */
+  ceilings: BudgetCeilings;
+  /** How long a call waits (BLOCKED) when only reservations in flight are in the way. */
+  busyRetryMs: number;
+  /** How long a run's and a turn's budgets live after their last charge. */
+  ttlMs: number;
+  /** Configured prices, USD per million tokens, by `provider/model` or `model`. */
+  modelPrices: Record<string, ConfiguredPrice>;
+}

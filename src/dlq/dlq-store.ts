@@ -7,19 +7,7 @@ import type Redis from 'ioredis';
 import type { KeySpace } from '../redis/keys';
 import { commandsOf, type BreakwaterCommands } from '../redis/function-library';
 import { decodeEntry, encodeEntry, type DlqEntry, type StoredDlqEntry } from './dlq-entry';
-
-export type DlqStream = 'dlq' | 'dead';
-
-export interface DlqSettings {
-  /** About this many entries are kept per stream (`XTRIM MAXLEN ~`). */
-  maxLen: number;
-  /** Age after which `ai:dlq` entries are trimmed. */
-  maxAgeMs: number;
-  /** Age after which `ai:dead` entries are trimmed. */
-  deadMaxAgeMs: number;
-  /** Replays a job may have; one more moves it to `ai:dead` (poisoned). */
-  maxReplays: number;
-}
+import type { DlqSettings, DlqStream } from './types';
 
 export interface DlqStats {
   depth: number;

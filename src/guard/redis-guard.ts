@@ -1,10 +1,10 @@
 import type { RedisBreaker } from '../breaker/redis-breaker';
 import type { BreakerTransition } from '../breaker/types';
-import type { BudgetSettings, RateLimitSettings } from '../config';
+import type { BudgetSettings } from '../budget/types';
 import { GuardUnavailableError } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { BreakwaterMetrics } from '../observability/metrics';
-import type { RateLimit } from '../ratelimit/types';
+import type { RateLimit, RateLimitSettings } from '../ratelimit/types';
 import type { AdmitOutcome, GuardScripts } from '../redis/guard-scripts';
 import type { Admission, AdmitRequest, Guard, SettleRequest } from './guard';
 import { refusalError } from './refusals';

@@ -1,5 +1,5 @@
 /** The one mapping from a refused admission to the error the call fails with (and the metric it counts). */
-import type { BudgetSettings, RateLimitSettings } from '../config';
+import type { BudgetSettings } from '../budget/types';
 import {
   BudgetBusyError,
   BudgetExceededError,
@@ -10,6 +10,7 @@ import {
   type ErrorContext,
 } from '../errors';
 import type { BreakwaterMetrics } from '../observability/metrics';
+import type { RateLimitSettings } from '../ratelimit/types';
 import type { AdmitOutcome } from '../redis/guard-scripts';
 
 export type Refusal = Exclude<AdmitOutcome, { code: 'admitted' }>;

@@ -1,5 +1,5 @@
 /**
- * The shared rate limits' vocabulary. Types only: the token buckets themselves run in Redis
+ * The shared rate limits' vocabulary. Types only: the token buckets run in Redis
  * (`src/redis/lua/_ratelimit.lua`), inside the admission script.
  */
 
@@ -11,4 +11,14 @@ export interface RateLimit {
   burst: number;
   /** The token bucket's capacity. */
   tokenBurst: number;
+}
+
+/** The rate limits' settings (`RATE_LIMIT_*`); each provider's own limit is in its `ProviderConfig`. */
+export interface RateLimitSettings {
+  /** When a provider's rate limit has no room: `wait` (BLOCKED, no attempt burnt) or `refuse` (FAILED). */
+  mode: 'wait' | 'refuse';
+  /** The most provider calls one task may make, across retries, fallbacks and replays. */
+  callsPerTask: number;
+  /** Operations (an agent's tools) with a shared rate limit of their own, by name. */
+  operations: Record<string, RateLimit>;
 }

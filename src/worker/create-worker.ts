@@ -13,6 +13,7 @@ import { PriceBook } from '../budget/pricing';
 import { loadTokenizer } from '../budget/tokenizer';
 import { DlqStore } from '../dlq/dlq-store';
 import { createGuard } from '../guard/create-guard';
+import { microsToUsd } from '../money';
 import type { BreakerStateChange } from '../guard/redis-guard';
 import { createHttpHealth } from './health';
 import { createLogger, TemporalLoggerAdapter, type Logger } from '../observability/logger';
@@ -71,9 +72,9 @@ function installRuntime(logger: Logger): void {
 /** `ai_token_budget_limit{scope}`: the configured default ceilings (USD for money scopes). */
 function publishBudgetLimits(metrics: BreakwaterMetrics, config: BreakwaterConfig): void {
   const { ceilings } = config.budget;
-  metrics.budgetLimit.set({ scope: 'run_usd' }, ceilings.runMicros / 1_000_000);
-  metrics.budgetLimit.set({ scope: 'operation_usd' }, ceilings.operationMicros / 1_000_000);
-  metrics.budgetLimit.set({ scope: 'daily_usd' }, ceilings.dailyMicros / 1_000_000);
+  metrics.budgetLimit.set({ scope: 'run_usd' }, microsToUsd(ceilings.runMicros));
+  metrics.budgetLimit.set({ scope: 'operation_usd' }, microsToUsd(ceilings.operationMicros));
+  metrics.budgetLimit.set({ scope: 'daily_usd' }, microsToUsd(ceilings.dailyMicros));
   metrics.budgetLimit.set({ scope: 'turn_tokens' }, ceilings.turnTokens);
   metrics.budgetLimit.set({ scope: 'turn_tool_calls' }, ceilings.turnToolCalls);
   metrics.budgetLimit.set({ scope: 'task_calls' }, config.rateLimit.callsPerTask);

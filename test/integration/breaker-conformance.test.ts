@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Redis from 'ioredis';
 import { RedisBreaker } from '../../src/breaker/redis-breaker';
-import { DEFAULT_BREAKER_SETTINGS } from '../../src/breaker/settings';
+import { defaultConfig } from '../../src/config';
 import type { BreakerSettings } from '../../src/breaker/types';
 import { BreakerReferenceModel } from '../../src/breaker/reference-model';
 import type { BreakerOutcome, BreakerTransition } from '../../src/breaker/types';
@@ -129,7 +129,7 @@ function normalize(result: object) {
 }
 
 const settingsFor = (overrides: Partial<BreakerSettings>): BreakerSettings => ({
-  ...DEFAULT_BREAKER_SETTINGS,
+  ...defaultConfig().breaker,
   failureThreshold: 3,
   resetMs: 1000,
   halfOpenProbes: 2,

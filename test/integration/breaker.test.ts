@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type Redis from 'ioredis';
 import { Registry } from 'prom-client';
 import { RedisBreaker } from '../../src/breaker/redis-breaker';
-import { DEFAULT_BREAKER_SETTINGS } from '../../src/breaker/settings';
+import { defaultConfig } from '../../src/config';
 import type { BreakerSettings } from '../../src/breaker/types';
 import { RedisDevServer } from '../../src/testing/redis-dev-server';
 import type { BreakerStateChange } from '../../src/guard/redis-guard';
@@ -52,7 +52,7 @@ function breakerOn(
 ) {
   return new RedisBreaker({
     scripts: new GuardScripts(connection, new KeySpace(keyPrefix)),
-    settings: { ...DEFAULT_BREAKER_SETTINGS, ...settings },
+    settings: { ...defaultConfig().breaker, ...settings },
     workerId,
   });
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_BREAKER_SETTINGS } from '../../src/breaker/settings';
+import { defaultConfig } from '../../src/config';
 import type { BreakerSettings } from '../../src/breaker/types';
 import { RedisDevServer } from '../../src/testing/redis-dev-server';
 import type { BudgetCeilings } from '../../src/budget/types';
@@ -42,7 +42,7 @@ function scriptsOn(connection: Redis): GuardScripts {
 async function admitAndSettle(
   scripts: GuardScripts,
   attemptId: string,
-  breaker: BreakerSettings = DEFAULT_BREAKER_SETTINGS,
+  breaker: BreakerSettings = defaultConfig().breaker,
   outcome: 'success' | 'failure' = 'success',
 ) {
   const admitted = await scripts.admit({ provider: 'fake', attemptId, leaseMs: 30_000, breaker, random: 0 });
@@ -99,8 +99,8 @@ describe('function library', () => {
   });
 
   it('applies each set of settings as sent, also after a reload and past the settings Redis keeps', async () => {
-    const opensAtOne = { ...DEFAULT_BREAKER_SETTINGS, failureThreshold: 1 };
-    const opensAtThree = { ...DEFAULT_BREAKER_SETTINGS, failureThreshold: 3 };
+    const opensAtOne = { ...defaultConfig().breaker, failureThreshold: 1 };
+    const opensAtThree = { ...defaultConfig().breaker, failureThreshold: 3 };
     const strict = scriptsOn(redis);
     const lenient = scriptsOn(redis);
     await admitAndSettle(strict, 'strict-1', opensAtOne, 'failure');
@@ -126,7 +126,7 @@ describe('function library', () => {
         provider: 'fake',
         attemptId: `ceiling-${cents}`,
         leaseMs: 30_000,
-        breaker: DEFAULT_BREAKER_SETTINGS,
+        breaker: defaultConfig().breaker,
         claim,
         ceilings,
         random: 0,

@@ -4,7 +4,7 @@
  * argv: redisUrl keyPrefix provider leaseMs
  */
 import { RedisBreaker } from '../../src/breaker/redis-breaker';
-import { DEFAULT_BREAKER_SETTINGS } from '../../src/breaker/settings';
+import { defaultConfig } from '../../src/config';
 import { createRedis, waitUntilReady } from '../../src/redis/connection';
 import { GuardScripts } from '../../src/redis/guard-scripts';
 import { KeySpace } from '../../src/redis/keys';
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   await waitUntilReady(redis);
   const breaker = new RedisBreaker({
     scripts: new GuardScripts(redis, new KeySpace(keyPrefix!)),
-    settings: DEFAULT_BREAKER_SETTINGS,
+    settings: defaultConfig().breaker,
     workerId: `probe-holder/${process.pid}`,
   });
   const decision = await breaker.admit(provider!, `probe-holder-${process.pid}`, Number(leaseMs));

@@ -3,7 +3,7 @@
  * a budget claim of 0.04 USD on the run, prints the admission as a JSON line, then waits to be killed.
  * argv: redisUrl keyPrefix runId leaseMs
  */
-import { DEFAULT_BREAKER_SETTINGS } from '../../src/breaker/settings';
+import { defaultConfig } from '../../src/config';
 import { GuardScripts } from '../../src/redis/guard-scripts';
 import { createRedis, waitUntilReady } from '../../src/redis/connection';
 import { KeySpace } from '../../src/redis/keys';
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     provider: 'fake',
     attemptId: `reservation-holder-${process.pid}`,
     leaseMs: Number(leaseMs),
-    breaker: DEFAULT_BREAKER_SETTINGS,
+    breaker: defaultConfig().breaker,
     claim: { runId: runId!, operation: 'doomed', micros: 40_000, tokens: 100 },
     ceilings: { runMicros: 5_000_000, operationMicros: 0, dailyMicros: 0, turnTokens: 0, turnToolCalls: 0 },
     random: 0,

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_RETRY_SETTINGS,
-  jitteredBackoffMs,
-  nextRetryDelayMs,
-  type RetrySettings,
-} from '../../src/backoff';
+import { jitteredBackoffMs, nextRetryDelayMs, type RetrySettings } from '../../src/backoff';
+import { defaultConfig } from '../../src/config';
 
 const LOW = () => 0;
 const HIGH = () => 0.9999999999;
@@ -18,9 +14,9 @@ const SETTINGS: RetrySettings = {
   retryAfterCapMs: 60_000,
 };
 
-describe('DEFAULT_RETRY_SETTINGS', () => {
-  it('matches the documented defaults: 1 s, ×2, 30 s cap, 4 attempts, 300 s Retry-After cap', () => {
-    expect(DEFAULT_RETRY_SETTINGS).toEqual({
+describe('default retry settings', () => {
+  it('match the documented defaults: 1 s, ×2, 30 s cap, 4 attempts, 300 s Retry-After cap', () => {
+    expect(defaultConfig().policy.retry).toEqual({
       initialIntervalMs: 1000,
       backoffCoefficient: 2,
       maximumIntervalMs: 30_000,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BREAKER_SETTINGS } from '../../src/breaker/settings';
+import { defaultConfig } from '../../src/config';
 import type { BreakerSettings } from '../../src/breaker/types';
 import { BreakerReferenceModel } from '../../src/breaker/reference-model';
 
@@ -13,7 +13,7 @@ class ManualClock {
 
 function machine(overrides: Partial<BreakerSettings> = {}, random: () => number = () => 0) {
   const clock = new ManualClock();
-  const settings = { ...DEFAULT_BREAKER_SETTINGS, failureThreshold: 3, resetMs: 10_000, ...overrides };
+  const settings = { ...defaultConfig().breaker, failureThreshold: 3, resetMs: 10_000, ...overrides };
   return { clock, breaker: new BreakerReferenceModel(settings, clock.read, random), settings };
 }
 

@@ -1,7 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIG_VARIABLES, ConfigError, loadConfig, type BreakwaterConfig } from '../../src/config';
+import {
+  ConfigError,
+  ENV_VARIABLES,
+  loadConfig,
+  type BreakwaterConfig,
+  type VariableTable,
+} from '../../src/config';
 
 type Env = Record<string, string | undefined>;
+
+/** The documented default of a variable: its env text, or a derived default in words. */
+function documentedDefault(name: string): string | undefined {
+  const variable = (ENV_VARIABLES as VariableTable)[name];
+  if (variable === undefined) return undefined;
+  return typeof variable.default === 'string' ? variable.default : variable.default.derived;
+}
 
 const OPENAI_KEY = 'sk-openai-Ab3dEf6hIj9kLm2nOp5q';
 const LOCAL_KEY = 'local-key-Zx9yW8vU7tS6rQ5p';
@@ -142,20 +155,20 @@ describe('loadConfig defaults', () => {
   });
 
   it.each(Object.keys(NUMERIC_FIELDS))('matches the documented default of %s', (name) => {
-    const doc = CONFIG_VARIABLES.find((variable) => variable.name === name);
+    const doc = documentedDefault(name);
     expect(doc).toBeDefined();
-    expect(NUMERIC_FIELDS[name]?.(config)).toBe(Number(doc?.default));
+    expect(NUMERIC_FIELDS[name]?.(config)).toBe(Number(doc));
   });
 
   it('documents every numeric default it checks, and checks every numeric documented default', () => {
-    const numeric = CONFIG_VARIABLES.filter((variable) => /^-?\d+(\.\d+)?$/.test(variable.default)).map(
-      (variable) => variable.name,
+    const numeric = Object.keys(ENV_VARIABLES).filter((name) =>
+      /^-?\d+(\.\d+)?$/.test(documentedDefault(name) ?? ''),
     );
     expect(numeric.sort()).toEqual(Object.keys(NUMERIC_FIELDS).sort());
   });
 
   it('matches the documented non-numeric defaults', () => {
-    const doc = (name: string) => CONFIG_VARIABLES.find((variable) => variable.name === name)?.default;
+    const doc = documentedDefault;
     expect(config.temporal.address).toBe(doc('TEMPORAL_ADDRESS'));
     expect(config.temporal.namespace).toBe(doc('TEMPORAL_NAMESPACE'));
     expect(config.temporal.taskQueue).toBe(doc('TEMPORAL_TASK_QUEUE'));
@@ -419,5 +432,42 @@ describe('secrets in ConfigError messages', () => {
     const error = configError({ ...keys, ...env });
     expect(error.message).not.toContain(OPENAI_KEY);
     expect(error.message).not.toContain(LOCAL_KEY);
+  });
+});
+
+describe('ConfigError messages', () => {
+  it.each<[Env, string]>([
+    [{ BREAKER_FAILS: 'many' }, "BREAKER_FAILS: must be an integer (got 'many')"],
+    [{ BREAKER_HALF_OPEN_PROBES: '0' }, 'BREAKER_HALF_OPEN_PROBES: must be between 1 and 1000 (got 0)'],
+    [{ BREAKER_FAILS: '0' }, 'BREAKER_FAILS: must be at least 1 (got 0)'],
+    [{ LOG_LEVEL: 'loud' }, "LOG_LEVEL: must be one of trace, debug, info, warn, error, silent (got 'loud')"],
+    [
+      { RATE_LIMIT_OPERATIONS: '{"search": {"rpm": -1}}' },
+      "RATE_LIMIT_OPERATIONS: key 'search' field 'rpm' must be an integer >= 0 (got -1)",
+    ],
+    [{ LLM_PROVIDERS: 'constructor' }, 'LLM_CONSTRUCTOR_BASE_URL: is required'],
+  ])('%j refuses with %s', (env, message) => {
+    expect(configError(env).message).toBe(message);
+  });
+});
+
+describe('money and JSON values', () => {
+  it('reads USD ceilings exactly, to the micro-dollar', () => {
+    expect(loadConfig({ BUDGET_RUN_USD: '0.1', BUDGET_DAILY_USD: '0.000001' }).budget.ceilings).toMatchObject(
+      {
+        runMicros: 100_000,
+        dailyMicros: 1,
+      },
+    );
+  });
+
+  it('refuses a USD amount finer than a micro-dollar', () => {
+    expect(configError({ BUDGET_RUN_USD: '0.0000001' }).variable).toBe('BUDGET_RUN_USD');
+  });
+
+  it('refuses __proto__ as an operation name', () => {
+    expect(configError({ RATE_LIMIT_OPERATIONS: '{"__proto__":{"rpm":3}}' }).message).toBe(
+      "RATE_LIMIT_OPERATIONS: key '__proto__' is not an operation name (letters, digits, ., _, : or -)",
+    );
   });
 });

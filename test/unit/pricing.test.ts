@@ -1,7 +1,12 @@
 import { calcPrice } from '@pydantic/genai-prices';
 import { describe, expect, it } from 'vitest';
-import { parseModelPrices, PriceBook } from '../../src/budget/pricing';
-import { ConfigError } from '../../src/config';
+import { PriceBook } from '../../src/budget/pricing';
+import { modelPrices } from '../../src/config/model-prices';
+import { ConfigError, parseVariable } from '../../src/config';
+
+/** Reads `json` as the value of `variable`, with the MODEL_PRICES schema. */
+const parseModelPrices = (json: string, variable: string) =>
+  parseVariable(variable, { schema: modelPrices }, json);
 
 const IDS = { openai: 'openai', anthropic: 'anthropic', google: 'google', deepseek: 'deepseek' };
 
@@ -25,7 +30,7 @@ function packageMicros(model: string, providerId: string, input: number, output:
   return result.total_price * 1e6;
 }
 
-describe('parseModelPrices', () => {
+describe('MODEL_PRICES (modelPrices schema)', () => {
   it('parses provider/model and bare model keys, USD per million tokens', () => {
     const prices = parseModelPrices(
       '{"fake/fake-model":{"input":0.5,"output":1.5},"gpt-4o-mini":{"input":0.15,"output":0.6},"free":{"input":0,"output":0}}',

@@ -1,0 +1,16 @@
+/**
+ * Breakwater's configuration: every setting is an environment variable with a default, listed once
+ * in a table (`ENV_VARIABLES`, and `PROVIDER_VARIABLES` per provider) and validated at start-up.
+ */
+export { ConfigError } from './config-error';
+export { defaultConfig, loadConfig } from './load-config';
+export { PROVIDER_NAME, PROVIDER_VARIABLES } from './provider-variables';
+export { LOG_LEVELS } from './types';
+export type { BreakwaterConfig, LogLevel, ProviderConfig, ProviderKind } from './types';
+export {
+  parseVariable,
+  type ConfigVariable,
+  type DerivedDefault,
+  type VariableTable,
+} from './variable-table';
+export { ENV_VARIABLES } from './variables';

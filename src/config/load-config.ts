@@ -1,0 +1,144 @@
+/**
+ * Environment → typed, validated configuration, read through the configuration tables. A bad value
+ * fails start-up with a `ConfigError` that names the variable.
+ */
+import { ConfigError } from './config-error';
+import { defaultTokenBurst } from './operation-rate-limits';
+import {
+  BUILT_IN_PROVIDERS,
+  DEFAULT_PROVIDER_KIND,
+  PROVIDER_VARIABLES,
+  providerPrefix,
+} from './provider-variables';
+import type { BreakwaterConfig, ProviderConfig } from './types';
+import { readVariables, type VariableValues } from './variable-table';
+import { ATTEMPT_TIMEOUT_MARGIN_MS, ENV_VARIABLES } from './variables';
+
+type Env = Record<string, string | undefined>;
+type Values = VariableValues<typeof ENV_VARIABLES>;
+
+/** Reads and validates the whole configuration from `env` (default: `process.env`). */
+export function loadConfig(env: Env = process.env): BreakwaterConfig {
+  const values = readVariables(ENV_VARIABLES, env);
+  return {
+    temporal: {
+      address: values.TEMPORAL_ADDRESS,
+      namespace: values.TEMPORAL_NAMESPACE,
+      taskQueue: values.TEMPORAL_TASK_QUEUE,
+    },
+    redis: {
+      url: values.REDIS_URL,
+      keyPrefix: values.REDIS_KEY_PREFIX,
+      commandTimeoutMs: values.REDIS_COMMAND_TIMEOUT_MS,
+    },
+    guard: { failOpen: values.GUARD_FAIL_OPEN, unavailableRetryMs: values.GUARD_UNAVAILABLE_RETRY_MS },
+    providers: values.LLM_PROVIDERS.map((name) => readProvider(name, values, env)),
+    breaker: {
+      mode: values.BREAKER_MODE,
+      failureThreshold: values.BREAKER_FAILS,
+      resetMs: values.BREAKER_RESET_SEC,
+      halfOpenProbes: values.BREAKER_HALF_OPEN_PROBES,
+      halfOpenProbability: values.BREAKER_HALF_OPEN_PROB,
+      successThreshold: values.BREAKER_SUCCESS_THRESHOLD,
+      halfOpenRetryMs: values.BREAKER_HALF_OPEN_RETRY_MS,
+      windowMs: values.BREAKER_WINDOW_SEC,
+      failureRate: values.BREAKER_FAILURE_RATE,
+      minimumVolume: values.BREAKER_MIN_VOLUME,
+      minDistinctWorkers: values.BREAKER_MIN_WORKERS,
+    },
+    budget: {
+      enabled: values.BUDGET_ENABLED,
+      ceilings: {
+        runMicros: values.BUDGET_RUN_USD,
+        operationMicros: values.BUDGET_OPERATION_USD,
+        dailyMicros: values.BUDGET_DAILY_USD,
+        turnTokens: values.TOKENS_PER_TURN,
+        turnToolCalls: values.TOOL_CALLS_PER_TURN,
+      },
+      busyRetryMs: values.BUDGET_BUSY_RETRY_MS,
+      ttlMs: values.BUDGET_TTL_SEC,
+      modelPrices: values.MODEL_PRICES,
+    },
+    rateLimit: {
+      mode: values.RATE_LIMIT_MODE,
+      callsPerTask: values.RATE_LIMIT_CALLS_PER_TASK,
+      operations: values.RATE_LIMIT_OPERATIONS,
+    },
+    dlq: {
+      maxLen: values.DLQ_MAX_LEN,
+      maxAgeMs: values.DLQ_MAX_AGE_SEC,
+      deadMaxAgeMs: values.DLQ_DEAD_MAX_AGE_SEC,
+      maxReplays: values.DLQ_MAX_REPLAYS,
+    },
+    policy: readPolicy(values),
+    taskDeadlineMs: values.TASK_DEADLINE_MS,
+    worker: {
+      maxConcurrentActivities: values.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      maxTaskQueueActivitiesPerSecond: values.WORKER_MAX_TASK_QUEUE_ACTIVITIES_PER_SEC,
+      shutdownGraceMs: values.WORKER_SHUTDOWN_GRACE_MS,
+      httpPort: values.HTTP_PORT,
+      httpHost: values.HTTP_HOST,
+    },
+    log: { level: values.LOG_LEVEL },
+  };
+}
+
+/** The configuration of an empty environment: every default. */
+export function defaultConfig(): BreakwaterConfig {
+  return loadConfig({});
+}
+
+/** The task policy, with the rules that tie its variables together. */
+function readPolicy(values: Values): BreakwaterConfig['policy'] {
+  if (values.RETRY_MAXIMUM_INTERVAL_MS < values.RETRY_INITIAL_INTERVAL_MS) {
+    throw new ConfigError(
+      'RETRY_MAXIMUM_INTERVAL_MS',
+      `must be at least RETRY_INITIAL_INTERVAL_MS (${values.RETRY_INITIAL_INTERVAL_MS})`,
+    );
+  }
+  const callTimeoutMs = values.LLM_CALL_TIMEOUT_MS;
+  const attemptTimeoutMs = values.ACTIVITY_START_TO_CLOSE_MS ?? callTimeoutMs + ATTEMPT_TIMEOUT_MARGIN_MS;
+  if (attemptTimeoutMs <= callTimeoutMs) {
+    throw new ConfigError('ACTIVITY_START_TO_CLOSE_MS', `must exceed LLM_CALL_TIMEOUT_MS (${callTimeoutMs})`);
+  }
+  return {
+    retry: {
+      initialIntervalMs: values.RETRY_INITIAL_INTERVAL_MS,
+      backoffCoefficient: values.RETRY_BACKOFF_COEFFICIENT,
+      maximumIntervalMs: values.RETRY_MAXIMUM_INTERVAL_MS,
+      maximumAttempts: values.RETRY_MAXIMUM_ATTEMPTS,
+      retryAfterCapMs: values.RETRY_AFTER_CAP_MS,
+    },
+    callTimeoutMs,
+    attemptTimeoutMs,
+    heartbeatTimeoutMs: values.ACTIVITY_HEARTBEAT_TIMEOUT_MS,
+    maxBlockedMs: values.MAX_BLOCKED_MS,
+  };
+}
+
+/** One provider: its `LLM_<NAME>_*` variables, else the defaults of its name and the `RATE_LIMIT_*` ones. */
+function readProvider(name: string, values: Values, env: Env): ProviderConfig {
+  const prefix = providerPrefix(name);
+  const own = readVariables(PROVIDER_VARIABLES, env, prefix);
+  const builtIn = BUILT_IN_PROVIDERS.get(name);
+  const kind = own.KIND ?? builtIn?.kind ?? DEFAULT_PROVIDER_KIND;
+  const baseUrl = own.BASE_URL ?? builtIn?.baseUrl;
+  if (baseUrl === undefined) throw new ConfigError(`${prefix}BASE_URL`, 'is required');
+  const apiKey = own.API_KEY ?? (builtIn ? values[builtIn.keyVariable] : undefined);
+  const tpm = own.TPM ?? values.RATE_LIMIT_TPM;
+  const provider: ProviderConfig = {
+    name,
+    kind,
+    baseUrl,
+    rateLimit: {
+      rpm: own.RPM ?? values.RATE_LIMIT_RPM,
+      tpm,
+      burst: own.BURST ?? values.RATE_LIMIT_BURST,
+      tokenBurst: own.TOKEN_BURST ?? values.RATE_LIMIT_TOKEN_BURST ?? defaultTokenBurst(tpm),
+    },
+    pricingProvider: own.PRICING ?? kind,
+  };
+  if (apiKey !== undefined) provider.apiKey = apiKey;
+  if (kind === 'anthropic') provider.apiVersion = own.API_VERSION;
+  return provider;
+}

@@ -1,0 +1,194 @@
+/**
+ * The zod pieces that read an environment variable's text (already trimmed, never blank) into its
+ * typed value. Each piece records its allowed values in words, for the generated docs.
+ */
+import { z } from 'zod';
+import { parseUsd, usdToMicros } from '../money';
+
+/** A schema of a variable's text. */
+export type EnvSchema<Value = unknown> = z.ZodType<Value, string>;
+
+const allowedValues = z.registry<{ allowed: string }>();
+
+function allowing<S extends z.ZodType>(schema: S, allowed: string): S {
+  allowedValues.add(schema, { allowed });
+  return schema;
+}
+
+/** The allowed values of `schema` in words (markdown), also through the transforms piped after it. */
+export function allowedValuesOf(schema: z.ZodType): string | undefined {
+  const own = allowedValues.get(schema)?.allowed;
+  if (own !== undefined || !(schema instanceof z.ZodPipe)) return own;
+  return allowedValuesOf(schema.in as z.ZodType);
+}
+
+/** Any text. */
+export const text = allowing(z.string(), 'text');
+
+function range(min: number, max: number) {
+  const unbounded = max === Number.MAX_SAFE_INTEGER;
+  const between = `must be between ${min} and ${max}`;
+  return z
+    .number()
+    .min(min, unbounded ? `must be at least ${min}` : between)
+    .max(max, unbounded ? `must be at most ${max}` : between);
+}
+
+/** A whole number from `min` to `max` (default: no upper bound). */
+export function integer(min: number, max = Number.MAX_SAFE_INTEGER): EnvSchema<number> {
+  const allowed = max === Number.MAX_SAFE_INTEGER ? `integer >= ${min}` : `integer, ${min} to ${max}`;
+  return allowing(
+    z
+      .string()
+      .regex(/^-?\d+$/, 'must be an integer')
+      .transform(Number)
+      .pipe(range(min, max)),
+    allowed,
+  );
+}
+
+/** A number (fractions allowed) from `min` to `max`. */
+export function decimal(min: number, max: number): EnvSchema<number> {
+  const allowed = `number, ${min} to ${max}`;
+  return allowing(
+    z
+      .string()
+      .refine((value) => Number.isFinite(Number(value)), 'must be a number')
+      .transform(Number)
+      .pipe(range(min, max)),
+    allowed,
+  );
+}
+
+/** Seconds → milliseconds, rounded to the millisecond. */
+export const secondsToMs = (seconds: number): number => Math.round(seconds * 1000);
+
+/** An amount of USD written exactly (at most 6 decimals) from 0 to `maxUsd`, read as micro-dollars. */
+export function usd(maxUsd: number): EnvSchema<number> {
+  return allowing(
+    z.string().transform((value, context) => {
+      const micros = parseUsd(value);
+      if (micros !== undefined && micros <= usdToMicros(maxUsd)) return micros;
+      context.issues.push({
+        code: 'custom',
+        input: value,
+        message:
+          micros === undefined
+            ? 'must be an amount of USD: digits, at most 6 decimals'
+            : `must be at most ${maxUsd} USD`,
+      });
+      return z.NEVER;
+    }),
+    `USD, 0 to ${maxUsd}, at most 6 decimals`,
+  );
+}
+
+/** A boolean: `1`, `true`, `yes`, `on` or `0`, `false`, `no`, `off`, in any case. */
+export const boolean = allowing(
+  z.stringbool({
+    truthy: ['1', 'true', 'yes', 'on'],
+    falsy: ['0', 'false', 'no', 'off'],
+    case: 'insensitive',
+    error: 'must be true, false, 1, 0, yes, no, on or off',
+  }),
+  '`true` or `false` (also `1`/`0`, `yes`/`no`, `on`/`off`)',
+);
+
+/** One of `values`, exactly. */
+export function oneOf<const Values extends readonly [string, ...string[]]>(
+  values: Values,
+): EnvSchema<Values[number]> {
+  return allowing(
+    z.enum(values, { error: `must be one of ${values.join(', ')}` }),
+    values.map((value) => `\`${value}\``).join(', '),
+  );
+}
+
+/** Comma-separated items, blanks left out; at least one `what`. */
+export function commaList<Item>(item: EnvSchema<Item>, what: string, allowed: string): EnvSchema<Item[]> {
+  return allowing(
+    z
+      .string()
+      .transform((list) =>
+        list
+          .split(',')
+          .map((entry) => entry.trim())
+          .filter((entry) => entry !== ''),
+      )
+      .pipe(z.array(item).min(1, `must name at least one ${what}`)),
+    allowed,
+  );
+}
+
+/**
+ * A URL with one of `protocols` (`redis`, `https`, …), without its trailing slashes. An error never
+ * shows the value: a URL may carry credentials.
+ */
+export function url(protocols: readonly string[]): EnvSchema<string> {
+  const schemes = protocols.map((protocol) => `${protocol}:`).join(' or ');
+  return allowing(
+    z
+      .url({
+        protocol: new RegExp(`^(${protocols.join('|')})$`),
+        error: `must be a URL with protocol ${schemes} (value not shown: it may carry credentials)`,
+      })
+      .transform((value) => value.replace(/\/+$/, '')),
+    `${protocols.map((protocol) => `\`${protocol}://\``).join(' or ')} URL`,
+  );
+}
+
+/**
+ * A JSON object with these fields (a field with a default may be missing); another field is refused
+ * by name.
+ *
+ * @param mapsTo - What the value should look like, for the error when it is not an object.
+ */
+export function jsonFields<Shape extends z.ZodRawShape>(shape: Shape, mapsTo: string) {
+  const expected = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `has unknown field '${issue.keys.join("', '")}' (expected ${expected})`
+        : `must map to ${mapsTo}`,
+  });
+}
+
+const isJsonObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A JSON object whose keys pass `key` and whose values pass `value`, e.g. `{"search": {"rpm": 30}}`.
+ * Every key stays an own property of the result, `__proto__` included.
+ *
+ * @param notAnObject - The problem when the JSON is not an object.
+ * @param allowed - The allowed values in words, for the docs.
+ */
+export function jsonRecord<Value>(
+  key: z.ZodType<string, string>,
+  value: z.ZodType<Value>,
+  notAnObject: string,
+  allowed: string,
+): EnvSchema<Record<string, Value>> {
+  return allowing(
+    z
+      .string()
+      .transform((json, context): unknown => {
+        try {
+          return JSON.parse(json);
+        } catch (error) {
+          // Not the text itself as the input: an error shows the parser's reason, not the whole value.
+          context.issues.push({
+            code: 'custom',
+            input: undefined,
+            message: `must be JSON (${(error as Error).message})`,
+          });
+          return z.NEVER;
+        }
+      })
+      .pipe(z.custom<Record<string, unknown>>(isJsonObject, notAnObject))
+      .transform((object) => new Map(Object.entries(object)))
+      .pipe(z.map(key, value))
+      .transform((entries) => Object.fromEntries(entries)),
+    allowed,
+  );
+}

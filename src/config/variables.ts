@@ -1,0 +1,277 @@
+/**
+ * The configuration table: every environment variable Breakwater reads, one row each (the
+ * per-provider ones are in `provider-variables.ts`). `loadConfig` reads it, and the README's and
+ * `docs/configuration.md`'s tables are generated from it (`npm run docs:config`).
+ */
+import { modelPrices } from './model-prices';
+import { DEFAULT_TOKEN_BURST_IN_WORDS, operationRateLimits } from './operation-rate-limits';
+import { providerNames } from './provider-variables';
+import { boolean, decimal, integer, oneOf, secondsToMs, text, url, usd } from './schemas';
+import { LOG_LEVELS } from './types';
+import { derived, NO_DEFAULT, type VariableTable } from './variable-table';
+
+/** The default `ACTIVITY_START_TO_CLOSE_MS` is the call timeout plus this, for admission and settle. */
+export const ATTEMPT_TIMEOUT_MARGIN_MS = 10_000;
+
+export const ENV_VARIABLES = {
+  TEMPORAL_ADDRESS: { default: 'localhost:7233', schema: text, description: 'Temporal frontend, host:port' },
+  TEMPORAL_NAMESPACE: { default: 'default', schema: text, description: 'Temporal namespace' },
+  TEMPORAL_TASK_QUEUE: { default: 'breakwater', schema: text, description: 'Task queue of the LLM tasks' },
+  REDIS_URL: {
+    default: 'redis://127.0.0.1:6379',
+    schema: url(['redis', 'rediss']),
+    description: 'Shared guard state',
+    secret: true,
+  },
+  REDIS_KEY_PREFIX: { default: 'bw', schema: text, description: 'Prefix of every Redis key' },
+  REDIS_COMMAND_TIMEOUT_MS: {
+    default: '1000',
+    schema: integer(10),
+    description: 'Per-command timeout against Redis',
+  },
+  GUARD_FAIL_OPEN: {
+    default: 'false',
+    schema: boolean,
+    description: 'Admit calls when Redis is unreachable',
+  },
+  GUARD_UNAVAILABLE_RETRY_MS: {
+    default: '5000',
+    schema: integer(10),
+    description: 'Wait (BLOCKED) before retrying an unreachable Redis',
+  },
+  LLM_PROVIDERS: {
+    default: 'openai,anthropic',
+    schema: providerNames,
+    description: 'Provider names; each also reads the `LLM_<NAME>_*` variables of the provider table',
+  },
+  OPENAI_API_KEY: {
+    default: NO_DEFAULT,
+    schema: text,
+    description: 'Key of the `openai` provider',
+    secret: true,
+  },
+  ANTHROPIC_API_KEY: {
+    default: NO_DEFAULT,
+    schema: text,
+    description: 'Key of the `anthropic` provider',
+    secret: true,
+  },
+  BREAKER_MODE: {
+    default: 'consecutive',
+    schema: oneOf(['consecutive', 'rate']),
+    description: '`consecutive` failures, or a failure `rate` over a window',
+  },
+  BREAKER_FAILS: {
+    default: '5',
+    schema: integer(1),
+    description: 'Consecutive counted failures that open a breaker',
+  },
+  BREAKER_RESET_SEC: {
+    default: '60',
+    schema: decimal(0.01, 86_400).transform(secondsToMs),
+    description: 'Time OPEN before a breaker may half-open',
+  },
+  BREAKER_HALF_OPEN_PROBES: {
+    default: '1',
+    schema: integer(1, 1000),
+    description: 'Probes at once while HALF_OPEN, cluster-wide',
+  },
+  BREAKER_HALF_OPEN_PROB: {
+    default: '1',
+    schema: decimal(0.001, 1),
+    description: 'Chance a free probe slot admits a call',
+  },
+  BREAKER_SUCCESS_THRESHOLD: {
+    default: '2',
+    schema: integer(1, 1000),
+    description: 'Probe successes that close a breaker',
+  },
+  BREAKER_HALF_OPEN_RETRY_MS: {
+    default: '2000',
+    schema: integer(10),
+    description: 'Wait of a call refused while probes run',
+  },
+  BREAKER_WINDOW_SEC: {
+    default: '60',
+    schema: decimal(0.1, 86_400).transform(secondsToMs),
+    description: 'Rate mode: sliding window',
+  },
+  BREAKER_FAILURE_RATE: {
+    default: '0.5',
+    schema: decimal(0.01, 1),
+    description: 'Rate mode: failure share that opens',
+  },
+  BREAKER_MIN_VOLUME: {
+    default: '10',
+    schema: integer(1),
+    description: 'Rate mode: calls in the window before the rate counts',
+  },
+  BREAKER_MIN_WORKERS: {
+    default: '1',
+    schema: integer(1, 1000),
+    description: 'Distinct workers whose failures are needed to open',
+  },
+  BUDGET_ENABLED: {
+    default: 'true',
+    schema: boolean,
+    description: 'Reserve and settle every call against the budgets (then every model needs a price)',
+  },
+  BUDGET_RUN_USD: {
+    default: '5',
+    schema: usd(1_000_000),
+    description: 'Ceiling of one run (`runId`), USD; 0 = none',
+  },
+  BUDGET_OPERATION_USD: {
+    default: '1',
+    schema: usd(1_000_000),
+    description: 'Most one call of an operation may cost, USD; 0 = none',
+  },
+  BUDGET_DAILY_USD: {
+    default: '0',
+    schema: usd(100_000_000),
+    description: 'Cluster-wide cap per UTC day, USD; 0 = none',
+  },
+  TOKENS_PER_TURN: {
+    default: '4000',
+    schema: integer(0),
+    description: 'Tokens per turn (`runId` + `turn`); 0 = none',
+  },
+  TOOL_CALLS_PER_TURN: { default: '6', schema: integer(0), description: 'LLM calls per turn; 0 = none' },
+  BUDGET_BUSY_RETRY_MS: {
+    default: '1000',
+    schema: integer(10),
+    description: 'Wait (BLOCKED) while reservations in flight hold a scope',
+  },
+  BUDGET_TTL_SEC: {
+    default: '604800',
+    schema: integer(60).transform(secondsToMs),
+    description: "Life of a run's and a turn's budget after its last charge",
+  },
+  MODEL_PRICES: {
+    default: '{}',
+    schema: modelPrices,
+    description:
+      'Prices, USD per million tokens, e.g. `{"local/llama3":{"input":0.1,"output":0.2}}` (`local/*`: every model of `local`); other models are priced from `@pydantic/genai-prices`',
+  },
+  RATE_LIMIT_RPM: {
+    default: '60',
+    schema: integer(0),
+    description: 'Requests per minute per provider (`LLM_<NAME>_RPM` overrides); 0 = none',
+  },
+  RATE_LIMIT_BURST: {
+    default: '5',
+    schema: integer(1),
+    description: 'Requests at once above the steady rate (`LLM_<NAME>_BURST` overrides)',
+  },
+  RATE_LIMIT_TPM: {
+    default: '0',
+    schema: integer(0),
+    description: 'Tokens per minute per provider (`LLM_<NAME>_TPM` overrides); 0 = none',
+  },
+  RATE_LIMIT_TOKEN_BURST: {
+    default: derived(`the provider's ${DEFAULT_TOKEN_BURST_IN_WORDS}`),
+    schema: integer(1),
+    description: 'Tokens at once above the steady rate (`LLM_<NAME>_TOKEN_BURST` overrides)',
+  },
+  RATE_LIMIT_MODE: {
+    default: 'wait',
+    schema: oneOf(['wait', 'refuse']),
+    description: '`wait` (BLOCKED, no attempt burnt) or `refuse` (FAILED, `rate_limited`)',
+  },
+  RATE_LIMIT_CALLS_PER_TASK: {
+    default: '10',
+    schema: integer(1),
+    description: 'Most provider calls one task may make',
+  },
+  RATE_LIMIT_OPERATIONS: {
+    default: '{}',
+    schema: operationRateLimits,
+    description:
+      'Rate limits per operation (an agent\'s tool), shared by every worker: `{"search":{"rpm":30,"burst":5,"tpm":0}}`',
+  },
+  DLQ_MAX_LEN: {
+    default: '10000',
+    schema: integer(1),
+    description: 'About this many entries kept in `ai:dlq` and in `ai:dead`',
+  },
+  DLQ_MAX_AGE_SEC: {
+    default: '86400',
+    schema: integer(1).transform(secondsToMs),
+    description: 'Age at which `ai:dlq` entries are trimmed',
+  },
+  DLQ_DEAD_MAX_AGE_SEC: {
+    default: '604800',
+    schema: integer(1).transform(secondsToMs),
+    description: 'Age at which `ai:dead` entries are trimmed',
+  },
+  DLQ_MAX_REPLAYS: {
+    default: '3',
+    schema: integer(0),
+    description: 'Replays a task may have; the next one moves it to `ai:dead` (poisoned)',
+  },
+  RETRY_INITIAL_INTERVAL_MS: { default: '1000', schema: integer(1), description: 'First retry delay' },
+  RETRY_BACKOFF_COEFFICIENT: {
+    default: '2',
+    schema: decimal(1, 100),
+    description: 'Backoff growth per attempt',
+  },
+  RETRY_MAXIMUM_INTERVAL_MS: {
+    default: '30000',
+    schema: integer(1),
+    description: 'Largest retry delay; at least `RETRY_INITIAL_INTERVAL_MS`',
+  },
+  RETRY_MAXIMUM_ATTEMPTS: {
+    default: '4',
+    schema: integer(1, 100),
+    description: 'Attempts in all (1 + retries)',
+  },
+  RETRY_AFTER_CAP_MS: {
+    default: '300000',
+    schema: integer(0),
+    description: 'Largest provider Retry-After honoured',
+  },
+  LLM_CALL_TIMEOUT_MS: { default: '60000', schema: integer(100), description: 'Abort of one provider call' },
+  ACTIVITY_START_TO_CLOSE_MS: {
+    default: derived(`\`LLM_CALL_TIMEOUT_MS\` + ${ATTEMPT_TIMEOUT_MARGIN_MS}`),
+    schema: integer(1),
+    description: 'Temporal startToCloseTimeout per attempt; more than `LLM_CALL_TIMEOUT_MS`',
+  },
+  ACTIVITY_HEARTBEAT_TIMEOUT_MS: {
+    default: '15000',
+    schema: integer(100),
+    description: 'Temporal heartbeatTimeout',
+  },
+  TASK_DEADLINE_MS: {
+    default: '900000',
+    schema: integer(1000),
+    description: 'Deadline of a task submitted without one',
+  },
+  MAX_BLOCKED_MS: {
+    default: '600000',
+    schema: integer(0),
+    description: 'Longest total wait BLOCKED before FAILED',
+  },
+  WORKER_MAX_CONCURRENT_ACTIVITIES: {
+    default: '100',
+    schema: integer(1),
+    description: 'Concurrent LLM calls per worker',
+  },
+  WORKER_MAX_TASK_QUEUE_ACTIVITIES_PER_SEC: {
+    default: '0',
+    schema: decimal(0, 1_000_000),
+    description:
+      "Temporal's own global activity rate cap on the task queue (`maxTaskQueueActivitiesPerSecond`); 0 = none",
+  },
+  WORKER_SHUTDOWN_GRACE_MS: {
+    default: '30000',
+    schema: integer(0),
+    description: 'Grace for in-flight calls on SIGTERM',
+  },
+  HTTP_PORT: {
+    default: '9464',
+    schema: integer(-1, 65_535),
+    description: '`/metrics` and `/health` port (0 = any, -1 = off)',
+  },
+  HTTP_HOST: { default: '0.0.0.0', schema: text, description: 'Interface of the metrics and health server' },
+  LOG_LEVEL: { default: 'info', schema: oneOf(LOG_LEVELS), description: 'Least level logged' },
+} satisfies VariableTable;
