@@ -1,0 +1,81 @@
+/**
+ * The module map's import rules (docs/architecture.md, "Module map"), checked by `npm run check`.
+ * Type-only imports count too: a circle of types is still a circle.
+ *
+ * Each rule names a room and the rooms it must not import; `types.ts` of a policy room (breaker,
+ * budget, ratelimit, dlq) is vocabulary that every layer may use, so it is never a violation.
+ */
+const ROOM_TYPES = '^src/(breaker|budget|ratelimit|dlq)/types\\.ts$';
+/** Code that runs the product: everything under src/ but the tooling and entry points built on it. */
+const LIBRARY = '^src/(?!testing/|demo/|cli/)';
+
+/** [name, from (path regex), to (path regex), why] */
+const LAYERS = [
+  [
+    'redis-is-the-bottom',
+    '^src/redis/',
+    '^(src/(?!redis/|task\\.ts|money\\.ts)|activities/|workflows/)',
+    'redis/ is the transport every guard policy builds on: it may use only the rooms’ types.ts',
+  ],
+  [
+    'policies-below-the-guard',
+    '^src/(breaker|budget|ratelimit)/',
+    '^(src/(guard|dlq|client|worker|cli|testing|demo|providers|observability)/|activities/|workflows/)',
+    'breaker/, budget/ and ratelimit/ build on redis/; the guard combines them, not the other way',
+  ],
+  [
+    'guard-below-the-activities',
+    '^src/guard/',
+    '^(src/(dlq|client|worker|cli|testing|demo|providers)/|activities/|workflows/)',
+    'the guard is what the activities call; it knows nothing of tasks, clients or workers',
+  ],
+  [
+    'errors-and-task-shapes-are-leaves',
+    '^src/(errors/|task\\.ts|ledger\\.ts|backoff\\.ts|search-attributes\\.ts|money\\.ts|map-concurrent\\.ts)',
+    '^(src/(?!errors/|task\\.ts|ledger\\.ts|backoff\\.ts|breaker/types\\.ts)|activities/|workflows/)',
+    'the error taxonomy and the task’s shapes are imported by workflow code: they import only each other',
+  ],
+  [
+    'config-reads-only-types',
+    '^src/config/',
+    '^(src/(?!config/|money\\.ts|task\\.ts)|activities/|workflows/)',
+    'config turns the environment into typed settings: it knows the rooms’ settings types only',
+  ],
+  [
+    'library-without-tooling',
+    LIBRARY,
+    '^src/(testing|demo|cli)/',
+    'the library never depends on its test tooling, the demo or the operator CLI',
+  ],
+  [
+    'activities-not-workers',
+    '^activities/',
+    '^(src/(worker|cli|testing|demo|client)/|workflows/)',
+    'activities are built by the worker from injected dependencies',
+  ],
+];
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'no import circle, type-only imports included',
+      from: {},
+      to: { circular: true },
+    },
+    ...LAYERS.map(([name, from, to, comment]) => ({
+      name,
+      severity: 'error',
+      comment,
+      from: { path: from },
+      to: { path: to, pathNot: ROOM_TYPES },
+    })),
+  ],
+  options: {
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: 'node_modules' },
+  },
+};
