@@ -4,7 +4,7 @@
  * store keeps money in integer micro-dollars; operators write and read US dollars.
  */
 import type { CeilingField } from '../budget/token-manager';
-import { parseUsd, usdToMicros } from '../money';
+import { microsToUsd, parseUsd, usdToMicros } from '../money';
 import { parseClientName, parseWholeNumber } from './arguments';
 
 /** A ceiling as operators name it, and where the store keeps it. */
@@ -79,6 +79,11 @@ export function operationOf(spec: FieldSpec): string | undefined {
   return spec.field.startsWith(STORE_OPERATION_FIELD)
     ? spec.field.slice(STORE_OPERATION_FIELD.length)
     : undefined;
+}
+
+/** An amount of `spec` as the store keeps it, in the unit operators read: USD for money, else the count. */
+export function inOperatorUnit(spec: FieldSpec, stored: number): number {
+  return spec.money ? microsToUsd(stored) : stored;
 }
 
 /** The unit of a field's values as operators read them. */

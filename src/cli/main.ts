@@ -17,12 +17,13 @@ import { RedisUnreachableError } from './redis-session';
 import { CommandLineError, commandLineMessage, usageHelp, UsageError } from './usage-errors';
 import { errorMessage } from './views/format';
 
+/** Writes `breakwater: <text>` to stderr; returns `code`. */
 function fail(code: 1 | 2, text: string): 1 | 2 {
   process.stderr.write(`breakwater: ${text}\n`);
   return code;
 }
 
-/** The exit code for `error`, thrown while `running` (the command whose action ran, or the program), once reported. */
+/** Reports `error`, thrown while `running` (the command whose action ran, else the program); returns the exit code. */
 function report(error: unknown, running: Command): number {
   if (error instanceof CommandLineError) {
     if (error.helpShown) return 0;

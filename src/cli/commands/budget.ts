@@ -10,10 +10,10 @@
 import { Command } from 'commander';
 import { PriceBook } from '../../budget/pricing';
 import { TokenManager, type BudgetSubject, type ScopeStatus } from '../../budget/token-manager';
-import { microsToUsd } from '../../money';
 import { parseClientName } from '../arguments';
 import {
   FIELD_NAMES,
+  inOperatorUnit,
   operationOf,
   parseCeilingValue,
   parseField,
@@ -139,19 +139,17 @@ export function budgetCommands(open: OpenContext): Command {
       const context = open();
       const manager = await tokenManagerOf(context);
       const subject = setSubject(spec, runId);
-      // The store keeps money in micro-dollars; operators (and the audit log) read USD.
-      const asShown = (amount: number) => (spec.money ? microsToUsd(amount) : amount);
       const before = ceilingInForce(context, spec, runId, await manager.show(subject));
-      await manager.setCeiling(spec.field, amount === null ? null : asShown(amount), runId);
+      await manager.setCeiling(spec.field, amount === null ? null : inOperatorUnit(spec, amount), runId);
       const shown = await manager.show(subject);
       const after = ceilingInForce(context, spec, runId, shown);
       logOperatorAction(context, 'budget', 'set', {
         field: spec.name,
         ...(runId === undefined ? {} : { runId }),
-        value: amount === null ? 'default' : asShown(amount),
+        value: amount === null ? 'default' : inOperatorUnit(spec, amount),
         unit: unitOf(spec),
-        from: asShown(before),
-        to: asShown(after),
+        from: inOperatorUnit(spec, before),
+        to: inOperatorUnit(spec, after),
       });
       if (!options.json) context.print(`${formatChange(spec, runId, before, after)}\n`);
       printShow(context, subject, shown, options.json === true);

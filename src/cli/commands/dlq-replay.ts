@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { BreakwaterClient } from '../../client/breakwater-client';
-import type { DlqStore } from '../../dlq/dlq-store';
+import type { DlqFilter, DlqStore } from '../../dlq/dlq-store';
 import { Replayer } from '../../dlq/replayer';
 import { mapConcurrent } from '../../map-concurrent';
 import { redactText } from '../../observability/redaction';
@@ -73,6 +73,33 @@ async function replayAll(
   }
 }
 
+/** What `replay` is to replay: one job, or (`--all`) the entries `filter` selects. Checks the command line. */
+function replayArguments(
+  rawJobId: string | undefined,
+  options: ReplayOptions,
+): { jobId: string | undefined; filter: DlqFilter } {
+  if (rawJobId !== undefined && options.all) {
+    throw new UsageError('give either <jobId> or --all, not both');
+  }
+  if (rawJobId === undefined && !options.all) throw new UsageError('missing <jobId> (or --all)');
+  const filter = parseFilter(options, false);
+  const given = FILTER_FLAGS.find(([name]) => options[name] !== undefined);
+  if (rawJobId !== undefined && given) {
+    throw new UsageError(`${given[1]}: only with --all (filters select the entries)`);
+  }
+  return { jobId: rawJobId === undefined ? undefined : parseJobId(rawJobId), filter };
+}
+
+/** Fails the command, naming the replays that threw, if any did. */
+function throwIfAnyFailed(lines: readonly ReplayLine[]): void {
+  const failed = lines.filter((line) => line.outcome === 'error');
+  if (failed.length === 0) return;
+  throw new Error(
+    `${failed.length} of ${lines.length} replays threw: ` +
+      failed.map((line) => `${line.jobId} (${line.detail})`).join('; '),
+  );
+}
+
 /** Adds `replay` to the `dlq` group. */
 export function addReplayCommand(group: Command, open: OpenContext): void {
   group
@@ -85,27 +112,13 @@ export function addReplayCommand(group: Command, open: OpenContext): void {
     .addOption(olderThanOption())
     .addOption(jsonOption())
     .action(async (rawJobId: string | undefined, options: ReplayOptions) => {
-      if (rawJobId !== undefined && options.all)
-        throw new UsageError('give either <jobId> or --all, not both');
-      if (rawJobId === undefined && !options.all) throw new UsageError('missing <jobId> (or --all)');
-      const filter = parseFilter(options, false);
-      const given = FILTER_FLAGS.find(([name]) => options[name] !== undefined);
-      if (rawJobId !== undefined && given) {
-        throw new UsageError(`${given[1]}: only with --all (filters select the entries)`);
-      }
-      const jobId = rawJobId === undefined ? undefined : parseJobId(rawJobId);
+      const { jobId, filter } = replayArguments(rawJobId, options);
       const context = open();
       const store = await storeOf(context);
       const jobIds =
         jobId !== undefined ? [jobId] : (await store.list('dlq', filter)).map((entry) => entry.jobId);
       const lines = await replayAll(context, store, jobIds);
       context.print(options.json ? formatReplayJson(lines) : formatReplay(lines, filter));
-      const failed = lines.filter((line) => line.outcome === 'error');
-      if (failed.length > 0) {
-        throw new Error(
-          `${failed.length} of ${lines.length} replays threw: ` +
-            failed.map((line) => `${line.jobId} (${line.detail})`).join('; '),
-        );
-      }
+      throwIfAnyFailed(lines);
     });
 }
