@@ -14,7 +14,7 @@ const LAYERS = [
   [
     'redis-is-the-bottom',
     '^src/redis/',
-    '^(src/(?!redis/|task\\.ts|money\\.ts)|activities/|workflows/)',
+    '^(src/(?!redis/|task\\.ts|money\\.ts|error-message\\.ts)|activities/|workflows/)',
     'redis/ is the transport every guard policy builds on: it may use only the rooms’ types.ts',
   ],
   [
@@ -40,6 +40,36 @@ const LAYERS = [
     '^src/config/',
     '^(src/(?!config/|money\\.ts|task\\.ts)|activities/|workflows/)',
     'config turns the environment into typed settings: it knows the rooms’ settings types only',
+  ],
+  [
+    'dlq-below-the-workers',
+    '^src/dlq/',
+    '^(src/(guard|worker|cli|testing|demo|providers)/|activities/|workflows/)',
+    'the dead-letter queue is a store and its replayer: it starts tasks through the client only',
+  ],
+  [
+    'client-without-guard-state',
+    '^src/client/',
+    '^(src/(redis|breaker|budget|guard|dlq|worker|cli|testing|demo|providers)/|activities/)',
+    'application code starts and reads tasks through Temporal; it never touches the guard state',
+  ],
+  [
+    'providers-are-adapters',
+    '^src/providers/',
+    '^(src/(redis|breaker|budget|guard|dlq|client|worker|cli|testing|demo)/|activities/|workflows/)',
+    'a provider adapter speaks HTTP to one LLM API and classifies its answers, nothing more',
+  ],
+  [
+    'observability-is-a-leaf',
+    '^src/observability/',
+    '^(src/(redis|breaker|budget|guard|dlq|client|worker|cli|testing|demo|providers)/|activities/|workflows/)',
+    'logs, metrics and redaction serve every room; they know only the configuration and the rooms’ types',
+  ],
+  [
+    'cli-is-an-operator-tool',
+    '^src/cli/',
+    '^(src/(worker|testing|demo)/|activities/|workflows/)',
+    'the CLI acts on shared state and Temporal like an operator, never as a worker',
   ],
   [
     'library-without-tooling',

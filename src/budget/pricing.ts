@@ -213,6 +213,17 @@ export class PriceBook {
     this.now = options.now ?? Date.now;
   }
 
+  /** The price book of a configuration: its `MODEL_PRICES`, and each provider's pricing id. */
+  static fromConfig(
+    modelPrices: Record<string, ConfiguredPrice>,
+    providers: ReadonlyArray<{ name: string; pricingProvider: string }>,
+  ): PriceBook {
+    return new PriceBook(
+      modelPrices,
+      Object.fromEntries(providers.map((provider) => [provider.name, provider.pricingProvider])),
+    );
+  }
+
   /** The price of `model` at `provider`, or undefined when it is unknown. */
   price(provider: string, model: string): ModelPrice | undefined {
     return this.resolve(provider, model)?.price;

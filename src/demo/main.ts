@@ -20,6 +20,7 @@ import { LEDGER_STATES } from '../task';
 import { createWorker } from '../worker/create-worker';
 import { formatSummary, type TaskOutcome } from './report';
 import { demoWorkload, injectDemoFaults, type DemoTask } from './workload';
+import { errorMessage } from '../error-message';
 
 interface Args {
   keep: boolean;
@@ -242,7 +243,7 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (error: unknown) => {
-    console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`demo failed: ${errorMessage(error)}`);
     process.exit(1);
   },
 );

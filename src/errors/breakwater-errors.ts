@@ -42,6 +42,18 @@ export abstract class BreakwaterError extends Error {
   }
 }
 
+/** A refusal that makes the task wait (BLOCKED) for `retryAfterMs`, then ask again. */
+export abstract class WaitError extends BreakwaterError {
+  constructor(
+    message: string,
+    /** How long to wait before asking again. */
+    readonly retryAfterMs: number,
+    context: Partial<ErrorContext> = {},
+  ) {
+    super(message, context);
+  }
+}
+
 /** A provider or network failure that may pass: 408, 409, 5xx, resets, timeouts, malformed bodies. */
 export class RetryableExternalError extends BreakwaterError {
   readonly type = ErrorType.RetryableExternal;
@@ -94,29 +106,22 @@ export class ProviderConfigurationError extends BreakwaterError {
  * `OPEN` (cooling down), `HALF_OPEN` (its probes are in flight) or `CLOSED` (failures are
  * accruing and enough calls that may fail are already in flight).
  */
-export class CircuitBreakerOpenError extends BreakwaterError {
+export class CircuitBreakerOpenError extends WaitError {
   readonly type = ErrorType.CircuitBreakerOpen;
   constructor(
     message: string,
     /** Time until the breaker may admit this call (for OPEN: until it may half-open). */
-    readonly retryAfterMs: number,
+    retryAfterMs: number,
     context: Partial<ErrorContext> = {},
     readonly breakerState: 'OPEN' | 'HALF_OPEN' | 'CLOSED' = 'OPEN',
   ) {
-    super(message, context);
+    super(message, retryAfterMs, context);
   }
 }
 
 /** The shared guard state (Redis) cannot be reached and the guard fails closed. */
-export class GuardUnavailableError extends BreakwaterError {
+export class GuardUnavailableError extends WaitError {
   readonly type = ErrorType.GuardUnavailable;
-  constructor(
-    message: string,
-    readonly retryAfterMs: number,
-    context: Partial<ErrorContext> = {},
-  ) {
-    super(message, context);
-  }
 }
 
 /** A budget scope refused the call: its spend plus this call's worst case passes its ceiling. */
@@ -152,15 +157,8 @@ export class BudgetBusyError extends BreakwaterError {
 }
 
 /** The provider's shared rate limit has no room now: the call waits (rate-limit mode `wait`). */
-export class RateLimitWaitError extends BreakwaterError {
+export class RateLimitWaitError extends WaitError {
   readonly type = ErrorType.RateLimitWait;
-  constructor(
-    message: string,
-    readonly retryAfterMs: number,
-    context: Partial<ErrorContext> = {},
-  ) {
-    super(message, context);
-  }
 }
 
 /** A rate limit refused the call: the shared limit in mode `refuse`, or the cap on calls per task. */

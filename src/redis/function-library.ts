@@ -14,6 +14,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
 import { luaKeyFunctions } from './keys';
+import { errorMessage } from '../error-message';
 
 const LUA_DIR = join(__dirname, 'lua');
 /** The shared pieces after `_common.lua` and the key functions, in the order they depend on each other. */
@@ -101,16 +102,12 @@ export function functionLibrary(): FunctionLibrary {
   return library;
 }
 
-function replyText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** Loads the library on `redis`; a concurrent load of the same library by another worker is fine. */
 export async function loadFunctionLibrary(redis: Redis): Promise<void> {
   try {
     await redis.function('LOAD', functionLibrary().source);
   } catch (error) {
-    const reply = replyText(error);
+    const reply = errorMessage(error);
     if (/already exists/i.test(reply)) return;
     if (/unknown command|unknown subcommand/i.test(reply)) throw new UnsupportedRedisError(reply);
     throw error;
@@ -121,7 +118,7 @@ export async function loadFunctionLibrary(redis: Redis): Promise<void> {
 function callFunction(redis: Redis, name: ScriptName, slot: string, args: Args): Promise<unknown> {
   const fn = functionLibrary().functions[name];
   return redis.fcall(fn, 1, slot, ...args).catch(async (error: unknown) => {
-    const reply = replyText(error);
+    const reply = errorMessage(error);
     if (/unknown command/i.test(reply)) throw new UnsupportedRedisError(reply);
     if (!/function not found/i.test(reply)) throw error;
     await loadFunctionLibrary(redis);

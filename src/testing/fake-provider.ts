@@ -9,10 +9,19 @@
  *   DELETE /_admin/s/<scenario>/faults         clear faults
  *   GET    /_admin/s/<scenario>/stats          counters
  */
-import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FaultPlan, seededRandom, type Fault, type FaultRule } from './fake-faults';
+import {
+  COMPLETION_TOKENS,
+  errorBody,
+  fakeReply,
+  promptTokens,
+  statusCode,
+  successBody,
+  type Dialect,
+  type WireRequest,
+} from './fake-wire';
 
 export interface ScenarioStats {
   /** Calls that reached the server. */
@@ -26,20 +35,6 @@ export interface ScenarioStats {
   /** When each call arrived (epoch ms), in order. */
   receivedAt: number[];
 }
-
-interface WireMessage {
-  role?: unknown;
-  content?: unknown;
-}
-
-interface WireRequest {
-  model?: unknown;
-  messages?: WireMessage[];
-  max_tokens?: unknown;
-  system?: unknown;
-}
-
-type Dialect = 'openai' | 'anthropic';
 
 /** One scenario's faults and counters. */
 export class FakeScenario {
@@ -88,21 +83,6 @@ export interface FakeProviderOptions {
   /** Seed of the probabilistic faults. */
   seed?: number;
 }
-
-function promptTokens(messages: WireMessage[], system: string): number {
-  const text = messages
-    .map((message) => (typeof message.content === 'string' ? message.content : ''))
-    .join(' ');
-  return Math.ceil((text.length + system.length) / 4) + 3 * messages.length;
-}
-
-/** The deterministic reply to a conversation: a digest of its last user message. */
-export function fakeReply(lastUserMessage: string): string {
-  const digest = createHash('sha256').update(lastUserMessage).digest('hex').slice(0, 12);
-  return `Acknowledged ${digest}.`;
-}
-
-const COMPLETION_TOKENS = 12;
 
 export class FakeProvider {
   private server: Server | undefined;
@@ -278,48 +258,6 @@ export class FakeProvider {
       }
     }
   }
-}
-
-function statusCode(status: number): string {
-  if (status === 429) return 'rate_limit_error';
-  if (status === 529) return 'overloaded_error';
-  if (status >= 500) return 'api_error';
-  if (status === 401) return 'authentication_error';
-  if (status === 403) return 'permission_error';
-  return 'invalid_request_error';
-}
-
-function errorBody(dialect: Dialect, code: string, message: string): unknown {
-  return dialect === 'anthropic'
-    ? { type: 'error', error: { type: code, message } }
-    : { error: { message, type: code, code } };
-}
-
-function successBody(
-  dialect: Dialect,
-  model: string,
-  text: string,
-  prompt: number,
-  completion: number,
-): unknown {
-  if (dialect === 'anthropic') {
-    return {
-      id: `msg_fake_${prompt}_${completion}`,
-      type: 'message',
-      role: 'assistant',
-      model,
-      content: [{ type: 'text', text }],
-      stop_reason: 'end_turn',
-      usage: { input_tokens: prompt, output_tokens: completion },
-    };
-  }
-  return {
-    id: `chatcmpl-fake-${prompt}-${completion}`,
-    object: 'chat.completion',
-    model,
-    choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
-    usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
-  };
 }
 
 function json(

@@ -5,6 +5,7 @@ import { createWorker } from '../worker/create-worker';
 import { startStack, stopOnSignals } from './stack';
 import { endpointsOf, FAKE_ANTHROPIC, FAKE_OPENAI, stackConfig } from './stack-config';
 import { PROJECT_ROOT } from './toolchain';
+import { errorMessage } from '../error-message';
 
 async function main(): Promise<void> {
   const stack = await startStack({
@@ -39,6 +40,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`stack failed: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`stack failed: ${errorMessage(error)}`);
   process.exit(1);
 });

@@ -126,10 +126,7 @@ export async function createWorker(
     );
     releases.push(async () => removeStateSource());
     publishBudgetLimits(metrics, config);
-    const prices = new PriceBook(
-      config.budget.modelPrices,
-      Object.fromEntries(config.providers.map((provider) => [provider.name, provider.pricingProvider])),
-    );
+    const prices = PriceBook.fromConfig(config.budget.modelPrices, config.providers);
     const dlq = new DlqStore(redis, keys, config.dlq);
     const removeDlqSource = metrics.setDlqSource(() => dlq.stats());
     releases.push(async () => removeDlqSource());

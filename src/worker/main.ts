@@ -2,6 +2,7 @@
 import { ConfigError, loadConfig } from '../config';
 import { createLogger } from '../observability/logger';
 import { createWorker } from './create-worker';
+import { errorMessage } from '../error-message';
 
 async function main(): Promise<void> {
   let config;
@@ -28,8 +29,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `breakwater: worker failed: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
+  process.stderr.write(`breakwater: worker failed: ${errorMessage(error)}\n`);
   process.exit(1);
 });

@@ -7,7 +7,7 @@ import Redis from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { PriceBook } from '../../src/budget/pricing';
 import { TokenManager } from '../../src/budget/token-manager';
-import type { BudgetShowJson } from '../../src/cli/budget-commands';
+import type { BudgetShowJson } from '../../src/cli/views/budget';
 import { loadConfig } from '../../src/config';
 import { GuardScripts } from '../../src/redis/guard-scripts';
 import { KeySpace } from '../../src/redis/keys';
@@ -98,10 +98,7 @@ beforeEach((context) => {
   manager = new TokenManager({
     scripts: new GuardScripts(redis, new KeySpace(prefix)),
     budget: config.budget,
-    prices: new PriceBook(
-      config.budget.modelPrices,
-      Object.fromEntries(config.providers.map((provider) => [provider.name, provider.pricingProvider])),
-    ),
+    prices: PriceBook.fromConfig(config.budget.modelPrices, config.providers),
   });
 });
 
@@ -280,8 +277,9 @@ describe('breakwater budget: errors', () => {
     [['set', 'hourly-usd', '1'], /^breakwater: <field>: unknown field 'hourly-usd' \(expected: run-usd, /],
     [['set', 'operation-usd:bad name', '1'], /^breakwater: <field>: 'bad name' must be letters/],
     [['set', 'run-usd', '--', '-1'], /^breakwater: <value>: '-1' is not an amount of USD >= 0/],
-    // Without `--`, a leading '-' makes the parser read the value as a flag: still exit 2, naming it.
+    // A negative number is a value, not a flag: refused as an amount, with or without `--`.
     [['set', 'run-usd', '-0.5'], /'-0\.5'/],
+    [['set', 'run-usd', '-5'], /^breakwater: <value>: '-5' is not an amount of USD >= 0/],
     [['set', 'turn-tokens', '1.5'], /^breakwater: <value>: '1\.5' is not a whole number >= 0/],
     [['set', 'daily-usd', '0.0000001'], /^breakwater: <value>: '0\.0000001' is not an amount of USD/],
     [

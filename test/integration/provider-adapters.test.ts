@@ -16,7 +16,8 @@ import {
   type RetryableExternalError,
 } from '../../src/errors';
 import { AnthropicAdapter } from '../../src/providers/anthropic';
-import { fakeReply, FakeProvider, type FakeScenario } from '../../src/testing/fake-provider';
+import { FakeProvider, type FakeScenario } from '../../src/testing/fake-provider';
+import { fakeReply } from '../../src/testing/fake-wire';
 import { OpenAiCompatibleAdapter } from '../../src/providers/openai';
 import type { ProviderAdapter, ProviderCallOptions } from '../../src/providers/types';
 import type { LlmRequest } from '../../src/task';

@@ -8,6 +8,7 @@
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { startStack, stopOnSignals } from '../../src/testing/stack';
+import { errorMessage } from '../../src/error-message';
 
 export interface StackChildInfo {
   pid: number;
@@ -108,6 +109,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`stack-child failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`stack-child failed: ${errorMessage(error)}\n`);
   process.exit(1);
 });

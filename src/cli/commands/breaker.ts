@@ -1,0 +1,138 @@
+/**
+ * `breakwater breaker …`: read and operate the shared circuit breakers (one per provider, in Redis).
+ *
+ * - `status [--json]`: every configured provider plus every provider in the breaker registry.
+ * - `reset <provider> [--json]`: closes the breaker and clears its counters.
+ * - `open <provider> --for <duration> [--json]`: a maintenance window; it may half-open after it.
+ */
+import { hostname } from 'node:os';
+import { Command } from 'commander';
+import { RedisBreaker } from '../../breaker/redis-breaker';
+import type { BreakerStatus } from '../../breaker/types';
+import { parseDuration, parseProviderName } from '../arguments';
+import { logOperatorAction, type CliContext, type OpenContext } from '../context';
+import { UsageError } from '../usage-errors';
+import {
+  formatOpen,
+  formatReset,
+  formatStatusesJson,
+  formatStatusJson,
+  formatStatusTable,
+} from '../views/breaker';
+import { jsonOption, type JsonOptions } from './options';
+
+const PROVIDER_DESCRIPTION = 'a provider name, as in LLM_PROVIDERS';
+
+/** The breaker's identity in Redis when the CLI acts on it (never counted as a failing worker). */
+function cliWorkerId(): string {
+  return `cli/${hostname()}/${process.pid}`;
+}
+
+async function breakerOf(context: CliContext): Promise<RedisBreaker> {
+  return new RedisBreaker({
+    scripts: await context.scripts(),
+    settings: context.config.breaker,
+    workerId: cliWorkerId(),
+  });
+}
+
+/** Configured providers first (in LLM_PROVIDERS order), then the others the registry knows. */
+async function allProviders(context: CliContext, breaker: RedisBreaker): Promise<string[]> {
+  const configured = context.config.providers.map((provider) => provider.name);
+  const known = await breaker.knownProviders();
+  return [...configured, ...known.filter((name) => !configured.includes(name))];
+}
+
+/** Checks that `provider` is configured or has a breaker already (a typo would create one). */
+async function checkKnownProvider(
+  context: CliContext,
+  breaker: RedisBreaker,
+  provider: string,
+): Promise<void> {
+  const providers = await allProviders(context, breaker);
+  if (!providers.includes(provider)) {
+    throw new UsageError(
+      `unknown provider '${provider}' (expected: ${providers.join(', ')}; ` +
+        'set LLM_PROVIDERS to act on a provider that has no breaker yet)',
+    );
+  }
+}
+
+/** Records who changed which breaker, and how. */
+function logAction(context: CliContext, action: string, result: BreakerStatus): void {
+  logOperatorAction(context, 'breaker', action, {
+    provider: result.provider,
+    state: result.state,
+    from: result.transition?.from,
+    to: result.transition?.to,
+  });
+}
+
+/** An operator action on one breaker: what `reset` and `open` do, and how their result is shown. */
+interface BreakerAction {
+  name: 'reset' | 'open';
+  run(breaker: RedisBreaker, provider: string): Promise<BreakerStatus>;
+  format(result: BreakerStatus): string;
+}
+
+/** Checks the provider argument, runs `action` on its breaker, logs it and prints the result. */
+async function act(
+  open: OpenContext,
+  provider: string,
+  options: JsonOptions,
+  action: BreakerAction,
+): Promise<void> {
+  parseProviderName(provider, '<provider>');
+  const context = open();
+  const breaker = await breakerOf(context);
+  await checkKnownProvider(context, breaker, provider);
+  const result = await action.run(breaker, provider);
+  logAction(context, action.name, result);
+  context.print(options.json ? formatStatusJson(result) : action.format(result));
+}
+
+/** The `breaker` command group. */
+export function breakerCommands(open: OpenContext): Command {
+  const group = new Command('breaker').description(
+    'read and operate the shared circuit breakers (one per provider)',
+  );
+  group
+    .command('status')
+    .description('state, counts and cluster-wide stats of every breaker')
+    .addOption(jsonOption())
+    .action(async (options: JsonOptions) => {
+      const context = open();
+      const breaker = await breakerOf(context);
+      const providers = await allProviders(context, breaker);
+      const statuses = await Promise.all(providers.map((provider) => breaker.status(provider)));
+      context.print(options.json ? formatStatusesJson(statuses) : formatStatusTable(statuses));
+    });
+  group
+    .command('reset')
+    .description('close a breaker and clear its counters (stats are kept)')
+    .argument('<provider>', PROVIDER_DESCRIPTION)
+    .addOption(jsonOption())
+    .action((provider: string, options: JsonOptions) =>
+      act(open, provider, options, {
+        name: 'reset',
+        run: (breaker, name) => breaker.reset(name),
+        format: formatReset,
+      }),
+    );
+  group
+    .command('open')
+    .description('force a breaker OPEN for a maintenance window; it may half-open after it')
+    .argument('<provider>', PROVIDER_DESCRIPTION)
+    .requiredOption('--for <duration>', 'how long it stays OPEN: 500ms, 90s, 10m, 2h or milliseconds')
+    .addOption(jsonOption())
+    .action((provider: string, options: JsonOptions & { for: string }) => {
+      const durationMs = parseDuration(options.for, '--for');
+      if (durationMs <= 0) throw new RangeError(`--for: must be longer than 0 ms`);
+      return act(open, provider, options, {
+        name: 'open',
+        run: (breaker, name) => breaker.forceOpen(name, durationMs),
+        format: formatOpen,
+      });
+    });
+  return group;
+}

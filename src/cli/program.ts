@@ -1,0 +1,36 @@
+/**
+ * The `breakwater` program on commander: its command groups, the help it generates, and its parse
+ * errors handed to the caller (`CommandLineError`) instead of printed: the entry point writes our
+ * messages (see `usage-errors.ts`). A new group is one more `addCommand` here.
+ */
+import { Command } from 'commander';
+import { breakerCommands } from './commands/breaker';
+import { budgetCommands } from './commands/budget';
+import { dlqCommands } from './commands/dlq';
+import type { OpenContext } from './context';
+import { commandTree, HELP_CONFIGURATION, usageOf } from './help';
+import { CommandLineError } from './usage-errors';
+
+const DESCRIPTION =
+  'Operator commands for Breakwater. Configuration comes from the environment\n' +
+  '(REDIS_URL, REDIS_KEY_PREFIX, LLM_PROVIDERS, BREAKER_*, BUDGET_*, …), as for the worker.';
+
+/** The program; its commands get their context from `open`. */
+export function buildProgram(open: OpenContext): Command {
+  const program = new Command('breakwater')
+    .description(DESCRIPTION)
+    .addCommand(breakerCommands(open))
+    .addCommand(budgetCommands(open))
+    .addCommand(dlqCommands(open));
+  for (const command of commandTree(program)) {
+    command
+      .usage(usageOf(command))
+      .configureHelp(HELP_CONFIGURATION)
+      // Help asked for goes to stdout; errors, and the help commander shows with them, are ours to write.
+      .configureOutput({ writeErr: () => undefined })
+      .exitOverride((error) => {
+        throw new CommandLineError(command, error);
+      });
+  }
+  return program;
+}

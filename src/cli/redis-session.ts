@@ -1,0 +1,70 @@
+/** The CLI's one Redis connection: opened on first use, given up on after a short wait, closed at the end. */
+import type Redis from 'ioredis';
+import type { BreakwaterConfig } from '../config';
+import { createRedis, waitUntilReady } from '../redis/connection';
+
+/** How long the CLI waits for Redis before it gives up. */
+const REDIS_READY_TIMEOUT_MS = 3000;
+
+/** Redis could not be reached: exit code 1. */
+export class RedisUnreachableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RedisUnreachableError';
+  }
+}
+
+/** REDIS_URL for messages: user name, password and query (which may carry credentials) are hidden. */
+function displayRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    const hadCredentials = parsed.username !== '' || parsed.password !== '';
+    parsed.username = '';
+    parsed.password = '';
+    parsed.search = '';
+    const shown = parsed.toString();
+    return hadCredentials ? shown.replace('//', '//***@') : shown;
+  } catch {
+    return '(not shown)';
+  }
+}
+
+/** Opens one connection on first use and closes it at the end. */
+export class RedisSession {
+  private connection: Promise<Redis> | undefined;
+  private client: Redis | undefined;
+
+  constructor(private readonly settings: BreakwaterConfig['redis']) {}
+
+  /** The connection, ready; throws `RedisUnreachableError` when Redis does not answer in time. */
+  get(): Promise<Redis> {
+    this.connection ??= this.connect();
+    return this.connection;
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+    else client.disconnect();
+  }
+
+  private async connect(): Promise<Redis> {
+    const client = createRedis(this.settings);
+    this.client = client;
+    let lastError: Error | undefined;
+    client.on('error', (error: Error) => {
+      lastError = error;
+    });
+    try {
+      await waitUntilReady(client, REDIS_READY_TIMEOUT_MS);
+    } catch {
+      client.disconnect();
+      throw new RedisUnreachableError(
+        `cannot reach Redis at REDIS_URL=${displayRedisUrl(this.settings.url)} ` +
+          `within ${REDIS_READY_TIMEOUT_MS} ms${lastError ? ` (${lastError.message})` : ''}`,
+      );
+    }
+    return client;
+  }
+}

@@ -1,0 +1,33 @@
+/** Text helpers every view uses: durations, counted nouns, JSON, field lists and error messages. */
+
+/** A duration for people: `850ms`, `42s`, `1m 30s`, `2h 5m` (seconds are rounded up). */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.ceil(ms))}ms`;
+  const seconds = Math.ceil(ms / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m ${seconds % 60}s`;
+  const hours = Math.floor(minutes / 60);
+  return minutes % 60 === 0 ? `${hours}h` : `${hours}h ${minutes % 60}m`;
+}
+
+/** `1 entry`, `2 entries`: `count` with the noun that agrees with it. */
+export function countOf(count: number, singular: string, plural = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : plural}`;
+}
+
+/** What `--json` prints: `value` as indented JSON. */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, null, 2);
+}
+
+/** `text`, cut to `max` characters with an ellipsis when longer. */
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** `name  value` lines, names padded to one width. */
+export function fieldLines(fields: ReadonlyArray<readonly [string, string | number]>): string {
+  const width = Math.max(...fields.map(([name]) => name.length));
+  return fields.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join('\n');
+}
