@@ -1,6 +1,6 @@
 /** Breakwater's public API for application code and workers. */
 export { BreakwaterClient, TaskFailedError } from './client/breakwater-client';
-export type { PolicyOverrides, SubmitOptions, TaskHandle } from './client/breakwater-client';
+export type { PolicyOverrides, ResubmitOptions, SubmitOptions, TaskHandle } from './client/breakwater-client';
 export { taskWorkflowId } from './client/workflow-id';
 export { ConfigError, defaultConfig, loadConfig, ENV_VARIABLES, PROVIDER_VARIABLES } from './config';
 export type { BreakwaterConfig, ProviderConfig } from './config';
@@ -15,12 +15,15 @@ export { getMetrics } from './observability/metrics';
 export type * from './task';
 export { LEDGER_STATES, PRIORITIES, TASK_FAILED_TYPE } from './task';
 export { TokenManager } from './budget/token-manager';
-export type { BudgetCheck, ScopeStatus } from './budget/token-manager';
+export type { BudgetCheck, ScopeStatus, TokenManagerOptions } from './budget/token-manager';
 export { PriceBook } from './budget/pricing';
 export { DlqStore } from './dlq/dlq-store';
 export { Replayer } from './dlq/replayer';
 export type { ReplayOutcome, ReplayResult } from './dlq/replayer';
 export { RedisBreaker } from './breaker/redis-breaker';
-export type { BreakerStatus } from './breaker/types';
+export type { BreakerSettings, BreakerStatus, BreakerTransition } from './breaker/types';
+export type { BudgetSettings } from './budget/types';
+export type { RateLimit, RateLimitSettings } from './ratelimit/types';
 export { createRedis } from './redis/connection';
-export { KeySpace } from './redis/keys';
+export { GuardScripts } from './redis/guard-scripts';
+export { KEY_MAP, KeySpace } from './redis/keys';

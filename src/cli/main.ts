@@ -10,12 +10,12 @@
  */
 import type { Command } from 'commander';
 import { ConfigError } from '../config';
+import { errorMessage } from '../error-message';
 import { CliSession } from './context';
 import { wordsOf } from './help';
 import { buildProgram } from './program';
 import { RedisUnreachableError } from './redis-session';
 import { CommandLineError, commandLineMessage, usageHelp, UsageError } from './usage-errors';
-import { errorMessage } from '../error-message';
 
 /** Writes `breakwater: <text>` to stderr; returns `code`. */
 function fail(code: 1 | 2, text: string): 1 | 2 {

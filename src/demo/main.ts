@@ -7,9 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import pino from 'pino';
 import { BreakwaterClient, TaskFailedError } from '../client/breakwater-client';
-import { startStack, stopOnSignals } from '../testing/stack';
-import { endpointsOf, stackConfig } from '../testing/stack-config';
-import { PROJECT_ROOT } from '../testing/toolchain';
+import { errorMessage } from '../error-message';
 import { isNonRetryableInputError } from '../errors';
 import type { BreakwaterConfig } from '../config';
 import { DlqStore } from '../dlq/dlq-store';
@@ -17,10 +15,12 @@ import { createLogger } from '../observability/logger';
 import { createRedis, waitUntilReady } from '../redis/connection';
 import { KeySpace } from '../redis/keys';
 import { LEDGER_STATES } from '../task';
+import { startStack, stopOnSignals } from '../testing/stack';
+import { endpointsOf, stackConfig } from '../testing/stack-config';
+import { PROJECT_ROOT } from '../testing/toolchain';
 import { createWorker } from '../worker/create-worker';
 import { formatSummary, type TaskOutcome } from './report';
 import { demoWorkload, injectDemoFaults, type DemoTask } from './workload';
-import { errorMessage } from '../error-message';
 
 interface Args {
   keep: boolean;

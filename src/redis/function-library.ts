@@ -13,8 +13,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
-import { luaKeyFunctions } from './keys';
 import { errorMessage } from '../error-message';
+import { luaKeyFunctions } from './keys';
 
 const LUA_DIR = join(__dirname, 'lua');
 /** The shared pieces after `_common.lua` and the key functions, in the order they depend on each other. */

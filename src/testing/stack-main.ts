@@ -1,11 +1,11 @@
 /** `npm run stack`: the embedded stack and a worker in the foreground, for local development. */
 import { join } from 'node:path';
+import { errorMessage } from '../error-message';
 import { createLogger } from '../observability/logger';
 import { createWorker } from '../worker/create-worker';
 import { startStack, stopOnSignals } from './stack';
 import { endpointsOf, FAKE_ANTHROPIC, FAKE_OPENAI, stackConfig } from './stack-config';
 import { PROJECT_ROOT } from './toolchain';
-import { errorMessage } from '../error-message';
 
 async function main(): Promise<void> {
   const stack = await startStack({

@@ -1,8 +1,8 @@
 /** `npm start`: a worker against TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and REDIS_URL from the environment. */
 import { ConfigError, loadConfig } from '../config';
+import { errorMessage } from '../error-message';
 import { createLogger } from '../observability/logger';
 import { createWorker } from './create-worker';
-import { errorMessage } from '../error-message';
 
 async function main(): Promise<void> {
   let config;
