@@ -31,9 +31,9 @@ const LAYERS = [
   ],
   [
     'errors-and-task-shapes-are-leaves',
-    '^src/(errors/|task\\.ts|ledger\\.ts|backoff\\.ts|search-attributes\\.ts|money\\.ts|map-concurrent\\.ts)',
-    '^(src/(?!errors/|task\\.ts|ledger\\.ts|backoff\\.ts|breaker/types\\.ts)|activities/|workflows/)',
-    'the error taxonomy and the task’s shapes are imported by workflow code: they import only each other',
+    '^src/(errors/|llm/|task\\.ts|ledger\\.ts|backoff\\.ts|search-attributes\\.ts|money\\.ts|map-concurrent\\.ts)',
+    '^(src/(?!errors/|llm/|task\\.ts|ledger\\.ts|backoff\\.ts|breaker/types\\.ts)|activities/|workflows/)',
+    'the error taxonomy and the shapes of a task and of an LLM call are imported by workflow code: they import only each other',
   ],
   [
     'config-reads-only-types',

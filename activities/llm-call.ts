@@ -15,7 +15,9 @@ import type { Logger } from '../src/observability/logger';
 import type { BreakwaterMetrics } from '../src/observability/metrics';
 import { redactText } from '../src/observability/redaction';
 import type { ProviderRegistry } from '../src/providers/registry';
-import type { LlmRequest, LlmResponse, TaskMeta, TaskPolicy } from '../src/task';
+import type { LlmRequest } from '../src/llm/request';
+import type { LlmResponse } from '../src/llm/response';
+import type { TaskMeta, TaskPolicy } from '../src/task';
 import { AttemptReporter } from './attempt-reporter';
 import { callingWorkflow } from './calling-workflow';
 

@@ -33,7 +33,7 @@ import { FakeProvider, type FakeScenario } from '../src/testing/fake-provider';
 import { OpenAiCompatibleAdapter } from '../src/providers/openai';
 import { GuardScripts } from '../src/redis/guard-scripts';
 import { KeySpace } from '../src/redis/keys';
-import type { LlmRequest } from '../src/task';
+import type { LlmRequest } from '../src/llm/request';
 import { measureAgainstPing, round, timed, type Latency } from './measure';
 import {
   benchLog,
@@ -56,7 +56,7 @@ const REQUEST: LlmRequest = {
   provider: PROVIDER,
   model: 'bench-model',
   messages: [{ role: 'user', content: 'ping' }],
-  maxTokens: 16,
+  max_tokens: 16,
 };
 const NO_CANCEL = new AbortController().signal;
 

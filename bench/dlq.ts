@@ -105,7 +105,7 @@ function taskInput(config: BreakwaterConfig, key: string, index: number): Replay
         { role: 'system', content: 'You summarize support tickets in two sentences.' },
         { role: 'user', content: `Summarize ticket ${index}: the customer cannot log in since the update.` },
       ],
-      maxTokens: 256,
+      max_tokens: 256,
       temperature: 0.2,
     },
     meta: {

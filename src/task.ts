@@ -4,6 +4,8 @@
  * Imported by workflow code: types and constants only, no Node built-ins.
  */
 import type { RetrySettings } from './backoff';
+import type { LlmRequest } from './llm/request';
+import type { LlmResponse } from './llm/response';
 
 /** The states of a task's ledger. */
 export const LEDGER_STATES = ['QUEUED', 'RUNNING', 'RETRY', 'BLOCKED', 'DONE', 'FAILED'] as const;
@@ -11,39 +13,6 @@ export type LedgerState = (typeof LEDGER_STATES)[number];
 
 export const PRIORITIES = ['low', 'normal', 'high', 'critical'] as const;
 export type Priority = (typeof PRIORITIES)[number];
-
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
-}
-
-/** One LLM call, provider-neutral. */
-/** Output tokens a request may use when it sets no `maxTokens` (also what budgets reserve for it). */
-export const DEFAULT_MAX_TOKENS = 1024;
-
-export interface LlmRequest {
-  /** A provider name configured on the workers (`openai`, `anthropic`, or one of `LLM_PROVIDERS`). */
-  provider: string;
-  model: string;
-  messages: ChatMessage[];
-  /** Upper bound on output tokens (default `DEFAULT_MAX_TOKENS`). */
-  maxTokens?: number;
-  temperature?: number;
-}
-
-export interface Usage {
-  promptTokens: number;
-  completionTokens: number;
-  totalTokens: number;
-}
-
-export interface LlmResponse {
-  text: string;
-  usage: Usage;
-  provider: string;
-  model: string;
-  finishReason?: string;
-}
 
 /** Who and what a task is for. Every field is safe to log and to index. */
 export interface TaskMeta {

@@ -20,7 +20,8 @@ import {
   NON_RETRYABLE_ERROR_TYPES,
   waitReasonOf,
 } from '../src/errors';
-import type { FailureReason, FallbackProvider, LlmRequest, TaskMeta, TaskPolicy } from '../src/task';
+import type { LlmRequest } from '../src/llm/request';
+import type { FailureReason, FallbackProvider, TaskMeta, TaskPolicy } from '../src/task';
 import { callFailureOf } from './call-failure';
 import type { LedgerTracker } from './ledger-tracker';
 import { taskFailure, taskFailureDetailsOf } from './task-failure';

@@ -1,6 +1,8 @@
 /** What one call may cost at worst before it is made, and what it cost after: tokens and micro-dollars. */
 import { ProviderConfigurationError, type ErrorContext } from '../errors';
-import { DEFAULT_MAX_TOKENS, type LlmRequest, type TaskMeta, type Usage } from '../task';
+import { maxOutputTokens, type LlmRequest } from '../llm/request';
+import type { Usage } from '../llm/response';
+import { type TaskMeta } from '../task';
 import type { PriceBook } from './pricing';
 import { countMessageTokens } from './tokenizer';
 import type { BudgetClaim, BudgetSettings } from './types';
@@ -44,7 +46,7 @@ export class CallCosting {
    */
   estimate(request: LlmRequest): { tokens: number; micros: number | undefined } {
     const promptTokens = countMessageTokens(request.messages);
-    const maxTokens = request.maxTokens ?? DEFAULT_MAX_TOKENS;
+    const maxTokens = maxOutputTokens(request);
     const micros = this.prices.costMicros(request.provider, request.model, promptTokens, maxTokens);
     return { tokens: promptTokens + maxTokens, micros };
   }

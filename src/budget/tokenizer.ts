@@ -11,7 +11,8 @@
  */
 import { createRequire } from 'node:module';
 import { Tiktoken, type TiktokenBPE } from 'js-tiktoken/lite';
-import type { ChatMessage } from '../task';
+import { contentText } from '../llm/content';
+import type { ChatMessage } from '../llm/request';
 
 /** Tokens that frame each message in OpenAI's chat format (`<|start|>{role}<|message|>…<|end|>`). */
 export const TOKENS_PER_MESSAGE = 3;
@@ -103,7 +104,8 @@ function countRoleTokens(role: string): number {
 export function countMessageTokens(messages: readonly ChatMessage[]): number {
   let total = REPLY_PRIMING_TOKENS;
   for (const message of messages) {
-    total += TOKENS_PER_MESSAGE + countRoleTokens(message.role) + countTextTokens(message.content);
+    total +=
+      TOKENS_PER_MESSAGE + countRoleTokens(message.role) + countTextTokens(contentText(message.content));
   }
   return total;
 }

@@ -2,7 +2,7 @@
  * Fitting a conversation into a token limit by dropping its oldest history, the way the per-turn
  * token budget suggests it: system prompts and the latest turn always stay.
  */
-import type { ChatMessage } from '../task';
+import type { ChatMessage } from '../llm/request';
 import { countMessageTokens } from './tokenizer';
 
 /** A conversation cut to fit a token limit. */
@@ -63,8 +63,6 @@ export function suggestTruncation(
     kept[i] = true;
     tokens += cost;
   }
-  const result = messages
-    .filter((_, i) => kept[i])
-    .map((message) => ({ role: message.role, content: message.content }));
+  const result = messages.filter((_, i) => kept[i]).map((message) => ({ ...message }));
   return { messages: result, tokens, dropped: messages.length - result.length };
 }

@@ -9,13 +9,13 @@ import {
 import { ApplicationFailure, CancelledFailure, TerminatedFailure } from '@temporalio/common';
 import type { BreakwaterConfig } from '../config';
 import { AgentKey, LedgerStateKey, OperationKey, PriorityKey, ProviderKey } from '../search-attributes';
+import type { LlmRequest } from '../llm/request';
 import {
   TASK_FAILED_TYPE,
   TaskMessages,
   type BudgetRefusal,
   type LedgerSnapshot,
   type FailureReason,
-  type LlmRequest,
   type TaskFailureDetails,
   type TaskInput,
   type TaskPolicy,

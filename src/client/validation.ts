@@ -2,14 +2,8 @@
 import { z } from 'zod';
 import { PROVIDER_NAME } from '../config';
 import { NonRetryableInputError } from '../errors';
-import {
-  PRIORITIES,
-  type FallbackProvider,
-  type LlmRequest,
-  type Priority,
-  type TaskInput,
-  type TaskPolicy,
-} from '../task';
+import type { LlmRequest } from '../llm/request';
+import { PRIORITIES, type FallbackProvider, type Priority, type TaskInput, type TaskPolicy } from '../task';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 
@@ -31,7 +25,7 @@ export const requestSchema = z.object({
     .min(1, 'must hold at least one message')
     .max(1000, 'must hold at most 1000 messages')
     .refine((messages) => messages.some((message) => message.role === 'user'), 'must hold a user message'),
-  maxTokens: z.number().int('must be an integer').min(1).max(1_000_000).optional(),
+  max_tokens: z.number().int('must be an integer').min(1).max(1_000_000).optional(),
   temperature: z.number().min(0).max(2).optional(),
 });
 

@@ -5,7 +5,8 @@
 import type { SubmitOptions } from '../client/breakwater-client';
 import { FAKE_ANTHROPIC, FAKE_OPENAI } from '../testing/stack-config';
 import type { FakeScenario } from '../testing/fake-provider';
-import { PRIORITIES, type LlmRequest } from '../task';
+import type { LlmRequest } from '../llm/request';
+import { PRIORITIES } from '../task';
 
 export type Expectation = 'done' | 'invalid_input' | 'retries_exhausted' | 'refused';
 
@@ -63,12 +64,12 @@ export function demoWorkload(runTag: string, total: number): DemoTask[] {
         { role: 'system', content: 'You are a support assistant.' },
         { role: 'user', content },
       ],
-      maxTokens: 256,
+      max_tokens: 256,
     };
     if (i % 50 === 13) {
       tasks.push({ request: { ...request, messages: [] }, options, expect: 'refused' });
     } else if (i % 50 === 37) {
-      tasks.push({ request: { ...request, maxTokens: -5 }, options, expect: 'refused' });
+      tasks.push({ request: { ...request, max_tokens: -5 }, options, expect: 'refused' });
     } else {
       tasks.push({ request, options, expect });
     }

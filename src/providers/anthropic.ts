@@ -1,6 +1,9 @@
 /** Anthropic Messages API. */
-import { DEFAULT_MAX_TOKENS, type LlmRequest, type LlmResponse } from '../task';
+import { contentText } from '../llm/content';
+import { maxOutputTokens, type LlmRequest } from '../llm/request';
+import type { LlmResponse } from '../llm/response';
 import { malformedBody } from './classify';
+import { normalizeFinishReason } from './finish-reasons';
 import { postJson } from './http';
 import type { ProviderAdapter, ProviderCallOptions } from './types';
 
@@ -27,11 +30,11 @@ export class AnthropicAdapter implements ProviderAdapter {
     if (this.apiKey) headers['x-api-key'] = this.apiKey;
     const system = request.messages
       .filter((message) => message.role === 'system')
-      .map((message) => message.content)
+      .map((message) => contentText(message.content))
       .join('\n\n');
     const body: Record<string, unknown> = {
       model: request.model,
-      max_tokens: request.maxTokens ?? DEFAULT_MAX_TOKENS,
+      max_tokens: maxOutputTokens(request),
       messages: request.messages
         .filter((message) => message.role !== 'system')
         .map((message) => ({ role: message.role, content: message.content })),
@@ -56,6 +59,8 @@ export class AnthropicAdapter implements ProviderAdapter {
       .join('');
     const response: LlmResponse = {
       text,
+      toolCalls: [],
+      finishReason: normalizeFinishReason('anthropic', parsed.stop_reason),
       usage: {
         promptTokens: usage.input_tokens,
         completionTokens: usage.output_tokens,
@@ -64,7 +69,7 @@ export class AnthropicAdapter implements ProviderAdapter {
       provider: this.name,
       model: typeof parsed.model === 'string' ? parsed.model : request.model,
     };
-    if (typeof parsed.stop_reason === 'string') response.finishReason = parsed.stop_reason;
+    if (typeof parsed.stop_reason === 'string') response.rawFinishReason = parsed.stop_reason;
     return response;
   }
 }

@@ -1,6 +1,8 @@
 /** OpenAI-compatible Chat Completions (OpenAI, vLLM, Ollama, LiteLLM, …). */
-import { DEFAULT_MAX_TOKENS, type LlmRequest, type LlmResponse } from '../task';
+import { maxOutputTokens, type LlmRequest } from '../llm/request';
+import type { LlmResponse } from '../llm/response';
 import { malformedBody } from './classify';
+import { normalizeFinishReason } from './finish-reasons';
 import { postJson } from './http';
 import type { ProviderAdapter, ProviderCallOptions } from './types';
 
@@ -26,7 +28,7 @@ export class OpenAiCompatibleAdapter implements ProviderAdapter {
     const body: Record<string, unknown> = {
       model: request.model,
       messages: request.messages,
-      max_tokens: request.maxTokens ?? DEFAULT_MAX_TOKENS,
+      max_tokens: maxOutputTokens(request),
       stream: false,
     };
     if (request.temperature !== undefined) body.temperature = request.temperature;
@@ -45,6 +47,8 @@ export class OpenAiCompatibleAdapter implements ProviderAdapter {
     }
     const response: LlmResponse = {
       text,
+      toolCalls: [],
+      finishReason: normalizeFinishReason('openai', choice?.finish_reason),
       usage: {
         promptTokens: usage.prompt_tokens,
         completionTokens: usage.completion_tokens,
@@ -55,7 +59,7 @@ export class OpenAiCompatibleAdapter implements ProviderAdapter {
       provider: this.name,
       model: typeof parsed.model === 'string' ? parsed.model : request.model,
     };
-    if (typeof choice?.finish_reason === 'string') response.finishReason = choice.finish_reason;
+    if (typeof choice?.finish_reason === 'string') response.rawFinishReason = choice.finish_reason;
     return response;
   }
 }

@@ -1,5 +1,6 @@
 import type { ErrorContext } from '../errors';
-import type { LlmRequest, LlmResponse } from '../task';
+import type { LlmRequest } from '../llm/request';
+import type { LlmResponse } from '../llm/response';
 
 /** What every provider call receives from the activity. */
 export interface ProviderCallOptions {

@@ -191,7 +191,7 @@ describe('budgets under concurrency (real Redis)', () => {
       provider: 'fake',
       model: 'm',
       messages: [{ role: 'user' as const, content: 'hi' }],
-      maxTokens: 10_000,
+      max_tokens: 10_000,
     };
     expect(await manager.assertWithinBudget({ runId: 'ext', operation: 'chat' }, big)).toMatchObject({
       allowed: false,
@@ -235,7 +235,7 @@ describe('budgets on tasks (real Temporal)', () => {
     const { manager } = budgetsOn({ REDIS_KEY_PREFIX: h.config.redis.keyPrefix });
     h.fake.inject({ fault: { kind: 'status', status: 503 }, times: 1 });
     h.fake.inject({ fault: { kind: 'latency', latencyMs: 1500 }, times: 1 });
-    const request = { ...chat('retry me'), maxTokens: 200 };
+    const request = { ...chat('retry me'), max_tokens: 200 };
     const worstTokens = countMessageTokens(request.messages) + 200;
     const result = await h.run(async () => {
       await h.client.submit(request, { idempotencyKey: h.name, runId: 'rs', turn: 't1' });
@@ -295,7 +295,7 @@ describe('budgets on tasks (real Temporal)', () => {
       TOOL_CALLS_PER_TURN: '0',
     });
     const { manager } = budgetsOn({ REDIS_KEY_PREFIX: tokens.config.redis.keyPrefix });
-    const request = { ...chat('count me'), maxTokens: 150 };
+    const request = { ...chat('count me'), max_tokens: 150 };
     const worst = countMessageTokens(request.messages) + 150;
     const predictions = await tokens.run(async () => {
       const seen: Array<{ predicted: boolean; refused: boolean }> = [];

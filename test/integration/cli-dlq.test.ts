@@ -161,7 +161,7 @@ function storeOf(h: Harness): DlqStore {
 async function failTask(
   h: Harness,
   key: string,
-  request: ReturnType<typeof chat> & { maxTokens?: number },
+  request: ReturnType<typeof chat> & { max_tokens?: number },
   options: Record<string, unknown> = {},
 ): Promise<TaskFailedError> {
   return failureOf(h.client.execute(request, { idempotencyKey: key, ...options }));
@@ -177,7 +177,7 @@ describe('breakwater dlq list, stats and show', () => {
     const h = await harness('cli-dlq-read');
     const first = `${h.name}-a`;
     const second = `${h.name}-b`;
-    const firstRequest = { ...chat('first ticket: summarize it'), maxTokens: 64 };
+    const firstRequest = { ...chat('first ticket: summarize it'), max_tokens: 64 };
     faultFor(h, 'ticket', 503);
     await h.run(async () => {
       await failTask(h, first, firstRequest, {

@@ -57,7 +57,7 @@ describe('dead-letter queue', () => {
     );
     const { store, replayer } = dlqOf(h);
     const key = h.name;
-    const request = { ...chat('summarize ticket 42'), maxTokens: 64 };
+    const request = { ...chat('summarize ticket 42'), max_tokens: 64 };
     h.fake.inject({ fault: { kind: 'status', status: 503 } });
     const outcome = await h.run(async () => {
       // 1. Force a provider failure.

@@ -20,7 +20,7 @@ import { FakeProvider, type FakeScenario } from '../../src/testing/fake-provider
 import { fakeReply } from '../../src/testing/fake-wire';
 import { OpenAiCompatibleAdapter } from '../../src/providers/openai';
 import type { ProviderAdapter, ProviderCallOptions } from '../../src/providers/types';
-import type { LlmRequest } from '../../src/task';
+import type { LlmRequest } from '../../src/llm/request';
 import { eventually, uniqueName } from '../support/harness';
 
 const API_KEY = 'sk-test-adapter-key-0123456789';
@@ -146,14 +146,16 @@ describe.each(DIALECTS)('$name adapter', (dialect) => {
 
   it('returns text, usage, model and finish reason on success', async () => {
     const fake = scenario('success');
-    const response = await dialect.adapter(fake).chat(request(PROMPT, { maxTokens: 5 }), callOptions());
+    const response = await dialect.adapter(fake).chat(request(PROMPT, { max_tokens: 5 }), callOptions());
     expect(response).toEqual({
       text: fakeReply(PROMPT),
       // The fake counts ceil(chars / 4) + 3 per message; it answers min(12, max_tokens) tokens.
       usage: { promptTokens: 6, completionTokens: 5, totalTokens: 11 },
       provider: 'fake',
       model: 'fake-model',
-      finishReason: dialect.finishReason,
+      toolCalls: [],
+      finishReason: 'stop',
+      rawFinishReason: dialect.finishReason,
     });
     expect(fake.stats).toMatchObject({ received: 1, succeeded: 1, aborted: 0 });
   });

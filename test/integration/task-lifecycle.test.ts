@@ -59,7 +59,8 @@ describe('task lifecycle', () => {
       ),
     );
     expect(result.response.provider).toBe('fake-anthropic');
-    expect(result.response.finishReason).toBe('end_turn');
+    expect(result.response.finishReason).toBe('stop');
+    expect(result.response.rawFinishReason).toBe('end_turn');
     expect(result.response.usage.totalTokens).toBe(result.response.usage.promptTokens + 12);
   });
 
@@ -208,7 +209,7 @@ describe('task lifecycle', () => {
     const cases: Array<[unknown, Record<string, unknown>, string]> = [
       [{ ...chat('x'), messages: [] }, {}, 'request.messages'],
       [{ ...chat('x'), messages: [{ role: 'robot', content: 'x' }] }, {}, 'request.messages[0].role'],
-      [{ ...chat('x'), maxTokens: -1 }, {}, 'request.maxTokens'],
+      [{ ...chat('x'), max_tokens: -1 }, {}, 'request.max_tokens'],
       [chat('x'), { idempotencyKey: 'has spaces' }, 'options.idempotencyKey'],
       [chat('x'), { deadline: -5 }, 'options.deadline'],
       [chat('x'), { policy: { retry: { maximumAttempts: 0 } } }, 'options.policy.retry.maximumAttempts'],

@@ -22,8 +22,8 @@ export async function draftWithTitle(
   const summary = await ask(`Summarize: ${input.notes}`);
   const title = await ask(`Title for: ${summary.response.text}`);
   return {
-    summary: summary.response.text,
-    title: title.response.text,
+    summary: summary.response.text ?? '',
+    title: title.response.text ?? '',
     attempts: [summary.attempt, title.attempt],
   };
 }

@@ -8,7 +8,8 @@ import {
   REPLY_PRIMING_TOKENS,
   TOKENS_PER_MESSAGE,
 } from '../../src/budget/tokenizer';
-import type { ChatMessage } from '../../src/task';
+import { contentText } from '../../src/llm/content';
+import type { ChatMessage } from '../../src/llm/request';
 
 // The reference: js-tiktoken's own o200k_base encoder, used directly.
 const reference = new Tiktoken(createRequire(__filename)('js-tiktoken/ranks/o200k_base') as TiktokenBPE);
@@ -91,7 +92,8 @@ describe('countMessageTokens', () => {
       { role: 'user', content: 'Hello, world!' },
       { role: 'assistant', content: 'Hello! How can I help?' },
     ];
-    const expected = 3 + messages.reduce((sum, message) => sum + 3 + 1 + referenceCount(message.content), 0);
+    const expected =
+      3 + messages.reduce((sum, message) => sum + 3 + 1 + referenceCount(contentText(message.content)), 0);
     expect(countMessageTokens(messages)).toBe(expected);
   });
 

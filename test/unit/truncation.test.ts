@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { countMessageTokens } from '../../src/budget/tokenizer';
 import { suggestTruncation } from '../../src/budget/truncation';
-import type { ChatMessage } from '../../src/task';
+import type { ChatMessage } from '../../src/llm/request';
 
 const system: ChatMessage = { role: 'system', content: 'You are a careful assistant. Answer concisely.' };
 const history: ChatMessage[] = [

@@ -54,7 +54,7 @@ describe('validateSubmission', () => {
 
   it('keeps the given options', () => {
     const submission = validateSubmission(
-      request({ maxTokens: 256, temperature: 0.2 }),
+      request({ max_tokens: 256, temperature: 0.2 }),
       options({ runId: 'run:7', operation: 'triage.v2', agent: 'support_bot', priority: 'critical' }),
       DEFAULTS,
       NOW,
@@ -64,7 +64,7 @@ describe('validateSubmission', () => {
       operation: 'triage.v2',
       agent: 'support_bot',
       priority: 'critical',
-      request: { maxTokens: 256, temperature: 0.2 },
+      request: { max_tokens: 256, temperature: 0.2 },
     });
   });
 
@@ -146,8 +146,8 @@ describe('validateSubmission', () => {
     ['a missing provider', { provider: undefined }, 'request.provider'],
     ['an empty model', { model: '' }, 'request.model'],
     ['a model over 200 characters', { model: 'm'.repeat(201) }, 'request.model'],
-    ['a fractional maxTokens', { maxTokens: 1.5 }, 'request.maxTokens'],
-    ['a zero maxTokens', { maxTokens: 0 }, 'request.maxTokens'],
+    ['a fractional max_tokens', { max_tokens: 1.5 }, 'request.max_tokens'],
+    ['a zero max_tokens', { max_tokens: 0 }, 'request.max_tokens'],
     ['a temperature above 2', { temperature: 2.5 }, 'request.temperature'],
     ['a negative temperature', { temperature: -0.1 }, 'request.temperature'],
   ])('refuses %s, naming the field', (_label, overrides, field) => {

@@ -49,7 +49,7 @@ export function entryDetailJson(entry: StoredDlqEntry, now: number, maxReplays: 
       provider: request?.provider ?? entry.provider,
       model: redactText(String(request?.model ?? '')),
       ...messageStats(entry),
-      maxTokens: request?.maxTokens ?? null,
+      maxTokens: request?.max_completion_tokens ?? request?.max_tokens ?? null,
       temperature: request?.temperature ?? null,
     },
     policy: input?.policy ?? null,
