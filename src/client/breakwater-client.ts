@@ -8,8 +8,10 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure } from '@temporalio/common';
 import type { BreakwaterConfig } from '../config';
+import { LiveDeltas } from '../deltas/live-deltas';
 import { AgentKey, LedgerStateKey, OperationKey, PriorityKey, ProviderKey } from '../search-attributes';
 import type { LlmRequest } from '../llm/request';
+import type { TaskStreamEvent } from '../llm/stream';
 import {
   TASK_FAILED_TYPE,
   TaskMessages,
@@ -77,6 +79,8 @@ export interface BreakwaterClientOptions {
   policy: TaskPolicy;
   /** Deadline of a task submitted without one. */
   taskDeadlineMs: number;
+  /** Where `stream` reads live deltas (without it, `stream` yields the final response only). */
+  liveDeltas?: LiveDeltas;
 }
 
 export class BreakwaterClient {
@@ -100,6 +104,7 @@ export class BreakwaterClient {
         taskQueue: config.temporal.taskQueue,
         policy: config.policy,
         taskDeadlineMs: config.taskDeadlineMs,
+        liveDeltas: new LiveDeltas(config.redis),
       },
       connection,
     );
@@ -195,6 +200,19 @@ export class BreakwaterClient {
     } catch (error) {
       throw toTaskFailedError(idempotencyKey, error);
     }
+  }
+
+  /**
+   * The task's answer as it streams (a task submitted with `request.stream: true`): for each attempt
+   * that streams, an `attempt` event and its deltas; last, the durable response, as `result` gives
+   * it. Throws `TaskFailedError` when the task ends `FAILED`. A task that does not stream yields its
+   * response only.
+   */
+  async *stream(idempotencyKey: string): AsyncGenerator<TaskStreamEvent> {
+    const result = this.result(idempotencyKey);
+    result.catch(() => undefined);
+    if (this.options.liveDeltas) yield* this.options.liveDeltas.read(idempotencyKey, result);
+    yield { type: 'response', response: (await result).response };
   }
 
   /** The task's ledger: its state and audit trail. */

@@ -40,6 +40,7 @@ export const KEY_MAP = {
   dlqStats:              { pattern: ':dlq:stats', type: 'HASH', holds: 'enqueued, dead, replayed, poisoned, purged, trimmed, trimmed_dead' },
   dlqClaim:              { pattern: ':dlq:claim:<jobId>', type: 'STRING', holds: 'the token of the replay under way (expires)' },
   dlqReplayed:           { pattern: ':dlq:replayed:<jobId>', type: 'STRING', holds: 'the run a replay started (kept a day)' },
+  taskDeltas:            { pattern: ':deltas:<idempotencyKey>', type: 'STREAM', holds: 'live deltas of a streamed task: attempt markers, deltas, an end marker (capped, expires)' },
 } as const satisfies Record<string, KeyDefinition>;
 
 export type KeyName = keyof typeof KEY_MAP;
