@@ -151,7 +151,7 @@ export const ENV_VARIABLES = {
     default: '{}',
     schema: modelPrices,
     description:
-      'Prices, USD per million tokens, e.g. `{"local/llama3":{"input":0.1,"output":0.2}}` (`local/*`: every model of `local`); other models are priced from `@pydantic/genai-prices`',
+      'Prices (USD per million tokens), e.g. `{"local/llama3":{"input":0.1,"output":0.2,"cached_input":0.05}}` (`local/*`: every model of `local`); others: `@pydantic/genai-prices`',
   },
   RATE_LIMIT_RPM: {
     default: '60',
