@@ -136,7 +136,11 @@ export const ENV_VARIABLES = {
     schema: integer(0),
     description: 'Tokens per turn (`runId` + `turn`); 0 = none',
   },
-  TOOL_CALLS_PER_TURN: { default: '6', schema: integer(0), description: 'LLM calls per turn; 0 = none' },
+  TOOL_CALLS_PER_TURN: {
+    default: '6',
+    schema: integer(0),
+    description: 'LLM calls per turn plus the tool calls their answers ask for; 0 = none',
+  },
   BUDGET_BUSY_RETRY_MS: {
     default: '1000',
     schema: integer(10),
