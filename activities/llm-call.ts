@@ -117,7 +117,11 @@ export function createLlmCall(deps: LlmCallDeps) {
         clearInterval(heartbeat);
       }
       const actual = deps.costing.actual(input.request, response.usage, worst);
-      await deps.guard.settle({ admission, outcome: 'success', actual });
+      await deps.guard.settle({
+        admission,
+        outcome: 'success',
+        actual: { ...actual, toolCalls: response.toolCalls.length },
+      });
       const { operation } = input.meta;
       deps.metrics.budgetTokensUsed.inc({ operation }, actual.tokens);
       deps.metrics.budgetCostMilliUsd.inc({ operation }, actual.micros / 1000);

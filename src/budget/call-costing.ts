@@ -4,13 +4,13 @@ import { maxOutputTokens, type LlmRequest } from '../llm/request';
 import type { Usage } from '../llm/response';
 import { type TaskMeta } from '../task';
 import type { PriceBook } from './pricing';
-import { countMessageTokens } from './tokenizer';
+import { countRequestTokens } from './tokenizer';
 import type { BudgetClaim, BudgetSettings } from './types';
 
 export interface WorstCase {
   /** The budget claim; undefined when budgets are off. */
   claim?: BudgetClaim;
-  /** Prompt tokens (counted with the tokenizer) plus the maximum output. */
+  /** Prompt tokens (messages, tools and response schema, counted with the tokenizer) plus the maximum output. */
   tokens: number;
 }
 
@@ -41,22 +41,37 @@ export class CallCosting {
   }
 
   /**
-   * The most `request` may use: its prompt's tokens (counted with the tokenizer) plus its maximum
-   * output, and what they cost at its model's price (undefined when no price is known).
+   * The most `request` may use: its prompt's tokens (its messages, tool definitions and response
+   * schema, counted with the tokenizer) plus its maximum output, and what they cost at its model's
+   * price, all input uncached (undefined when no price is known).
    */
   estimate(request: LlmRequest): { tokens: number; micros: number | undefined } {
-    const promptTokens = countMessageTokens(request.messages);
+    const promptTokens = countRequestTokens(request);
     const maxTokens = maxOutputTokens(request);
     const micros = this.prices.costMicros(request.provider, request.model, promptTokens, maxTokens);
     return { tokens: promptTokens + maxTokens, micros };
   }
 
-  /** The actual cost of a call from the usage its provider reported (the worst case if it has no price). */
+  /**
+   * The actual cost of a call from the usage its provider reported, its cached input at the cached
+   * price (the worst case if the model has no price).
+   */
   actual(request: LlmRequest, usage: Usage, worst: WorstCase): { micros: number; tokens: number } {
     const micros =
-      this.prices.costMicros(request.provider, request.model, usage.promptTokens, usage.completionTokens) ??
-      worst.claim?.micros ??
-      0;
+      usageCostMicros(this.prices, request.provider, request.model, usage) ?? worst.claim?.micros ?? 0;
     return { micros, tokens: usage.totalTokens };
   }
+}
+
+/** What `usage` cost at `model`'s price, cached input at the cached price; undefined when it has no price. */
+export function usageCostMicros(
+  prices: PriceBook,
+  provider: string,
+  model: string,
+  usage: Usage,
+): number | undefined {
+  return prices.costMicros(provider, model, usage.promptTokens, usage.completionTokens, {
+    readTokens: usage.cachedPromptTokens ?? 0,
+    writeTokens: usage.cacheWritePromptTokens ?? 0,
+  });
 }

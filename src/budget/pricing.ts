@@ -1,48 +1,22 @@
 /**
  * Prices of LLM calls per provider and model, in USD per million tokens: configured overrides
- * first, then the price data bundled in `@pydantic/genai-prices` (no network: its auto-update is
- * never enabled). Costs are integer micro-dollars, rounded up so that a reservation never
- * under-counts.
- *
- * A USD price per million tokens is also a micro-dollar price per token, which is how costs are
- * computed: in integers of 1e-12 USD per token (a price with a finer fraction is rounded up to it),
- * so that a cost is exact and the same on every worker.
+ * first, then the price data bundled in `@pydantic/genai-prices` (`package-prices.ts`). Costs are
+ * integer micro-dollars, rounded up so that a reservation never under-counts (`price-schedule.ts`).
+ * Input tokens read from or written to the provider's prompt cache are priced as such where the
+ * price has a cached price, else at the input price.
  */
-import { calcPrice, type ModelPrice as PackagePrices } from '@pydantic/genai-prices';
+import { packageSchedule } from './package-prices';
+import {
+  modelPriceOf,
+  scheduleCostMicros,
+  toPico,
+  type CacheTokens,
+  type ModelPrice,
+  type PicoSchedule,
+} from './price-schedule';
 import type { ConfiguredPrice } from './types';
 
-/** Prices that replace a model's base prices when a call's input exceeds a size (long context). */
-export interface PriceTier {
-  /** The tier applies to calls with more input tokens than this. */
-  aboveInputTokens: number;
-  /** USD per million input tokens, for the whole input of such a call. */
-  inputPerMTokUsd: number;
-  /** USD per million output tokens, for the whole output of such a call. */
-  outputPerMTokUsd: number;
-}
-
-/** The price of one model. */
-export interface ModelPrice {
-  /** USD per million input (prompt) tokens. */
-  inputPerMTokUsd: number;
-  /** USD per million output (completion) tokens. */
-  outputPerMTokUsd: number;
-  /** Where the price comes from: `MODEL_PRICES`, or the data bundled in `@pydantic/genai-prices`. */
-  source: 'config' | 'genai-prices';
-  /**
-   * Long-context tiers from genai-prices (for example above 200,000 input tokens), ascending,
-   * each at least as dear as the one before. Absent when the price is flat.
-   */
-  tiers?: readonly PriceTier[];
-}
-
-/** Integer prices in 1e-12 USD (pico-dollars) per token, the form costs are computed in. */
-interface PicoSchedule {
-  input: number;
-  output: number;
-  /** Ascending by `above`, each at least the previous prices. */
-  tiers: readonly { above: number; input: number; output: number }[];
-}
+export type { CacheTokens, ModelPrice, PriceTier } from './price-schedule';
 
 interface Resolved {
   price: ModelPrice;
@@ -58,91 +32,6 @@ interface CacheEntry {
 const CACHE_TTL_MS = 3_600_000;
 /** Distinct provider/model pairs kept; model names come from requests, so the cache is bounded. */
 const CACHE_MAX_ENTRIES = 1000;
-/** Conditional prices (time of day, start date) are sampled this often over the next day. */
-const SAMPLE_STEP_MS = 15 * 60_000;
-const SAMPLE_SPAN_MS = 24 * 3_600_000;
-
-/** USD per million tokens → pico-dollars per token, rounded up past float noise. */
-function toPico(usdPerMTok: number): number {
-  const scaled = usdPerMTok * 1e6;
-  const nearest = Math.round(scaled);
-  return Math.abs(scaled - nearest) < 1e-6 ? nearest : Math.ceil(scaled);
-}
-
-function fromPico(pico: number): number {
-  return pico / 1e6;
-}
-
-interface TieredValue {
-  base: number;
-  tiers: readonly { start: number; price: number }[];
-}
-
-function tiered(value: PackagePrices[string]): TieredValue | undefined {
-  if (value === undefined) return { base: 0, tiers: [] };
-  if (typeof value === 'number')
-    return Number.isFinite(value) && value >= 0 ? { base: value, tiers: [] } : undefined;
-  return { base: value.base, tiers: value.tiers };
-}
-
-/** The price of a tiered value for a call with `inputTokens` input tokens, as genai-prices applies it. */
-function priceAt(value: TieredValue, inputTokens: number): number {
-  let price = value.base;
-  for (const tier of value.tiers) if (inputTokens > tier.start) price = tier.price;
-  return price;
-}
-
-/**
- * The highest of several package price sets at every input size, as one monotonic schedule:
- * a tier never lowers a price, so that cost never falls as tokens grow.
- */
-function maxSchedule(samples: readonly PackagePrices[]): PicoSchedule | undefined {
-  const values: { input: TieredValue; output: TieredValue }[] = [];
-  for (const sample of samples) {
-    if (sample.input_mtok === undefined && sample.output_mtok === undefined) return undefined;
-    const input = tiered(sample.input_mtok);
-    const output = tiered(sample.output_mtok);
-    if (input === undefined || output === undefined) return undefined;
-    values.push({ input, output });
-  }
-  const starts = new Set<number>();
-  for (const { input, output } of values)
-    for (const tier of [...input.tiers, ...output.tiers]) starts.add(tier.start);
-  const highest = (inputTokens: number, side: 'input' | 'output') =>
-    Math.max(...values.map((value) => toPico(priceAt(value[side], inputTokens))));
-  const base = { input: highest(0, 'input'), output: highest(0, 'output') };
-  const tiers: { above: number; input: number; output: number }[] = [];
-  let previous = base;
-  for (const above of [...starts].sort((a, b) => a - b)) {
-    const input = Math.max(previous.input, highest(above + 1, 'input'));
-    const output = Math.max(previous.output, highest(above + 1, 'output'));
-    if (input === previous.input && output === previous.output) continue;
-    tiers.push({ above, input, output });
-    previous = { input, output };
-  }
-  return { ...base, tiers };
-}
-
-function fromSchedule(schedule: PicoSchedule, source: ModelPrice['source']): ModelPrice {
-  const price: ModelPrice = {
-    inputPerMTokUsd: fromPico(schedule.input),
-    outputPerMTokUsd: fromPico(schedule.output),
-    source,
-  };
-  if (schedule.tiers.length > 0) {
-    price.tiers = Object.freeze(
-      schedule.tiers.map((tier) =>
-        Object.freeze({
-          aboveInputTokens: tier.above,
-          inputPerMTokUsd: fromPico(tier.input),
-          outputPerMTokUsd: fromPico(tier.output),
-        }),
-      ),
-    );
-  }
-  // Shared by every caller through the cache: read-only.
-  return Object.freeze(price);
-}
 
 function resolveConfigured(key: string, configured: ConfiguredPrice): Resolved {
   for (const [field, amount] of Object.entries(configured)) {
@@ -150,20 +39,17 @@ function resolveConfigured(key: string, configured: ConfiguredPrice): Resolved {
       throw new RangeError(`price '${key}': ${field} must be a finite number >= 0 (got ${String(amount)})`);
     }
   }
-  const schedule = {
-    input: toPico(configured.inputPerMTokUsd),
+  const input = toPico(configured.inputPerMTokUsd);
+  const schedule: PicoSchedule = {
+    input,
     output: toPico(configured.outputPerMTokUsd),
+    cacheRead:
+      configured.cachedInputPerMTokUsd === undefined ? input : toPico(configured.cachedInputPerMTokUsd),
+    cacheWrite:
+      configured.cacheWritePerMTokUsd === undefined ? input : toPico(configured.cacheWritePerMTokUsd),
     tiers: [],
   };
-  return { price: fromSchedule(schedule, 'config'), schedule };
-}
-
-/** Ceiling of `pico / 1e6` for a non-negative integer, exactly. */
-function picoToMicrosCeil(pico: number): number {
-  if (!Number.isSafeInteger(pico)) return Math.ceil(pico / 1e6);
-  let micros = Math.floor(pico / 1e6);
-  if (micros * 1e6 > pico) micros -= 1;
-  return micros * 1e6 < pico ? micros + 1 : micros;
+  return { price: modelPriceOf(schedule, 'config'), schedule };
 }
 
 function assertTokens(name: string, value: number): void {
@@ -232,21 +118,24 @@ export class PriceBook {
   /**
    * What a call costs, in integer micro-dollars (1 USD = 1,000,000), rounded up; undefined when the
    * model has no price. Computed from the per-token prices (the long-context tier is chosen by
-   * `inputTokens`, as genai-prices does), so it never decreases as either count grows.
+   * `inputTokens`, as genai-prices does), so it never decreases as any count grows. `cache` gives
+   * the input tokens (counted in `inputTokens`) read from and written to the provider's prompt cache.
    *
    * @throws RangeError when a token count is not a non-negative integer.
    */
-  costMicros(provider: string, model: string, inputTokens: number, outputTokens: number): number | undefined {
+  costMicros(
+    provider: string,
+    model: string,
+    inputTokens: number,
+    outputTokens: number,
+    cache: CacheTokens = {},
+  ): number | undefined {
     assertTokens('inputTokens', inputTokens);
     assertTokens('outputTokens', outputTokens);
+    assertTokens('cache.readTokens', cache.readTokens ?? 0);
+    assertTokens('cache.writeTokens', cache.writeTokens ?? 0);
     const resolved = this.resolve(provider, model);
-    if (resolved === undefined) return undefined;
-    let { input, output } = resolved.schedule;
-    for (const tier of resolved.schedule.tiers) {
-      if (inputTokens <= tier.above) break;
-      ({ input, output } = tier);
-    }
-    return picoToMicrosCeil(inputTokens * input + outputTokens * output);
+    return resolved && scheduleCostMicros(resolved.schedule, inputTokens, outputTokens, cache);
   }
 
   private resolve(provider: string, model: string): Resolved | undefined {
@@ -261,7 +150,8 @@ export class PriceBook {
     const now = this.now();
     const cached = this.cache.get(key);
     if (cached !== undefined && cached.expiresAt > now) return cached.resolved;
-    const resolved = lookUpPackage(pricingId, model, now);
+    const schedule = packageSchedule(pricingId, model, now);
+    const resolved = schedule && { price: modelPriceOf(schedule, 'genai-prices'), schedule };
     this.cache.delete(key);
     if (this.cache.size >= CACHE_MAX_ENTRIES) {
       const oldest = this.cache.keys().next();
@@ -269,26 +159,5 @@ export class PriceBook {
     }
     this.cache.set(key, { resolved, expiresAt: now + CACHE_TTL_MS });
     return resolved;
-  }
-}
-
-const USAGE = { input_tokens: 1, output_tokens: 1 };
-
-function lookUpPackage(pricingId: string, model: string, now: number): Resolved | undefined {
-  try {
-    const current = calcPrice(USAGE, model, { providerId: pricingId, timestamp: new Date(now) });
-    if (current === null) return undefined;
-    const samples = [current.model_price];
-    if (Array.isArray(current.model.prices)) {
-      for (let at = now + SAMPLE_STEP_MS; at <= now + SAMPLE_SPAN_MS; at += SAMPLE_STEP_MS) {
-        const later = calcPrice(USAGE, model, { providerId: pricingId, timestamp: new Date(at) });
-        if (later !== null) samples.push(later.model_price);
-      }
-    }
-    const schedule = maxSchedule(samples);
-    return schedule === undefined ? undefined : { price: fromSchedule(schedule, 'genai-prices'), schedule };
-  } catch {
-    // Price data the package cannot evaluate: treated as unknown, so the call is refused.
-    return undefined;
   }
 }

@@ -9,7 +9,7 @@ import type { GuardScripts } from '../redis/guard-scripts';
 import { usageCharge } from '../redis/script-arguments';
 import type { ChatMessage, LlmRequest } from '../llm/request';
 import type { Usage } from '../llm/response';
-import { CallCosting } from './call-costing';
+import { CallCosting, usageCostMicros } from './call-costing';
 import type { PriceBook } from './pricing';
 import { suggestTruncation, type TruncationSuggestion } from './truncation';
 import type { BudgetSettings } from './types';
@@ -110,22 +110,28 @@ export class TokenManager {
   }
 
   /**
-   * Charges usage of a call made outside a Breakwater task to the run, turn and daily scopes.
-   * `usageId` makes it idempotent: recording the same id twice charges once.
+   * Charges usage of a call made outside a Breakwater task to the run, turn and daily scopes (its
+   * cached input at the cached price), and the tool calls its answer asked for (`toolCalls`) to the
+   * turn's tool-call count. `usageId` makes it idempotent: recording the same id twice charges once.
    */
   async recordUsage(
-    subject: BudgetSubject & { provider: string; model: string; usage: Usage; usageId?: string },
+    subject: BudgetSubject & {
+      provider: string;
+      model: string;
+      usage: Usage;
+      usageId?: string;
+      toolCalls?: number;
+    },
   ): Promise<{ charged: boolean; micros: number }> {
-    const micros = this.options.prices.costMicros(
-      subject.provider,
-      subject.model,
-      subject.usage.promptTokens,
-      subject.usage.completionTokens,
-    );
+    const micros = usageCostMicros(this.options.prices, subject.provider, subject.model, subject.usage);
     if (micros === undefined) {
       throw new RangeError(
         `model: no price is known for '${subject.model}' of provider '${subject.provider}'`,
       );
+    }
+    const toolCalls = subject.toolCalls ?? 0;
+    if (!Number.isSafeInteger(toolCalls) || toolCalls < 0) {
+      throw new RangeError(`toolCalls: must be a non-negative integer (got ${toolCalls})`);
     }
     const usageId = subject.usageId ?? `usage/${randomUUID()}`;
     const result = await this.scripts.settle({
@@ -135,6 +141,7 @@ export class TokenManager {
       reservation: usageCharge(usageId, subject.runId, subject.runId ? subject.turn : undefined),
       actualMicros: micros,
       actualTokens: subject.usage.totalTokens,
+      actualToolCalls: toolCalls,
       budgetTtlMs: this.options.budget.ttlMs,
     });
     return { charged: result.budgetSettled, micros };

@@ -2,23 +2,49 @@
  * Token counting with OpenAI's `o200k_base` encoding (gpt-4o, gpt-4.1, o-series, gpt-5), through
  * `js-tiktoken`, a pure-JavaScript port of tiktoken whose encodings ship inside the package.
  *
- * For OpenAI models the counts are what the API bills. For Anthropic models (and any other
+ * For OpenAI models the counts of text are what the API bills. For Anthropic models (and any other
  * provider) they are an estimate: Anthropic's tokenizer is not public, differs, and may count more
  * tokens for the same text than this does. Budgets reserve with these counts before a call, so for
  * those models a reservation is an estimate too; the provider's reported usage is what a call costs.
+ *
+ * A request counts, all with the same encoding and all additively (each part adds the same whatever
+ * the rest is): every message's framing, role, text, `name`, tool calls (name and arguments) and
+ * `tool_call_id`; the tool definitions (name, description and parameters schema as JSON); the
+ * `json_schema` response format (name, description and schema as JSON). JSON is counted as it is
+ * written, which is more than the more compact form OpenAI renders tools in: an over-count.
+ *
+ * Images are counted by a rule, since a URL's image is not seen before the call: `detail: 'low'` is
+ * 85 tokens (OpenAI's published rule); any other image 1,600 tokens, the most one image is for
+ * OpenAI's tile-priced models (85 + 170 per 512-pixel tile, at most 8 tiles: 1,445) and for
+ * Anthropic (about width × height / 750, at most about 1,600 for the 1.15 megapixels it keeps).
+ * Two kinds of models bill more than the rule: OpenAI models that count image tokens at a multiple
+ * (gpt-4o-mini: 2,833 for a low-detail image; gpt-4.1-mini and -nano, o4-mini: 1.6 to 2.5 times),
+ * and Anthropic for a `low` image (it has no low detail). For them the reservation is short, and
+ * the call is charged what the provider reports.
  *
  * Text passes through and is never logged or kept: the encoder holds no cache of what it read.
  */
 import { createRequire } from 'node:module';
 import { Tiktoken, type TiktokenBPE } from 'js-tiktoken/lite';
-import { contentText } from '../llm/content';
-import type { ChatMessage } from '../llm/request';
+import { contentImages, contentText } from '../llm/content';
+import type { ChatMessage, ImagePart, LlmRequest, ResponseFormat, ToolDefinition } from '../llm/request';
 
 /** Tokens that frame each message in OpenAI's chat format (`<|start|>{role}<|message|>…<|end|>`). */
 export const TOKENS_PER_MESSAGE = 3;
 
 /** Tokens that prime the reply (`<|start|>assistant<|message|>`), counted once per request. */
 export const REPLY_PRIMING_TOKENS = 3;
+
+/** Tokens of a message's `name` besides its text (OpenAI's count). */
+export const TOKENS_PER_NAME = 1;
+
+/** Tokens that frame a request's tool definitions, once, and each tool among them (OpenAI's count). */
+export const TOOLS_FRAMING_TOKENS = 12;
+export const TOKENS_PER_TOOL = 7;
+
+/** Tokens of an image part with `detail: 'low'`, and of any other image part (see the module's comment). */
+export const LOW_DETAIL_IMAGE_TOKENS = 85;
+export const IMAGE_TOKENS = 1600;
 
 /**
  * Longest run of one character class (letters, whitespace, or punctuation and symbols) encoded in
@@ -80,7 +106,13 @@ export function countTextTokens(text: string): number {
   return total + encodedLength(tiktoken, text.slice(start));
 }
 
-const ROLES: readonly string[] = ['system', 'user', 'assistant'] satisfies ChatMessage['role'][];
+const ROLES: readonly string[] = [
+  'system',
+  'developer',
+  'user',
+  'assistant',
+  'tool',
+] satisfies ChatMessage['role'][];
 const roleTokens = new Map<string, number>();
 
 function countRoleTokens(role: string): number {
@@ -93,19 +125,79 @@ function countRoleTokens(role: string): number {
   return tokens;
 }
 
+function countJsonTokens(value: unknown): number {
+  return value === undefined ? 0 : countTextTokens(JSON.stringify(value));
+}
+
+function countImageTokens(images: readonly ImagePart[]): number {
+  return images.reduce(
+    (total, image) => total + (image.image_url.detail === 'low' ? LOW_DETAIL_IMAGE_TOKENS : IMAGE_TOKENS),
+    0,
+  );
+}
+
+/** Tokens one message adds to a request (see the module's comment for what counts). */
+function countOneMessage(message: ChatMessage): number {
+  let tokens =
+    TOKENS_PER_MESSAGE +
+    countRoleTokens(message.role) +
+    countTextTokens(contentText(message.content)) +
+    countImageTokens(contentImages(message.content));
+  if ('name' in message && message.name !== undefined)
+    tokens += TOKENS_PER_NAME + countTextTokens(message.name);
+  if (message.role === 'tool') tokens += countTextTokens(message.tool_call_id);
+  if (message.role === 'assistant') {
+    for (const call of message.tool_calls ?? []) {
+      tokens +=
+        TOKENS_PER_MESSAGE + countTextTokens(call.function.name) + countTextTokens(call.function.arguments);
+    }
+  }
+  return tokens;
+}
+
 /**
- * Prompt tokens of a chat request, counted as OpenAI documents it for its chat models: 3 tokens
- * per message plus the tokens of its role and content, plus 3 that prime the reply. The count is
- * additive: each message adds the same amount whatever the other messages are.
+ * Prompt tokens of a chat request's messages, counted as OpenAI documents it for its chat models: 3
+ * tokens per message plus the tokens of its role and content, plus 3 that prime the reply; and what
+ * the module's comment lists besides text. The count is additive: each message adds the same amount
+ * whatever the other messages are.
  *
  * For Anthropic models this is an estimate (its tokenizer and message framing differ, and it may
  * count more); budgets reserve with it before the call all the same.
  */
 export function countMessageTokens(messages: readonly ChatMessage[]): number {
-  let total = REPLY_PRIMING_TOKENS;
-  for (const message of messages) {
-    total +=
-      TOKENS_PER_MESSAGE + countRoleTokens(message.role) + countTextTokens(contentText(message.content));
-  }
-  return total;
+  return messages.reduce((total, message) => total + countOneMessage(message), REPLY_PRIMING_TOKENS);
+}
+
+/** Tokens of a request's tool definitions: name, description and parameters schema as JSON, each framed. */
+export function countToolTokens(tools: readonly ToolDefinition[] | undefined): number {
+  if (tools === undefined || tools.length === 0) return 0;
+  return tools.reduce(
+    (total, { function: tool }) =>
+      total +
+      TOKENS_PER_TOOL +
+      countTextTokens(tool.name) +
+      countTextTokens(tool.description ?? '') +
+      countJsonTokens(tool.parameters),
+    TOOLS_FRAMING_TOKENS,
+  );
+}
+
+/** Tokens of a `json_schema` response format (name, description, schema as JSON, framed as a message); else 0. */
+export function countResponseFormatTokens(format: ResponseFormat | undefined): number {
+  if (format?.type !== 'json_schema') return 0;
+  const { name, description, schema } = format.json_schema;
+  return (
+    TOKENS_PER_MESSAGE + countTextTokens(name) + countTextTokens(description ?? '') + countJsonTokens(schema)
+  );
+}
+
+/** Prompt tokens of a request: its messages, tool definitions and response schema. */
+export function countRequestTokens(
+  request: Pick<LlmRequest, 'messages' | 'tools' | 'response_format'>,
+): number {
+  return (
+    countMessageTokens(request.messages) +
+    countToolTokens(request.tools) +
+    countResponseFormatTokens(request.response_format)
+  );
 }

@@ -28,6 +28,10 @@ export interface BudgetCeilings {
 export interface ConfiguredPrice {
   inputPerMTokUsd: number;
   outputPerMTokUsd: number;
+  /** Input read from the provider's prompt cache; absent: the input price. */
+  cachedInputPerMTokUsd?: number;
+  /** Input written to the provider's prompt cache; absent: the input price. */
+  cacheWritePerMTokUsd?: number;
 }
 
 /** The budgets' settings (`BUDGET_*`, `TOKENS_PER_TURN`, `TOOL_CALLS_PER_TURN`, `MODEL_PRICES`). */

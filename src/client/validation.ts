@@ -1,33 +1,12 @@
 /** Validation of what application code submits; a refusal names the field and starts nothing. */
 import { z } from 'zod';
-import { PROVIDER_NAME } from '../config';
 import { NonRetryableInputError } from '../errors';
 import type { LlmRequest } from '../llm/request';
 import { PRIORITIES, type FallbackProvider, type Priority, type TaskInput, type TaskPolicy } from '../task';
+import { parseInput } from './parse-input';
+import { modelName, providerName, requestSchema } from './request-schema';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
-
-const messageSchema = z.object({
-  role: z.enum(['system', 'user', 'assistant']),
-  content: z.string().min(1, 'must not be empty').max(1_000_000, 'must be at most 1,000,000 characters'),
-});
-
-const providerName = z
-  .string()
-  .regex(PROVIDER_NAME, 'must be a configured provider name (lowercase letters, digits, - and _)');
-const modelName = z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
-
-export const requestSchema = z.object({
-  provider: providerName,
-  model: modelName,
-  messages: z
-    .array(messageSchema)
-    .min(1, 'must hold at least one message')
-    .max(1000, 'must hold at most 1000 messages')
-    .refine((messages) => messages.some((message) => message.role === 'user'), 'must hold a user message'),
-  max_tokens: z.number().int('must be an integer').min(1).max(1_000_000).optional(),
-  temperature: z.number().min(0).max(2).optional(),
-});
 
 const name = (max: number) =>
   z
@@ -65,21 +44,6 @@ export interface ValidatedSubmission {
   fallbacks?: FallbackProvider[];
 }
 
-function fieldOf(root: string, path: ReadonlyArray<PropertyKey>): string {
-  return path.reduce<string>((field, part) => {
-    if (typeof part === 'number') return `${field}[${part}]`;
-    return field === '' ? String(part) : `${field}.${String(part)}`;
-  }, root);
-}
-
-function parse<T>(schema: z.ZodType<T>, value: unknown, root: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const field = fieldOf(root, issue?.path ?? []);
-  throw new NonRetryableInputError(`${field}: ${issue?.message ?? 'is invalid'}`, field);
-}
-
 /** Resolves the deadline to an absolute time: a Date, an ISO string, or a number of ms from `now`. */
 export function resolveDeadline(
   deadline: Date | string | number | undefined,
@@ -109,8 +73,8 @@ export function validateSubmission(
   defaults: { taskDeadlineMs: number },
   now = Date.now(),
 ): ValidatedSubmission {
-  const validRequest = parse(requestSchema, request, 'request');
-  const validOptions = parse(optionsSchema, options, 'options');
+  const validRequest = parseInput(requestSchema, request, 'request');
+  const validOptions = parseInput(optionsSchema, options, 'options');
   const submission: ValidatedSubmission = {
     request: validRequest,
     idempotencyKey: validOptions.idempotencyKey,
@@ -173,7 +137,7 @@ export type PolicyOverrides = z.infer<typeof policyOverridesSchema>;
 
 /** Validates per-task policy overrides; throws `NonRetryableInputError` naming the field. */
 export function validatePolicyOverrides(overrides: unknown): PolicyOverrides {
-  return parse(policyOverridesSchema, overrides, 'options.policy');
+  return parseInput(policyOverridesSchema, overrides, 'options.policy');
 }
 
 /** Checks a resolved policy: an attempt must outlast the call it wraps. */
@@ -211,7 +175,7 @@ const storedTaskSchema = z
  * rules of a submit; throws `NonRetryableInputError` naming the field (`request.messages[0].content`).
  */
 export function validateStoredTask(input: unknown): Omit<TaskInput, 'deadline'> {
-  const task = parse(storedTaskSchema, input, '');
+  const task = parseInput(storedTaskSchema, input, '');
   checkTaskRules({ ...task.meta, request: task.request, fallbacks: task.fallbacks }, 'meta');
   checkPolicy(task.policy, 'policy');
   return task;

@@ -136,7 +136,11 @@ export const ENV_VARIABLES = {
     schema: integer(0),
     description: 'Tokens per turn (`runId` + `turn`); 0 = none',
   },
-  TOOL_CALLS_PER_TURN: { default: '6', schema: integer(0), description: 'LLM calls per turn; 0 = none' },
+  TOOL_CALLS_PER_TURN: {
+    default: '6',
+    schema: integer(0),
+    description: 'LLM calls per turn plus the tool calls their answers ask for; 0 = none',
+  },
   BUDGET_BUSY_RETRY_MS: {
     default: '1000',
     schema: integer(10),
@@ -151,7 +155,7 @@ export const ENV_VARIABLES = {
     default: '{}',
     schema: modelPrices,
     description:
-      'Prices, USD per million tokens, e.g. `{"local/llama3":{"input":0.1,"output":0.2}}` (`local/*`: every model of `local`); other models are priced from `@pydantic/genai-prices`',
+      'Prices (USD per million tokens), e.g. `{"local/llama3":{"input":0.1,"output":0.2,"cached_input":0.05}}` (`local/*`: every model of `local`); others: `@pydantic/genai-prices`',
   },
   RATE_LIMIT_RPM: {
     default: '60',

@@ -37,8 +37,11 @@ export interface SettleRequest {
   admission: Admission;
   /** How the call counts against its provider's breaker. */
   outcome: BreakerOutcome;
-  /** What the call actually cost (nothing when it failed before an answer). */
-  actual?: { micros: number; tokens: number };
+  /**
+   * What the call actually cost (nothing when it failed before an answer), and the tool calls its
+   * answer asked for: each counts against the turn's tool-call budget, as the call itself did.
+   */
+  actual?: { micros: number; tokens: number; toolCalls?: number };
 }
 
 export interface Guard {

@@ -98,6 +98,7 @@ export class RedisGuard implements Guard {
         reservation: admission.reservation,
         actualMicros: actual?.micros ?? 0,
         actualTokens: actual?.tokens ?? 0,
+        actualToolCalls: actual?.toolCalls ?? 0,
         budgetTtlMs: options.budget.ttlMs,
       });
       if (result.transition) this.transitioned(admission.provider, result.transition);

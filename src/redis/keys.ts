@@ -29,7 +29,7 @@ export const KEY_MAP = {
   rateLimit:             { pattern: ':ratelimit:<bucket>', type: 'STRING', holds: '"requests,tokens,atMs" of a provider (or op:<operation>) bucket; expires after 10 idle minutes' },
   budgetRun:             { pattern: ':budget:run:<runId>', type: 'HASH', holds: 'spent, reserved (micro-dollars), ceiling (a per-run override)' },
   budgetDaily:           { pattern: ':budget:daily:<day>', type: 'HASH', holds: 'spent, reserved (micro-dollars) of a UTC day (days since the epoch)' },
-  budgetTurn:            { pattern: ':budget:turn:<runId>:<turn>', type: 'HASH', holds: 'tokensSpent, tokensReserved, calls' },
+  budgetTurn:            { pattern: ':budget:turn:<runId>:<turn>', type: 'HASH', holds: 'tokensSpent, tokensReserved, calls (LLM calls admitted + tool calls their answers asked for)' },
   budgetCeilings:        { pattern: ':budget:ceilings', type: 'HASH', holds: 'operator overrides: run, operation, operation:<name>, daily, turnTokens, turnCalls' },
   budgetReservations:    { pattern: ':budget:reservations', type: 'ZSET', holds: '"attemptId|runId|turn|day|micros|tokens" -> lease expiry' },
   budgetSettled:         { pattern: ':budget:settled', type: 'ZSET', holds: 'attemptId -> expiry: settled attempts, so a second settle charges nothing' },

@@ -45,6 +45,8 @@ export interface SettleCall {
   reservation?: string;
   actualMicros?: number;
   actualTokens?: number;
+  /** The tool calls the call's answer asked for: added to its turn's call count. */
+  actualToolCalls?: number;
   budgetTtlMs?: number;
   clock?: number;
 }
@@ -209,6 +211,7 @@ export function encodeSettle(call: SettleCall): EncodedCall {
     Math.max(0, Math.round(call.unusedTokens ?? 0)),
     call.actualMicros ?? 0,
     call.actualTokens ?? 0,
+    Math.max(0, Math.round(call.actualToolCalls ?? 0)),
     call.budgetTtlMs ?? 7 * 86_400_000,
     call.attemptId,
     call.outcome ?? '',

@@ -12,7 +12,7 @@ import { TokenManager } from '../../src/budget/token-manager';
 import { stackConfig, FAKE_MODEL_PRICES } from '../../src/testing/stack-config';
 import { isBudgetBusyError, isBudgetExceededError } from '../../src/errors';
 import { createGuard } from '../../src/guard/create-guard';
-import type { Admission } from '../../src/guard/guard';
+import type { Admission, Guard } from '../../src/guard/guard';
 import type { FakeProvider } from '../../src/testing/fake-provider';
 import { getMetrics } from '../../src/observability/metrics';
 import { seededRandom } from '../../src/testing/fake-faults';
@@ -65,6 +65,24 @@ function budgetsOn(env: Record<string, string> = {}) {
 
 const runScope = async (manager: TokenManager, runId: string) =>
   (await manager.show({ runId })).scopes.find((scope) => scope.scope === 'run')!;
+
+/** Admits one call of a turn of the run `agent`, with a small claim. */
+const admitTurnCall = (guard: Guard, attemptId: string, turn = 't1') =>
+  guard.admit({
+    provider: 'fake',
+    operation: 'op',
+    attemptId,
+    leaseMs: 30_000,
+    claim: { runId: 'agent', turn, operation: 'op', micros: 100, tokens: 10 },
+    tokens: 10,
+    context: {},
+  });
+
+/** The tool-call scope of turn `t1` of the run `agent`. */
+const turnToolCalls = async (manager: TokenManager) =>
+  (await manager.show({ runId: 'agent', turn: 't1' })).scopes.find(
+    (scope) => scope.scope === 'turn_tool_calls',
+  )!;
 
 describe('budgets under concurrency (real Redis)', () => {
   it('100 concurrent calls against one run ceiling: zero overspend, and no false block', async () => {
@@ -163,6 +181,56 @@ describe('budgets under concurrency (real Redis)', () => {
       5000,
     );
     expect((await runScope(manager, 'doomed-run')).spent).toBe(0);
+  });
+
+  it("a settle adds the answer's tool calls to the turn once; at the ceiling the next admission is refused", async () => {
+    const { guard, manager } = budgetsOn({ TOOL_CALLS_PER_TURN: '6', TOKENS_PER_TURN: '0' });
+    const first = await admitTurnCall(guard, 'a1');
+    expect((await turnToolCalls(manager)).spent).toBe(1);
+    const answer = { micros: 50, tokens: 5, toolCalls: 3 };
+    await guard.settle({ admission: first, outcome: 'success', actual: answer });
+    expect((await turnToolCalls(manager)).spent).toBe(4);
+    await guard.settle({ admission: first, outcome: 'success', actual: answer });
+    expect((await turnToolCalls(manager)).spent).toBe(4);
+
+    const second = await admitTurnCall(guard, 'a2');
+    await guard.settle({ admission: second, outcome: 'success', actual: { ...answer, toolCalls: 1 } });
+    expect(await turnToolCalls(manager)).toMatchObject({ limit: 6, spent: 6, remaining: 0 });
+
+    const refused = await admitTurnCall(guard, 'a3').then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(isBudgetExceededError(refused) && refused.scope).toBe('turn_tool_calls');
+    expect((await turnToolCalls(manager)).spent).toBe(6);
+    // Another turn of the run keeps a count of its own.
+    expect((await admitTurnCall(guard, 'b1', 't2')).reservation).not.toBe('');
+  });
+
+  it('the tool calls of one answer may pass the ceiling; the turn then admits nothing more', async () => {
+    const { guard, manager } = budgetsOn({ TOOL_CALLS_PER_TURN: '3', TOKENS_PER_TURN: '0' });
+    const admission = await admitTurnCall(guard, 'wide');
+    await guard.settle({ admission, outcome: 'success', actual: { micros: 1, tokens: 1, toolCalls: 5 } });
+    expect(await turnToolCalls(manager)).toMatchObject({ spent: 6, remaining: 0 });
+    await expect(admitTurnCall(guard, 'next')).rejects.toSatisfy(isBudgetExceededError);
+  });
+
+  it('a failed call settles no tool calls; recordUsage counts the ones it is given, once', async () => {
+    const { guard, manager } = budgetsOn({ TOOL_CALLS_PER_TURN: '10' });
+    await guard.settle({ admission: await admitTurnCall(guard, 'failed'), outcome: 'failure' });
+    const usage = { promptTokens: 10, completionTokens: 10, totalTokens: 20 };
+    const subject = {
+      runId: 'agent',
+      turn: 't1',
+      provider: 'fake',
+      model: 'm',
+      usage,
+      usageId: 'u',
+      toolCalls: 2,
+    };
+    expect((await manager.recordUsage(subject)).charged).toBe(true);
+    expect((await manager.recordUsage(subject)).charged).toBe(false);
+    expect((await turnToolCalls(manager)).spent).toBe(3);
   });
 
   it('recordUsage charges once per usage id and shows in assertWithinBudget', async () => {

@@ -138,4 +138,44 @@ describe('function library', () => {
     await admitAndSettle(lenient, 'lenient-3', opensAtThree, 'failure');
     expect(await admitAndSettle(lenient, 'lenient-4', opensAtThree)).toMatchObject({ code: 'admitted' });
   });
+
+  it("settles the answer's tool calls into the turn's call count, once per attempt", async () => {
+    const scripts = scriptsOn(redis);
+    const breaker = defaultConfig().breaker;
+    const ceilings: BudgetCeilings = {
+      runMicros: 0,
+      operationMicros: 0,
+      dailyMicros: 0,
+      turnTokens: 0,
+      turnToolCalls: 4,
+    };
+    const claim = { runId: 'run', turn: 'turn', operation: 'op', micros: 10, tokens: 10 };
+    const admit = (attemptId: string) =>
+      scripts.admit({ provider: 'fake', attemptId, leaseMs: 30_000, breaker, claim, ceilings, random: 0 });
+    const turnCalls = async () => {
+      const shown = (await scripts.budgetControl('show', ceilings, { runId: 'run', turn: 'turn' })) as {
+        scopes: Array<{ scope: string; spent: number }>;
+      };
+      return shown.scopes.find((scope) => scope.scope === 'turn_tool_calls')?.spent;
+    };
+    const admitted = await admit('first');
+    if (admitted.code !== 'admitted') throw new Error(`not admitted: ${admitted.code}`);
+    const settle = () =>
+      scripts.settle({
+        provider: 'fake',
+        attemptId: 'first',
+        outcome: 'success',
+        workerId: 'w1',
+        breaker,
+        reservation: admitted.reservation,
+        actualMicros: 5,
+        actualTokens: 5,
+        actualToolCalls: 3,
+      });
+    expect((await settle()).budgetSettled).toBe(true);
+    expect(await turnCalls()).toBe(4);
+    expect((await settle()).budgetSettled).toBe(false);
+    expect(await turnCalls()).toBe(4);
+    expect(await admit('second')).toMatchObject({ code: 'budget_exceeded', scope: 'turn_tool_calls' });
+  });
 });

@@ -21,11 +21,21 @@ function configError(run: () => unknown): ConfigError {
 }
 
 /** What genai-prices itself charges, in micro-dollars (a float). */
-function packageMicros(model: string, providerId: string, input: number, output: number, at?: Date): number {
-  const result = calcPrice({ input_tokens: input, output_tokens: output }, model, {
-    providerId,
-    ...(at ? { timestamp: at } : {}),
-  });
+function packageMicros(
+  model: string,
+  providerId: string,
+  input: number,
+  output: number,
+  at?: Date,
+  cache: { read?: number; write?: number } = {},
+): number {
+  const usage = {
+    input_tokens: input,
+    output_tokens: output,
+    ...(cache.read !== undefined ? { cache_read_tokens: cache.read } : {}),
+    ...(cache.write !== undefined ? { cache_write_tokens: cache.write } : {}),
+  };
+  const result = calcPrice(usage, model, { providerId, ...(at ? { timestamp: at } : {}) });
   if (result === null) throw new Error(`genai-prices does not know ${providerId}/${model}`);
   return result.total_price * 1e6;
 }
@@ -45,6 +55,17 @@ describe('MODEL_PRICES (modelPrices schema)', () => {
 
   it('accepts an empty object', () => {
     expect(parseModelPrices('{}', 'MODEL_PRICES')).toEqual({});
+  });
+
+  it('parses the optional prices of cached input', () => {
+    const prices = parseModelPrices(
+      '{"a":{"input":3,"output":15,"cached_input":0.3,"cache_write":3.75},"b":{"input":1,"output":2,"cached_input":0.5}}',
+      'MODEL_PRICES',
+    );
+    expect(prices).toEqual({
+      a: { inputPerMTokUsd: 3, outputPerMTokUsd: 15, cachedInputPerMTokUsd: 0.3, cacheWritePerMTokUsd: 3.75 },
+      b: { inputPerMTokUsd: 1, outputPerMTokUsd: 2, cachedInputPerMTokUsd: 0.5 },
+    });
   });
 
   it('keeps a __proto__ key as an ordinary key', () => {
@@ -75,6 +96,8 @@ describe('MODEL_PRICES (modelPrices schema)', () => {
     ['{"gpt-4o-mini":{"input":"0.15","output":0.6}}', "key 'gpt-4o-mini' field 'input'"],
     ['{"gpt-4o-mini":{"input":0.15,"output":null}}', "key 'gpt-4o-mini' field 'output'"],
     ['{"gpt-4o-mini":{"input":0.15,"output":1e999}}', "key 'gpt-4o-mini' field 'output'"],
+    ['{"gpt-4o":{"input":2.5,"output":10,"cached_input":-1}}', "key 'gpt-4o' field 'cached_input'"],
+    ['{"gpt-4o":{"input":2.5,"output":10,"cache_write":"3"}}', "key 'gpt-4o' field 'cache_write'"],
     [
       '{"openai/gpt-4o":{"input":2.5,"output":10,"cached":1.25}}',
       "key 'openai/gpt-4o' has unknown field 'cached'",
@@ -95,14 +118,27 @@ describe('MODEL_PRICES (modelPrices schema)', () => {
 describe('PriceBook.price', () => {
   it('knows openai gpt-4o-mini from genai-prices, also by its dated id', () => {
     const book = new PriceBook({}, IDS);
-    const expected = { inputPerMTokUsd: 0.15, outputPerMTokUsd: 0.6, source: 'genai-prices' };
+    // No price of its own for cache writes: they cost the input price, as genai-prices charges them.
+    const expected = {
+      inputPerMTokUsd: 0.15,
+      outputPerMTokUsd: 0.6,
+      cachedInputPerMTokUsd: 0.075,
+      cacheWritePerMTokUsd: 0.15,
+      source: 'genai-prices',
+    };
     expect(book.price('openai', 'gpt-4o-mini')).toEqual(expected);
     expect(book.price('openai', 'gpt-4o-mini-2024-07-18')).toEqual(expected);
   });
 
   it('knows anthropic claude-3-5-haiku-latest from genai-prices, also by its dated id', () => {
     const book = new PriceBook({}, IDS);
-    const expected = { inputPerMTokUsd: 0.8, outputPerMTokUsd: 4, source: 'genai-prices' };
+    const expected = {
+      inputPerMTokUsd: 0.8,
+      outputPerMTokUsd: 4,
+      cachedInputPerMTokUsd: 0.08,
+      cacheWritePerMTokUsd: 1,
+      source: 'genai-prices',
+    };
     expect(book.price('anthropic', 'claude-3-5-haiku-latest')).toEqual(expected);
     expect(book.price('anthropic', 'claude-3-5-haiku-20241022')).toEqual(expected);
   });
@@ -141,6 +177,8 @@ describe('PriceBook.price', () => {
     expect(book.price('openai', 'gpt-4o-mini')).toEqual({
       inputPerMTokUsd: 1,
       outputPerMTokUsd: 2,
+      cachedInputPerMTokUsd: 1,
+      cacheWritePerMTokUsd: 1,
       source: 'config',
     });
   });
@@ -162,6 +200,8 @@ describe('PriceBook.price', () => {
     expect(book.price('fake', 'fake-model')).toEqual({
       inputPerMTokUsd: 0.5,
       outputPerMTokUsd: 1.5,
+      cachedInputPerMTokUsd: 0.5,
+      cacheWritePerMTokUsd: 0.5,
       source: 'config',
     });
     expect(book.price('openai', 'fake-model')).toBeUndefined();
@@ -188,7 +228,16 @@ describe('PriceBook.price', () => {
     const price = new PriceBook({}, IDS).price('google', 'gemini-2.5-pro');
     expect(price?.inputPerMTokUsd).toBe(1.25);
     expect(price?.outputPerMTokUsd).toBe(10);
-    expect(price?.tiers).toEqual([{ aboveInputTokens: 200_000, inputPerMTokUsd: 2.5, outputPerMTokUsd: 15 }]);
+    expect(price?.cachedInputPerMTokUsd).toBe(0.125);
+    expect(price?.tiers).toEqual([
+      {
+        aboveInputTokens: 200_000,
+        inputPerMTokUsd: 2.5,
+        outputPerMTokUsd: 15,
+        cachedInputPerMTokUsd: 0.25,
+        cacheWritePerMTokUsd: 2.5,
+      },
+    ]);
   });
 
   it('takes the highest price of the next 24 hours for a time-of-day price (deepseek deepseek-chat)', () => {
@@ -316,5 +365,104 @@ describe('PriceBook.costMicros', () => {
     const first = clocked.costMicros('openai', 'gpt-4o-mini', 1000, 1000);
     now += 2 * 3_600_000;
     expect(clocked.costMicros('openai', 'gpt-4o-mini', 1000, 1000)).toBe(first);
+  });
+});
+
+describe('PriceBook.costMicros with cached input', () => {
+  const book = new PriceBook(
+    {
+      'local/plain': { inputPerMTokUsd: 2, outputPerMTokUsd: 8 },
+      'local/cached': {
+        inputPerMTokUsd: 3,
+        outputPerMTokUsd: 15,
+        cachedInputPerMTokUsd: 0.3,
+        cacheWritePerMTokUsd: 3.75,
+      },
+    },
+    IDS,
+  );
+
+  it('charges what genai-prices charges for cache reads and writes (within a micro-dollar, never below)', () => {
+    const models = [
+      ['openai', 'gpt-4o-mini'],
+      ['anthropic', 'claude-3-5-haiku-latest'],
+      ['anthropic', 'claude-sonnet-4-5'],
+      ['google', 'gemini-2.5-pro'],
+    ] as const;
+    const usages = [
+      { input: 10_000, output: 500, read: 8000, write: 0 },
+      { input: 10_000, output: 500, read: 0, write: 6000 },
+      { input: 50_000, output: 100, read: 20_000, write: 25_000 },
+      { input: 300_000, output: 2000, read: 150_000, write: 100_000 },
+    ];
+    for (const [provider, model] of models) {
+      for (const { input, output, read, write } of usages) {
+        const micros = book.costMicros(provider, model, input, output, {
+          readTokens: read,
+          writeTokens: write,
+        });
+        const exact = packageMicros(model, IDS[provider], input, output, undefined, { read, write });
+        expect(micros, `${model} ${JSON.stringify({ input, read, write })}`).toBeGreaterThanOrEqual(
+          exact - 1e-6,
+        );
+        expect(micros).toBeLessThan(exact + 1);
+      }
+    }
+  });
+
+  it('charges less for cache reads where the price has a cached price', () => {
+    const uncached = book.costMicros('openai', 'gpt-4o-mini', 1_000_000, 0) ?? NaN;
+    expect(uncached).toBe(150_000);
+    expect(book.costMicros('openai', 'gpt-4o-mini', 1_000_000, 0, { readTokens: 1_000_000 })).toBe(75_000);
+    expect(book.costMicros('openai', 'gpt-4o-mini', 1_000_000, 0, { readTokens: 400_000 })).toBe(120_000);
+  });
+
+  it('charges cache writes at the premium Anthropic bills them', () => {
+    // claude-3-5-haiku: 0.8 input, 1 cache write, 0.08 cache read per million.
+    expect(
+      book.costMicros('anthropic', 'claude-3-5-haiku-latest', 1_000_000, 0, { writeTokens: 1_000_000 }),
+    ).toBe(1_000_000);
+    expect(
+      book.costMicros('anthropic', 'claude-3-5-haiku-latest', 1_000_000, 0, {
+        readTokens: 500_000,
+        writeTokens: 500_000,
+      }),
+    ).toBe(540_000);
+  });
+
+  it('charges a configured price without cached prices the full input price for cached input', () => {
+    const full = book.costMicros('local', 'plain', 10_000, 1000);
+    expect(full).toBe(28_000);
+    expect(book.costMicros('local', 'plain', 10_000, 1000, { readTokens: 9000, writeTokens: 1000 })).toBe(
+      full,
+    );
+  });
+
+  it('charges a configured price with cached prices at them', () => {
+    // 2000 uncached × 3 + 5000 read × 0.3 + 3000 written × 3.75 + 100 output × 15 micro-dollars per token.
+    expect(book.costMicros('local', 'cached', 10_000, 100, { readTokens: 5000, writeTokens: 3000 })).toBe(
+      6000 + 1500 + 11_250 + 1500,
+    );
+    // Fractions round up once, to the micro-dollar.
+    expect(book.costMicros('local', 'cached', 1, 0, { readTokens: 1 })).toBe(1);
+  });
+
+  it('chooses the long-context tier by all input tokens, cached ones included', () => {
+    const below = book.costMicros('google', 'gemini-2.5-pro', 200_000, 0, { readTokens: 100_000 });
+    const above = book.costMicros('google', 'gemini-2.5-pro', 200_001, 0, { readTokens: 100_000 });
+    expect(below).toBe(100_000 * 1.25 + 100_000 * 0.125);
+    expect(above).toBe(Math.ceil(100_001 * 2.5 + 100_000 * 0.25));
+  });
+
+  it('reads cache counts above the input as counted apart from it, so nothing is under-charged', () => {
+    // 1000 input (uncached) plus 2000 read, as Anthropic reports its usage.
+    expect(book.costMicros('local', 'cached', 1000, 0, { readTokens: 2000 })).toBe(3000 + 600);
+  });
+
+  it('refuses cache counts that are not non-negative integers, naming them', () => {
+    expect(() => book.costMicros('local', 'cached', 10, 0, { readTokens: -1 })).toThrow(/cache.readTokens/);
+    expect(() => book.costMicros('local', 'cached', 10, 0, { writeTokens: 0.5 })).toThrow(
+      /cache.writeTokens/,
+    );
   });
 });

@@ -3,13 +3,21 @@ import { Tiktoken, type TiktokenBPE } from 'js-tiktoken/lite';
 import { describe, expect, it } from 'vitest';
 import {
   countMessageTokens,
+  countRequestTokens,
+  countResponseFormatTokens,
   countTextTokens,
+  countToolTokens,
+  IMAGE_TOKENS,
   loadTokenizer,
+  LOW_DETAIL_IMAGE_TOKENS,
   REPLY_PRIMING_TOKENS,
   TOKENS_PER_MESSAGE,
+  TOKENS_PER_NAME,
+  TOKENS_PER_TOOL,
+  TOOLS_FRAMING_TOKENS,
 } from '../../src/budget/tokenizer';
 import { contentText } from '../../src/llm/content';
-import type { ChatMessage } from '../../src/llm/request';
+import type { ChatMessage, LlmRequest, ResponseFormat, ToolDefinition } from '../../src/llm/request';
 
 // The reference: js-tiktoken's own o200k_base encoder, used directly.
 const reference = new Tiktoken(createRequire(__filename)('js-tiktoken/ranks/o200k_base') as TiktokenBPE);
@@ -115,5 +123,153 @@ describe('countMessageTokens', () => {
     const short = countMessageTokens([{ role: 'user', content: 'hi' }]);
     const long = countMessageTokens([{ role: 'user', content: 'hi there, how are you today?' }]);
     expect(long).toBeGreaterThan(short);
+  });
+});
+
+const weather: ToolDefinition = {
+  type: 'function',
+  function: {
+    name: 'get_weather',
+    description: 'The current weather in a city.',
+    parameters: {
+      type: 'object',
+      properties: { city: { type: 'string', description: 'City name' } },
+      required: ['city'],
+    },
+  },
+};
+
+/** Tokens one message adds to a request. */
+const messageCost = (message: ChatMessage) => countMessageTokens([message]) - countMessageTokens([]);
+
+describe('countMessageTokens: agent messages', () => {
+  it('counts an assistant tool call by its name and arguments, each call framed as a message', () => {
+    const args = '{"city":"Zürich"}';
+    const message: ChatMessage = {
+      role: 'assistant',
+      content: null,
+      tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: args } }],
+    };
+    const call = TOKENS_PER_MESSAGE + referenceCount('get_weather') + referenceCount(args);
+    expect(messageCost(message)).toBe(TOKENS_PER_MESSAGE + 1 + call);
+    const twice: ChatMessage = { ...message, tool_calls: [...message.tool_calls!, ...message.tool_calls!] };
+    expect(messageCost(twice)).toBe(TOKENS_PER_MESSAGE + 1 + 2 * call);
+  });
+
+  it('counts a tool result by its content and tool_call_id', () => {
+    const message: ChatMessage = { role: 'tool', content: '{"temp_c":21}', tool_call_id: 'call_1' };
+    expect(messageCost(message)).toBe(
+      TOKENS_PER_MESSAGE +
+        referenceCount('tool') +
+        referenceCount('{"temp_c":21}') +
+        referenceCount('call_1'),
+    );
+  });
+
+  it("counts a message's name", () => {
+    const named: ChatMessage = { role: 'user', content: 'hi', name: 'alice' };
+    expect(messageCost(named) - messageCost({ role: 'user', content: 'hi' })).toBe(
+      TOKENS_PER_NAME + referenceCount('alice'),
+    );
+  });
+
+  it('counts text parts as their text, and images by the rule: 85 at low detail, else 1600', () => {
+    const text = 'What is in these pictures?';
+    const url = 'https://example.com/a.png';
+    const message: ChatMessage = {
+      role: 'user',
+      content: [
+        { type: 'text', text },
+        { type: 'image_url', image_url: { url, detail: 'low' } },
+        { type: 'image_url', image_url: { url, detail: 'high' } },
+        { type: 'image_url', image_url: { url, detail: 'auto' } },
+        { type: 'image_url', image_url: { url } },
+      ],
+    };
+    expect(LOW_DETAIL_IMAGE_TOKENS).toBe(85);
+    expect(IMAGE_TOKENS).toBe(1600);
+    expect(messageCost(message)).toBe(TOKENS_PER_MESSAGE + 1 + referenceCount(text) + 85 + 3 * 1600);
+  });
+
+  it('counts an image data URL by the rule, without reading its bytes', () => {
+    const dataUrl = `data:image/png;base64,${'QUJD'.repeat(300_000)}`;
+    const started = performance.now();
+    const tokens = messageCost({
+      role: 'user',
+      content: [{ type: 'image_url', image_url: { url: dataUrl } }],
+    });
+    expect(tokens).toBe(TOKENS_PER_MESSAGE + 1 + IMAGE_TOKENS);
+    expect(performance.now() - started).toBeLessThan(100);
+  });
+});
+
+describe('countToolTokens and countResponseFormatTokens', () => {
+  it('counts each tool by its name, description and parameters as JSON, framed', () => {
+    const one =
+      TOKENS_PER_TOOL +
+      referenceCount('get_weather') +
+      referenceCount('The current weather in a city.') +
+      referenceCount(JSON.stringify(weather.function.parameters));
+    expect(countToolTokens([weather])).toBe(TOOLS_FRAMING_TOKENS + one);
+    const bare: ToolDefinition = { type: 'function', function: { name: 'now' } };
+    expect(countToolTokens([weather, bare])).toBe(
+      TOOLS_FRAMING_TOKENS + one + TOKENS_PER_TOOL + referenceCount('now'),
+    );
+    expect(countToolTokens([])).toBe(0);
+    expect(countToolTokens(undefined)).toBe(0);
+  });
+
+  it('counts a json_schema response format by its name, description and schema as JSON', () => {
+    const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] };
+    const format: ResponseFormat = {
+      type: 'json_schema',
+      json_schema: { name: 'answer', description: 'One answer.', schema, strict: true },
+    };
+    expect(countResponseFormatTokens(format)).toBe(
+      TOKENS_PER_MESSAGE +
+        referenceCount('answer') +
+        referenceCount('One answer.') +
+        referenceCount(JSON.stringify(schema)),
+    );
+    expect(countResponseFormatTokens({ type: 'json_object' })).toBe(0);
+    expect(countResponseFormatTokens({ type: 'text' })).toBe(0);
+    expect(countResponseFormatTokens(undefined)).toBe(0);
+  });
+});
+
+describe('countRequestTokens', () => {
+  it('adds up messages, tools and response schema: a full tool round trip', () => {
+    const messages: ChatMessage[] = [
+      { role: 'system', content: 'Use the tools.' },
+      { role: 'user', content: 'Weather in Zürich?' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          {
+            id: 'call_1',
+            type: 'function',
+            function: { name: 'get_weather', arguments: '{"city":"Zürich"}' },
+          },
+        ],
+      },
+      { role: 'tool', content: '{"temp_c":21}', tool_call_id: 'call_1' },
+    ];
+    const format: ResponseFormat = {
+      type: 'json_schema',
+      json_schema: { name: 'weather', schema: { type: 'object' } },
+    };
+    const request: Pick<LlmRequest, 'messages' | 'tools' | 'response_format'> = {
+      messages,
+      tools: [weather],
+      response_format: format,
+    };
+    expect(countRequestTokens(request)).toBe(
+      countMessageTokens(messages) + countToolTokens([weather]) + countResponseFormatTokens(format),
+    );
+    expect(countRequestTokens({ messages })).toBe(countMessageTokens(messages));
+    // Additive: each message adds the same, whatever else the request holds.
+    const costs = messages.map(messageCost);
+    expect(countMessageTokens(messages)).toBe(REPLY_PRIMING_TOKENS + costs.reduce((a, b) => a + b, 0));
   });
 });

@@ -89,6 +89,41 @@ describe('suggestTruncation', () => {
     expect(result.dropped).toBe(1);
   });
 
+  it('keeps or drops an assistant tool call and the tool messages answering it together', () => {
+    const question: ChatMessage = { role: 'user', content: 'Weather in Zürich and Bern?' };
+    const calls: ChatMessage = {
+      role: 'assistant',
+      content: null,
+      tool_calls: ['call_1', 'call_2'].map((id) => ({
+        id,
+        type: 'function' as const,
+        function: { name: 'get_weather', arguments: '{"city":"Zürich"}' },
+      })),
+    };
+    const answers: ChatMessage[] = [
+      { role: 'tool', content: '{"temp_c":21}', tool_call_id: 'call_1' },
+      { role: 'tool', content: '{"temp_c":19}', tool_call_id: 'call_2' },
+    ];
+    const summary: ChatMessage = { role: 'assistant', content: 'Warm in both.' };
+    const messages: ChatMessage[] = [system, question, calls, ...answers, summary, latest];
+    // Room for the last tool answer, not for the call it answers: the whole group goes.
+    const tight = countMessageTokens([system, summary, answers[1]!, latest]);
+    expect(suggestTruncation(messages, tight).messages).toEqual([system, summary, latest]);
+    // Room for the group: it stays whole.
+    const roomy = countMessageTokens([system, calls, ...answers, summary, latest]);
+    expect(suggestTruncation(messages, roomy).messages).toEqual([system, calls, ...answers, summary, latest]);
+  });
+
+  it('without a user message, keeps the tool round trip the last message belongs to', () => {
+    const calls: ChatMessage = {
+      role: 'assistant',
+      tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'now', arguments: '{}' } }],
+    };
+    const answer: ChatMessage = { role: 'tool', content: '12:00', tool_call_id: 'call_1' };
+    const older: ChatMessage = { role: 'assistant', content: 'An older answer.' };
+    expect(suggestTruncation([system, older, calls, answer], 1).messages).toEqual([system, calls, answer]);
+  });
+
   it('handles an empty conversation', () => {
     expect(suggestTruncation([], 100)).toEqual({ messages: [], tokens: 3, dropped: 0 });
   });

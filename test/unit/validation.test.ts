@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { NonRetryableInputError } from '../../src/errors';
+import type { NonRetryableInputError } from '../../src/errors';
 import { validatePolicyOverrides, validateSubmission } from '../../src/client/validation';
+import { inputRefusal } from '../support/input-refusal';
 
 const NOW = Date.parse('2025-03-01T12:00:00.000Z');
 const DEFAULTS = { taskDeadlineMs: 900_000 };
@@ -21,18 +22,8 @@ function options(overrides: Record<string, unknown> = {}): Record<string, unknow
   return { idempotencyKey: 'task-1', ...overrides };
 }
 
-function refusal(run: () => unknown): NonRetryableInputError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof NonRetryableInputError) return error;
-    throw error;
-  }
-  throw new Error('the input was accepted');
-}
-
 function submissionRefusal(req: unknown, opts: unknown = options()): NonRetryableInputError {
-  return refusal(() => validateSubmission(req, opts, DEFAULTS, NOW));
+  return inputRefusal(() => validateSubmission(req, opts, DEFAULTS, NOW));
 }
 
 describe('validateSubmission', () => {
@@ -72,9 +63,10 @@ describe('validateSubmission', () => {
     expect(validateSubmission(request(), options(), DEFAULTS, NOW)).not.toHaveProperty('runId');
   });
 
-  it('drops unknown request fields', () => {
-    const submission = validateSubmission(request({ extra: 'x' }), options(), DEFAULTS, NOW);
-    expect(submission.request).not.toHaveProperty('extra');
+  it('refuses an unknown request field, naming it', () => {
+    const error = submissionRefusal(request({ extra: 'x' }));
+    expect(error.field).toBe('request.extra');
+    expect(error.message).toBe('request.extra: is not a known field');
   });
 
   it('accepts a deadline as a Date', () => {
@@ -138,7 +130,7 @@ describe('validateSubmission', () => {
       },
       'request.messages[1].content',
     ],
-    ['an unknown role', { messages: [{ role: 'tool', content: 'hi' }] }, 'request.messages[0].role'],
+    ['an unknown role', { messages: [{ role: 'function', content: 'hi' }] }, 'request.messages[0].role'],
     ['no messages', { messages: [] }, 'request.messages'],
     ['messages that are not an array', { messages: 'hi' }, 'request.messages'],
     ['an uppercase provider', { provider: 'OpenAI' }, 'request.provider'],
@@ -183,7 +175,7 @@ describe('validateSubmission', () => {
   });
 
   it('refuses missing options', () => {
-    const error = refusal(() => validateSubmission(request(), undefined, DEFAULTS, NOW));
+    const error = inputRefusal(() => validateSubmission(request(), undefined, DEFAULTS, NOW));
     expect(error.field).toBe('options');
   });
 
@@ -241,8 +233,8 @@ describe('validatePolicyOverrides', () => {
   });
 
   it.each<[string, unknown, string]>([
-    ['an unknown top-level key', { retries: 3 }, 'options.policy'],
-    ['an unknown retry key', { retry: { jitter: true } }, 'options.policy.retry'],
+    ['an unknown top-level key', { retries: 3 }, 'options.policy.retries'],
+    ['an unknown retry key', { retry: { jitter: true } }, 'options.policy.retry.jitter'],
     ['a zero call timeout', { callTimeoutMs: 0 }, 'options.policy.callTimeoutMs'],
     ['a fractional attempt timeout', { attemptTimeoutMs: 1.5 }, 'options.policy.attemptTimeoutMs'],
     ['a string heartbeat timeout', { heartbeatTimeoutMs: '500' }, 'options.policy.heartbeatTimeoutMs'],
@@ -266,12 +258,12 @@ describe('validatePolicyOverrides', () => {
     ['a retry that is not an object', { retry: 3 }, 'options.policy.retry'],
     ['a policy that is not an object', 'fast', 'options.policy'],
   ])('refuses %s, naming the field', (_label, overrides, field) => {
-    const error = refusal(() => validatePolicyOverrides(overrides));
+    const error = inputRefusal(() => validatePolicyOverrides(overrides));
     expect(error.field).toBe(field);
     expect(error.message.startsWith(`${field}: `)).toBe(true);
   });
 
   it('names the unknown key in the message', () => {
-    expect(refusal(() => validatePolicyOverrides({ retries: 3 })).message).toContain('retries');
+    expect(inputRefusal(() => validatePolicyOverrides({ retries: 3 })).message).toContain('retries');
   });
 });

@@ -7,6 +7,8 @@ import type { StoredDlqEntry } from '../../dlq/dlq-entry';
 import type { DlqFilter } from '../../dlq/dlq-store';
 import type { DlqStream } from '../../dlq/types';
 import { formatTable } from '../../format-table';
+import { contentText } from '../../llm/content';
+import type { TextPart } from '../../llm/request';
 import { redactText } from '../../observability/redaction';
 import { countOf, formatDuration, truncate } from './format';
 
@@ -20,7 +22,7 @@ const CHECKSUM_PREFIX = 12;
 interface PayloadPreview {
   /** Messages of the request. */
   messages: number;
-  /** Characters of all their contents together. */
+  /** Characters of all their text together (every text part; images not counted). */
   promptChars: number;
   /** The first characters of the payload's sha256 (`checksum`). */
   checksum: string;
@@ -53,13 +55,22 @@ export interface DlqEntryJson {
   lastFailureAt: string;
 }
 
-/** Counts the request's messages and their characters, reading nothing else of them. */
+/** The text parts of stored content (an entry is read as it was stored: any shape). */
+function textParts(content: unknown): TextPart[] {
+  if (!Array.isArray(content)) return [];
+  return content.filter(
+    (part: unknown): part is TextPart =>
+      (part as Partial<TextPart> | null)?.type === 'text' && typeof (part as TextPart).text === 'string',
+  );
+}
+
+/** Counts the request's messages and the characters of all their text, reading nothing else of them. */
 export function messageStats(entry: StoredDlqEntry): { messages: number; promptChars: number } {
   const messages: unknown = entry.payload?.input?.request?.messages;
   if (!Array.isArray(messages)) return { messages: 0, promptChars: 0 };
   const promptChars = messages.reduce<number>((sum, message: unknown) => {
     const content = (message as { content?: unknown } | null)?.content;
-    return sum + (typeof content === 'string' ? content.length : 0);
+    return sum + contentText(typeof content === 'string' ? content : textParts(content)).length;
   }, 0);
   return { messages: messages.length, promptChars };
 }

@@ -6,7 +6,8 @@
     operation     stateless: the most one call of an operation may cost
     run           KEY.budgetRun(runId)          spent, reserved, ceiling (per-run override)
     daily         KEY.budgetDaily(day)          spent, reserved (day = days since epoch, UTC)
-    turn          KEY.budgetTurn(runId, turn)   tokensSpent, tokensReserved, calls
+    turn          KEY.budgetTurn(runId, turn)   tokensSpent, tokensReserved, calls (the LLM calls admitted,
+                                                plus the tool calls their answers asked for, added at settle)
   Ceilings: defaults come packed in an argument (5 little-endian doubles: run, operation, daily in
   micro-dollars, turnTokens, turnCalls; 0 = no limit); an operator may override them in
   KEY.budgetCeilings() (fields run, operation, operation:<name>, daily, turnTokens, turnCalls).
@@ -96,7 +97,7 @@ local function budgetCheck(claim, D, now)
       if busy == nil and spent + tonumber(t[2] or '0') + claim.tokens > limit then busy = 'turn_tokens' end
     end
     local callLimit = limitOf(c[4], D.turnCalls)
-    if callLimit > 0 and tonumber(t[3] or '0') + 1 > callLimit then
+    if callLimit > 0 and tonumber(t[3] or '0') >= callLimit then
       return { final = 'turn_tool_calls', retryAfterMs = 0 }
     end
   end
@@ -137,9 +138,11 @@ end
 --[[
   Settles an attempt once: releases its reservation (if it still holds one) and charges the actual
   cost to the scopes in `member` (a reservation member, or "attemptId|runId|turn|*||" for usage
-  recorded without one, charged to today). Returns 1, or 0 when this attempt was already settled.
+  recorded without one, charged to today). `actual` is { micros, tokens, toolCalls }: the turn is
+  charged the tokens and counts the tool calls the answer asked for. Returns 1, or 0 when this
+  attempt was already settled.
 ]]
-local function budgetSettle(attemptId, member, micros, tokens, ttlMs, now)
+local function budgetSettle(attemptId, member, actual, ttlMs, now)
   expireReservations(now)
   redis.call('ZREMRANGEBYSCORE', KEY.budgetSettled(), '-inf', now)
   if redis.call('ZSCORE', KEY.budgetSettled(), attemptId) then return 0 end
@@ -150,17 +153,18 @@ local function budgetSettle(attemptId, member, micros, tokens, ttlMs, now)
   if day == '*' then day = tostring(math.floor(now / 86400000)) end
   if runId ~= '' then
     local key = KEY.budgetRun(runId)
-    redis.call('HINCRBY', key, 'spent', micros)
+    redis.call('HINCRBY', key, 'spent', actual.micros)
     redis.call('PEXPIRE', key, ttlMs)
   end
   if day ~= '' then
     local key = KEY.budgetDaily(day)
-    redis.call('HINCRBY', key, 'spent', micros)
+    redis.call('HINCRBY', key, 'spent', actual.micros)
     redis.call('PEXPIRE', key, 2 * 86400000)
   end
   if turn ~= '' then
     local key = KEY.budgetTurn(runId, turn)
-    redis.call('HINCRBY', key, 'tokensSpent', tokens)
+    redis.call('HINCRBY', key, 'tokensSpent', actual.tokens)
+    if actual.toolCalls > 0 then redis.call('HINCRBY', key, 'calls', actual.toolCalls) end
     redis.call('PEXPIRE', key, ttlMs)
   end
   return 1

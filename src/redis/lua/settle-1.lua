@@ -3,12 +3,13 @@
   the actual cost and its reservation released. Each part counts once per attempt id.
 
   KEYS[1]  the slot key (see _common.lua)
-  ARGV[1]  the call, as 12 zero-terminated text fields:
+  ARGV[1]  the call, as 13 zero-terminated text fields:
              settings id      the fingerprint of the guard settings (see _settings.lua)
              clock            < 0 for Redis time; an epoch-ms value in tests
              unusedTokens     worst-case tokens taken from the rate limits and not used
              actualMicros     the call's actual cost
              actualTokens     the call's actual tokens
+             actualToolCalls  the tool calls its answer asked for (added to the turn's calls)
              ttlMs            how long run and turn budgets live after their last charge
              attemptId, outcome (success | failure | rate_limited | neutral; '' = no breaker
              settle), workerId, provider, operation (with a rate limit of its own, else ''),
@@ -19,12 +20,13 @@
            or { CODE.SETTINGS_UNKNOWN }: call again with ARGV[2]
 ]]
 
-local A = { struct.unpack('ssssssssssss', ARGV[1]) }
+local A = { struct.unpack('sssssssssssss', ARGV[1]) }
 local G = settingsNamed(A[1], ARGV[2], guardSettings)
 if G == nil then return { CODE.SETTINGS_UNKNOWN } end
 local now, unused = clock(tonumber(A[2])), tonumber(A[3])
-local micros, tokens, ttlMs = tonumber(A[4]), tonumber(A[5]), tonumber(A[6])
-local attemptId, outcome, workerId, provider, operation, member = A[7], A[8], A[9], A[10], A[11], A[12]
+local actual = { micros = tonumber(A[4]), tokens = tonumber(A[5]), toolCalls = tonumber(A[6]) }
+local ttlMs = tonumber(A[7])
+local attemptId, outcome, workerId, provider, operation, member = A[8], A[9], A[10], A[11], A[12], A[13]
 
 local breakerSettled, transition = 0, ''
 if outcome ~= '' then
@@ -35,5 +37,5 @@ rateRefund(provider, G.rate, unused)
 local operationRate = G.operationRate
 if operationRate then rateRefund('op:' .. operation, operationRate, unused) end
 local budgetSettled = 0
-if member ~= '' then budgetSettled = budgetSettle(attemptId, member, micros, tokens, ttlMs, now) end
+if member ~= '' then budgetSettled = budgetSettle(attemptId, member, actual, ttlMs, now) end
 return { breakerSettled, transition, budgetSettled }
