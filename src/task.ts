@@ -65,6 +65,7 @@ export type FailureReason =
   | 'deadline_exceeded'
   | 'invalid_input'
   | 'provider_configuration'
+  | 'content_policy'
   | 'budget_exceeded'
   | 'circuit_open_timeout'
   | 'guard_unavailable_timeout'

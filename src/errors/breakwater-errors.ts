@@ -175,6 +175,24 @@ export class RateLimitExceededError extends BreakwaterError {
   }
 }
 
+/**
+ * The model refused to answer, or the provider's content filter stopped the answer: a replay of
+ * the same prompt gets the same refusal, so it is never retried. Carries no prompt or answer text.
+ */
+export class ContentPolicyError extends BreakwaterError {
+  readonly type = ErrorType.ContentPolicy;
+  constructor(
+    message: string,
+    /** The normalized finish reason: `content_filter` or `refusal`. */
+    readonly finishReason: 'content_filter' | 'refusal',
+    /** The provider's own reason (`content_filter`, `refusal`, `stop`, …), as it sent it. */
+    readonly rawFinishReason: string | undefined,
+    context: Partial<ErrorContext> = {},
+  ) {
+    super(message, context);
+  }
+}
+
 /** True for any Breakwater error, also one thrown by another copy of this package. */
 export function isBreakwaterError(error: unknown): error is BreakwaterError {
   return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[BRAND] === true;
@@ -196,3 +214,4 @@ export const isBudgetExceededError = guardFor<BudgetExceededError>(ErrorType.Bud
 export const isBudgetBusyError = guardFor<BudgetBusyError>(ErrorType.BudgetBusy);
 export const isRateLimitWaitError = guardFor<RateLimitWaitError>(ErrorType.RateLimitWait);
 export const isRateLimitExceededError = guardFor<RateLimitExceededError>(ErrorType.RateLimitExceeded);
+export const isContentPolicyError = guardFor<ContentPolicyError>(ErrorType.ContentPolicy);

@@ -18,6 +18,7 @@ export type MetricOutcome =
   | 'rate_limited'
   | 'input'
   | 'configuration'
+  | 'content_policy'
   | 'refused'
   | 'unexpected'
   | 'cancelled';
@@ -56,6 +57,7 @@ export const ERROR_POLICY: Readonly<Record<ErrorType, ErrorPolicy>> = {
   [ErrorType.RateLimited]:           { retryable: true,  breaker: 'rate_limited', metric: 'rate_limited',  failureReason: 'retries_exhausted',         dlq: 'dlq' },
   [ErrorType.NonRetryableInput]:     { retryable: false, breaker: 'neutral',      metric: 'input',         failureReason: 'invalid_input',             dlq: 'dead' },
   [ErrorType.ProviderConfiguration]: { retryable: false, breaker: 'neutral',      metric: 'configuration', failureReason: 'provider_configuration',    dlq: 'dlq' },
+  [ErrorType.ContentPolicy]:         { retryable: false, breaker: 'neutral',      metric: 'content_policy', failureReason: 'content_policy',           dlq: 'dead' },
   [ErrorType.BudgetExceeded]:        { retryable: false, breaker: 'neutral',      metric: 'refused',       failureReason: 'budget_exceeded',           dlq: 'dlq' },
   [ErrorType.RateLimitExceeded]:     { retryable: false, breaker: 'neutral',      metric: 'refused',       failureReason: 'rate_limited',              dlq: 'dlq' },
   [ErrorType.CircuitBreakerOpen]:    { retryable: false, breaker: 'neutral',      metric: 'refused',       failureReason: 'circuit_open_timeout',      dlq: 'dlq', wait: BREAKER_WAIT },

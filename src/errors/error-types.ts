@@ -12,6 +12,7 @@ export const ErrorType = {
   BudgetBusy: 'BudgetBusyError',
   RateLimitWait: 'RateLimitWaitError',
   RateLimitExceeded: 'RateLimitExceededError',
+  ContentPolicy: 'ContentPolicyError',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 

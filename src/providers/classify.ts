@@ -1,5 +1,7 @@
 /** Classification of provider outcomes into Breakwater errors (the table in DESIGN.md). */
+import type { LlmResponse } from '../llm/response';
 import {
+  ContentPolicyError,
   NonRetryableInputError,
   ProviderConfigurationError,
   RateLimitedError,
@@ -32,6 +34,35 @@ export function providerErrorCode(body: string): string | undefined {
   }
 }
 
+/** The request field an input error points at, by the provider's error code (else `request`). */
+const FIELD_BY_CODE: Readonly<Record<string, string>> = {
+  context_length_exceeded: 'request.messages',
+  request_too_large: 'request.messages',
+  model_not_found: 'request.model',
+  not_found_error: 'request.model',
+};
+
+const FIELD_BY_STATUS: Readonly<Record<number, string>> = { 404: 'request.model', 413: 'request.messages' };
+
+/** Anthropic reports a prompt past the context window only in its message ("prompt is too long: …"). */
+const CONTEXT_EXCEEDED_MESSAGE = /prompt is too long|maximum context length|context window/i;
+
+function providerErrorMessage(body: string): string {
+  try {
+    const message = (JSON.parse(body) as { error?: { message?: unknown } }).error?.message;
+    return typeof message === 'string' ? message : '';
+  } catch {
+    return '';
+  }
+}
+
+/** The field of a refused request, read (never copied) from the provider's status, code and message. */
+function inputFieldOf(status: number, code: string | undefined, body: string): string {
+  if (code !== undefined && Object.hasOwn(FIELD_BY_CODE, code)) return FIELD_BY_CODE[code]!;
+  if (Object.hasOwn(FIELD_BY_STATUS, status)) return FIELD_BY_STATUS[status]!;
+  return CONTEXT_EXCEEDED_MESSAGE.test(providerErrorMessage(body)) ? 'request.messages' : 'request';
+}
+
 /** Maps a non-2xx HTTP answer to its error. */
 export function classifyHttpStatus(
   status: number,
@@ -47,11 +78,7 @@ export function classifyHttpStatus(
   }
   if (status === 401 || status === 403 || status === 402)
     return new ProviderConfigurationError(label, context);
-  return new NonRetryableInputError(
-    label,
-    code === 'context_length_exceeded' ? 'request.messages' : 'request',
-    context,
-  );
+  return new NonRetryableInputError(label, inputFieldOf(status, code, body), context);
 }
 
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'ECONNABORTED']);
@@ -92,4 +119,21 @@ export function malformedBody(context: Partial<ErrorContext>, what: string): Ret
     'malformed_body',
     context,
   );
+}
+
+/**
+ * A parsed 2xx answer, accepted as a success, or its error: a refusal or a content-filter finish is a
+ * `ContentPolicyError` (not retried, not counted against the breaker). A tool-call answer is a success.
+ */
+export function acceptAnswer(response: LlmResponse, context: Partial<ErrorContext>): LlmResponse {
+  const { finishReason, rawFinishReason } = response;
+  if (finishReason === 'content_filter' || finishReason === 'refusal') {
+    throw new ContentPolicyError(
+      `${context.provider ?? 'provider'} declined to answer (${finishReason})`,
+      finishReason,
+      rawFinishReason,
+      context,
+    );
+  }
+  return response;
 }

@@ -13,7 +13,11 @@ export type Fault =
   /** Answer 200 with a body that is not valid JSON. */
   | { kind: 'malformed' }
   /** Destroy the connection without an answer. */
-  | { kind: 'reset' };
+  | { kind: 'reset' }
+  /** Answer 200, stopped by the content filter (OpenAI `finish_reason: content_filter`; Anthropic `refusal`). */
+  | { kind: 'content_filter' }
+  /** Answer 200 with a refusal (OpenAI `message.refusal`, content null; Anthropic `stop_reason: refusal`). */
+  | { kind: 'refusal' };
 
 export interface FaultRule {
   fault: Fault;
@@ -60,9 +64,13 @@ export function validateFaultRule(rule: FaultRule): FaultRule {
     case 'hang':
     case 'malformed':
     case 'reset':
+    case 'content_filter':
+    case 'refusal':
       break;
     default:
-      throw new RangeError(`fault.kind: must be status, latency, hang, malformed or reset`);
+      throw new RangeError(
+        'fault.kind: must be status, latency, hang, malformed, reset, content_filter or refusal',
+      );
   }
   if (rule.times !== undefined && !(Number.isInteger(rule.times) && rule.times > 0)) {
     throw new RangeError('times: must be a positive integer');

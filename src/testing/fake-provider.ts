@@ -2,78 +2,23 @@
  * A real HTTP server that speaks the OpenAI Chat Completions and Anthropic Messages APIs, with
  * deterministic answers and injectable faults. Used by the demo, `npm run stack` and the tests.
  *
- * Routes (each scenario has its own faults and counters; `default` has no prefix):
+ * Routes (each scenario has its own faults, settings and counters; `default` has no prefix):
  *   POST [/s/<scenario>]/v1/chat/completions   OpenAI-compatible
  *   POST [/s/<scenario>]/v1/messages           Anthropic Messages
- *   POST   /_admin/s/<scenario>/faults         add a FaultRule (JSON)
- *   DELETE /_admin/s/<scenario>/faults         clear faults
- *   GET    /_admin/s/<scenario>/stats          counters
+ *   /_admin/s/<scenario>/…                     the admin API (`fake-admin.ts`)
+ * What a call is answered is `fake-answer.ts`; how it is written on the wire, `fake-bodies.ts`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FaultPlan, seededRandom, type Fault, type FaultRule } from './fake-faults';
-import {
-  COMPLETION_TOKENS,
-  errorBody,
-  fakeReply,
-  promptTokens,
-  statusCode,
-  successBody,
-  type Dialect,
-  type WireRequest,
-} from './fake-wire';
+import { ADMIN_ROUTE, handleAdmin } from './fake-admin';
+import { answerFor } from './fake-answer';
+import { successBody } from './fake-bodies';
+import type { Fault } from './fake-faults';
+import { readBody, sendJson } from './fake-http';
+import { FakeScenario } from './fake-scenario';
+import { errorBody, readCall, statusCode, type Dialect } from './fake-wire';
 
-export interface ScenarioStats {
-  /** Calls that reached the server. */
-  received: number;
-  /** Calls answered 2xx. */
-  succeeded: number;
-  /** Calls whose client went away before the answer (aborts, timeouts). */
-  aborted: number;
-  /** Answers by HTTP status; `reset` and `hang` counted by name. */
-  byOutcome: Record<string, number>;
-  /** When each call arrived (epoch ms), in order. */
-  receivedAt: number[];
-}
-
-/** One scenario's faults and counters. */
-export class FakeScenario {
-  readonly faults: FaultPlan;
-  readonly stats: ScenarioStats = { received: 0, succeeded: 0, aborted: 0, byOutcome: {}, receivedAt: [] };
-
-  constructor(
-    readonly name: string,
-    private readonly root: () => string,
-    seed: number,
-  ) {
-    this.faults = new FaultPlan(Date.now, seededRandom(seed));
-  }
-
-  /** Base URL for the OpenAI-compatible adapter (ends in `/v1`). */
-  get openAiBaseUrl(): string {
-    return `${this.root()}/s/${this.name}/v1`;
-  }
-
-  /** Base URL for the Anthropic adapter (the adapter appends `/v1/messages`). */
-  get anthropicBaseUrl(): string {
-    return `${this.root()}/s/${this.name}`;
-  }
-
-  inject(rule: FaultRule): this {
-    this.faults.add(rule);
-    return this;
-  }
-
-  /** Resets faults and counters. */
-  reset(): void {
-    this.faults.clear();
-    Object.assign(this.stats, { received: 0, succeeded: 0, aborted: 0, byOutcome: {}, receivedAt: [] });
-  }
-
-  count(outcome: string): void {
-    this.stats.byOutcome[outcome] = (this.stats.byOutcome[outcome] ?? 0) + 1;
-  }
-}
+export { FakeScenario } from './fake-scenario';
 
 export interface FakeProviderOptions {
   host?: string;
@@ -139,35 +84,13 @@ export class FakeProvider {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
-    const admin = /^\/_admin\/s\/([^/]+)\/(faults|stats)$/.exec(url.pathname);
-    if (admin) return this.handleAdmin(req, res, this.scenario(admin[1]), admin[2] as 'faults' | 'stats');
+    const admin = ADMIN_ROUTE.exec(url.pathname);
+    if (admin) return handleAdmin(req, res, this.scenario(admin[1]), admin[2]!);
     const api = /^(?:\/s\/([^/]+))?\/v1\/(chat\/completions|messages)$/.exec(url.pathname);
     if (!api || req.method !== 'POST')
-      return json(res, 404, { error: { type: 'not_found', message: 'no route' } });
+      return sendJson(res, 404, { error: { type: 'not_found', message: 'no route' } });
     const dialect: Dialect = api[2] === 'messages' ? 'anthropic' : 'openai';
     return this.handleCall(req, res, this.scenario(api[1] ?? 'default'), dialect);
-  }
-
-  private async handleAdmin(
-    req: IncomingMessage,
-    res: ServerResponse,
-    scenario: FakeScenario,
-    resource: 'faults' | 'stats',
-  ): Promise<void> {
-    if (resource === 'stats' && req.method === 'GET') return json(res, 200, scenario.stats);
-    if (resource === 'faults' && req.method === 'DELETE') {
-      scenario.reset();
-      return json(res, 200, { ok: true });
-    }
-    if (resource === 'faults' && req.method === 'POST') {
-      try {
-        scenario.inject(JSON.parse(await readBody(req)) as FaultRule);
-      } catch (error) {
-        return json(res, 400, { error: { type: 'invalid_fault', message: (error as Error).message } });
-      }
-      return json(res, 201, { ok: true });
-    }
-    return json(res, 405, { error: { type: 'method_not_allowed' } });
   }
 
   private async handleCall(
@@ -187,35 +110,30 @@ export class FakeProvider {
       finished = true;
       scenario.count(String(status));
       if (status >= 200 && status < 300) scenario.stats.succeeded += 1;
-      json(res, status, body, headers);
+      sendJson(res, status, body, headers);
     };
 
-    let request: WireRequest;
+    let body: unknown;
     try {
-      request = JSON.parse(await readBody(req)) as WireRequest;
+      body = JSON.parse(await readBody(req)) as unknown;
     } catch {
       return finish(400, errorBody(dialect, 'invalid_request_error', 'body is not JSON'));
     }
-    const messages = Array.isArray(request.messages) ? request.messages : [];
-    const lastUser = [...messages].reverse().find((message) => message.role === 'user');
-    const lastUserMessage = typeof lastUser?.content === 'string' ? lastUser.content : '';
-    const fault = scenario.faults.next({ lastUserMessage });
+    scenario.record(dialect, body);
+    const call = readCall(dialect, body);
+    const fault = scenario.faults.next({ lastUserMessage: call.lastUserMessage });
 
     if (this.options.baseLatencyMs) await delay(this.options.baseLatencyMs);
     if (fault && (await this.applyFault(fault, req, res, dialect, scenario, () => (finished = true)))) return;
     if (res.destroyed) return;
 
-    if (typeof request.model !== 'string' || request.model === '' || messages.length === 0) {
+    if (typeof call.model !== 'string' || call.model === '' || call.messages === 0) {
       return finish(400, errorBody(dialect, 'invalid_request_error', 'model and messages are required'));
     }
-    const text = fakeReply(lastUserMessage);
-    const maxTokens = typeof request.max_tokens === 'number' ? request.max_tokens : 1024;
-    const completion = Math.min(COMPLETION_TOKENS, Math.max(1, maxTokens));
-    const prompt = promptTokens(messages, typeof request.system === 'string' ? request.system : '');
-    return finish(200, successBody(dialect, request.model, text, prompt, completion));
+    return finish(200, successBody(dialect, call.model, answerFor(call, scenario.settings, fault)));
   }
 
-  /** Applies `fault`; returns true when the call has been answered (or dropped) by it. */
+  /** Applies a transport `fault`; returns true when the call has been answered (or dropped) by it. */
   private async applyFault(
     fault: Fault,
     req: IncomingMessage,
@@ -228,6 +146,9 @@ export class FakeProvider {
       case 'latency':
         await delay(fault.latencyMs);
         return false;
+      case 'content_filter':
+      case 'refusal':
+        return false; // the answer itself carries them
       case 'hang':
         scenario.count('hang');
         this.hanging.add(res);
@@ -248,7 +169,7 @@ export class FakeProvider {
         scenario.count(String(fault.status));
         const headers: Record<string, string> = {};
         if (fault.retryAfterSec !== undefined) headers['retry-after'] = String(fault.retryAfterSec);
-        json(
+        sendJson(
           res,
           fault.status,
           errorBody(dialect, fault.code ?? statusCode(fault.status), `injected ${fault.status}`),
@@ -258,23 +179,6 @@ export class FakeProvider {
       }
     }
   }
-}
-
-function json(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  if (res.destroyed) return;
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function delay(ms: number): Promise<void> {

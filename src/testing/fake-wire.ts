@@ -1,40 +1,76 @@
 /**
- * What the fake provider reads and writes on the wire: the requests of the OpenAI Chat Completions
- * and Anthropic Messages APIs, and their success and error bodies, with deterministic answers.
+ * What the fake provider reads on the wire: the requests of the OpenAI Chat Completions and
+ * Anthropic Messages APIs, read into one dialect-neutral `FakeCall`; and each API's error bodies.
  */
-import { createHash } from 'node:crypto';
-
-export interface WireMessage {
-  role?: unknown;
-  content?: unknown;
-}
-
-export interface WireRequest {
-  model?: unknown;
-  messages?: WireMessage[];
-  max_tokens?: unknown;
-  system?: unknown;
-}
+import { isObject } from '../providers/wire-values';
+import type { ScriptFacts } from './fake-script';
 
 /** Which API a call speaks. */
 export type Dialect = 'openai' | 'anthropic';
 
-/** The prompt's tokens, roughly: a token per four characters, plus three per message. */
-export function promptTokens(messages: WireMessage[], system: string): number {
-  const text = messages
-    .map((message) => (typeof message.content === 'string' ? message.content : ''))
-    .join(' ');
-  return Math.ceil((text.length + system.length) / 4) + 3 * messages.length;
+/** What the fake provider needs to know of a request, whichever API it came in. */
+export interface FakeCall extends ScriptFacts {
+  model: unknown;
+  /** Messages in the conversation (system messages included for OpenAI). */
+  messages: number;
+  /** The text of the last user message (its text parts, joined). */
+  lastUserMessage: string;
+  /** The prompt's tokens, roughly: a token per four characters, plus three per message. */
+  promptTokens: number;
+  /** The answer's bound: `max_completion_tokens`, else `max_tokens`, else 1024. */
+  maxTokens: number;
+  /** OpenAI's `response_format`, when the request sets one. */
+  responseFormat?: { type: unknown; schema?: unknown };
 }
 
-/** The deterministic reply to a conversation: a digest of its last user message. */
-export function fakeReply(lastUserMessage: string): string {
-  const digest = createHash('sha256').update(lastUserMessage).digest('hex').slice(0, 12);
-  return `Acknowledged ${digest}.`;
+export type Fields = Record<string, unknown>;
+const recordsOf = (value: unknown): Fields[] => (Array.isArray(value) ? value.filter(isObject) : []);
+
+/** The text of a message's content: a string, or its text parts (and, with `results`, tool results). */
+function textOf(content: unknown, results = false): string {
+  if (typeof content === 'string') return content;
+  return recordsOf(content)
+    .map((part) => {
+      if (part.type === 'text' && typeof part.text === 'string') return part.text;
+      return results && part.type === 'tool_result' ? textOf(part.content) : '';
+    })
+    .filter((text) => text !== '')
+    .join('\n');
 }
 
-/** The tokens of every answer. */
-export const COMPLETION_TOKENS = 12;
+function toolResultsOf(dialect: Dialect, messages: Fields[]): number {
+  if (dialect === 'openai') return messages.filter((message) => message.role === 'tool').length;
+  return messages
+    .filter((message) => message.role === 'user')
+    .flatMap((message) => recordsOf(message.content))
+    .filter((block) => block.type === 'tool_result').length;
+}
+
+const countOf = (value: unknown) => (typeof value === 'number' ? value : undefined);
+
+/** The call in `body`, a request of `dialect`'s API (parsed JSON, not yet checked). */
+export function readCall(dialect: Dialect, body: unknown): FakeCall {
+  const request = isObject(body) ? body : {};
+  const messages = recordsOf(request.messages);
+  const lastUser = messages.filter((message) => message.role === 'user').at(-1);
+  const text = messages.map((message) => textOf(message.content, true)).join(' ');
+  const tools = recordsOf(request.tools).map((tool) => (isObject(tool.function) ? tool.function : tool).name);
+  const call: FakeCall = {
+    model: request.model,
+    messages: messages.length,
+    lastUserMessage: textOf(lastUser?.content),
+    promptTokens: Math.ceil((text.length + textOf(request.system).length) / 4) + 3 * messages.length,
+    maxTokens: countOf(request.max_completion_tokens) ?? countOf(request.max_tokens) ?? 1024,
+    tools: tools.filter((name): name is string => typeof name === 'string'),
+    toolResults: toolResultsOf(dialect, messages),
+  };
+  const format = dialect === 'openai' ? request.response_format : undefined;
+  if (isObject(format)) {
+    const schema = isObject(format.json_schema) ? format.json_schema.schema : undefined;
+    call.responseFormat = { type: format.type, schema };
+  }
+  return call;
+}
 
 /** The API's error code of an HTTP status. */
 export function statusCode(status: number): string {
@@ -51,32 +87,4 @@ export function errorBody(dialect: Dialect, code: string, message: string): unkn
   return dialect === 'anthropic'
     ? { type: 'error', error: { type: code, message } }
     : { error: { message, type: code, code } };
-}
-
-/** A success body in `dialect`'s shape. */
-export function successBody(
-  dialect: Dialect,
-  model: string,
-  text: string,
-  prompt: number,
-  completion: number,
-): unknown {
-  if (dialect === 'anthropic') {
-    return {
-      id: `msg_fake_${prompt}_${completion}`,
-      type: 'message',
-      role: 'assistant',
-      model,
-      content: [{ type: 'text', text }],
-      stop_reason: 'end_turn',
-      usage: { input_tokens: prompt, output_tokens: completion },
-    };
-  }
-  return {
-    id: `chatcmpl-fake-${prompt}-${completion}`,
-    object: 'chat.completion',
-    model,
-    choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
-    usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
-  };
 }

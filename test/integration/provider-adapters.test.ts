@@ -1,30 +1,37 @@
 /**
  * The provider adapters against the fake provider over real HTTP: every row of the classification
- * table in DESIGN.md, for both wire dialects, plus the fake provider's own admin API.
+ * table in DESIGN.md for both wire dialects, tool calls, refusals, provider options, and the
+ * Anthropic translation as the server received it.
  */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/testing/free-port';
 import {
-  isBreakwaterError,
+  isContentPolicyError,
   isNonRetryableInputError,
   isProviderConfigurationError,
   isRateLimitedError,
-  isRetryableExternalError,
-  type BreakwaterError,
-  type RetryableExternalError,
+  isBreakwaterError,
+  type ContentPolicyError,
 } from '../../src/errors';
-import { AnthropicAdapter } from '../../src/providers/anthropic';
-import { FakeProvider, type FakeScenario } from '../../src/testing/fake-provider';
-import { fakeReply } from '../../src/testing/fake-wire';
-import { OpenAiCompatibleAdapter } from '../../src/providers/openai';
-import type { ProviderAdapter, ProviderCallOptions } from '../../src/providers/types';
 import type { LlmRequest } from '../../src/llm/request';
+import { AnthropicAdapter } from '../../src/providers/anthropic';
+import { OpenAiCompatibleAdapter } from '../../src/providers/openai';
+import type { ProviderAdapter } from '../../src/providers/types';
+import { fakeReply } from '../../src/testing/fake-answer';
+import { FakeProvider, type FakeScenario } from '../../src/testing/fake-provider';
+import { freePort } from '../../src/testing/free-port';
+import {
+  API_KEY,
+  callOptions,
+  expectClassified,
+  expectRetryable,
+  PROMPT,
+  rejectionOf,
+  request,
+  startRecorder,
+  type Recorded,
+} from '../support/adapter-calls';
 import { eventually, uniqueName } from '../support/harness';
-
-const API_KEY = 'sk-test-adapter-key-0123456789';
-const PROMPT = 'hello world!';
+import { WEATHER_ANSWER, WEATHER_ARGUMENTS, WEATHER_SCRIPT, WEATHER_TOOL } from '../support/weather-tool';
 
 let fakeProvider: FakeProvider;
 beforeAll(async () => {
@@ -34,41 +41,6 @@ afterAll(async () => {
   await fakeProvider.stop();
 });
 
-function callOptions(timeoutMs = 5000, signal = new AbortController().signal): ProviderCallOptions {
-  return { signal, timeoutMs, context: { provider: 'fake', operation: 'test' } };
-}
-
-function request(content = PROMPT, extra: Partial<LlmRequest> = {}): LlmRequest {
-  return { provider: 'fake', model: 'fake-model', messages: [{ role: 'user', content }], ...extra };
-}
-
-/** The rejection of `promise` (fails the test when it resolves). */
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  const outcome = await promise.then(
-    (value: unknown) => ({ resolved: true as const, value }),
-    (error: unknown) => ({ resolved: false as const, error }),
-  );
-  if (outcome.resolved) throw new Error(`expected a rejection, got ${JSON.stringify(outcome.value)}`);
-  return outcome.error;
-}
-
-/** A Breakwater error with the call's context and nothing of the prompt in its message. */
-function expectClassified(error: unknown): BreakwaterError {
-  expect(isBreakwaterError(error), String(error)).toBe(true);
-  const classified = error as BreakwaterError;
-  expect(classified.context).toMatchObject({ provider: 'fake', operation: 'test' });
-  expect(classified.message).not.toContain(PROMPT);
-  return classified;
-}
-
-function expectRetryable(error: unknown, reason: string): RetryableExternalError {
-  const classified = expectClassified(error);
-  expect(isRetryableExternalError(classified), String(error)).toBe(true);
-  expect(classified.retryable).toBe(true);
-  expect((classified as RetryableExternalError).reason).toBe(reason);
-  return classified as RetryableExternalError;
-}
-
 interface Dialect {
   name: 'openai' | 'anthropic';
   adapter(scenario: FakeScenario, apiKey?: string): ProviderAdapter;
@@ -76,7 +48,19 @@ interface Dialect {
   adapterAt(root: string, apiKey?: string): ProviderAdapter;
   path: string;
   finishReason: string;
+  /** The raw finish reason of a tool-call answer, and the id the fake gives its first tool call. */
+  toolFinish: string;
+  firstToolCallId: string;
+  /** The normalized finish of each fault kind that makes the fake decline to answer. */
+  declined: Record<'content_filter' | 'refusal', string>;
+  /** The usage the fake reports for PROMPT with 4 prompt tokens cached. */
+  cachedUsage: Record<string, number>;
+  /** 200 bodies that parse as JSON but break the API's promise. */
+  malformed: Array<[string, unknown]>;
 }
+
+const USAGE = { prompt_tokens: 1, completion_tokens: 1 };
+const ANTHROPIC_USAGE = { input_tokens: 1, output_tokens: 1 };
 
 const DIALECTS: Dialect[] = [
   {
@@ -86,6 +70,29 @@ const DIALECTS: Dialect[] = [
     adapterAt: (root, apiKey = API_KEY) => new OpenAiCompatibleAdapter('fake', `${root}/v1`, apiKey),
     path: '/v1/chat/completions',
     finishReason: 'stop',
+    toolFinish: 'tool_calls',
+    firstToolCallId: 'call_fake_0_0',
+    declined: { content_filter: 'content_filter', refusal: 'refusal' },
+    cachedUsage: { promptTokens: 6, completionTokens: 12, totalTokens: 18, cachedPromptTokens: 4 },
+    malformed: [
+      ['no choices', { choices: [], usage: USAGE }],
+      ['no usage', { choices: [{ message: { content: 'ok' }, finish_reason: 'stop' }] }],
+      [
+        'a tool call without id',
+        {
+          choices: [
+            {
+              message: {
+                content: null,
+                tool_calls: [{ type: 'function', function: { name: 'f', arguments: '{}' } }],
+              },
+              finish_reason: 'tool_calls',
+            },
+          ],
+          usage: USAGE,
+        },
+      ],
+    ],
   },
   {
     name: 'anthropic',
@@ -93,53 +100,30 @@ const DIALECTS: Dialect[] = [
     adapterAt: (root, apiKey = API_KEY) => new AnthropicAdapter('fake', root, apiKey),
     path: '/v1/messages',
     finishReason: 'end_turn',
+    toolFinish: 'tool_use',
+    firstToolCallId: 'toolu_fake_0_0',
+    declined: { content_filter: 'refusal', refusal: 'refusal' },
+    cachedUsage: {
+      promptTokens: 6,
+      completionTokens: 12,
+      totalTokens: 18,
+      cachedPromptTokens: 4,
+      cacheWritePromptTokens: 0,
+    },
+    malformed: [
+      ['no content', { usage: ANTHROPIC_USAGE }],
+      ['no usage', { content: [{ type: 'text', text: 'ok' }], stop_reason: 'end_turn' }],
+      [
+        'a tool_use block without name',
+        {
+          content: [{ type: 'tool_use', id: 't', input: {} }],
+          stop_reason: 'tool_use',
+          usage: ANTHROPIC_USAGE,
+        },
+      ],
+    ],
   },
 ];
-
-interface Recorded {
-  method: string | undefined;
-  url: string | undefined;
-  headers: IncomingHttpHeaders;
-  body: Record<string, unknown>;
-}
-
-/** A plain HTTP server that records each request and answers it with a minimal valid body of its dialect. */
-async function startRecorder(): Promise<{ root: string; requests: Recorded[]; close(): Promise<void> }> {
-  const requests: Recorded[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
-      requests.push({ method: req.method, url: req.url, headers: req.headers, body });
-      const answer = req.url?.endsWith('/messages')
-        ? {
-            model: 'recorded',
-            content: [{ type: 'text', text: 'ok' }],
-            stop_reason: 'end_turn',
-            usage: { input_tokens: 1, output_tokens: 1 },
-          }
-        : {
-            model: 'recorded',
-            choices: [{ message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
-            usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
-          };
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(answer));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  return {
-    root: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 describe.each(DIALECTS)('$name adapter', (dialect) => {
   const scenario = (label: string) => fakeProvider.scenario(uniqueName(`${dialect.name}-${label}`));
@@ -201,7 +185,7 @@ describe.each(DIALECTS)('$name adapter', (dialect) => {
       expect(keyed.body).toMatchObject({
         model: 'fake-model',
         system: 'be brief',
-        messages: [{ role: 'user', content: 'hi' }],
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
       });
       expect(unkeyed.headers['x-api-key']).toBeUndefined();
       expect(unkeyed.headers['anthropic-version']).toBe('2023-06-01');
@@ -232,7 +216,8 @@ describe.each(DIALECTS)('$name adapter', (dialect) => {
   it('classifies a 400 as a non-retryable input error', async () => {
     const fake = scenario('400')
       .inject({ fault: { kind: 'status', status: 400 }, times: 1 })
-      .inject({ fault: { kind: 'status', status: 400, code: 'context_length_exceeded' }, times: 1 });
+      .inject({ fault: { kind: 'status', status: 400, code: 'context_length_exceeded' }, times: 1 })
+      .inject({ fault: { kind: 'status', status: 404, code: 'model_not_found' }, times: 1 });
     const adapter = dialect.adapter(fake);
     const plain = expectClassified(await rejectionOf(adapter.chat(request(), callOptions())));
     expect(isNonRetryableInputError(plain)).toBe(true);
@@ -241,6 +226,9 @@ describe.each(DIALECTS)('$name adapter', (dialect) => {
     const tooLong = expectClassified(await rejectionOf(adapter.chat(request(), callOptions())));
     expect(isNonRetryableInputError(tooLong)).toBe(true);
     expect((tooLong as { field?: string }).field).toBe('request.messages');
+    const noModel = expectClassified(await rejectionOf(adapter.chat(request(), callOptions())));
+    expect(isNonRetryableInputError(noModel)).toBe(true);
+    expect((noModel as { field?: string }).field).toBe('request.model');
   });
 
   it('classifies a 401 as a provider configuration error', async () => {
@@ -257,6 +245,96 @@ describe.each(DIALECTS)('$name adapter', (dialect) => {
       'malformed_body',
     );
     expect(fake.stats.byOutcome.malformed).toBe(1);
+  });
+
+  it.each(dialect.malformed)(
+    'classifies a JSON body with %s as retryable malformed_body',
+    async (_, body) => {
+      const recorder = await startRecorder(() => body);
+      try {
+        expectRetryable(
+          await rejectionOf(dialect.adapterAt(recorder.root).chat(request(), callOptions())),
+          'malformed_body',
+        );
+      } finally {
+        await recorder.close();
+      }
+    },
+  );
+
+  it('answers a tool call as a success with its tool calls, then text once the result is in', async () => {
+    const fake = scenario('tools').configure({ script: WEATHER_SCRIPT });
+    const adapter = dialect.adapter(fake);
+    const ask = request('Weather in Paris?', { tools: [WEATHER_TOOL] });
+    const first = await adapter.chat(ask, callOptions());
+    expect(first).toMatchObject({
+      text: null,
+      finishReason: 'tool_calls',
+      rawFinishReason: dialect.toolFinish,
+      toolCalls: [
+        {
+          id: dialect.firstToolCallId,
+          name: 'get_weather',
+          arguments: '{"city":"Paris","unit":"C"}',
+          input: WEATHER_ARGUMENTS,
+        },
+      ],
+    });
+    const [call] = first.toolCalls;
+    const second = await adapter.chat(
+      {
+        ...ask,
+        messages: [
+          ...ask.messages,
+          {
+            role: 'assistant',
+            content: first.text,
+            tool_calls: [
+              { id: call!.id, type: 'function', function: { name: call!.name, arguments: call!.arguments } },
+            ],
+          },
+          { role: 'tool', tool_call_id: call!.id, content: '{"sky":"clear","celsius":18}' },
+        ],
+      },
+      callOptions(),
+    );
+    expect(second).toMatchObject({ text: WEATHER_ANSWER, toolCalls: [], finishReason: 'stop' });
+    expect(fake.stats).toMatchObject({ received: 2, succeeded: 2 });
+  });
+
+  it.each(['content_filter', 'refusal'] as const)(
+    'throws a non-retryable ContentPolicyError when the fake declines with %s',
+    async (kind) => {
+      const fake = scenario(kind).inject({ fault: { kind }, times: 1 });
+      const error = expectClassified(await rejectionOf(dialect.adapter(fake).chat(request(), callOptions())));
+      expect(isContentPolicyError(error), String(error)).toBe(true);
+      expect(error.retryable).toBe(false);
+      expect((error as ContentPolicyError).finishReason).toBe(dialect.declined[kind]);
+      expect(error.message).toBe(`fake declined to answer (${dialect.declined[kind]})`);
+      expect(fake.stats.succeeded).toBe(1);
+    },
+  );
+
+  it('reports cached prompt tokens', async () => {
+    const fake = scenario('cached').configure({ cachedPromptTokens: 4 });
+    const response = await dialect.adapter(fake).chat(request(), callOptions());
+    expect(response.usage).toEqual(dialect.cachedUsage);
+  });
+
+  it('passes providerOptions of its kind untouched, and refuses a key Breakwater sets without a call', async () => {
+    const fake = scenario('options');
+    const adapter = dialect.adapter(fake);
+    const other = dialect.name === 'openai' ? 'anthropic' : 'openai';
+    const options = { [dialect.name]: { service_tier: 'auto' }, [other]: { top_k: 3 } };
+    await adapter.chat(request(PROMPT, { providerOptions: options }), callOptions());
+    const sent = fake.requests.at(-1)?.body;
+    expect(sent).toMatchObject({ service_tier: 'auto' });
+    expect(sent).not.toHaveProperty('top_k');
+    const reserved = request(PROMPT, { providerOptions: { [dialect.name]: { messages: [] } } });
+    const error = expectClassified(await rejectionOf(adapter.chat(reserved, callOptions())));
+    expect(isNonRetryableInputError(error)).toBe(true);
+    expect((error as { field?: string }).field).toBe(`request.providerOptions.${dialect.name}.messages`);
+    expect(fake.stats.received).toBe(1);
   });
 
   it('classifies a reset connection as retryable connection_reset', async () => {
@@ -301,87 +379,168 @@ describe.each(DIALECTS)('$name adapter', (dialect) => {
   });
 });
 
-describe('fake provider admin API', () => {
-  const admin = (name: string, resource: 'faults' | 'stats') =>
-    `${fakeProvider.url}/_admin/s/${name}/${resource}`;
-
-  it('adds a fault rule over HTTP, reports stats and resets', async () => {
-    const name = uniqueName('admin');
-    const fake = fakeProvider.scenario(name);
-    const adapter = new OpenAiCompatibleAdapter('fake', fake.openAiBaseUrl, API_KEY);
-
-    const added = await fetch(admin(name, 'faults'), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ fault: { kind: 'status', status: 502 }, times: 1 }),
+describe('OpenAI-compatible adapter, full fidelity', () => {
+  it('sends every request field as Chat Completions expects it', async () => {
+    const fake = fakeProvider.scenario(uniqueName('openai-fidelity'));
+    const fields: Partial<LlmRequest> = {
+      tools: [WEATHER_TOOL],
+      tool_choice: { type: 'function', function: { name: 'get_weather' } },
+      parallel_tool_calls: false,
+      max_completion_tokens: 64,
+      temperature: 1.5,
+      top_p: 0.9,
+      stop: ['END'],
+      seed: 7,
+      reasoning_effort: 'low',
+      user: 'user-42',
+    };
+    const messages: LlmRequest['messages'] = [
+      { role: 'developer', content: 'be brief' },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'What is this?' },
+          { type: 'image_url', image_url: { url: 'https://example.com/a.png' } },
+        ],
+      },
+    ];
+    await new OpenAiCompatibleAdapter('fake', fake.openAiBaseUrl).chat(
+      { ...request(), ...fields, messages },
+      callOptions(),
+    );
+    expect(fake.requests[0]).toEqual({
+      dialect: 'openai',
+      body: { model: 'fake-model', messages, stream: false, ...fields },
     });
-    expect(added.status).toBe(201);
-
-    expectRetryable(await rejectionOf(adapter.chat(request(), callOptions())), 'http_502');
-    await adapter.chat(request(), callOptions());
-
-    const stats = await fetch(admin(name, 'stats'));
-    expect(stats.status).toBe(200);
-    expect(await stats.json()).toEqual({
-      received: 2,
-      succeeded: 1,
-      aborted: 0,
-      byOutcome: { '502': 1, '200': 1 },
-      receivedAt: [expect.any(Number), expect.any(Number)],
-    });
-
-    await fetch(admin(name, 'faults'), {
-      method: 'POST',
-      body: JSON.stringify({ fault: { kind: 'status', status: 500 } }),
-    });
-    const cleared = await fetch(admin(name, 'faults'), { method: 'DELETE' });
-    expect(cleared.status).toBe(200);
-    expect(await (await fetch(admin(name, 'stats'))).json()).toEqual({
-      received: 0,
-      succeeded: 0,
-      aborted: 0,
-      byOutcome: {},
-      receivedAt: [],
-    });
-    // The unlimited 500 rule went with the reset.
-    await expect(adapter.chat(request(), callOptions())).resolves.toMatchObject({ provider: 'fake' });
   });
 
-  it.each([
-    [{ fault: { kind: 'status', status: 42 } }, 'fault.status'],
-    [{ fault: { kind: 'latency' } }, 'fault.latencyMs'],
-    [{ fault: { kind: 'explode' } }, 'fault.kind'],
-    [{ fault: { kind: 'reset' }, times: 0 }, 'times'],
-    [{ fault: { kind: 'reset' }, probability: 2 }, 'probability'],
-    [{ fault: { kind: 'reset' }, until: 'soon' }, 'until'],
-    [{ fault: { kind: 'reset' }, from: null }, 'from'],
-    [{ fault: { kind: 'reset' }, contentIncludes: 5 }, 'contentIncludes'],
-    [{}, 'fault'],
-  ])('refuses the invalid rule %j with 400 naming %s', async (rule, field) => {
-    const name = uniqueName('admin-invalid');
-    const response = await fetch(admin(name, 'faults'), { method: 'POST', body: JSON.stringify(rule) });
-    expect(response.status).toBe(400);
-    const body = (await response.json()) as { error: { type: string; message: string } };
-    expect(body.error.type).toBe('invalid_fault');
-    expect(body.error.message.startsWith(`${field}:`), body.error.message).toBe(true);
-    // Nothing was added: a call still succeeds.
-    const fake = fakeProvider.scenario(name);
-    await new OpenAiCompatibleAdapter('fake', fake.openAiBaseUrl).chat(request(), callOptions());
-    expect(fake.stats.succeeded).toBe(1);
+  it('answers a json_schema response format with JSON that conforms to it', async () => {
+    const fake = fakeProvider.scenario(uniqueName('openai-json'));
+    const schema = {
+      type: 'object',
+      properties: {
+        city: { type: 'string' },
+        days: { type: 'array', items: { type: 'integer', minimum: 1 } },
+      },
+      required: ['city', 'days'],
+      additionalProperties: false,
+    };
+    const response = await new OpenAiCompatibleAdapter('fake', fake.openAiBaseUrl).chat(
+      request(PROMPT, {
+        response_format: { type: 'json_schema', json_schema: { name: 'plan', schema, strict: true } },
+      }),
+      callOptions(),
+    );
+    expect(JSON.parse(response.text!)).toEqual({ city: 'sample', days: [1] });
   });
 });
 
-describe('fake provider outage window', () => {
-  it('answers 503 during the window and succeeds after it', async () => {
-    const fake = fakeProvider.scenario(uniqueName('outage'));
-    const adapter = new AnthropicAdapter('fake', fake.anthropicBaseUrl, API_KEY);
-    const started = Date.now();
-    fake.faults.outage(1500);
-    for (let call = 0; call < 3; call++) {
-      expectRetryable(await rejectionOf(adapter.chat(request(), callOptions())), 'http_503');
-    }
-    await new Promise((resolve) => setTimeout(resolve, started + 1600 - Date.now()));
-    await expect(adapter.chat(request(), callOptions())).resolves.toMatchObject({ text: fakeReply(PROMPT) });
-    expect(fake.stats.byOutcome).toEqual({ '503': 3, '200': 1 });
+describe('Anthropic adapter, translation as the server received it', () => {
+  const anthropic = (fake: FakeScenario) => new AnthropicAdapter('fake', fake.anthropicBaseUrl, API_KEY);
+  const PNG =
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+
+  it('sends system, tools, tool_choice, the tool_use / tool_result round trip and images', async () => {
+    const fake = fakeProvider
+      .scenario(uniqueName('anthropic-translation'))
+      .configure({ script: WEATHER_SCRIPT });
+    const adapter = anthropic(fake);
+    const ask: LlmRequest = {
+      ...request(),
+      messages: [
+        { role: 'system', content: 'be brief' },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Weather where this photo was taken?' },
+            { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}` } },
+          ],
+        },
+      ],
+      tools: [WEATHER_TOOL],
+      tool_choice: 'required',
+      parallel_tool_calls: false,
+    };
+    const first = await adapter.chat(ask, callOptions());
+    const [call] = first.toolCalls;
+    const answer = await adapter.chat(
+      {
+        ...ask,
+        tool_choice: 'auto',
+        messages: [
+          ...ask.messages,
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              { id: call!.id, type: 'function', function: { name: call!.name, arguments: call!.arguments } },
+            ],
+          },
+          { role: 'tool', tool_call_id: call!.id, content: 'sunny, 18°C' },
+          { role: 'user', content: 'Thanks!' },
+        ],
+      },
+      callOptions(),
+    );
+    expect(answer.text).toBe(WEATHER_ANSWER);
+    const [sentFirst, sentSecond] = fake.requests.map((received) => received.body) as [
+      Record<string, unknown>,
+      Record<string, unknown>,
+    ];
+    expect(sentFirst).toEqual({
+      model: 'fake-model',
+      max_tokens: 1024,
+      system: 'be brief',
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Weather where this photo was taken?' },
+            { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } },
+          ],
+        },
+      ],
+      tools: [
+        {
+          name: 'get_weather',
+          description: 'The weather in a city',
+          input_schema: WEATHER_TOOL.function.parameters,
+        },
+      ],
+      tool_choice: { type: 'any', disable_parallel_tool_use: true },
+    });
+    expect(sentSecond.tool_choice).toEqual({ type: 'auto', disable_parallel_tool_use: true });
+    expect((sentSecond.messages as unknown[]).slice(1)).toEqual([
+      {
+        role: 'assistant',
+        content: [{ type: 'tool_use', id: 'toolu_fake_0_0', name: 'get_weather', input: WEATHER_ARGUMENTS }],
+      },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 'toolu_fake_0_0', content: 'sunny, 18°C' },
+          { type: 'text', text: 'Thanks!' },
+        ],
+      },
+    ]);
+  });
+
+  it.each<[string, Partial<LlmRequest>, string]>([
+    ['json_object', { response_format: { type: 'json_object' } }, 'request.response_format'],
+    [
+      'json_schema',
+      { response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'object' } } } },
+      'request.response_format',
+    ],
+    ['seed', { seed: 1 }, 'request.seed'],
+    ['reasoning_effort', { reasoning_effort: 'medium' }, 'request.reasoning_effort'],
+  ])('refuses %s before any call, naming %s', async (_, extra, field) => {
+    const fake = fakeProvider.scenario(uniqueName('anthropic-refusal'));
+    const error = expectClassified(
+      await rejectionOf(anthropic(fake).chat(request(PROMPT, extra), callOptions())),
+    );
+    expect(isNonRetryableInputError(error)).toBe(true);
+    expect((error as { field?: string }).field).toBe(field);
+    expect(fake.stats.received).toBe(0);
   });
 });

@@ -1,12 +1,15 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  ContentPolicyError,
   NonRetryableInputError,
   ProviderConfigurationError,
   RateLimitedError,
   RetryableExternalError,
   type ErrorContext,
 } from '../../src/errors';
+import type { LlmResponse } from '../../src/llm/response';
 import {
+  acceptAnswer,
   classifyHttpStatus,
   classifyTransportError,
   malformedBody,
@@ -68,7 +71,7 @@ describe('classifyHttpStatus', () => {
     expect((error as RateLimitedError).retryAfterMs).toBe(1500);
   });
 
-  it.each([400, 404, 413, 422])('maps %i to a NonRetryableInputError on the request', (status) => {
+  it.each([400, 422])('maps %i to a NonRetryableInputError on the request', (status) => {
     const error = classifyHttpStatus(status, NO_HEADERS, errorBody({ code: 'invalid_request' }), CONTEXT);
     expect(error).toBeInstanceOf(NonRetryableInputError);
     expect(error.retryable).toBe(false);
@@ -85,6 +88,34 @@ describe('classifyHttpStatus', () => {
     expect(error).toBeInstanceOf(NonRetryableInputError);
     expect((error as NonRetryableInputError).field).toBe('request.messages');
     expect(error.message).toBe('openai answered HTTP 400 (context_length_exceeded)');
+  });
+
+  it.each([
+    [404, undefined, 'request.model'],
+    [404, 'model_not_found', 'request.model'],
+    [400, 'model_not_found', 'request.model'],
+    [404, 'not_found_error', 'request.model'],
+    [413, 'request_too_large', 'request.messages'],
+    [413, undefined, 'request.messages'],
+  ])('maps %i (%s) to a NonRetryableInputError naming %s', (status, code, field) => {
+    const body = code === undefined ? '' : errorBody({ code });
+    const error = classifyHttpStatus(status, NO_HEADERS, body, CONTEXT);
+    expect(error).toBeInstanceOf(NonRetryableInputError);
+    expect((error as NonRetryableInputError).field).toBe(field);
+  });
+
+  it("names request.messages for Anthropic's prompt-too-long, read from its message but not copied", () => {
+    const body = JSON.stringify({
+      type: 'error',
+      error: {
+        type: 'invalid_request_error',
+        message: `prompt is too long: 250000 tokens > 200000 maximum. ${PROMPT}`,
+      },
+    });
+    const error = classifyHttpStatus(400, NO_HEADERS, body, { provider: 'anthropic' });
+    expect(error).toBeInstanceOf(NonRetryableInputError);
+    expect((error as NonRetryableInputError).field).toBe('request.messages');
+    expect(error.message).toBe('anthropic answered HTTP 400 (invalid_request_error)');
   });
 
   it.each([401, 402, 403])('maps %i to a ProviderConfigurationError', (status) => {
@@ -272,5 +303,55 @@ describe('providerErrorCode', () => {
     expect(providerErrorCode('')).toBeUndefined();
     expect(providerErrorCode('{"message":"nope"}')).toBeUndefined();
     expect(providerErrorCode('null')).toBeUndefined();
+  });
+});
+
+describe('acceptAnswer', () => {
+  const answer = (finish: Partial<LlmResponse>): LlmResponse => ({
+    text: null,
+    toolCalls: [],
+    finishReason: 'stop',
+    usage: { promptTokens: 10, completionTokens: 2, totalTokens: 12 },
+    provider: 'openai',
+    model: 'gpt-test',
+    ...finish,
+  });
+
+  it('accepts a tool-call answer with no text', () => {
+    const toolCall = answer({
+      finishReason: 'tool_calls',
+      toolCalls: [
+        { id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}', input: { city: 'Paris' } },
+      ],
+    });
+    expect(acceptAnswer(toolCall, CONTEXT)).toBe(toolCall);
+  });
+
+  it.each(['stop', 'length'] as const)('accepts a %s finish', (finishReason) => {
+    expect(acceptAnswer(answer({ finishReason, text: 'ok' }), CONTEXT).finishReason).toBe(finishReason);
+  });
+
+  it.each([
+    ['content_filter', 'content_filter'],
+    ['refusal', 'stop'],
+    ['refusal', 'refusal'],
+  ] as const)('refuses a %s finish (raw %s) as a non-retryable ContentPolicyError', (finishReason, raw) => {
+    const refused = answer({ finishReason, rawFinishReason: raw, text: PROMPT, refusal: `No: ${PROMPT}` });
+    let error: unknown;
+    try {
+      acceptAnswer(refused, CONTEXT);
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(ContentPolicyError);
+    const policyError = error as ContentPolicyError;
+    expect(policyError.retryable).toBe(false);
+    expect(policyError.finishReason).toBe(finishReason);
+    expect(policyError.rawFinishReason).toBe(raw);
+    expect(policyError.message).toBe(`openai declined to answer (${finishReason})`);
+    expect(policyError.context).toMatchObject(CONTEXT);
+    expect(JSON.stringify({ message: policyError.message, ...policyError.details() })).not.toContain(
+      'Jane Roe',
+    );
   });
 });

@@ -20,9 +20,19 @@ describe('error policy', () => {
     expect(ERROR_POLICY[ErrorType.RateLimited].breaker).toBe('rate_limited');
   });
 
-  it('sends only input errors straight to ai:dead', () => {
+  it('sends straight to ai:dead only what no replay can fix: input errors and content-policy refusals', () => {
     const dead = Object.entries(ERROR_POLICY).filter(([, policy]) => policy.dlq === 'dead');
-    expect(dead.map(([type]) => type)).toEqual([ErrorType.NonRetryableInput]);
+    expect(dead.map(([type]) => type).sort()).toEqual([ErrorType.ContentPolicy, ErrorType.NonRetryableInput]);
+  });
+
+  it('fails a content-policy refusal at once, counted against nothing, with its own reason and metric', () => {
+    expect(ERROR_POLICY[ErrorType.ContentPolicy]).toEqual({
+      retryable: false,
+      breaker: 'neutral',
+      metric: 'content_policy',
+      failureReason: 'content_policy',
+      dlq: 'dead',
+    });
   });
 
   it.each([undefined, 'TypeError', 'ActivityTimeout:START_TO_CLOSE', '__proto__', 'constructor'])(

@@ -5,6 +5,7 @@ import {
   BudgetBusyError,
   BudgetExceededError,
   CircuitBreakerOpenError,
+  ContentPolicyError,
   RateLimitExceededError,
   RateLimitWaitError,
   isBudgetBusyError,
@@ -20,6 +21,7 @@ import {
   isBreakwaterError,
   isBudgetExceededError,
   isCircuitBreakerOpenError,
+  isContentPolicyError,
   isGuardUnavailableError,
   isNonRetryableInputError,
   isProviderConfigurationError,
@@ -128,6 +130,15 @@ const CASES: Case[] = [
     retryable: false,
     details: { scope: 'task_calls', retryAfterMs: undefined },
     guard: isRateLimitExceededError,
+  },
+  {
+    name: 'ContentPolicyError',
+    make: (context) =>
+      new ContentPolicyError('openai declined to answer (refusal)', 'refusal', 'stop', context),
+    type: 'ContentPolicyError',
+    retryable: false,
+    details: { finishReason: 'refusal', rawFinishReason: 'stop' },
+    guard: isContentPolicyError,
   },
 ];
 

@@ -221,6 +221,8 @@ describe('validateFaultRule', () => {
     ['a malformed body', { fault: { kind: 'malformed' } }],
     ['a reset', { fault: { kind: 'reset' }, times: 1, probability: 0 }],
     ['probability 1', { fault: { kind: 'reset' }, probability: 1 }],
+    ['a content-filter stop', { fault: { kind: 'content_filter' }, times: 1 }],
+    ['a refusal', { fault: { kind: 'refusal' }, contentIncludes: '[refuse]' }],
   ])('accepts %s and returns the rule', (_label, rule) => {
     expect(validateFaultRule(rule)).toBe(rule);
   });
