@@ -2,6 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { nextRetryDelayMs } from '../src/backoff';
 import type { CallCosting } from '../src/budget/call-costing';
+import type { DeltaWriters } from '../src/deltas/delta-writer';
 import {
   errorPolicyOf,
   isBreakwaterError,
@@ -19,6 +20,7 @@ import type { LlmRequest } from '../src/llm/request';
 import type { LlmResponse } from '../src/llm/response';
 import type { TaskMeta, TaskPolicy } from '../src/task';
 import { AttemptReporter } from './attempt-reporter';
+import { callProvider } from './provider-call';
 import { callingWorkflow } from './calling-workflow';
 
 export interface LlmCallInput {
@@ -46,6 +48,8 @@ export interface LlmCallDeps {
   callsPerTask: number;
   /** Used to signal attempt reports to the calling workflow. */
   client: Client;
+  /** Where streamed answers' deltas go, live. */
+  deltaWriters: DeltaWriters;
   logger: Logger;
   metrics: BreakwaterMetrics;
   random?: () => number;
@@ -102,20 +106,14 @@ export function createLlmCall(deps: LlmCallDeps) {
         context,
       });
       reachedProvider = true;
-      const heartbeat = setInterval(
-        () => ctx.heartbeat({ attempt }),
-        Math.max(50, input.policy.heartbeatTimeoutMs / 3),
-      );
-      let response: LlmResponse;
-      try {
-        response = await adapter.chat(input.request, {
-          signal: ctx.cancellationSignal,
-          timeoutMs: input.policy.callTimeoutMs,
-          context,
-        });
-      } finally {
-        clearInterval(heartbeat);
-      }
+      const response = await callProvider(adapter, {
+        ctx,
+        attempt,
+        request: input.request,
+        policy: input.policy,
+        context,
+        deltas: input.request.stream ? deps.deltaWriters(input.meta.idempotencyKey, attempt) : undefined,
+      });
       const actual = deps.costing.actual(input.request, response.usage, worst);
       await deps.guard.settle({
         admission,

@@ -37,6 +37,10 @@ export interface TaskPolicy {
   heartbeatTimeoutMs: number;
   /** The longest a task may wait `BLOCKED` in all before it fails. */
   maxBlockedMs: number;
+  /** A streamed call: the longest wait for the first token (default: the call timeout). */
+  firstTokenTimeoutMs?: number;
+  /** A streamed call: the longest gap between two events once the answer started (default: the call timeout). */
+  streamIdleTimeoutMs?: number;
 }
 
 /** A provider to switch to while the task's provider has its circuit breaker open. */

@@ -128,6 +128,8 @@ const policySchema = z
     attemptTimeoutMs: positiveMs,
     heartbeatTimeoutMs: positiveMs,
     maxBlockedMs: z.number().int().min(0),
+    firstTokenTimeoutMs: positiveMs.optional(),
+    streamIdleTimeoutMs: positiveMs.optional(),
   })
   .strict();
 

@@ -70,6 +70,7 @@ export function loadConfig(env: Env = process.env): BreakwaterConfig {
       deadMaxAgeMs: values.DLQ_DEAD_MAX_AGE_SEC,
       maxReplays: values.DLQ_MAX_REPLAYS,
     },
+    deltas: { maxLen: values.STREAM_DELTAS_MAX_LEN, ttlMs: values.STREAM_DELTAS_TTL_SEC },
     policy: readPolicy(values),
     taskDeadlineMs: values.TASK_DEADLINE_MS,
     worker: {
@@ -113,6 +114,8 @@ function readPolicy(values: Values): BreakwaterConfig['policy'] {
     attemptTimeoutMs,
     heartbeatTimeoutMs: values.ACTIVITY_HEARTBEAT_TIMEOUT_MS,
     maxBlockedMs: values.MAX_BLOCKED_MS,
+    firstTokenTimeoutMs: values.LLM_FIRST_TOKEN_TIMEOUT_MS,
+    streamIdleTimeoutMs: values.LLM_STREAM_IDLE_TIMEOUT_MS,
   };
 }
 

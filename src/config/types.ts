@@ -1,6 +1,7 @@
 /** The shape of Breakwater's configuration, as `loadConfig` returns it. */
 import type { BreakerSettings } from '../breaker/types';
 import type { BudgetSettings } from '../budget/types';
+import type { DeltaStreamSettings } from '../deltas/types';
 import type { DlqSettings } from '../dlq/types';
 import type { RateLimit, RateLimitSettings } from '../ratelimit/types';
 import type { TaskPolicy } from '../task';
@@ -40,6 +41,8 @@ export interface BreakwaterConfig {
   budget: BudgetSettings;
   rateLimit: RateLimitSettings;
   dlq: DlqSettings;
+  /** Live deltas of streamed tasks (a capped Redis Stream per task). */
+  deltas: DeltaStreamSettings;
   /** Defaults for every task; a submit may override the deadline. */
   policy: TaskPolicy;
   taskDeadlineMs: number;

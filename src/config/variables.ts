@@ -213,6 +213,16 @@ export const ENV_VARIABLES = {
     schema: integer(0),
     description: 'Replays a task may have; the next one moves it to `ai:dead` (poisoned)',
   },
+  STREAM_DELTAS_MAX_LEN: {
+    default: '10000',
+    schema: integer(1),
+    description: 'About this many live deltas kept per streamed task (a capped Redis Stream)',
+  },
+  STREAM_DELTAS_TTL_SEC: {
+    default: '3600',
+    schema: integer(1).transform(secondsToMs),
+    description: "Life of a streamed task's live deltas after its last attempt started or ended",
+  },
   RETRY_INITIAL_INTERVAL_MS: { default: '1000', schema: integer(1), description: 'First retry delay' },
   RETRY_BACKOFF_COEFFICIENT: {
     default: '2',
@@ -235,6 +245,16 @@ export const ENV_VARIABLES = {
     description: 'Largest provider Retry-After honoured',
   },
   LLM_CALL_TIMEOUT_MS: { default: '60000', schema: integer(100), description: 'Abort of one provider call' },
+  LLM_FIRST_TOKEN_TIMEOUT_MS: {
+    default: '30000',
+    schema: integer(100),
+    description: 'A streamed call: longest wait for the first token (text or a tool call)',
+  },
+  LLM_STREAM_IDLE_TIMEOUT_MS: {
+    default: '20000',
+    schema: integer(100),
+    description: 'A streamed call: longest gap between two events once the answer started',
+  },
   ACTIVITY_START_TO_CLOSE_MS: {
     default: derived(`\`LLM_CALL_TIMEOUT_MS\` + ${ATTEMPT_TIMEOUT_MARGIN_MS}`),
     schema: integer(1),

@@ -6,13 +6,9 @@
 import type Redis from 'ioredis';
 import type { StreamDelta } from '../llm/stream';
 import type { Logger } from '../observability/logger';
+import type { KeySpace } from '../redis/keys';
 import { encodeDeltaEntry, type DeltaEntry } from './delta-entry';
-
-/** How much of a task's deltas Redis keeps, and for how long after an attempt's start or end. */
-export interface DeltaStreamSettings {
-  maxLen: number;
-  ttlMs: number;
-}
+import type { DeltaStreamSettings } from './types';
 
 export class DeltaWriter {
   private failed = false;
@@ -55,4 +51,18 @@ export class DeltaWriter {
       this.logger.warn({ attempt: this.attempt, err: error }, 'live deltas not delivered');
     }
   }
+}
+
+/** Opens the writer of one attempt of a task. */
+export type DeltaWriters = (idempotencyKey: string, attempt: number) => DeltaWriter;
+
+/** The writers of the tasks' live deltas, on `redis` under `keys`. */
+export function deltaWriters(
+  redis: Redis,
+  keys: KeySpace,
+  settings: DeltaStreamSettings,
+  logger: Logger,
+): DeltaWriters {
+  return (idempotencyKey, attempt) =>
+    new DeltaWriter(redis, keys.key('taskDeltas', idempotencyKey), attempt, settings, logger);
 }

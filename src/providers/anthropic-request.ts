@@ -181,7 +181,7 @@ function toolChoiceOf(request: LlmRequest): Block | undefined {
   return serial ? { ...mapped, disable_parallel_tool_use: true } : { ...mapped };
 }
 
-/** The Messages body of `request` (non-streamed), or the refusal of what Anthropic cannot express. */
+/** The Messages body of `request`, or the refusal of what Anthropic cannot express. */
 export function toMessagesBody(request: LlmRequest, context: Partial<ErrorContext>): Record<string, unknown> {
   const refuse: Refuse = (field, why) => {
     throw new NonRetryableInputError(`request.${field}: ${why}`, `request.${field}`, context);
@@ -203,5 +203,6 @@ export function toMessagesBody(request: LlmRequest, context: Partial<ErrorContex
     body.stop_sequences = typeof request.stop === 'string' ? [request.stop] : request.stop;
   }
   if (request.user !== undefined) body.metadata = { user_id: request.user };
+  if (request.stream) body.stream = true;
   return withProviderOptions(body, request.providerOptions, 'anthropic', RESERVED, context);
 }

@@ -1,10 +1,12 @@
-/** Anthropic Messages API, non-streamed: the request translated (`anthropic-request.ts`), the answer read back. */
+/** Anthropic Messages API, streamed or not: the request translated (`anthropic-request.ts`), the answer read back. */
 import type { LlmRequest } from '../llm/request';
 import type { LlmResponse } from '../llm/response';
 import { toMessagesBody } from './anthropic-request';
 import { fromMessagesResponse } from './anthropic-response';
+import { MessagesStream } from './anthropic-stream';
 import { acceptAnswer } from './classify';
 import { postJson } from './http';
+import { readStream } from './sse';
 import type { ProviderAdapter, ProviderCallOptions } from './types';
 
 export class AnthropicAdapter implements ProviderAdapter {
@@ -19,12 +21,14 @@ export class AnthropicAdapter implements ProviderAdapter {
     const body = toMessagesBody(request, options.context);
     const headers: Record<string, string> = { 'anthropic-version': this.apiVersion };
     if (this.apiKey) headers['x-api-key'] = this.apiKey;
-    const answer = await postJson(`${this.baseUrl}/v1/messages`, headers, body, options);
-    const response = fromMessagesResponse(
-      answer,
-      { provider: this.name, model: request.model },
-      options.context,
-    );
-    return acceptAnswer(response, options.context);
+    const url = `${this.baseUrl}/v1/messages`;
+    const call = { provider: this.name, model: request.model };
+    if (!request.stream) {
+      const answer = await postJson(url, headers, body, options);
+      return acceptAnswer(fromMessagesResponse(answer, call, options.context), options.context);
+    }
+    const stream = new MessagesStream(options.context);
+    await readStream(url, headers, body, options, stream);
+    return acceptAnswer(stream.response(call), options.context);
   }
 }

@@ -25,12 +25,15 @@ const SENT_AS_IS = [
  */
 const RESERVED = new Set<string>(['model', 'messages', 'stream', 'stream_options', 'n', ...SENT_AS_IS]);
 
-/** The non-streamed Chat Completions body of `request`; refuses a reserved `providerOptions.openai` key. */
+/** The Chat Completions body of `request`; refuses a reserved `providerOptions.openai` key. */
 export function toChatCompletionsBody(
   request: LlmRequest,
   context: Partial<ErrorContext>,
 ): Record<string, unknown> {
-  const body: Record<string, unknown> = { model: request.model, messages: request.messages, stream: false };
+  const body: Record<string, unknown> = { model: request.model, messages: request.messages };
+  body.stream = request.stream === true;
+  // A streamed answer reports its usage only when asked to (in a last chunk).
+  if (request.stream) body.stream_options = { include_usage: true };
   for (const key of SENT_AS_IS) if (request[key] !== undefined) body[key] = request[key];
   // Budgets reserve the default bound for a request without one: the provider must keep to it.
   if (request.max_tokens === undefined && request.max_completion_tokens === undefined) {

@@ -24,7 +24,8 @@ function toolCallOf(value: unknown): ResponseToolCall | undefined {
   return call;
 }
 
-function usageOf(usage: Record<string, unknown>): Usage {
+/** The usage of a Chat Completions answer (or of a stream's usage chunk). */
+export function usageOf(usage: Record<string, unknown>): Usage {
   const prompt = usage.prompt_tokens as number;
   const completion = usage.completion_tokens as number;
   const result: Usage = {

@@ -6,6 +6,7 @@
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { isBreakwaterError, RetryableExternalError } from '../errors';
+import type { StreamDelta } from '../llm/stream';
 import { classifyHttpStatus, classifyTransportError } from './classify';
 import { StreamWatchdog, type StreamTimeouts } from './stream-watchdog';
 import type { ProviderCallOptions } from './types';
@@ -56,11 +57,39 @@ export async function postSse(
   }
 }
 
-/** A stream that ended before the provider's final event: retryable, and never a half answer. */
-export function streamCut(options: ProviderCallOptions): RetryableExternalError {
-  return new RetryableExternalError(
-    `${options.context.provider ?? 'provider'} stream ended before its final event`,
-    'stream_cut',
-    options.context,
-  );
+/** What reads one API's stream: each event into the deltas it carried, and whether the final event came. */
+export interface StreamReader {
+  read(event: EventSourceMessage): StreamDelta[];
+  readonly complete: boolean;
+}
+
+/**
+ * Posts `body` as a streamed call and reads its answer with `reader`, handing every delta to
+ * `options.stream.onDelta` as it comes. A stream that ends before its final event is a retryable
+ * `stream_cut`: a half answer is never returned.
+ */
+export async function readStream(
+  url: string,
+  headers: Record<string, string>,
+  body: unknown,
+  options: ProviderCallOptions,
+  reader: StreamReader,
+): Promise<void> {
+  const { stream } = options;
+  const timeouts = {
+    firstTokenTimeoutMs: stream?.firstTokenTimeoutMs ?? options.timeoutMs,
+    idleTimeoutMs: stream?.idleTimeoutMs ?? options.timeoutMs,
+  };
+  await postSse(url, headers, body, { ...options, ...timeouts }, (event) => {
+    const deltas = reader.read(event);
+    for (const delta of deltas) stream?.onDelta?.(delta);
+    return deltas.length > 0;
+  });
+  if (!reader.complete) {
+    throw new RetryableExternalError(
+      `${options.context.provider ?? 'provider'} stream ended before its final event`,
+      'stream_cut',
+      options.context,
+    );
+  }
 }

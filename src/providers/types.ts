@@ -1,6 +1,8 @@
 import type { ErrorContext } from '../errors';
 import type { LlmRequest } from '../llm/request';
 import type { LlmResponse } from '../llm/response';
+import type { StreamDelta } from '../llm/stream';
+import type { StreamTimeouts } from './stream-watchdog';
 
 /** What every provider call receives from the activity. */
 export interface ProviderCallOptions {
@@ -9,6 +11,8 @@ export interface ProviderCallOptions {
   /** Abort of this one call; a timeout is classified as retryable. */
   timeoutMs: number;
   context: Partial<ErrorContext>;
+  /** For a streamed request: its clocks (default: the call timeout alone) and where each delta goes. */
+  stream?: Partial<StreamTimeouts> & { onDelta?(delta: StreamDelta): void };
 }
 
 /**

@@ -17,7 +17,11 @@ export type Fault =
   /** Answer 200, stopped by the content filter (OpenAI `finish_reason: content_filter`; Anthropic `refusal`). */
   | { kind: 'content_filter' }
   /** Answer 200 with a refusal (OpenAI `message.refusal`, content null; Anthropic `stop_reason: refusal`). */
-  | { kind: 'refusal' };
+  | { kind: 'refusal' }
+  /** A streamed answer: destroy the connection after this many events (a non-streamed one: reset). */
+  | { kind: 'stream_cut'; afterEvents: number }
+  /** A streamed answer: send the headers, then nothing until the client gives up (a non-streamed one: hang). */
+  | { kind: 'stream_stall' };
 
 export interface FaultRule {
   fault: Fault;
@@ -61,15 +65,21 @@ export function validateFaultRule(rule: FaultRule): FaultRule {
     case 'latency':
       if (!(fault.latencyMs >= 0)) throw new RangeError('fault.latencyMs: must be >= 0');
       break;
+    case 'stream_cut':
+      if (!(Number.isInteger(fault.afterEvents) && fault.afterEvents >= 0)) {
+        throw new RangeError('fault.afterEvents: must be a whole number >= 0');
+      }
+      break;
     case 'hang':
     case 'malformed':
     case 'reset':
     case 'content_filter':
     case 'refusal':
+    case 'stream_stall':
       break;
     default:
       throw new RangeError(
-        'fault.kind: must be status, latency, hang, malformed, reset, content_filter or refusal',
+        'fault.kind: must be status, latency, hang, malformed, reset, content_filter, refusal, stream_cut or stream_stall',
       );
   }
   if (rule.times !== undefined && !(Number.isInteger(rule.times) && rule.times > 0)) {

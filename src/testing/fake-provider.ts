@@ -12,10 +12,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ADMIN_ROUTE, handleAdmin } from './fake-admin';
 import { answerFor } from './fake-answer';
-import { successBody } from './fake-bodies';
+import { answerIds, successBody } from './fake-bodies';
 import type { Fault } from './fake-faults';
 import { readBody, sendJson } from './fake-http';
 import { FakeScenario } from './fake-scenario';
+import { sseEvents, writeSse } from './fake-sse';
 import { errorBody, readCall, statusCode, type Dialect } from './fake-wire';
 
 export { FakeScenario } from './fake-scenario';
@@ -124,18 +125,30 @@ export class FakeProvider {
     const fault = scenario.faults.next({ lastUserMessage: call.lastUserMessage });
 
     if (this.options.baseLatencyMs) await delay(this.options.baseLatencyMs);
-    if (fault && (await this.applyFault(fault, req, res, dialect, scenario, () => (finished = true)))) return;
+    if (
+      fault &&
+      (await this.applyFault(fault, call.stream, req, res, dialect, scenario, () => (finished = true)))
+    )
+      return;
     if (res.destroyed) return;
 
     if (typeof call.model !== 'string' || call.model === '' || call.messages === 0) {
       return finish(400, errorBody(dialect, 'invalid_request_error', 'model and messages are required'));
     }
-    return finish(200, successBody(dialect, call.model, answerFor(call, scenario.settings, fault)));
+    const answer = answerFor(call, scenario.settings, fault);
+    if (!call.stream) return finish(200, successBody(dialect, call.model, answer));
+    const events = sseEvents(dialect, call.model, answer, answerIds(answer), call.includeUsage);
+    const cutAfter = fault?.kind === 'stream_cut' ? fault.afterEvents : undefined;
+    finished = true;
+    const complete = await writeSse(res, events, { chunkDelayMs: scenario.settings.chunkDelayMs, cutAfter });
+    scenario.count(complete ? '200' : 'stream_cut');
+    if (complete) scenario.stats.succeeded += 1;
   }
 
   /** Applies a transport `fault`; returns true when the call has been answered (or dropped) by it. */
   private async applyFault(
     fault: Fault,
+    streamed: boolean,
     req: IncomingMessage,
     res: ServerResponse,
     dialect: Dialect,
@@ -149,6 +162,20 @@ export class FakeProvider {
       case 'content_filter':
       case 'refusal':
         return false; // the answer itself carries them
+      case 'stream_cut':
+        if (streamed) return false; // the stream is cut as it goes
+        markFinished();
+        scenario.count('reset');
+        req.socket.destroy();
+        return true;
+      case 'stream_stall':
+        if (streamed) {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.flushHeaders();
+        }
+        scenario.count('hang');
+        this.hanging.add(res);
+        return true;
       case 'hang':
         scenario.count('hang');
         this.hanging.add(res);

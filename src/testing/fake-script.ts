@@ -36,6 +36,8 @@ export interface ScenarioSettings {
   cachedPromptTokens?: number;
   /** Prompt tokens every answer reports as written to the cache (Anthropic's usage only). */
   cacheWritePromptTokens?: number;
+  /** The pause between two events of a streamed answer (default none). */
+  chunkDelayMs?: number;
 }
 
 /** What a call offers and holds, as far as the script is concerned. */
@@ -74,7 +76,7 @@ function validateStep(step: ScriptStep, at: string): void {
 /** Validates settings; throws a `RangeError` whose message starts with the bad field. */
 export function validateSettings(settings: ScenarioSettings): ScenarioSettings {
   if (!isObject(settings)) throw new RangeError('settings: must be an object');
-  const { script, cachedPromptTokens, cacheWritePromptTokens } = settings;
+  const { script, cachedPromptTokens, cacheWritePromptTokens, chunkDelayMs } = settings;
   if (script !== undefined) {
     if (!Array.isArray(script)) throw new RangeError('script: must be a list of steps');
     script.forEach((step, index) => validateStep(step, `script[${index}]`));
@@ -84,6 +86,9 @@ export function validateSettings(settings: ScenarioSettings): ScenarioSettings {
   }
   if (cacheWritePromptTokens !== undefined && !isCount(cacheWritePromptTokens)) {
     throw new RangeError('cacheWritePromptTokens: must be a whole number');
+  }
+  if (chunkDelayMs !== undefined && !isCount(chunkDelayMs)) {
+    throw new RangeError('chunkDelayMs: must be a whole number of milliseconds');
   }
   return settings;
 }

@@ -21,6 +21,10 @@ export interface FakeCall extends ScriptFacts {
   maxTokens: number;
   /** OpenAI's `response_format`, when the request sets one. */
   responseFormat?: { type: unknown; schema?: unknown };
+  /** The answer goes as server-sent events. */
+  stream: boolean;
+  /** OpenAI's `stream_options.include_usage`: a streamed answer ends with its usage. */
+  includeUsage: boolean;
 }
 
 export type Fields = Record<string, unknown>;
@@ -63,6 +67,8 @@ export function readCall(dialect: Dialect, body: unknown): FakeCall {
     maxTokens: countOf(request.max_completion_tokens) ?? countOf(request.max_tokens) ?? 1024,
     tools: tools.filter((name): name is string => typeof name === 'string'),
     toolResults: toolResultsOf(dialect, messages),
+    stream: request.stream === true,
+    includeUsage: isObject(request.stream_options) && request.stream_options.include_usage === true,
   };
   const format = dialect === 'openai' ? request.response_format : undefined;
   if (isObject(format)) {

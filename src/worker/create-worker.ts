@@ -11,6 +11,7 @@ import type { RedisBreaker } from '../breaker/redis-breaker';
 import { CallCosting } from '../budget/call-costing';
 import { PriceBook } from '../budget/pricing';
 import { loadTokenizer } from '../budget/tokenizer';
+import { deltaWriters } from '../deltas/delta-writer';
 import { DlqStore } from '../dlq/dlq-store';
 import { createGuard } from '../guard/create-guard';
 import { microsToUsd } from '../money';
@@ -137,6 +138,7 @@ export async function createWorker(
       costing: new CallCosting(prices, config.budget),
       callsPerTask: config.rateLimit.callsPerTask,
       client,
+      deltaWriters: deltaWriters(redis, keys, config.deltas, logger),
       logger,
       metrics,
     });

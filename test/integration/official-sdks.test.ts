@@ -112,6 +112,36 @@ describe('openai SDK against the fake provider', () => {
     expect(filtered).toBeInstanceOf(ContentFilterFinishReasonError);
   });
 
+  it('streams a completion with its usage, and a tool call in fragments', async () => {
+    const fake = scenario('sdk-openai-stream').configure({ script: WEATHER_SCRIPT, chunkDelayMs: 2 });
+    const plain = await client(fake).chat.completions.create({
+      model: 'gpt-fake',
+      messages: [{ role: 'user', content: 'Say something long enough to stream in several pieces.' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const pieces: string[] = [];
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    for await (const chunk of plain) {
+      pieces.push(chunk.choices[0]?.delta.content ?? '');
+      usage = chunk.usage ?? usage;
+    }
+    expect(pieces.filter(Boolean).length).toBeGreaterThan(1);
+    expect(pieces.join('')).toBe(fakeReply('Say something long enough to stream in several pieces.'));
+    expect(usage?.completion_tokens).toBe(12);
+
+    const runner = client(fake).chat.completions.stream({
+      model: 'gpt-fake',
+      messages: [user],
+      tools: [{ type: 'function', function: { name: 'get_weather', parameters: WEATHER_PARAMETERS } }],
+    });
+    const final = await runner.finalChatCompletion();
+    const [call] = final.choices[0]?.message.tool_calls ?? [];
+    if (call?.type !== 'function') throw new Error('expected a function tool call');
+    expect(JSON.parse(call.function.arguments)).toEqual(WEATHER_ARGUMENTS);
+    expect(final.choices[0]?.finish_reason).toBe('tool_calls');
+  });
+
   it('throws an APIError carrying the status and the Retry-After header', async () => {
     const fake = scenario('sdk-openai-429').inject({
       fault: { kind: 'status', status: 429, retryAfterSec: 7 },
@@ -197,6 +227,37 @@ describe('@anthropic-ai/sdk against the fake provider', () => {
       messages: [user],
     });
     expect(message.stop_reason).toBe('refusal');
+  });
+
+  it('streams a message, and a tool_use input in fragments', async () => {
+    const fake = scenario('sdk-anthropic-stream').configure({ script: WEATHER_SCRIPT, chunkDelayMs: 2 });
+    const texts: string[] = [];
+    const stream = client(fake)
+      .messages.stream({
+        model: 'claude-fake',
+        max_tokens: 100,
+        messages: [{ role: 'user', content: 'Hi there, please stream.' }],
+      })
+      .on('text', (text) => texts.push(text));
+    const message = await stream.finalMessage();
+    expect(texts.length).toBeGreaterThan(1);
+    expect(message.content).toEqual([{ type: 'text', text: fakeReply('Hi there, please stream.') }]);
+    expect(message.usage.output_tokens).toBe(12);
+
+    const tooled = await client(fake)
+      .messages.stream({
+        model: 'claude-fake',
+        max_tokens: 100,
+        messages: [user],
+        tools: [{ name: 'get_weather', input_schema: WEATHER_PARAMETERS as Anthropic.Tool.InputSchema }],
+      })
+      .finalMessage();
+    expect(tooled.stop_reason).toBe('tool_use');
+    expect(tooled.content[0]).toMatchObject({
+      type: 'tool_use',
+      name: 'get_weather',
+      input: WEATHER_ARGUMENTS,
+    });
   });
 
   it('throws an APIError carrying the status and the Retry-After header', async () => {

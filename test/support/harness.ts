@@ -8,6 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import type Redis from 'ioredis';
 import type { BreakwaterConfig } from '../../src/config';
 import { BreakwaterClient, TaskFailedError } from '../../src/client/breakwater-client';
+import { LiveDeltas } from '../../src/deltas/live-deltas';
 import { stackConfig } from '../../src/testing/stack-config';
 import { createLogger } from '../../src/observability/logger';
 import { FakeProvider, type FakeScenario } from '../../src/testing/fake-provider';
@@ -99,6 +100,7 @@ export async function createHarness(
     taskQueue: config.temporal.taskQueue,
     policy: config.policy,
     taskDeadlineMs: config.taskDeadlineMs,
+    liveDeltas: new LiveDeltas(config.redis),
   });
   return {
     name,

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRetryableExternalError, type RetryableExternalError } from '../../src/errors';
-import { postSse } from '../../src/providers/sse';
+import { postSse, readStream } from '../../src/providers/sse';
 
 /** Each path is a script: `t<ms>` writes a token event after a pause, `p<ms>` a ping, `x` resets. */
 let server: Server;
@@ -97,5 +97,14 @@ describe('postSse', () => {
     const reading = read('t10-t150-t150', { ...OPTIONS, signal: controller.signal });
     setTimeout(() => controller.abort(new Error('activity cancelled')), 50);
     await expect(reading).rejects.toThrow('activity cancelled');
+  });
+
+  it('calls a stream that ends before its final event cut, and never a half answer', async () => {
+    const reader = { complete: false, read: () => [{ type: 'text' as const, text: 'half' }] };
+    const error = await readStream(`${base}/t10-t10`, {}, {}, OPTIONS, reader).then(
+      () => undefined,
+      (caught: unknown) => caught as { reason?: string },
+    );
+    expect(error?.reason).toBe('stream_cut');
   });
 });
