@@ -1,23 +1,15 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { nextRetryDelayMs } from '../src/backoff';
 import type { CallCosting } from '../src/budget/call-costing';
-import {
-  errorPolicyOf,
-  isBreakwaterError,
-  RateLimitExceededError,
-  retryAfterOf,
-  toApplicationFailure,
-  type ErrorContext,
-} from '../src/errors';
+import { errorPolicyOf, RateLimitExceededError, type ErrorContext } from '../src/errors';
 import type { Admission, Guard } from '../src/guard/guard';
 import type { Logger } from '../src/observability/logger';
 import type { BreakwaterMetrics } from '../src/observability/metrics';
-import { redactText } from '../src/observability/redaction';
 import type { ProviderRegistry } from '../src/providers/registry';
 import type { LlmRequest } from '../src/llm/request';
 import type { LlmResponse } from '../src/llm/response';
 import type { TaskMeta, TaskPolicy } from '../src/task';
+import { attemptFailure, errorTypeOf, recordFailure, recordSuccess } from './attempt-outcome';
 import { AttemptReporter } from './attempt-reporter';
 import { callingWorkflow } from './calling-workflow';
 
@@ -49,12 +41,6 @@ export interface LlmCallDeps {
   logger: Logger;
   metrics: BreakwaterMetrics;
   random?: () => number;
-}
-
-/** The error type of a failed call: a Breakwater error's, else the error's name. */
-function errorTypeOf(error: unknown): string {
-  if (isBreakwaterError(error)) return error.type;
-  return error instanceof Error ? error.name : 'Error';
 }
 
 /** The guarded LLM call: admit, call the provider, settle, classify. One activity attempt per call. */
@@ -119,13 +105,8 @@ export function createLlmCall(deps: LlmCallDeps) {
       const actual = deps.costing.actual(input.request, response.usage, worst);
       await deps.guard.settle({ admission, outcome: 'success', actual });
       const { operation } = input.meta;
-      deps.metrics.budgetTokensUsed.inc({ operation }, actual.tokens);
-      deps.metrics.budgetCostMilliUsd.inc({ operation }, actual.micros / 1000);
       const latencyMs = performance.now() - startedAt;
-      deps.metrics.llmCalls.inc({ provider, outcome: 'success' });
-      deps.metrics.llmCallDuration.observe({ provider, outcome: 'success' }, latencyMs / 1000);
-      deps.metrics.llmTokens.inc({ provider, kind: 'prompt' }, response.usage.promptTokens);
-      deps.metrics.llmTokens.inc({ provider, kind: 'completion' }, response.usage.completionTokens);
+      recordSuccess(deps.metrics, { provider, operation, actual, usage: response.usage, latencyMs });
       return { response, attempt, latencyMs: Math.round(latencyMs) };
     } catch (error) {
       const cancelled = ctx.cancellationSignal.aborted;
@@ -133,44 +114,18 @@ export function createLlmCall(deps: LlmCallDeps) {
       if (admission) await deps.guard.settle({ admission, outcome: cancelled ? 'neutral' : policy.breaker });
       if (reachedProvider) {
         const outcome = cancelled ? 'cancelled' : policy.metric;
-        deps.metrics.llmCalls.inc({ provider, outcome });
-        deps.metrics.llmCallDuration.observe({ provider, outcome }, (performance.now() - startedAt) / 1000);
+        recordFailure(deps.metrics, { provider, outcome, latencyMs: performance.now() - startedAt });
       }
       if (cancelled) throw error;
-      throw await failure(error, attempt, input, reporter);
+      throw await attemptFailure(error, {
+        attempt,
+        retry: input.policy.retry,
+        provider,
+        operation: input.meta.operation,
+        logger: deps.logger,
+        reporter,
+        random,
+      });
     }
   };
-
-  async function failure(
-    error: unknown,
-    attempt: number,
-    input: LlmCallInput,
-    reporter: AttemptReporter | undefined,
-  ): Promise<ApplicationFailure> {
-    const errorType = errorTypeOf(error);
-    const delayMs = errorPolicyOf(errorType).retryable
-      ? nextRetryDelayMs(
-          attempt,
-          input.policy.retry,
-          isBreakwaterError(error) ? retryAfterOf(error) : undefined,
-          random,
-        )
-      : undefined;
-    deps.logger.warn(
-      {
-        provider: input.request.provider,
-        operation: input.meta.operation,
-        attempt,
-        errorType,
-        nextDelayMs: delayMs,
-      },
-      'llm call attempt failed',
-    );
-    if (delayMs !== undefined && attempt < input.policy.retry.maximumAttempts) {
-      await reporter?.failed({ attempt, errorType, nextDelayMs: delayMs, provider: input.request.provider });
-    }
-    if (isBreakwaterError(error)) return toApplicationFailure(error, delayMs);
-    const message = error instanceof Error ? redactText(error.message) : 'unexpected failure';
-    return ApplicationFailure.create({ message, type: errorType, nextRetryDelay: delayMs });
-  }
 }
