@@ -1,14 +1,14 @@
 /** Workers that serve AI SDK agents in tests, with AI SDK providers that speak to the fake provider. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
 import type { ProviderV3 } from '@ai-sdk/provider';
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError, type Client } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { Registry } from 'prom-client';
-import { expect } from 'vitest';
+import { expect, inject } from 'vitest';
 import { orderActivities } from '../../activities/examples/order-lookup';
 import { getMetrics, type BreakwaterMetrics } from '../../src/observability/metrics';
 import type { FakeProvider, FakeScenario } from '../../src/testing/fake-provider';
@@ -33,17 +33,18 @@ export function fakeAnthropicModels(fake: FakeScenario): ProviderV3 {
   });
 }
 
-let bundlePath: string | undefined;
-
-/** The AI SDK test workflows (`ai-sdk-workflows.ts`), bundled once per test file, and the bundle's code. */
+/**
+ * The AI SDK test workflows (`ai-sdk-workflows.ts`), bundled once per test file into the embedded
+ * stack's directory (removed with it), and the bundle's code.
+ */
 export async function aiSdkWorkflowBundle(): Promise<{ codePath: string; code: string }> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: join(__dirname, 'ai-sdk-workflows.ts'),
     logger: quietLogger,
   });
-  bundlePath ??= join(mkdtempSync(join(tmpdir(), 'bw-ai-sdk-')), 'workflow-bundle.js');
-  writeFileSync(bundlePath, code);
-  return { codePath: bundlePath, code };
+  const codePath = join(dirname(inject('stack').workflowBundlePath), `ai-sdk-bundle-${randomUUID()}.js`);
+  writeFileSync(codePath, code);
+  return { codePath, code };
 }
 
 const ignore = () => undefined;
