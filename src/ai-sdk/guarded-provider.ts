@@ -15,15 +15,12 @@ export interface AiSdkProviderDeps extends AiSdkGuardDeps {
 }
 
 function checkProviders(options: AiSdkGuardOptions, providerNames: readonly string[]): void {
-  const named = [
-    ['aiSdk.provider', options.provider],
-    ...(options.fallbacks ?? []).map((fallback, index) => [
-      `aiSdk.fallbacks[${index}].provider`,
-      fallback.provider,
-    ]),
-  ];
+  const named = new Map([['aiSdk.provider', options.provider]]);
+  options.fallbacks?.forEach((fallback, index) =>
+    named.set(`aiSdk.fallbacks[${index}].provider`, fallback.provider),
+  );
   for (const [field, name] of named) {
-    if (!providerNames.includes(name!)) {
+    if (!providerNames.includes(name)) {
       throw new RangeError(
         `${field}: '${name}' is not a configured provider (LLM_PROVIDERS: ${providerNames.join(', ')})`,
       );

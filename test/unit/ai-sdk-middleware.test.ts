@@ -5,7 +5,7 @@ import { ApplicationFailure, type Info } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { wrapLanguageModel } from 'ai';
-import { breakwaterMiddleware } from '../../src/ai-sdk';
+import { breakwaterMiddleware, guardedProvider } from '../../src/ai-sdk';
 import { BudgetExceededError, CircuitBreakerOpenError } from '../../src/errors';
 import { DEFAULT_MAX_TOKENS } from '../../src/llm/request';
 import {
@@ -201,5 +201,15 @@ describe('breakwaterMiddleware', () => {
     const model = guarded(guard, stubModel('m1', [streamOf(parts)]));
     await inActivity(async () => readAll((await model.doStream({ prompt: PROMPT })).stream));
     expect(guard.settled).toEqual([expect.objectContaining({ outcome: 'failure' })]);
+  });
+});
+
+describe('guardedProvider', () => {
+  it('refuses a provider that is not configured, naming the option', () => {
+    const deps = { ...guardDeps(new ScriptedGuard()), providerNames: ['a', 'b'] };
+    const models = { specificationVersion: 'v3' } as never;
+    expect(() =>
+      guardedProvider({ provider: 'a', models, fallbacks: [{ provider: 'c', models }] }, deps),
+    ).toThrow(/^aiSdk\.fallbacks\[0\]\.provider: 'c' is not a configured provider/);
   });
 });
