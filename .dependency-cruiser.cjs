@@ -78,6 +78,12 @@ const LAYERS = [
     'the library never depends on its test tooling, the demo or the operator CLI',
   ],
   [
+    'ai-sdk-is-the-model-activity',
+    '^src/ai-sdk/',
+    '^(src/(redis|breaker|ratelimit|dlq|client|config|worker|cli|testing|demo)/|src/providers/(?!classify\\.ts)|activities/(?!attempt-outcome\\.ts|attempt-reporter\\.ts|calling-workflow\\.ts)|workflows/)',
+    'the AI SDK guard runs inside the AI SDK’s model activity: the guard, budgets, the classification of answers and the activities’ outcome helpers, nothing below the guard, no application API',
+  ],
+  [
     'activities-not-workers',
     '^activities/',
     '^(src/(worker|cli|testing|demo|client)/|workflows/)',

@@ -1,27 +1,19 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { nextRetryDelayMs } from '../src/backoff';
 import type { CallCosting } from '../src/budget/call-costing';
 import type { DeltaWriters } from '../src/deltas/delta-writer';
-import {
-  errorPolicyOf,
-  isBreakwaterError,
-  RateLimitExceededError,
-  retryAfterOf,
-  toApplicationFailure,
-  type ErrorContext,
-} from '../src/errors';
+import { errorPolicyOf, RateLimitExceededError, type ErrorContext } from '../src/errors';
 import type { Admission, Guard } from '../src/guard/guard';
 import type { Logger } from '../src/observability/logger';
 import type { BreakwaterMetrics } from '../src/observability/metrics';
-import { redactText } from '../src/observability/redaction';
 import type { ProviderRegistry } from '../src/providers/registry';
 import type { LlmRequest } from '../src/llm/request';
 import type { LlmResponse } from '../src/llm/response';
 import type { TaskMeta, TaskPolicy } from '../src/task';
+import { attemptFailure, errorTypeOf, recordFailure, recordSuccess } from './attempt-outcome';
 import { AttemptReporter } from './attempt-reporter';
-import { callProvider } from './provider-call';
 import { callingWorkflow } from './calling-workflow';
+import { callProvider } from './provider-call';
 
 export interface LlmCallInput {
   request: LlmRequest;
@@ -53,12 +45,6 @@ export interface LlmCallDeps {
   logger: Logger;
   metrics: BreakwaterMetrics;
   random?: () => number;
-}
-
-/** The error type of a failed call: a Breakwater error's, else the error's name. */
-function errorTypeOf(error: unknown): string {
-  if (isBreakwaterError(error)) return error.type;
-  return error instanceof Error ? error.name : 'Error';
 }
 
 /** The guarded LLM call: admit, call the provider, settle, classify. One activity attempt per call. */
@@ -121,13 +107,8 @@ export function createLlmCall(deps: LlmCallDeps) {
         actual: { ...actual, toolCalls: response.toolCalls.length },
       });
       const { operation } = input.meta;
-      deps.metrics.budgetTokensUsed.inc({ operation }, actual.tokens);
-      deps.metrics.budgetCostMilliUsd.inc({ operation }, actual.micros / 1000);
       const latencyMs = performance.now() - startedAt;
-      deps.metrics.llmCalls.inc({ provider, outcome: 'success' });
-      deps.metrics.llmCallDuration.observe({ provider, outcome: 'success' }, latencyMs / 1000);
-      deps.metrics.llmTokens.inc({ provider, kind: 'prompt' }, response.usage.promptTokens);
-      deps.metrics.llmTokens.inc({ provider, kind: 'completion' }, response.usage.completionTokens);
+      recordSuccess(deps.metrics, { provider, operation, actual, usage: response.usage, latencyMs });
       return { response, attempt, latencyMs: Math.round(latencyMs) };
     } catch (error) {
       const cancelled = ctx.cancellationSignal.aborted;
@@ -135,44 +116,18 @@ export function createLlmCall(deps: LlmCallDeps) {
       if (admission) await deps.guard.settle({ admission, outcome: cancelled ? 'neutral' : policy.breaker });
       if (reachedProvider) {
         const outcome = cancelled ? 'cancelled' : policy.metric;
-        deps.metrics.llmCalls.inc({ provider, outcome });
-        deps.metrics.llmCallDuration.observe({ provider, outcome }, (performance.now() - startedAt) / 1000);
+        recordFailure(deps.metrics, { provider, outcome, latencyMs: performance.now() - startedAt });
       }
       if (cancelled) throw error;
-      throw await failure(error, attempt, input, reporter);
+      throw await attemptFailure(error, {
+        attempt,
+        retry: input.policy.retry,
+        provider,
+        operation: input.meta.operation,
+        logger: deps.logger,
+        reporter,
+        random,
+      });
     }
   };
-
-  async function failure(
-    error: unknown,
-    attempt: number,
-    input: LlmCallInput,
-    reporter: AttemptReporter | undefined,
-  ): Promise<ApplicationFailure> {
-    const errorType = errorTypeOf(error);
-    const delayMs = errorPolicyOf(errorType).retryable
-      ? nextRetryDelayMs(
-          attempt,
-          input.policy.retry,
-          isBreakwaterError(error) ? retryAfterOf(error) : undefined,
-          random,
-        )
-      : undefined;
-    deps.logger.warn(
-      {
-        provider: input.request.provider,
-        operation: input.meta.operation,
-        attempt,
-        errorType,
-        nextDelayMs: delayMs,
-      },
-      'llm call attempt failed',
-    );
-    if (delayMs !== undefined && attempt < input.policy.retry.maximumAttempts) {
-      await reporter?.failed({ attempt, errorType, nextDelayMs: delayMs, provider: input.request.provider });
-    }
-    if (isBreakwaterError(error)) return toApplicationFailure(error, delayMs);
-    const message = error instanceof Error ? redactText(error.message) : 'unexpected failure';
-    return ApplicationFailure.create({ message, type: errorType, nextRetryDelay: delayMs });
-  }
 }

@@ -6,6 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { collectDefaultMetrics, register as defaultRegistry, type Registry } from 'prom-client';
 import { createActivities } from '../../activities';
+import type { AiSdkGuardOptions } from '../ai-sdk';
 import type { BreakwaterConfig } from '../config';
 import type { RedisBreaker } from '../breaker/redis-breaker';
 import { CallCosting } from '../budget/call-costing';
@@ -39,6 +40,13 @@ export interface CreateWorkerOptions {
   registry?: Registry;
   /** Called for every circuit breaker transition this worker's calls cause. */
   onBreakerStateChange?: (change: BreakerStateChange) => void;
+  /**
+   * Serve AI SDK agents (`@temporalio/ai-sdk`'s `temporalProvider` in your workflows) with these
+   * models, every call under the worker's guard (see `src/ai-sdk`).
+   */
+  aiSdk?: AiSdkGuardOptions;
+  /** Your own activities (your agent's tools, say), registered beside Breakwater's. */
+  activities?: Record<string, (...args: never[]) => Promise<unknown>>;
 }
 
 export interface BreakwaterWorker {
@@ -131,17 +139,25 @@ export async function createWorker(
     const dlq = new DlqStore(redis, keys, config.dlq);
     const removeDlqSource = metrics.setDlqSource(() => dlq.stats());
     releases.push(async () => removeDlqSource());
+    const costing = new CallCosting(prices, config.budget);
     const activities = createActivities({
       dlq,
       providers: ProviderRegistry.fromConfig(config.providers),
       guard,
-      costing: new CallCosting(prices, config.budget),
+      costing,
       callsPerTask: config.rateLimit.callsPerTask,
       client,
       deltaWriters: deltaWriters(redis, keys, config.deltas, logger),
       logger,
       metrics,
     });
+    const plugins = [];
+    if (options.aiSdk) {
+      // Loaded only when asked for: the AI SDK is a large module graph.
+      const { breakwaterAiSdkPlugin } = await import('../ai-sdk');
+      const deps = { guard, costing, policy: config.policy, client, logger, metrics, providerNames };
+      plugins.push(breakwaterAiSdkPlugin(options.aiSdk, deps));
+    }
     const worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
@@ -149,7 +165,8 @@ export async function createWorker(
       ...(options.workflowBundle
         ? { workflowBundle: options.workflowBundle }
         : { workflowsPath: options.workflowsPath ?? WORKFLOWS_PATH }),
-      activities,
+      activities: { ...options.activities, ...activities },
+      plugins,
       maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
       ...(config.worker.maxTaskQueueActivitiesPerSecond > 0
         ? { maxTaskQueueActivitiesPerSecond: config.worker.maxTaskQueueActivitiesPerSecond }

@@ -61,8 +61,8 @@ export interface HarnessOptions {
   workers?: number;
   /** A Redis of the test's own (default: the shared stack's). */
   redisUrl?: string;
-  /** Options for each worker, by index. */
-  workerOptions?: (index: number) => CreateWorkerOptions;
+  /** Options for each worker, by index (`fake`: the test's fake provider scenario). */
+  workerOptions?: (index: number, fake: FakeScenario) => CreateWorkerOptions;
 }
 
 /** A fake provider for one test file. */
@@ -89,7 +89,7 @@ export async function createHarness(
       createWorker(config, {
         logger: testLogger,
         workflowBundle: { codePath: stack.workflowBundlePath },
-        ...options.workerOptions?.(index),
+        ...options.workerOptions?.(index, fake),
       }),
     ),
   );

@@ -1,0 +1,60 @@
+/**
+ * A streamed model answer that settles its guard admission once it ends: with the usage of its
+ * `finish` part, or as a failure when it carried an error, broke off or was cancelled.
+ */
+import type { LanguageModelV3StreamPart, LanguageModelV3Usage } from '@ai-sdk/provider';
+
+/** How the stream's end is told to the guarded call. */
+export interface StreamSettlement {
+  succeeded(usage: LanguageModelV3Usage): Promise<void>;
+  /** Settles a failure: an error part or the stream's error, or (`cancelled`) the reader's cancel. */
+  settleFailure(error: unknown, cancelled?: boolean): Promise<unknown>;
+  end(): void;
+}
+
+/** `source`, passed through part by part, settling `settlement` exactly once when it ends. */
+export function settlingStream(
+  source: ReadableStream<LanguageModelV3StreamPart>,
+  settlement: StreamSettlement,
+): ReadableStream<LanguageModelV3StreamPart> {
+  const reader = source.getReader();
+  let usage: LanguageModelV3Usage | undefined;
+  let errorPart: unknown;
+  let settled = false;
+  const settle = async (error: unknown, cancelled = false) => {
+    if (settled) return;
+    settled = true;
+    try {
+      if (error === undefined && usage !== undefined) {
+        await settlement.succeeded(usage);
+      } else {
+        const failure = error ?? new Error('model stream ended without a finish part');
+        await settlement.settleFailure(failure, cancelled);
+      }
+    } finally {
+      settlement.end();
+    }
+  };
+  return new ReadableStream<LanguageModelV3StreamPart>({
+    async pull(controller) {
+      // A read that fails errors the stream with its error, once settled.
+      const next = await reader.read().catch(async (error: unknown) => {
+        await settle(error);
+        throw error;
+      });
+      if (next.done) {
+        await settle(errorPart);
+        controller.close();
+        return;
+      }
+      const part = next.value;
+      if (part.type === 'finish') usage = part.usage;
+      if (part.type === 'error') errorPart ??= part.error;
+      controller.enqueue(part);
+    },
+    async cancel(reason) {
+      await settle(reason ?? new Error('model stream cancelled'), true);
+      await reader.cancel(reason);
+    },
+  });
+}
