@@ -42,6 +42,12 @@ const LAYERS = [
     'config turns the environment into typed settings: it knows the rooms’ settings types only',
   ],
   [
+    'deltas-are-a-store',
+    '^src/deltas/',
+    '^(src/(guard|breaker|budget|dlq|client|worker|cli|testing|demo|providers|ai-sdk)/|activities/|workflows/)',
+    'live deltas are a Redis Stream per task: written by the activity, read by the client',
+  ],
+  [
     'dlq-below-the-workers',
     '^src/dlq/',
     '^(src/(guard|worker|cli|testing|demo|providers)/|activities/|workflows/)',

@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import pino from 'pino';
+import { orderActivities } from '../../activities/examples/order-lookup';
 import { BreakwaterClient, TaskFailedError } from '../client/breakwater-client';
 import { errorMessage } from '../error-message';
 import { isNonRetryableInputError } from '../errors';
@@ -19,6 +20,7 @@ import { startStack, stopOnSignals } from '../testing/stack';
 import { endpointsOf, stackConfig } from '../testing/stack-config';
 import { PROJECT_ROOT } from '../testing/toolchain';
 import { createWorker } from '../worker/create-worker';
+import { agentAndStream, scriptAgentAndStream } from './agent-and-stream';
 import { formatSummary, type TaskOutcome } from './report';
 import { demoWorkload, injectDemoFaults, type DemoTask } from './workload';
 
@@ -144,7 +146,11 @@ async function main(): Promise<void> {
     level: 'info',
     destination: pino.destination({ dest: logFile, sync: false }),
   });
-  const worker = await createWorker(config, { logger });
+  const worker = await createWorker(config, {
+    logger,
+    workflowsPath: join(__dirname, 'workflows.ts'),
+    activities: orderActivities,
+  });
   const workerRun = worker.run();
   let stopping = false;
   const shutdown = async () => {
@@ -204,6 +210,10 @@ async function main(): Promise<void> {
   };
   console.log(`\n${formatSummary(summary)}\n`);
   console.log(`${await dlqSummary(stack.redis.url, config)}\n`);
+  fake.reset();
+  scriptAgentAndStream(fake);
+  for (const line of await agentAndStream(client, config, runTag)) console.log(line);
+  console.log('');
 
   const cli = stack.temporal.cliPath
     ? relative(process.cwd(), stack.temporal.cliPath) || stack.temporal.cliPath

@@ -86,7 +86,7 @@ export type ResponseFormat =
   | { type: 'json_object' }
   | {
       type: 'json_schema';
-      json_schema: { name: string; description?: string; schema?: JsonSchema; strict?: boolean };
+      json_schema: { name: string; description?: string; schema: JsonSchema; strict?: boolean };
     };
 
 export const REASONING_EFFORTS = ['minimal', 'low', 'medium', 'high'] as const;

@@ -140,7 +140,11 @@ export class FakeProvider {
     const events = sseEvents(dialect, call.model, answer, answerIds(answer), call.includeUsage);
     const cutAfter = fault?.kind === 'stream_cut' ? fault.afterEvents : undefined;
     finished = true;
-    const complete = await writeSse(res, events, { chunkDelayMs: scenario.settings.chunkDelayMs, cutAfter });
+    const complete = await writeSse(res, events, {
+      chunkDelayMs: scenario.settings.chunkDelayMs,
+      cutAfter,
+      onFirstEvent: () => scenario.stats.firstEventAt.push(Date.now()),
+    });
     scenario.count(complete ? '200' : 'stream_cut');
     if (complete) scenario.stats.succeeded += 1;
   }

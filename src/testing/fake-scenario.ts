@@ -14,6 +14,8 @@ export interface ScenarioStats {
   byOutcome: Record<string, number>;
   /** When each call arrived (epoch ms), in order. */
   receivedAt: number[];
+  /** When each streamed answer's first event left (epoch ms), in order. */
+  firstEventAt: number[];
 }
 
 /** A request body as the scenario received it. */
@@ -31,6 +33,7 @@ const emptyStats = (): ScenarioStats => ({
   aborted: 0,
   byOutcome: {},
   receivedAt: [],
+  firstEventAt: [],
 });
 
 export class FakeScenario {

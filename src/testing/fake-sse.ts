@@ -125,14 +125,16 @@ export function sseEvents(
 }
 
 /**
- * Writes `events` to `res`, `chunkDelayMs` apart; with `cutAfter`, destroys the connection after
- * that many events (a stream cut mid-way). Returns whether every event went out.
+ * Writes `events` to `res`, `chunkDelayMs` apart, calling `onFirstEvent` once the first has left;
+ * with `cutAfter`, destroys the connection after that many events (a stream cut mid-way). Returns
+ * whether every event went out.
  */
 export async function writeSse(
   res: ServerResponse,
   events: readonly SseEvent[],
-  { chunkDelayMs = 0, cutAfter }: { chunkDelayMs?: number; cutAfter?: number },
+  options: { chunkDelayMs?: number; cutAfter?: number; onFirstEvent?: () => void },
 ): Promise<boolean> {
+  const { chunkDelayMs = 0, cutAfter, onFirstEvent } = options;
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   res.flushHeaders();
   for (const [sent, item] of events.entries()) {
@@ -145,6 +147,7 @@ export async function writeSse(
     const text = `${item.event ? `event: ${item.event}\n` : ''}data: ${item.data}\n\n`;
     // Each event leaves before the next one (or a cut) is written.
     await new Promise<void>((resolve) => res.write(text, () => resolve()));
+    if (sent === 0) onFirstEvent?.();
   }
   res.end();
   return true;

@@ -1,18 +1,16 @@
 /** Workers that serve AI SDK agents in tests, with AI SDK providers that speak to the fake provider. */
-import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
 import type { ProviderV3 } from '@ai-sdk/provider';
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError, type Client } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { Registry } from 'prom-client';
-import { expect, inject } from 'vitest';
+import { expect } from 'vitest';
 import { orderActivities } from '../../activities/examples/order-lookup';
 import { getMetrics, type BreakwaterMetrics } from '../../src/observability/metrics';
 import type { FakeProvider, FakeScenario } from '../../src/testing/fake-provider';
 import { createHarness, type Harness } from './harness';
+import { workflowBundleOf } from './workflow-bundle';
 
 /** `fake`'s OpenAI Chat Completions API (the AI SDK's OpenAI provider defaults to the Responses API). */
 export function fakeChatModels(fake: FakeScenario): ProviderV3 {
@@ -37,18 +35,9 @@ export function fakeAnthropicModels(fake: FakeScenario): ProviderV3 {
  * The AI SDK test workflows (`ai-sdk-workflows.ts`), bundled once per test file into the embedded
  * stack's directory (removed with it), and the bundle's code.
  */
-export async function aiSdkWorkflowBundle(): Promise<{ codePath: string; code: string }> {
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: join(__dirname, 'ai-sdk-workflows.ts'),
-    logger: quietLogger,
-  });
-  const codePath = join(dirname(inject('stack').workflowBundlePath), `ai-sdk-bundle-${randomUUID()}.js`);
-  writeFileSync(codePath, code);
-  return { codePath, code };
+export function aiSdkWorkflowBundle(): Promise<{ codePath: string; code: string }> {
+  return workflowBundleOf(join(__dirname, 'ai-sdk-workflows.ts'));
 }
-
-const ignore = () => undefined;
-const quietLogger = { log: ignore, trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore };
 
 /** How one workflow run ended, read before the harness closes its connection. */
 export interface AgentRun<T> {

@@ -1,0 +1,17 @@
+/** A workflow bundle built once per test file, for workers that run an application's own workflows. */
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { inject } from 'vitest';
+
+const ignore = () => undefined;
+const quietLogger = { log: ignore, trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore };
+
+/** Bundles `workflowsPath` into a file beside the stack's own bundle; returns the file and the code. */
+export async function workflowBundleOf(workflowsPath: string): Promise<{ codePath: string; code: string }> {
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  const codePath = join(dirname(inject('stack').workflowBundlePath), `bundle-${randomUUID()}.js`);
+  writeFileSync(codePath, code);
+  return { codePath, code };
+}
