@@ -10,6 +10,7 @@ import type { LlmResponse } from '../llm/response';
 import type { StreamDelta } from '../llm/stream';
 import { fromMessagesResponse } from './anthropic-response';
 import { classifyHttpStatus, malformedBody } from './classify';
+import { eventObject } from './sse';
 import { isObject } from './wire-values';
 
 /** The HTTP status an `error` event's type stands for (the API documents them as the same errors). */
@@ -34,7 +35,7 @@ export class MessagesStream {
 
   /** Reads one event; returns the deltas it carried. */
   read(event: EventSourceMessage): StreamDelta[] {
-    const data = this.parse(event.data);
+    const data = eventObject(event, this.context);
     switch (data.type) {
       case 'message_start':
         if (!isObject(data.message)) throw malformedBody(this.context, 'message_start without a message');
@@ -80,17 +81,6 @@ export class MessagesStream {
       call,
       this.context,
     );
-  }
-
-  private parse(data: string): Record<string, unknown> {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(data) as unknown;
-    } catch {
-      throw malformedBody(this.context, 'a stream event is not JSON');
-    }
-    if (!isObject(parsed)) throw malformedBody(this.context, 'a stream event is not an object');
-    return parsed;
   }
 
   private startBlock(data: Record<string, unknown>): StreamDelta[] {

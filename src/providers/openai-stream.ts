@@ -10,6 +10,7 @@ import type { StreamDelta } from '../llm/stream';
 import { malformedBody } from './classify';
 import { normalizeFinishReason } from './finish-reasons';
 import { usageOf } from './openai-response';
+import { eventObject } from './sse';
 import { isCount, isNonEmptyString, isObject } from './wire-values';
 
 interface PartialToolCall {
@@ -35,7 +36,7 @@ export class ChatCompletionStream {
       this.done = true;
       return [];
     }
-    const chunk = this.parse(event.data);
+    const chunk = eventObject(event, this.context);
     if (typeof chunk.model === 'string') this.model = chunk.model;
     if (
       isObject(chunk.usage) &&
@@ -83,17 +84,6 @@ export class ChatCompletionStream {
     if (this.rawFinish !== undefined) response.rawFinishReason = this.rawFinish;
     if (this.refusal) response.refusal = this.refusal;
     return response;
-  }
-
-  private parse(data: string): Record<string, unknown> {
-    let chunk: unknown;
-    try {
-      chunk = JSON.parse(data) as unknown;
-    } catch {
-      throw malformedBody(this.context, 'a stream chunk is not JSON');
-    }
-    if (!isObject(chunk)) throw malformedBody(this.context, 'a stream chunk is not an object');
-    return chunk;
   }
 
   private readDelta(delta: Record<string, unknown>): StreamDelta[] {

@@ -7,9 +7,10 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { isBreakwaterError, RetryableExternalError } from '../errors';
 import type { StreamDelta } from '../llm/stream';
-import { classifyHttpStatus, classifyTransportError } from './classify';
+import { classifyHttpStatus, classifyTransportError, malformedBody } from './classify';
 import { StreamWatchdog, type StreamTimeouts } from './stream-watchdog';
 import type { ProviderCallOptions } from './types';
+import { isObject } from './wire-values';
 
 /** Reads one event; returns true when it carried part of the answer (text, a tool call, a refusal). */
 export type SseEventHandler = (event: EventSourceMessage) => boolean;
@@ -92,4 +93,19 @@ export async function readStream(
       options.context,
     );
   }
+}
+
+/** The JSON object an event carries; anything else is a malformed (retryable) answer. */
+export function eventObject(
+  event: EventSourceMessage,
+  context: ProviderCallOptions['context'],
+): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(event.data) as unknown;
+  } catch {
+    throw malformedBody(context, 'a stream event is not JSON');
+  }
+  if (!isObject(parsed)) throw malformedBody(context, 'a stream event is not an object');
+  return parsed;
 }

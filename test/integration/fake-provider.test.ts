@@ -57,6 +57,7 @@ describe('fake provider admin API', () => {
       aborted: 0,
       byOutcome: { '502': 1, '200': 1 },
       receivedAt: [expect.any(Number), expect.any(Number)],
+      firstEventAt: [],
     });
 
     await fetch(admin(name, 'faults'), {
@@ -71,6 +72,7 @@ describe('fake provider admin API', () => {
       aborted: 0,
       byOutcome: {},
       receivedAt: [],
+      firstEventAt: [],
     });
     // The unlimited 500 rule went with the reset.
     await expect(adapter.chat(request(), callOptions())).resolves.toMatchObject({ provider: 'fake' });

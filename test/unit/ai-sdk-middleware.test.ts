@@ -85,7 +85,7 @@ describe('breakwaterMiddleware', () => {
     expect(call!.abortSignal).toBeInstanceOf(AbortSignal);
     // 40 input tokens at $1/M and 8 output tokens at $2/M.
     expect(guard.settled).toEqual([
-      expect.objectContaining({ outcome: 'success', actual: { micros: 56, tokens: 48 } }),
+      expect.objectContaining({ outcome: 'success', actual: { micros: 56, tokens: 48, toolCalls: 0 } }),
     ]);
   });
 
@@ -191,7 +191,7 @@ describe('breakwaterMiddleware', () => {
     });
     expect(outcome).toEqual(parts);
     expect(guard.settled).toEqual([
-      expect.objectContaining({ outcome: 'success', actual: { micros: 56, tokens: 48 } }),
+      expect.objectContaining({ outcome: 'success', actual: { micros: 56, tokens: 48, toolCalls: 0 } }),
     ]);
   });
 

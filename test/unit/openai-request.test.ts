@@ -39,13 +39,12 @@ describe('toChatCompletionsBody', () => {
       user: 'user-42',
       stream: true,
     };
-    const { stream, ...sent } = full;
-    expect(stream).toBe(true);
     expect(toChatCompletionsBody(request(full), CONTEXT)).toEqual({
       model: 'gpt-test',
       messages: [{ role: 'user', content: 'hi' }],
-      stream: false,
-      ...sent,
+      ...full,
+      // A streamed answer reports its usage only when asked to.
+      stream_options: { include_usage: true },
     });
   });
 
