@@ -1,8 +1,13 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import type { CallCosting } from '../src/budget/call-costing';
+import type { CallCosting, WorstCase } from '../src/budget/call-costing';
 import type { DeltaWriters } from '../src/deltas/delta-writer';
-import { errorPolicyOf, RateLimitExceededError, type ErrorContext } from '../src/errors';
+import {
+  errorPolicyOf,
+  isContentPolicyError,
+  RateLimitExceededError,
+  type ErrorContext,
+} from '../src/errors';
 import type { Admission, Guard } from '../src/guard/guard';
 import type { Logger } from '../src/observability/logger';
 import type { BreakwaterMetrics } from '../src/observability/metrics';
@@ -69,6 +74,7 @@ export function createLlmCall(deps: LlmCallDeps) {
     if (info.attempt > 1) await reporter?.started({ attempt, provider });
 
     let admission: Admission | undefined;
+    let worst: WorstCase | undefined;
     let reachedProvider = false;
     const startedAt = performance.now();
     try {
@@ -81,7 +87,7 @@ export function createLlmCall(deps: LlmCallDeps) {
           context,
         );
       }
-      const worst = deps.costing.worstCase(input.request, input.meta, context);
+      worst = deps.costing.worstCase(input.request, input.meta, context);
       admission = await deps.guard.admit({
         provider,
         operation: input.meta.operation,
@@ -113,7 +119,12 @@ export function createLlmCall(deps: LlmCallDeps) {
     } catch (error) {
       const cancelled = ctx.cancellationSignal.aborted;
       const policy = errorPolicyOf(errorTypeOf(error));
-      if (admission) await deps.guard.settle({ admission, outcome: cancelled ? 'neutral' : policy.breaker });
+      // A declined answer was still billed: the budgets charge what it used.
+      const billed = isContentPolicyError(error) ? error.usage : undefined;
+      const actual = billed && worst ? deps.costing.actual(input.request, billed, worst) : undefined;
+      if (admission) {
+        await deps.guard.settle({ admission, outcome: cancelled ? 'neutral' : policy.breaker, actual });
+      }
       if (reachedProvider) {
         const outcome = cancelled ? 'cancelled' : policy.metric;
         recordFailure(deps.metrics, { provider, outcome, latencyMs: performance.now() - startedAt });

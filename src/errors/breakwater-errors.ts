@@ -5,6 +5,7 @@
  *
  * Imported by workflow code: no Node built-ins, no I/O.
  */
+import type { Usage } from '../llm/response';
 import type { BudgetRefusal } from '../task';
 import { budgetRefusal } from './budget-refusal';
 import { errorPolicyOf } from './error-policy';
@@ -188,6 +189,8 @@ export class ContentPolicyError extends BreakwaterError {
     /** The provider's own reason (`content_filter`, `refusal`, `stop`, …), as it sent it. */
     readonly rawFinishReason: string | undefined,
     context: Partial<ErrorContext> = {},
+    /** What the declined answer used: the provider bills it, so the budgets charge it. */
+    readonly usage?: Usage,
   ) {
     super(message, context);
   }

@@ -133,6 +133,7 @@ export function acceptAnswer(response: LlmResponse, context: Partial<ErrorContex
       finishReason,
       rawFinishReason,
       context,
+      response.usage,
     );
   }
   return response;

@@ -5,8 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Redis from 'ioredis';
+import { PriceBook } from '../../src/budget/pricing';
+import { TokenManager } from '../../src/budget/token-manager';
 import { DlqStore } from '../../src/dlq/dlq-store';
 import { getMetrics } from '../../src/observability/metrics';
+import { GuardScripts } from '../../src/redis/guard-scripts';
 import { KeySpace } from '../../src/redis/keys';
 import type { FakeProvider } from '../../src/testing/fake-provider';
 import {
@@ -38,15 +41,23 @@ describe.each<[string, 'content_filter' | 'refusal']>([
     h.fake.inject({ fault: { kind } });
     const declined = () => counterValue(getMetrics().llmCalls, { provider, outcome: 'content_policy' });
     const declinedBefore = await declined();
-    const { error, breaker, dead } = await h.run(async () => {
+    const { error, breaker, dead, run } = await h.run(async () => {
       const failed = await failureOf(
-        h.client.execute(chat('tell me something', provider), { idempotencyKey: h.name }),
+        h.client.execute(chat('tell me something', provider), { idempotencyKey: h.name, runId: h.name }),
       );
-      const store = new DlqStore(redis, new KeySpace(h.config.redis.keyPrefix), h.config.dlq);
+      const keys = new KeySpace(h.config.redis.keyPrefix);
+      const store = new DlqStore(redis, keys, h.config.dlq);
+      const budgets = new TokenManager({
+        scripts: new GuardScripts(redis, keys),
+        budget: h.config.budget,
+        prices: PriceBook.fromConfig(h.config.budget.modelPrices, h.config.providers),
+      });
+      const { scopes } = await budgets.show({ runId: h.name });
       return {
         error: failed,
         breaker: await h.worker.breaker.status(provider),
         dead: await store.get(h.name),
+        run: scopes.find((scope) => scope.scope === 'run')!,
       };
     });
     expect(error.reason).toBe('content_policy');
@@ -66,5 +77,8 @@ describe.each<[string, 'content_filter' | 'refusal']>([
     expect(breaker.stats.neutral).toBe(1);
     expect(dead).toMatchObject({ stream: 'dead', reason: 'content_policy' });
     expect(await declined()).toBe(declinedBefore + 1);
+    // The provider billed the declined answer: the run is charged what it used, nothing stays reserved.
+    expect(run.spent).toBeGreaterThan(0);
+    expect(run.reserved).toBe(0);
   });
 });
