@@ -5,7 +5,8 @@
  * its rate limit) refuses.
  */
 import type { LanguageModelV3, LanguageModelV3Middleware, ProviderV3 } from '@ai-sdk/provider';
-import { ModelAttempt, type AiSdkGuardDeps, type ModelCandidate } from './model-attempt';
+import { ModelAttempt } from './model-attempt';
+import type { AiSdkGuardDeps, ModelCandidate } from './types';
 import { settlingStream } from './settling-stream';
 
 /** AI SDK models of one Breakwater provider. */

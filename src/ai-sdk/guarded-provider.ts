@@ -6,7 +6,7 @@ import type { ProviderV3 } from '@ai-sdk/provider';
 import { AiSdkPlugin } from '@temporalio/ai-sdk';
 import { wrapProvider } from 'ai';
 import { breakwaterMiddleware, type AiSdkGuardOptions } from './guard-middleware';
-import type { AiSdkGuardDeps } from './model-attempt';
+import type { AiSdkGuardDeps } from './types';
 
 /** The providers a worker's guard knows, by which the options' names are checked. */
 export interface AiSdkProviderDeps extends AiSdkGuardDeps {

@@ -7,4 +7,4 @@ export {
   type AiSdkModels,
 } from './guard-middleware';
 export { breakwaterAiSdkPlugin, guardedProvider, type AiSdkProviderDeps } from './guarded-provider';
-export type { AiSdkGuardDeps } from './model-attempt';
+export type { AiSdkGuardDeps } from './types';

@@ -10,7 +10,6 @@
  */
 import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3Usage } from '@ai-sdk/provider';
 import { Context, type ApplicationFailure } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
 import {
   attemptFailure,
   errorTypeOf,
@@ -20,7 +19,7 @@ import {
 } from '../../activities/attempt-outcome';
 import { AttemptReporter } from '../../activities/attempt-reporter';
 import { callingWorkflow } from '../../activities/calling-workflow';
-import type { CallCosting, WorstCase } from '../budget/call-costing';
+import type { WorstCase } from '../budget/call-costing';
 import {
   ContentPolicyError,
   errorPolicyOf,
@@ -32,41 +31,14 @@ import {
   type ErrorContext,
   type WaitPolicy,
 } from '../errors';
-import type { Admission, Guard } from '../guard/guard';
+import type { Admission } from '../guard/guard';
 import type { LlmRequest } from '../llm/request';
-import type { Logger } from '../observability/logger';
-import type { BreakwaterMetrics } from '../observability/metrics';
-import type { TaskMeta, TaskPolicy } from '../task';
+import type { TaskMeta } from '../task';
 import { breakwaterCallOptions, type BreakwaterCallOptions } from './call-options';
 import { nextWaitMs, progressOf, type CallProgress } from './call-progress';
 import { classifySdkError } from './classify-sdk-error';
 import { costingView, usageOf } from './costing-view';
-
-/** What the guard around AI SDK model calls is built from (a worker's parts). */
-export interface AiSdkGuardDeps {
-  guard: Guard;
-  costing: CallCosting;
-  /** Retries, call timeout, heartbeat cadence and the longest total wait (`MAX_BLOCKED_MS`). */
-  policy: TaskPolicy;
-  /** Signals attempt reports to workflows that asked for them. */
-  client: Client;
-  logger: Logger;
-  metrics: BreakwaterMetrics;
-  random?: () => number;
-}
-
-/** A model the call may be made with, and the Breakwater provider (breaker, limits, prices) it belongs to. */
-export interface ModelCandidate {
-  provider: string;
-  model: LanguageModelV3;
-}
-
-/** One model call: the models to try, in order (the one asked for, then its fallbacks). */
-export interface ModelCall {
-  candidates: readonly ModelCandidate[];
-  /** The operation of calls that name none (default: the calling workflow's type). */
-  operation?: string;
-}
+import type { AiSdkGuardDeps, ModelCall, ModelCandidate } from './types';
 
 /** A refused attempt's wait when the guard gives none. */
 const UNKNOWN_WAIT_MS = 1000;

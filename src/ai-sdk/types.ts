@@ -1,0 +1,34 @@
+/** The guard around AI SDK model calls: what it is built from, and the models one call may try. */
+import type { LanguageModelV3 } from '@ai-sdk/provider';
+import type { Client } from '@temporalio/client';
+import type { CallCosting } from '../budget/call-costing';
+import type { Guard } from '../guard/guard';
+import type { Logger } from '../observability/logger';
+import type { BreakwaterMetrics } from '../observability/metrics';
+import type { TaskPolicy } from '../task';
+
+/** What the guard around AI SDK model calls is built from (a worker's parts). */
+export interface AiSdkGuardDeps {
+  guard: Guard;
+  costing: CallCosting;
+  /** Retries, call timeout, heartbeat cadence and the longest total wait (`MAX_BLOCKED_MS`). */
+  policy: TaskPolicy;
+  /** Signals attempt reports to workflows that asked for them. */
+  client: Client;
+  logger: Logger;
+  metrics: BreakwaterMetrics;
+  random?: () => number;
+}
+
+/** A model the call may be made with, and the Breakwater provider (breaker, limits, prices) it belongs to. */
+export interface ModelCandidate {
+  provider: string;
+  model: LanguageModelV3;
+}
+
+/** One model call: the models to try, in order (the one asked for, then its fallbacks). */
+export interface ModelCall {
+  candidates: readonly ModelCandidate[];
+  /** The operation of calls that name none (default: the calling workflow's type). */
+  operation?: string;
+}
