@@ -90,6 +90,12 @@ const LAYERS = [
     'the AI SDK guard runs inside the AI SDK’s model activity: the guard, budgets, the classification of answers and the activities’ outcome helpers, nothing below the guard, no application API',
   ],
   [
+    'plugin-below-the-worker-factory',
+    '^src/plugin/',
+    '^src/(worker|cli|testing|demo|client)/',
+    'the plugin builds a worker’s parts from the config; createWorker and the worker’s main build on it',
+  ],
+  [
     'activities-not-workers',
     '^activities/',
     '^(src/(worker|cli|testing|demo|client)/|workflows/)',

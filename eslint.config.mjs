@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.tools/**', '.stack/**', 'dist/**'] },
+  { ignores: ['node_modules/**', '.tools/**', '.stack/**', 'dist/**', 'test/fixtures/*/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -68,5 +68,14 @@ export default tseslint.config(
       'bench/**/*.ts',
     ],
     rules: { 'no-console': 'off' },
+  },
+  {
+    // The CommonJS application the package test installs the tarball into (test/integration/package-tarball.test.ts).
+    files: ['test/fixtures/consumer-cjs/**/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

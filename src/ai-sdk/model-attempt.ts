@@ -108,7 +108,7 @@ export class ModelAttempt {
     const { meta } = this;
     this.context = { ...this.context, operation: meta.operation, runId: meta.runId };
     if (read.options.reportAttempts) {
-      this.reporter = new AttemptReporter(this.deps.client, this.execution, this.deps.logger);
+      this.reporter = new AttemptReporter(this.ctx.client, this.execution, this.deps.logger);
     }
     const primary = this.call.candidates[0]!.provider;
     if (this.ctx.info.attempt > 1) await this.reporter?.started({ attempt: this.attempt, provider: primary });

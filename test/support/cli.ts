@@ -18,6 +18,8 @@ interface RunOptions {
   cwd?: string;
   /** Written to stdin, then closed (default: no stdin). */
   input?: string;
+  /** `run` kills the command after this long (default 30 s). */
+  timeoutMs?: number;
 }
 
 export interface Started {
@@ -58,7 +60,7 @@ export function start(
   return { child, output: () => ({ stdout, stderr }), exited };
 }
 
-/** Runs `command` as `start` does, to its end; kills it after 30 s. */
+/** Runs `command` as `start` does, to its end; kills it after `options.timeoutMs`. */
 export async function run(
   command: string,
   args: string[],
@@ -66,7 +68,7 @@ export async function run(
   options?: RunOptions,
 ): Promise<CliResult> {
   const started = start(command, args, env, options);
-  const timer = setTimeout(() => killGroup(started.child), 30_000);
+  const timer = setTimeout(() => killGroup(started.child), options?.timeoutMs ?? 30_000);
   try {
     const { code } = await started.exited;
     return { code, ...started.output() };

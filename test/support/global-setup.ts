@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { startStack, type Stack } from '../../src/testing/stack';
-import { WORKFLOWS_PATH } from '../../src/worker/create-worker';
+import { WORKFLOWS_PATH } from '../../src/plugin/workflows-path';
 
 export interface StackInfo {
   temporalAddress: string;

@@ -1,0 +1,106 @@
+/**
+ * `BreakwaterPlugin`: Breakwater on your own Temporal worker, in one line of `Worker.create`.
+ */
+import type { AiSdkPlugin } from '@temporalio/ai-sdk';
+import { SimplePlugin } from '@temporalio/plugin';
+import type { ReplayWorkerOptions, Worker, WorkerOptions } from '@temporalio/worker';
+import { breakwaterAiSdkPlugin, type AiSdkGuardOptions } from '../ai-sdk';
+import { loadConfig, type BreakwaterConfig } from '../config';
+import { WORKFLOWS_PATH } from './workflows-path';
+import { createWorkerServices, type WorkerServices, type WorkerServicesOptions } from './worker-services';
+
+export interface BreakwaterPluginOptions extends WorkerServicesOptions {
+  /** Breakwater's settings (default: `loadConfig()`, from the environment). */
+  config?: BreakwaterConfig;
+  /**
+   * Serve AI SDK agents (`@temporalio/ai-sdk`'s `temporalProvider` in your workflows) with these
+   * models, every call under the worker's guard.
+   */
+  aiSdk?: AiSdkGuardOptions;
+}
+
+/**
+ * Adds what a Breakwater worker needs to a worker you create yourself:
+ * - the activities (`llmCall`, `routeFailedTask`), beside yours, guarded by the shared Redis state;
+ * - Breakwater's workflows, unless you give your own `workflowsPath` or `workflowBundle` (export
+ *   `llmTask` from it to run Breakwater tasks; `guardedLlmCall` needs nothing more);
+ * - the worker's activity concurrency and shutdown grace from the config, where you set none;
+ * - with `aiSdk`, `@temporalio/ai-sdk`'s plugin serving guarded models;
+ * - `/metrics`, `/health` and `/ready` while the worker runs, and Redis closed when it stops.
+ *
+ * @example
+ * const worker = await Worker.create({ connection, taskQueue: 'breakwater', plugins: [new BreakwaterPlugin()] });
+ */
+export class BreakwaterPlugin extends SimplePlugin {
+  /** The settings the plugin runs with. */
+  readonly config: BreakwaterConfig;
+  private services?: WorkerServices;
+  private aiSdk?: AiSdkPlugin;
+  private readonly pluginOptions: BreakwaterPluginOptions;
+
+  constructor(options: BreakwaterPluginOptions = {}) {
+    super({ name: 'breakwater' });
+    this.pluginOptions = options;
+    this.config = options.config ?? loadConfig();
+  }
+
+  /** The guard, DLQ and activities behind this plugin: built when the first worker is configured. */
+  get workerServices(): WorkerServices {
+    this.services ??= createWorkerServices(this.config, this.pluginOptions);
+    return this.services;
+  }
+
+  override configureWorker(options: WorkerOptions): WorkerOptions {
+    const { activities } = this.workerServices;
+    const { worker } = this.config;
+    let configured: WorkerOptions = {
+      ...super.configureWorker(options),
+      activities: { ...options.activities, ...activities },
+      maxConcurrentActivityTaskExecutions:
+        options.maxConcurrentActivityTaskExecutions ?? worker.maxConcurrentActivities,
+      shutdownGraceTime: options.shutdownGraceTime ?? worker.shutdownGraceMs,
+    };
+    if (
+      configured.maxTaskQueueActivitiesPerSecond === undefined &&
+      worker.maxTaskQueueActivitiesPerSecond > 0
+    ) {
+      configured.maxTaskQueueActivitiesPerSecond = worker.maxTaskQueueActivitiesPerSecond;
+    }
+    if (!configured.workflowBundle && !configured.workflowsPath) configured.workflowsPath = WORKFLOWS_PATH;
+    const aiSdk = this.aiSdkPlugin();
+    if (aiSdk) configured = aiSdk.configureWorker(configured);
+    return configured;
+  }
+
+  override configureReplayWorker(options: ReplayWorkerOptions): ReplayWorkerOptions {
+    const configured = super.configureReplayWorker(options);
+    if (configured.workflowBundle || configured.workflowsPath) return configured;
+    return { ...configured, workflowsPath: WORKFLOWS_PATH };
+  }
+
+  override async runWorker(worker: Worker, next: (worker: Worker) => Promise<void>): Promise<void> {
+    const services = this.workerServices;
+    try {
+      const http = await services.serveHttp(worker);
+      services.logger.info(
+        { taskQueue: worker.options.taskQueue, namespace: worker.options.namespace, http },
+        'breakwater worker running',
+      );
+      await super.runWorker(worker, next);
+    } finally {
+      await this.close();
+    }
+  }
+
+  /** Closes what the plugin opened (Redis, the HTTP endpoints); the worker's run does it on its own. */
+  async close(): Promise<void> {
+    await this.services?.close();
+  }
+
+  private aiSdkPlugin(): AiSdkPlugin | undefined {
+    const { aiSdk } = this.pluginOptions;
+    if (!aiSdk) return undefined;
+    this.aiSdk ??= breakwaterAiSdkPlugin(aiSdk, this.workerServices.aiSdkDeps);
+    return this.aiSdk;
+  }
+}

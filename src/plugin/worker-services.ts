@@ -1,0 +1,145 @@
+/**
+ * What a Breakwater worker runs on besides Temporal: the Redis guard, the DLQ, the providers, the
+ * activities built from them, and the `/metrics`, `/health` and `/ready` endpoints.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Worker } from '@temporalio/worker';
+import { collectDefaultMetrics, register as defaultRegistry, type Registry } from 'prom-client';
+import { createActivities, type BreakwaterActivities } from '../../activities';
+import type { AiSdkProviderDeps } from '../ai-sdk';
+import type { RedisBreaker } from '../breaker/redis-breaker';
+import { CallCosting } from '../budget/call-costing';
+import { PriceBook } from '../budget/pricing';
+import { loadTokenizer } from '../budget/tokenizer';
+import type { BreakwaterConfig } from '../config';
+import { deltaWriters } from '../deltas/delta-writer';
+import { DlqStore } from '../dlq/dlq-store';
+import { createGuard } from '../guard/create-guard';
+import type { BreakerStateChange } from '../guard/redis-guard';
+import { microsToUsd } from '../money';
+import { startHttpServer } from '../observability/http-server';
+import { createLogger, type Logger } from '../observability/logger';
+import { getMetrics, type BreakwaterMetrics } from '../observability/metrics';
+import { createRedis } from '../redis/connection';
+import { ProviderRegistry } from '../providers/registry';
+import { createHttpHealth } from './http-health';
+
+/** What the services are built with, beside the configuration. */
+export interface WorkerServicesOptions {
+  logger?: Logger;
+  /** Registry of the `/metrics` endpoint and the product's metrics (default: prom-client's global one). */
+  registry?: Registry;
+  /** Called for every circuit breaker transition this worker's calls cause. */
+  onBreakerStateChange?: (change: BreakerStateChange) => void;
+}
+
+export interface WorkerServices {
+  /** This worker's identity in the shared breaker state. */
+  workerId: string;
+  /** The shared breaker, for status and operator actions. */
+  breaker: RedisBreaker;
+  activities: BreakwaterActivities;
+  /** What the AI SDK guard is built from. */
+  aiSdkDeps: AiSdkProviderDeps;
+  logger: Logger;
+  /** Starts `/metrics`, `/health` and `/ready` for `worker` (once); resolves to their base URL. */
+  serveHttp(worker: Worker): Promise<string | undefined>;
+  /** Stops the endpoints and closes Redis; safe to call twice. */
+  close(): Promise<void>;
+}
+
+const withDefaultMetrics = new WeakSet<Registry>();
+
+/** `ai_token_budget_limit{scope}`: the configured default ceilings (USD for money scopes). */
+function publishBudgetLimits(metrics: BreakwaterMetrics, config: BreakwaterConfig): void {
+  const { ceilings } = config.budget;
+  metrics.budgetLimit.set({ scope: 'run_usd' }, microsToUsd(ceilings.runMicros));
+  metrics.budgetLimit.set({ scope: 'operation_usd' }, microsToUsd(ceilings.operationMicros));
+  metrics.budgetLimit.set({ scope: 'daily_usd' }, microsToUsd(ceilings.dailyMicros));
+  metrics.budgetLimit.set({ scope: 'turn_tokens' }, ceilings.turnTokens);
+  metrics.budgetLimit.set({ scope: 'turn_tool_calls' }, ceilings.turnToolCalls);
+  metrics.budgetLimit.set({ scope: 'task_calls' }, config.rateLimit.callsPerTask);
+}
+
+/** Builds the services from `config`. Redis connects in the background; nothing else is opened. */
+export function createWorkerServices(
+  config: BreakwaterConfig,
+  options: WorkerServicesOptions = {},
+): WorkerServices {
+  const logger = options.logger ?? createLogger({ level: config.log.level });
+  const registry = options.registry ?? defaultRegistry;
+  if (!withDefaultMetrics.has(registry)) {
+    collectDefaultMetrics({ register: registry });
+    withDefaultMetrics.add(registry);
+  }
+  // Build the tokenizer now, so no LLM call pays for it (about half a second).
+  loadTokenizer();
+  const metrics = getMetrics(registry);
+  const redis = createRedis(config.redis);
+  redis.on('error', (error: Error) => logger.debug({ err: error }, 'redis connection error'));
+  const releases: Array<() => Promise<unknown>> = [() => redis.quit().catch(() => redis.disconnect())];
+
+  const workerId = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+  const { guard, breaker, keys } = createGuard(config, redis, {
+    workerId,
+    logger,
+    metrics,
+    onStateChange: options.onBreakerStateChange,
+  });
+  const providerNames = config.providers.map((provider) => provider.name);
+  const removeStateSource = metrics.addBreakerStateSource(async () =>
+    Promise.all(
+      providerNames.map(async (provider) => ({ provider, state: (await breaker.status(provider)).state })),
+    ),
+  );
+  releases.push(async () => removeStateSource());
+  publishBudgetLimits(metrics, config);
+  const dlq = new DlqStore(redis, keys, config.dlq);
+  const removeDlqSource = metrics.setDlqSource(() => dlq.stats());
+  releases.push(async () => removeDlqSource());
+  const costing = new CallCosting(
+    PriceBook.fromConfig(config.budget.modelPrices, config.providers),
+    config.budget,
+  );
+  const activities = createActivities({
+    dlq,
+    providers: ProviderRegistry.fromConfig(config.providers),
+    guard,
+    costing,
+    callsPerTask: config.rateLimit.callsPerTask,
+    deltaWriters: deltaWriters(redis, keys, config.deltas, logger),
+    logger,
+    metrics,
+  });
+
+  let http: Promise<string | undefined> | undefined;
+  let closed: Promise<void> | undefined;
+  return {
+    workerId,
+    breaker,
+    activities,
+    aiSdkDeps: { guard, costing, policy: config.policy, logger, metrics, providerNames },
+    logger,
+    serveHttp(worker) {
+      if (config.worker.httpPort < 0) return Promise.resolve(undefined);
+      http ??= startHttpServer({
+        host: config.worker.httpHost,
+        port: config.worker.httpPort,
+        registry,
+        health: createHttpHealth(worker, redis),
+      }).then((server) => {
+        releases.push(() => server.close());
+        return server.url;
+      });
+      return http;
+    },
+    close() {
+      closed ??= (async () => {
+        await http?.catch(() => undefined);
+        for (const step of releases.reverse()) await step().catch(() => undefined);
+      })();
+      return closed;
+    },
+  };
+}

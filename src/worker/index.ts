@@ -1,0 +1,11 @@
+/** `breakwater/worker`: a Breakwater worker, either whole (`createWorker`) or added to yours (`BreakwaterPlugin`). */
+export { createWorker } from './create-worker';
+export type { BreakwaterWorker, CreateWorkerOptions } from './create-worker';
+export { BreakwaterPlugin } from '../plugin/breakwater-plugin';
+export type { BreakwaterPluginOptions } from '../plugin/breakwater-plugin';
+export { WORKFLOWS_PATH } from '../plugin/workflows-path';
+export { createActivities } from '../../activities';
+export type { BreakwaterActivities, FailedTask, LlmCallInput, LlmCallResult } from '../../activities';
+export { breakwaterAiSdkPlugin, breakwaterMiddleware, guardedProvider } from '../ai-sdk';
+export type { AiSdkFallback, AiSdkGuardOptions, AiSdkModels, BreakwaterCallOptions } from '../ai-sdk';
+export type { BreakerStateChange } from '../guard/redis-guard';

@@ -1,0 +1,2 @@
+/** The workflow types a Breakwater worker registers by default (`WORKFLOWS_PATH`). */
+export { llmTask } from './llm-task';
