@@ -11,6 +11,7 @@ import type { BreakwaterConfig } from '../config';
 import type { RedisBreaker } from '../breaker/redis-breaker';
 import { CallCosting } from '../budget/call-costing';
 import { PriceBook } from '../budget/pricing';
+import { TokenManager } from '../budget/token-manager';
 import { loadTokenizer } from '../budget/tokenizer';
 import { deltaWriters } from '../deltas/delta-writer';
 import { DlqStore } from '../dlq/dlq-store';
@@ -18,6 +19,7 @@ import { createGuard } from '../guard/create-guard';
 import { microsToUsd } from '../money';
 import type { BreakerStateChange } from '../guard/redis-guard';
 import { createHttpHealth } from './health';
+import { dailyBudgetSource, taskCountSource } from './metric-sources';
 import { createLogger, TemporalLoggerAdapter, type Logger } from '../observability/logger';
 import { startHttpServer, type RunningHttpServer } from '../observability/http-server';
 import { getMetrics, type BreakwaterMetrics } from '../observability/metrics';
@@ -118,7 +120,7 @@ export async function createWorker(
     releases.push(() => clientConnection.close());
     const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
     const workerId = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
-    const { guard, breaker, keys } = createGuard(config, redis, {
+    const { guard, breaker, scripts, keys } = createGuard(config, redis, {
       workerId,
       logger,
       metrics,
@@ -137,8 +139,13 @@ export async function createWorker(
     publishBudgetLimits(metrics, config);
     const prices = PriceBook.fromConfig(config.budget.modelPrices, config.providers);
     const dlq = new DlqStore(redis, keys, config.dlq);
-    const removeDlqSource = metrics.setDlqSource(() => dlq.stats());
-    releases.push(async () => removeDlqSource());
+    const tokens = new TokenManager({ scripts, budget: config.budget, prices });
+    const removeSources = [
+      metrics.setDlqSource(() => dlq.stats()),
+      metrics.setTaskCountSource(taskCountSource(client, config.temporal.taskQueue)),
+      metrics.setDailyBudgetSource(dailyBudgetSource(tokens)),
+    ];
+    releases.push(async () => removeSources.forEach((remove) => remove()));
     const costing = new CallCosting(prices, config.budget);
     const activities = createActivities({
       dlq,
