@@ -162,7 +162,7 @@ export function getMetrics(registry: Registry = defaultRegistry): BreakwaterMetr
     [
       'ai_budget_spent_usd',
       'spentMicros',
-      'Spent against a budget scope (daily: today, UTC, cluster-wide), USD',
+      'Spent against a budget scope (daily: today, UTC, cluster-wide, counted while a daily ceiling is set), USD',
     ],
     ['ai_budget_reserved_usd', 'reservedMicros', 'Reserved in a budget scope by calls in flight, USD'],
     [
