@@ -4,12 +4,24 @@
  */
 import { Counter, Gauge, Histogram, register as defaultRegistry, type Registry } from 'prom-client';
 import { BREAKER_STATES, type BreakerStateName } from '../breaker/types';
+import { microsToUsd } from '../money';
+import { LEDGER_STATES, type LedgerState } from '../task';
 
 /** Reads the dead-letter queue's cluster-wide numbers at scrape time. */
 export type DlqSource = () => Promise<{ depth: number; deadDepth: number; counters: Record<string, number> }>;
 
 /** Reads the shared breaker states (provider → 0=CLOSED, 1=OPEN, 2=HALF_OPEN) at scrape time. */
 export type BreakerStateSource = () => Promise<Array<{ provider: string; state: BreakerStateName }>>;
+
+/** Counts the tasks in each ledger state at scrape time (from Temporal visibility). */
+export type TaskCountSource = () => Promise<Record<LedgerState, number>>;
+
+/** Reads today's cluster-wide budget (UTC day) at scrape time, in micro-dollars; limit 0 = none. */
+export type DailyBudgetSource = () => Promise<{
+  spentMicros: number;
+  reservedMicros: number;
+  limitMicros: number;
+}>;
 
 export interface BreakwaterMetrics {
   registry: Registry;
@@ -38,6 +50,39 @@ export interface BreakwaterMetrics {
   addBreakerStateSource(source: BreakerStateSource): () => void;
   /** Registers where the `ai_dlq_*` metrics read from (the shared DLQ); returns the unregister function. */
   setDlqSource(source: DlqSource): () => void;
+  /** Registers where `ai_tasks{state}` reads from; returns the unregister function. */
+  setTaskCountSource(source: TaskCountSource): () => void;
+  /** Registers where the `ai_budget_*_usd{scope="daily"}` metrics read from; returns the unregister function. */
+  setDailyBudgetSource(source: DailyBudgetSource): () => void;
+}
+
+/**
+ * A source that a worker plugs in, read at most once per scrape however many metrics collect from
+ * it; a failed read reports nothing rather than failing the scrape.
+ */
+function scrapeSource<T>(): {
+  read: () => Promise<T | undefined>;
+  set: (source: () => Promise<T>) => () => void;
+} {
+  let current: (() => Promise<T>) | undefined;
+  let snapshot: Promise<T | undefined> | undefined;
+  return {
+    read: () => {
+      snapshot ??= (current ? current().catch(() => undefined) : Promise.resolve(undefined)).finally(() =>
+        setImmediate(() => (snapshot = undefined)),
+      );
+      return snapshot;
+    },
+    set: (source) => {
+      current = source;
+      snapshot = undefined;
+      return () => {
+        if (current !== source) return;
+        current = undefined;
+        snapshot = undefined;
+      };
+    },
+  };
 }
 
 /** The DLQ metrics mirror cluster-wide counters kept in Redis, so every worker reports the same values. */
@@ -57,22 +102,16 @@ export function getMetrics(registry: Registry = defaultRegistry): BreakwaterMetr
   if (existing) return existing;
   const registers = [registry];
   const stateSources = new Set<BreakerStateSource>();
-  let dlqSource: DlqSource | undefined;
-  let dlqSnapshot: Promise<Awaited<ReturnType<DlqSource>> | undefined> | undefined;
-  // One read of Redis per scrape serves every DLQ metric.
-  const readDlq = () => {
-    dlqSnapshot ??= (dlqSource ? dlqSource().catch(() => undefined) : Promise.resolve(undefined)).finally(
-      () => setImmediate(() => (dlqSnapshot = undefined)),
-    );
-    return dlqSnapshot;
-  };
+  const dlq = scrapeSource<Awaited<ReturnType<DlqSource>>>();
+  const taskCounts = scrapeSource<Awaited<ReturnType<TaskCountSource>>>();
+  const dailyBudget = scrapeSource<Awaited<ReturnType<DailyBudgetSource>>>();
   for (const [name, counter, help] of DLQ_COUNTERS) {
     new Counter({
       name,
       help,
       registers,
       async collect() {
-        const snapshot = await readDlq();
+        const snapshot = await dlq.read();
         if (!snapshot) return;
         this.reset();
         this.inc(snapshot.counters[counter] ?? 0);
@@ -85,7 +124,7 @@ export function getMetrics(registry: Registry = defaultRegistry): BreakwaterMetr
     labelNames: ['stream'],
     registers,
     async collect() {
-      const snapshot = await readDlq();
+      const snapshot = await dlq.read();
       if (!snapshot) return;
       this.reset();
       this.inc({ stream: 'dlq' }, snapshot.counters.trimmed ?? 0);
@@ -98,12 +137,53 @@ export function getMetrics(registry: Registry = defaultRegistry): BreakwaterMetr
     labelNames: ['stream'],
     registers,
     async collect() {
-      const snapshot = await readDlq();
+      const snapshot = await dlq.read();
       if (!snapshot) return;
       this.set({ stream: 'dlq' }, snapshot.depth);
       this.set({ stream: 'dead' }, snapshot.deadDepth);
     },
   });
+  new Gauge({
+    name: 'ai_tasks',
+    help:
+      'Tasks on the task queue by ledger state, counted by Temporal visibility when scraped ' +
+      '(QUEUED to BLOCKED: open tasks; DONE, FAILED: closed tasks within the namespace retention)',
+    labelNames: ['state'],
+    registers,
+    async collect() {
+      this.reset();
+      const counts = await taskCounts.read();
+      if (!counts) return;
+      for (const state of LEDGER_STATES) this.set({ state }, counts[state]);
+    },
+  });
+  // Labelled by scope (only `daily` is cluster-wide and cumulative), so a failed read reports no series rather than 0.
+  const budgetGauges = [
+    [
+      'ai_budget_spent_usd',
+      'spentMicros',
+      'Spent against a budget scope (daily: today, UTC, cluster-wide, counted while a daily ceiling is set), USD',
+    ],
+    ['ai_budget_reserved_usd', 'reservedMicros', 'Reserved in a budget scope by calls in flight, USD'],
+    [
+      'ai_budget_limit_usd',
+      'limitMicros',
+      'The ceiling in force for a budget scope (operator override or default), USD; 0 = none',
+    ],
+  ] as const;
+  for (const [name, field, help] of budgetGauges) {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['scope'],
+      registers,
+      async collect() {
+        this.reset();
+        const budget = await dailyBudget.read();
+        if (budget) this.set({ scope: 'daily' }, microsToUsd(budget[field]));
+      },
+    });
+  }
   const metrics: BreakwaterMetrics = {
     registry,
     llmCalls: new Counter({
@@ -196,12 +276,9 @@ export function getMetrics(registry: Registry = defaultRegistry): BreakwaterMetr
       stateSources.add(source);
       return () => stateSources.delete(source);
     },
-    setDlqSource(source) {
-      dlqSource = source;
-      return () => {
-        if (dlqSource === source) dlqSource = undefined;
-      };
-    },
+    setDlqSource: dlq.set,
+    setTaskCountSource: taskCounts.set,
+    setDailyBudgetSource: dailyBudget.set,
   };
   byRegistry.set(registry, metrics);
   return metrics;

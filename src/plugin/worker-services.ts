@@ -11,6 +11,7 @@ import type { AiSdkProviderDeps } from '../ai-sdk';
 import type { RedisBreaker } from '../breaker/redis-breaker';
 import { CallCosting } from '../budget/call-costing';
 import { PriceBook } from '../budget/pricing';
+import { TokenManager } from '../budget/token-manager';
 import { loadTokenizer } from '../budget/tokenizer';
 import type { BreakwaterConfig } from '../config';
 import { deltaWriters } from '../deltas/delta-writer';
@@ -24,6 +25,7 @@ import { getMetrics, type BreakwaterMetrics } from '../observability/metrics';
 import { createRedis } from '../redis/connection';
 import { ProviderRegistry } from '../providers/registry';
 import { createHttpHealth } from './http-health';
+import { dailyBudgetSource, taskCountSource } from './metric-sources';
 
 /** What the services are built with, beside the configuration. */
 export interface WorkerServicesOptions {
@@ -43,8 +45,11 @@ export interface WorkerServices {
   /** What the AI SDK guard is built from. */
   aiSdkDeps: AiSdkProviderDeps;
   logger: Logger;
-  /** Starts `/metrics`, `/health` and `/ready` for `worker` (once); resolves to their base URL. */
-  serveHttp(worker: Worker): Promise<string | undefined>;
+  /**
+   * Serves `worker`'s metrics (its queue's tasks by ledger state, from Temporal) and starts
+   * `/metrics`, `/health` and `/ready` (once); resolves to their base URL.
+   */
+  serve(worker: Worker): Promise<string | undefined>;
   /** Stops the endpoints and closes Redis; safe to call twice. */
   close(): Promise<void>;
 }
@@ -81,7 +86,7 @@ export function createWorkerServices(
   const releases: Array<() => Promise<unknown>> = [() => redis.quit().catch(() => redis.disconnect())];
 
   const workerId = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
-  const { guard, breaker, keys } = createGuard(config, redis, {
+  const { guard, breaker, scripts, keys } = createGuard(config, redis, {
     workerId,
     logger,
     metrics,
@@ -95,13 +100,15 @@ export function createWorkerServices(
   );
   releases.push(async () => removeStateSource());
   publishBudgetLimits(metrics, config);
+  const prices = PriceBook.fromConfig(config.budget.modelPrices, config.providers);
   const dlq = new DlqStore(redis, keys, config.dlq);
-  const removeDlqSource = metrics.setDlqSource(() => dlq.stats());
-  releases.push(async () => removeDlqSource());
-  const costing = new CallCosting(
-    PriceBook.fromConfig(config.budget.modelPrices, config.providers),
-    config.budget,
-  );
+  const tokens = new TokenManager({ scripts, budget: config.budget, prices });
+  const removeSources = [
+    metrics.setDlqSource(() => dlq.stats()),
+    metrics.setDailyBudgetSource(dailyBudgetSource(tokens)),
+  ];
+  releases.push(async () => removeSources.forEach((remove) => remove()));
+  const costing = new CallCosting(prices, config.budget);
   const activities = createActivities({
     dlq,
     providers: ProviderRegistry.fromConfig(config.providers),
@@ -121,9 +128,16 @@ export function createWorkerServices(
     activities,
     aiSdkDeps: { guard, costing, policy: config.policy, logger, metrics, providerNames },
     logger,
-    serveHttp(worker) {
-      if (config.worker.httpPort < 0) return Promise.resolve(undefined);
-      http ??= startHttpServer({
+    serve(worker) {
+      if (http) return http;
+      if (worker.client) {
+        const removeTaskCounts = metrics.setTaskCountSource(
+          taskCountSource(worker.client, worker.options.taskQueue),
+        );
+        releases.push(async () => removeTaskCounts());
+      }
+      if (config.worker.httpPort < 0) return (http = Promise.resolve(undefined));
+      http = startHttpServer({
         host: config.worker.httpHost,
         port: config.worker.httpPort,
         registry,

@@ -34,6 +34,8 @@ export interface TemporalDevServer {
   uiUrl?: string;
   /** The CLI binary, for `temporal workflow list` and friends (undefined with the SDK's download). */
   cliPath?: string;
+  /** The server's Prometheus endpoint (undefined with the SDK's download, which picks its own port). */
+  metricsUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -93,6 +95,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     };
   }
 
+  const metricsPort = await freePort(host);
   const args = [
     'server',
     'start-dev',
@@ -103,7 +106,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     '--http-port',
     String(await freePort(host)),
     '--metrics-port',
-    String(await freePort(host)),
+    String(metricsPort),
     '--db-filename',
     dbFilename,
     ...(namespace === 'default' ? [] : ['--namespace', namespace]),
@@ -135,6 +138,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     namespace,
     uiUrl: uiPort ? `http://${host}:${uiPort}` : undefined,
     cliPath: cli.path,
+    metricsUrl: `http://${host}:${metricsPort}/metrics`,
     stop: () => process.stop(),
   };
 }

@@ -93,7 +93,7 @@ export async function createWorker(
       plugins: [plugin],
     });
     const services = plugin.workerServices;
-    const httpUrl = await services.serveHttp(worker);
+    const httpUrl = await services.serve(worker);
     logger.info(
       { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, http: httpUrl },
       'worker created',

@@ -11,6 +11,8 @@ export interface StackInfo {
   namespace: string;
   redisUrl: string;
   temporalCli: string;
+  /** The dev server's Prometheus endpoint. */
+  temporalMetricsUrl?: string;
   workflowBundlePath: string;
 }
 
@@ -32,6 +34,7 @@ export async function setup(project: TestProject): Promise<void> {
     namespace: stack.temporal.namespace,
     redisUrl: stack.redis.url,
     temporalCli: stack.temporal.cliPath ?? 'temporal',
+    temporalMetricsUrl: stack.temporal.metricsUrl,
     workflowBundlePath,
   });
 }
