@@ -7,7 +7,8 @@ import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { collectDefaultMetrics, register as defaultRegistry, type Registry } from 'prom-client';
 import { createActivities } from '../../activities';
 import type { AiSdkGuardOptions } from '../ai-sdk';
-import type { BreakwaterConfig } from '../config';
+import { ConfigError, type BreakwaterConfig } from '../config';
+import { connectingTo, temporalConnectionOptions } from '../client/temporal-connection';
 import type { RedisBreaker } from '../breaker/redis-breaker';
 import { CallCosting } from '../budget/call-costing';
 import { PriceBook } from '../budget/pricing';
@@ -22,6 +23,7 @@ import { createLogger, TemporalLoggerAdapter, type Logger } from '../observabili
 import { startHttpServer, type RunningHttpServer } from '../observability/http-server';
 import { getMetrics, type BreakwaterMetrics } from '../observability/metrics';
 import { createRedis } from '../redis/connection';
+import { firstSecurityProblem } from '../redis/connection-security';
 import { ProviderRegistry } from '../providers/registry';
 
 /** Where the worker finds its workflow code. */
@@ -112,9 +114,13 @@ export async function createWorker(
   };
 
   try {
-    const connection = await NativeConnection.connect({ address: config.temporal.address });
+    // Wrong credentials or TLS files are a configuration error; an unreachable Redis is waited out (fail closed).
+    const redisProblem = await firstSecurityProblem(redis, config.redis);
+    if (redisProblem) throw new ConfigError(redisProblem.variable, redisProblem.problem);
+    const connectionOptions = temporalConnectionOptions(config.temporal);
+    const connection = await connectingTo(config.temporal, () => NativeConnection.connect(connectionOptions));
     releases.push(() => connection.close());
-    const clientConnection = await Connection.connect({ address: config.temporal.address });
+    const clientConnection = await connectingTo(config.temporal, () => Connection.connect(connectionOptions));
     releases.push(() => clientConnection.close());
     const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
     const workerId = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
