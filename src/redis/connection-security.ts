@@ -46,6 +46,15 @@ export function redisSecurityOptions(
   };
 }
 
+/** Node's codes for a server certificate that the configured CAs do not vouch for. */
+const UNTRUSTED_CERTIFICATE_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+]);
+
 /** A refusal that retrying cannot fix: the variable to correct, and the problem in words. */
 export interface RedisSecurityProblem {
   variable: string;
@@ -54,8 +63,8 @@ export interface RedisSecurityProblem {
 
 /**
  * What `error` (an error event of the connection) says about the settings: wrong credentials, a
- * user without the permission, or a TLS handshake refused; undefined for any other error (Redis
- * down, a timeout), which a reconnect may cure.
+ * user without a permission, a server certificate not trusted or not matching; undefined for any
+ * other error (Redis down, a timeout, a reset), which a reconnect may cure.
  */
 export function redisSecurityProblem(
   error: Error & { code?: string },
@@ -81,14 +90,11 @@ export function redisSecurityProblem(
       problem: `the server's certificate does not match (${reply})`,
     };
   }
-  if (
-    /certificate|SSL|TLS|alert/i.test(reply) ||
-    /^(DEPTH_ZERO|SELF_SIGNED|UNABLE_TO)/.test(error.code ?? '')
-  ) {
-    const clientCertificate = /certificate required|alert/i.test(reply);
-    return clientCertificate
-      ? { variable: 'REDIS_TLS_CERT_PATH', problem: `Redis refused the TLS client (${reply})` }
-      : { variable: 'REDIS_TLS_CA_PATH', problem: `cannot verify the Redis server's certificate (${reply})` };
+  if (UNTRUSTED_CERTIFICATE_CODES.has(error.code ?? '')) {
+    return {
+      variable: 'REDIS_TLS_CA_PATH',
+      problem: `cannot verify the Redis server's certificate (${reply})`,
+    };
   }
   return undefined;
 }

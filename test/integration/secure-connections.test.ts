@@ -228,6 +228,17 @@ describe('Redis over TLS with an ACL user', () => {
     expect(cli.stderr).not.toContain('not-the-password');
   });
 
+  it('names REDIS_TLS_CA_PATH when the server certificate is not signed by that CA', async () => {
+    const otherCa = makeCertificates(join(dir, 'other-ca')).caPath;
+    const config = stackConfig(
+      { temporalAddress: inject('stack').temporalAddress, namespace: 'default', redisUrl: redis.url },
+      { ...redisEnv(), REDIS_TLS_CA_PATH: otherCa, REDIS_KEY_PREFIX: PREFIX, HTTP_PORT: '-1' },
+    );
+    const error = await rejectionOf(createWorker(config, { logger: testLogger }));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toMatch(/^REDIS_TLS_CA_PATH: cannot verify the Redis server's certificate \(/);
+  });
+
   it('stops start-up naming the variable of a missing certificate, Temporal or Redis', async () => {
     const env = { ...redisEnv(), REDIS_URL: redis.url, ...temporalEnv(mtlsProxy, clientCertificateEnv()) };
     const [temporalCertificate, redisCa] = await Promise.all([
