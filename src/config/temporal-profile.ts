@@ -72,6 +72,13 @@ function readProfile(values: Values, env: Env): ClientConfigProfile {
     if (values.TEMPORAL_PROFILE !== undefined && /^Profile '.*' not found/.test(message)) {
       throw new ConfigError('TEMPORAL_PROFILE', `no profile '${values.TEMPORAL_PROFILE}' in the config file`);
     }
+    const both = /^Cannot specify both (\w+)_path and/.exec(message)?.[1]?.toUpperCase();
+    if (both !== undefined && profileEnv[`TEMPORAL_TLS_${both}_PATH`] !== undefined) {
+      throw new ConfigError(
+        `TEMPORAL_TLS_${both}_PATH`,
+        `TEMPORAL_TLS_${both}_DATA is set too (or the profile's): give one`,
+      );
+    }
     throw new ConfigError('TEMPORAL_CONFIG_FILE', message);
   }
   checkClientPair(profile.tls);
