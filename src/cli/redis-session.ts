@@ -1,7 +1,8 @@
 /** The CLI's one Redis connection: opened on first use, given up on after a short wait, closed at the end. */
 import type Redis from 'ioredis';
-import type { BreakwaterConfig } from '../config';
+import { ConfigError, type BreakwaterConfig } from '../config';
 import { createRedis, waitUntilReady } from '../redis/connection';
+import { firstSecurityProblem } from '../redis/connection-security';
 
 /** How long the CLI waits for Redis before it gives up. */
 const REDIS_READY_TIMEOUT_MS = 3000;
@@ -36,7 +37,10 @@ export class RedisSession {
 
   constructor(private readonly settings: BreakwaterConfig['redis']) {}
 
-  /** The connection, ready; throws `RedisUnreachableError` when Redis does not answer in time. */
+  /**
+   * The connection, ready; throws `RedisUnreachableError` when Redis does not answer in time, and
+   * `ConfigError` naming the variable when it refuses the credentials or the TLS handshake.
+   */
   get(): Promise<Redis> {
     this.connection ??= this.connect();
     return this.connection;
@@ -56,6 +60,11 @@ export class RedisSession {
     client.on('error', (error: Error) => {
       lastError = error;
     });
+    const problem = await firstSecurityProblem(client, this.settings);
+    if (problem) {
+      client.disconnect();
+      throw new ConfigError(problem.variable, problem.problem);
+    }
     try {
       await waitUntilReady(client, REDIS_READY_TIMEOUT_MS);
     } catch {

@@ -32,6 +32,7 @@ import {
   type PolicyOverrides,
   type SubmitOptionsInput,
 } from './validation';
+import { connectingTo, temporalConnectionOptions } from './temporal-connection';
 import { taskWorkflowId } from './workflow-id';
 
 export type { PolicyOverrides };
@@ -96,7 +97,9 @@ export class BreakwaterClient {
 
   /** Connects to Temporal as configured; `close()` releases the connection. */
   static async connect(config: BreakwaterConfig): Promise<BreakwaterClient> {
-    const connection = await Connection.connect({ address: config.temporal.address });
+    const connection = await connectingTo(config.temporal, () =>
+      Connection.connect(temporalConnectionOptions(config.temporal)),
+    );
     const client = new Client({ connection, namespace: config.temporal.namespace });
     return new BreakwaterClient(
       {

@@ -6,7 +6,14 @@ export { ConfigError } from './config-error';
 export { defaultConfig, loadConfig } from './load-config';
 export { PROVIDER_NAME, PROVIDER_VARIABLES } from './provider-variables';
 export { LOG_LEVELS } from './types';
-export type { BreakwaterConfig, LogLevel, ProviderConfig, ProviderKind } from './types';
+export type {
+  BreakwaterConfig,
+  LogLevel,
+  ProviderConfig,
+  ProviderKind,
+  RedisTlsFiles,
+  TemporalConnectionSettings,
+} from './types';
 export {
   parseVariable,
   type ConfigVariable,

@@ -10,7 +10,8 @@ import {
   PROVIDER_VARIABLES,
   providerPrefix,
 } from './provider-variables';
-import type { BreakwaterConfig, ProviderConfig } from './types';
+import { loadTemporalConnection } from './temporal-profile';
+import type { BreakwaterConfig, ProviderConfig, RedisTlsFiles } from './types';
 import { readVariables, type VariableValues } from './variable-table';
 import { ATTEMPT_TIMEOUT_MARGIN_MS, ENV_VARIABLES } from './variables';
 
@@ -21,16 +22,8 @@ type Values = VariableValues<typeof ENV_VARIABLES>;
 export function loadConfig(env: Env = process.env): BreakwaterConfig {
   const values = readVariables(ENV_VARIABLES, env);
   return {
-    temporal: {
-      address: values.TEMPORAL_ADDRESS,
-      namespace: values.TEMPORAL_NAMESPACE,
-      taskQueue: values.TEMPORAL_TASK_QUEUE,
-    },
-    redis: {
-      url: values.REDIS_URL,
-      keyPrefix: values.REDIS_KEY_PREFIX,
-      commandTimeoutMs: values.REDIS_COMMAND_TIMEOUT_MS,
-    },
+    temporal: { ...loadTemporalConnection(values, env), taskQueue: values.TEMPORAL_TASK_QUEUE },
+    redis: readRedis(values),
     guard: { failOpen: values.GUARD_FAIL_OPEN, unavailableRetryMs: values.GUARD_UNAVAILABLE_RETRY_MS },
     providers: values.LLM_PROVIDERS.map((name) => readProvider(name, values, env)),
     breaker: {
@@ -87,6 +80,54 @@ export function loadConfig(env: Env = process.env): BreakwaterConfig {
 /** The configuration of an empty environment: every default. */
 export function defaultConfig(): BreakwaterConfig {
   return loadConfig({});
+}
+
+/** The Redis connection: credentials from the variables or the URL (not both), TLS files for `rediss://`. */
+function readRedis(values: Values): BreakwaterConfig['redis'] {
+  const url = new URL(values.REDIS_URL);
+  if (values.REDIS_USERNAME !== undefined && url.username !== '') {
+    throw new ConfigError('REDIS_USERNAME', 'REDIS_URL names a user too: give it in one place');
+  }
+  if (values.REDIS_PASSWORD !== undefined && url.password !== '') {
+    throw new ConfigError('REDIS_PASSWORD', 'REDIS_URL carries a password too: give it in one place');
+  }
+  const redis: BreakwaterConfig['redis'] = {
+    url: values.REDIS_URL,
+    keyPrefix: values.REDIS_KEY_PREFIX,
+    commandTimeoutMs: values.REDIS_COMMAND_TIMEOUT_MS,
+  };
+  if (values.REDIS_USERNAME !== undefined) redis.username = values.REDIS_USERNAME;
+  if (values.REDIS_PASSWORD !== undefined) redis.password = values.REDIS_PASSWORD;
+  const tls = readRedisTls(values);
+  if (url.protocol === 'rediss:') redis.tls = tls;
+  else {
+    const [variable] =
+      Object.entries(REDIS_TLS_VARIABLES).find(([, field]) => tls[field] !== undefined) ?? [];
+    if (variable !== undefined) throw new ConfigError(variable, 'needs a rediss:// REDIS_URL (TLS)');
+  }
+  return redis;
+}
+
+const REDIS_TLS_VARIABLES = {
+  REDIS_TLS_CA_PATH: 'caPath',
+  REDIS_TLS_CERT_PATH: 'certPath',
+  REDIS_TLS_KEY_PATH: 'keyPath',
+  REDIS_TLS_SERVER_NAME: 'serverName',
+} as const satisfies Record<string, keyof RedisTlsFiles>;
+
+function readRedisTls(values: Values): RedisTlsFiles {
+  const tls: RedisTlsFiles = {};
+  for (const [variable, field] of Object.entries(REDIS_TLS_VARIABLES)) {
+    const value = values[variable as keyof typeof REDIS_TLS_VARIABLES];
+    if (value !== undefined) tls[field] = value;
+  }
+  if (tls.certPath !== undefined && tls.keyPath === undefined) {
+    throw new ConfigError('REDIS_TLS_KEY_PATH', 'is required with REDIS_TLS_CERT_PATH');
+  }
+  if (tls.keyPath !== undefined && tls.certPath === undefined) {
+    throw new ConfigError('REDIS_TLS_CERT_PATH', 'is required with REDIS_TLS_KEY_PATH');
+  }
+  return tls;
 }
 
 /** The task policy, with the rules that tie its variables together. */

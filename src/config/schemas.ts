@@ -2,6 +2,7 @@
  * The zod pieces that read an environment variable's text (already trimmed, never blank) into its
  * typed value. Each piece records its allowed values in words, for the generated docs.
  */
+import { accessSync, constants, statSync } from 'node:fs';
 import { z } from 'zod';
 import { parseUsd, usdToMicros } from '../money';
 
@@ -59,6 +60,28 @@ export function decimal(min: number, max: number): EnvSchema<number> {
     allowed,
   );
 }
+
+/** Why `path` cannot be read as a file, or undefined when it can. */
+function unreadableFile(path: string): string | undefined {
+  try {
+    if (!statSync(path).isFile()) return `not a file '${path}'`;
+    accessSync(path, constants.R_OK);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? `no such file '${path}'` : `cannot read '${path}' (${code ?? 'error'})`;
+  }
+}
+
+/** The path of a file that exists and can be read now (a certificate, a key, a config file). */
+export const readableFile = allowing(
+  z.string().check((context) => {
+    const problem = unreadableFile(context.value);
+    // The path is in the message: no `input`, so it is not shown twice.
+    if (problem !== undefined) context.issues.push({ code: 'custom', input: undefined, message: problem });
+  }),
+  'path of a readable file',
+);
 
 /** Seconds → milliseconds, rounded to the millisecond. */
 export const secondsToMs = (seconds: number): number => Math.round(seconds * 1000);

@@ -1,4 +1,5 @@
 /** The shape of Breakwater's configuration, as `loadConfig` returns it. */
+import type { TLSConfig } from '@temporalio/client';
 import type { BreakerSettings } from '../breaker/types';
 import type { BudgetSettings } from '../budget/types';
 import type { DeltaStreamSettings } from '../deltas/types';
@@ -27,9 +28,40 @@ export interface ProviderConfig {
   pricingProvider: string;
 }
 
+/** Where and how to connect to Temporal (the profile of `@temporalio/envconfig`, certificates read). */
+export interface TemporalConnectionSettings {
+  address: string;
+  namespace: string;
+  /** Sent as `Authorization: Bearer <key>`; TLS is on with it unless `TEMPORAL_TLS=false`. */
+  apiKey?: string;
+  /** TLS settings, `true` for TLS with the system's CAs, `false` or unset for plain gRPC. */
+  tls?: TLSConfig | boolean;
+  /** gRPC metadata sent with every call (`TEMPORAL_GRPC_META_*`, the profile's `grpc_meta`). */
+  metadata?: Record<string, string>;
+}
+
+/** TLS of a `rediss://` connection: files of PEM, read when the connection is made. */
+export interface RedisTlsFiles {
+  caPath?: string;
+  certPath?: string;
+  keyPath?: string;
+  /** The name checked against the server's certificate (default: the URL's host). */
+  serverName?: string;
+}
+
 export interface BreakwaterConfig {
-  temporal: { address: string; namespace: string; taskQueue: string };
-  redis: { url: string; keyPrefix: string; commandTimeoutMs: number };
+  temporal: TemporalConnectionSettings & { taskQueue: string };
+  redis: {
+    url: string;
+    keyPrefix: string;
+    commandTimeoutMs: number;
+    /** ACL user (else the URL's, else `default`). */
+    username?: string;
+    /** Its password (else the URL's). */
+    password?: string;
+    /** Set for a `rediss://` URL. */
+    tls?: RedisTlsFiles;
+  };
   guard: {
     /** Admit calls when Redis is unreachable (default false: fail closed). */
     failOpen: boolean;

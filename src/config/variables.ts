@@ -6,7 +6,7 @@
 import { modelPrices } from './model-prices';
 import { DEFAULT_TOKEN_BURST_IN_WORDS, operationRateLimits } from './operation-rate-limits';
 import { providerNames } from './provider-variables';
-import { boolean, decimal, integer, oneOf, secondsToMs, text, url, usd } from './schemas';
+import { boolean, decimal, integer, oneOf, readableFile, secondsToMs, text, url, usd } from './schemas';
 import { LOG_LEVELS } from './types';
 import { derived, NO_DEFAULT, type VariableTable } from './variable-table';
 
@@ -14,14 +14,117 @@ import { derived, NO_DEFAULT, type VariableTable } from './variable-table';
 export const ATTEMPT_TIMEOUT_MARGIN_MS = 10_000;
 
 export const ENV_VARIABLES = {
-  TEMPORAL_ADDRESS: { default: 'localhost:7233', schema: text, description: 'Temporal frontend, host:port' },
-  TEMPORAL_NAMESPACE: { default: 'default', schema: text, description: 'Temporal namespace' },
+  TEMPORAL_CONFIG_FILE: {
+    default: derived('`~/.config/temporalio/temporal.toml`, if it exists'),
+    schema: readableFile,
+    description:
+      "The `temporal` CLI's TOML file of connection profiles; the variables below override the profile (read by `@temporalio/envconfig`)",
+  },
+  TEMPORAL_PROFILE: {
+    default: derived('`default`'),
+    schema: text,
+    description: 'Profile of `TEMPORAL_CONFIG_FILE` to connect with',
+  },
+  TEMPORAL_ADDRESS: {
+    default: derived("the profile's `address`, else `localhost:7233`"),
+    schema: text,
+    description: 'Temporal frontend, host:port',
+  },
+  TEMPORAL_NAMESPACE: {
+    default: derived("the profile's `namespace`, else `default`"),
+    schema: text,
+    description: 'Temporal namespace',
+  },
+  TEMPORAL_API_KEY: {
+    default: NO_DEFAULT,
+    schema: text,
+    description: 'API key (Temporal Cloud), sent as a bearer token; turns TLS on',
+    secret: true,
+  },
+  TEMPORAL_TLS: {
+    default: derived('on with an API key or any `TEMPORAL_TLS_*`, else off'),
+    schema: boolean,
+    description: 'TLS to Temporal; `false` forces plain gRPC',
+  },
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: {
+    default: derived("the system's CAs"),
+    schema: readableFile,
+    description: "PEM of the CA that signed the server's certificate",
+  },
+  TEMPORAL_TLS_SERVER_CA_CERT_DATA: {
+    default: NO_DEFAULT,
+    schema: text,
+    description: 'That CA as PEM text, instead of a file',
+  },
+  TEMPORAL_TLS_CLIENT_CERT_PATH: {
+    default: NO_DEFAULT,
+    schema: readableFile,
+    description: 'mTLS: PEM of the client certificate (with its key)',
+  },
+  TEMPORAL_TLS_CLIENT_CERT_DATA: {
+    default: NO_DEFAULT,
+    schema: text,
+    description: 'mTLS: the client certificate as PEM text, instead of a file',
+  },
+  TEMPORAL_TLS_CLIENT_KEY_PATH: {
+    default: NO_DEFAULT,
+    schema: readableFile,
+    description: "mTLS: PEM of the client certificate's private key",
+  },
+  TEMPORAL_TLS_CLIENT_KEY_DATA: {
+    default: NO_DEFAULT,
+    schema: text,
+    description: 'mTLS: that key as PEM text, instead of a file',
+    secret: true,
+  },
+  TEMPORAL_TLS_SERVER_NAME: {
+    default: derived("the address's host"),
+    schema: text,
+    description: "Name checked against the server's certificate (and sent as SNI)",
+  },
+  TEMPORAL_TLS_DISABLE_HOST_VERIFICATION: {
+    default: 'false',
+    schema: boolean,
+    description:
+      "Accepted as `false` only: the TypeScript SDK always verifies the server's name (set `TEMPORAL_TLS_SERVER_NAME` instead)",
+  },
   TEMPORAL_TASK_QUEUE: { default: 'breakwater', schema: text, description: 'Task queue of the LLM tasks' },
   REDIS_URL: {
     default: 'redis://127.0.0.1:6379',
     schema: url(['redis', 'rediss']),
-    description: 'Shared guard state',
+    description: 'Shared guard state; `rediss://` for TLS; may carry `user:password@`',
     secret: true,
+  },
+  REDIS_USERNAME: {
+    default: derived("the URL's, else `default`"),
+    schema: text,
+    description: 'Redis ACL user (see docs/redis-acl.md for its minimal ACL)',
+  },
+  REDIS_PASSWORD: {
+    default: derived("the URL's"),
+    schema: text,
+    description: "That user's password; give it here or in `REDIS_URL`, not both",
+    secret: true,
+  },
+  REDIS_TLS_CA_PATH: {
+    default: derived("the system's CAs"),
+    schema: readableFile,
+    description: "`rediss://`: PEM of the CA that signed the server's certificate",
+  },
+  REDIS_TLS_CERT_PATH: {
+    default: NO_DEFAULT,
+    schema: readableFile,
+    description: '`rediss://`: PEM of a client certificate (with its key), for `tls-auth-clients yes`',
+  },
+  REDIS_TLS_KEY_PATH: {
+    default: NO_DEFAULT,
+    schema: readableFile,
+    description: "`rediss://`: PEM of the client certificate's private key",
+  },
+  REDIS_TLS_SERVER_NAME: {
+    default: derived("the URL's host"),
+    schema: text,
+    description: "`rediss://`: name checked against the server's certificate (and sent as SNI)",
   },
   REDIS_KEY_PREFIX: { default: 'bw', schema: text, description: 'Prefix of every Redis key' },
   REDIS_COMMAND_TIMEOUT_MS: {

@@ -81,6 +81,7 @@ export class BreakwaterPlugin extends SimplePlugin {
   override async runWorker(worker: Worker, next: (worker: Worker) => Promise<void>): Promise<void> {
     const services = this.workerServices;
     try {
+      await services.assertRedisAccess();
       const http = await services.serve(worker);
       services.logger.info(
         { taskQueue: worker.options.taskQueue, namespace: worker.options.namespace, http },

@@ -13,7 +13,7 @@ import { CallCosting } from '../budget/call-costing';
 import { PriceBook } from '../budget/pricing';
 import { TokenManager } from '../budget/token-manager';
 import { loadTokenizer } from '../budget/tokenizer';
-import type { BreakwaterConfig } from '../config';
+import { ConfigError, type BreakwaterConfig } from '../config';
 import { deltaWriters } from '../deltas/delta-writer';
 import { DlqStore } from '../dlq/dlq-store';
 import { createGuard } from '../guard/create-guard';
@@ -23,6 +23,7 @@ import { startHttpServer } from '../observability/http-server';
 import { createLogger, type Logger } from '../observability/logger';
 import { getMetrics, type BreakwaterMetrics } from '../observability/metrics';
 import { createRedis } from '../redis/connection';
+import { firstSecurityProblem } from '../redis/connection-security';
 import { ProviderRegistry } from '../providers/registry';
 import { createHttpHealth } from './http-health';
 import { dailyBudgetSource, taskCountSource } from './metric-sources';
@@ -50,6 +51,11 @@ export interface WorkerServices {
    * `/metrics`, `/health` and `/ready` (once); resolves to their base URL.
    */
   serve(worker: Worker): Promise<string | undefined>;
+  /**
+   * Waits for Redis's first answer: throws a `ConfigError` naming the variable when it refuses the
+   * credentials or the TLS handshake. An unreachable Redis passes: tasks wait it out (fail closed).
+   */
+  assertRedisAccess(): Promise<void>;
   /** Stops the endpoints and closes Redis; safe to call twice. */
   close(): Promise<void>;
 }
@@ -128,6 +134,10 @@ export function createWorkerServices(
     activities,
     aiSdkDeps: { guard, costing, policy: config.policy, logger, metrics, providerNames },
     logger,
+    async assertRedisAccess() {
+      const problem = await firstSecurityProblem(redis, config.redis);
+      if (problem) throw new ConfigError(problem.variable, problem.problem);
+    },
     serve(worker) {
       if (http) return http;
       if (worker.client) {

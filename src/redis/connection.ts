@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
+import { redisSecurityOptions, type RedisSecuritySettings } from './connection-security';
 
-export interface RedisOptions {
-  url: string;
+export interface RedisOptions extends RedisSecuritySettings {
   commandTimeoutMs: number;
 }
 
@@ -11,6 +11,7 @@ export interface RedisOptions {
  */
 export function createRedis(options: RedisOptions): Redis {
   return new Redis(options.url, {
+    ...redisSecurityOptions(options),
     enableOfflineQueue: false,
     commandTimeout: options.commandTimeoutMs,
     maxRetriesPerRequest: 0,

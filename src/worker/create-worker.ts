@@ -3,6 +3,7 @@ import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { Registry } from 'prom-client';
 import type { AiSdkGuardOptions } from '../ai-sdk';
 import type { BreakwaterConfig } from '../config';
+import { connectingTo, temporalConnectionOptions } from '../client/temporal-connection';
 import type { RedisBreaker } from '../breaker/redis-breaker';
 import type { BreakerStateChange } from '../guard/redis-guard';
 import { createLogger, TemporalLoggerAdapter, type Logger } from '../observability/logger';
@@ -81,7 +82,9 @@ export async function createWorker(
     await connection?.close().catch(() => undefined);
   };
   try {
-    connection = await NativeConnection.connect({ address: config.temporal.address });
+    await plugin.workerServices.assertRedisAccess();
+    const connectionOptions = temporalConnectionOptions(config.temporal);
+    connection = await connectingTo(config.temporal, () => NativeConnection.connect(connectionOptions));
     const worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
