@@ -24,7 +24,8 @@ export interface BreakwaterPluginOptions extends WorkerServicesOptions {
  * - the activities (`llmCall`, `routeFailedTask`), beside yours, guarded by the shared Redis state;
  * - Breakwater's workflows, unless you give your own `workflowsPath` or `workflowBundle` (export
  *   `llmTask` from it to run Breakwater tasks; `guardedLlmCall` needs nothing more);
- * - the worker's activity concurrency and shutdown grace from the config, where you set none;
+ * - the worker's activity concurrency (unless you set a tuner) and shutdown grace from the config,
+ *   where you set none;
  * - with `aiSdk`, `@temporalio/ai-sdk`'s plugin serving guarded models;
  * - `/metrics`, `/health` and `/ready` while the worker runs, and Redis closed when it stops.
  *
@@ -56,10 +57,12 @@ export class BreakwaterPlugin extends SimplePlugin {
     let configured: WorkerOptions = {
       ...super.configureWorker(options),
       activities: { ...options.activities, ...activities },
-      maxConcurrentActivityTaskExecutions:
-        options.maxConcurrentActivityTaskExecutions ?? worker.maxConcurrentActivities,
       shutdownGraceTime: options.shutdownGraceTime ?? worker.shutdownGraceMs,
     };
+    // A tuner of the application's own excludes slot counts.
+    if (configured.tuner === undefined && configured.maxConcurrentActivityTaskExecutions === undefined) {
+      configured.maxConcurrentActivityTaskExecutions = worker.maxConcurrentActivities;
+    }
     if (
       configured.maxTaskQueueActivitiesPerSecond === undefined &&
       worker.maxTaskQueueActivitiesPerSecond > 0
@@ -80,14 +83,22 @@ export class BreakwaterPlugin extends SimplePlugin {
 
   override async runWorker(worker: Worker, next: (worker: Worker) => Promise<void>): Promise<void> {
     const services = this.workerServices;
+    // The worker starts polling at once: `Worker.runUntil` shuts down only a worker already running.
+    const running = super.runWorker(worker, next);
+    running.catch(() => undefined);
     try {
-      await services.assertRedisAccess();
-      const http = await services.serve(worker);
+      const [http] = await Promise.all([services.serve(worker), services.assertRedisAccess()]).catch(
+        async (error: unknown) => {
+          if (worker.getState() === 'RUNNING') worker.shutdown();
+          await running.catch(() => undefined);
+          throw error;
+        },
+      );
       services.logger.info(
         { taskQueue: worker.options.taskQueue, namespace: worker.options.namespace, http },
         'breakwater worker running',
       );
-      await super.runWorker(worker, next);
+      await running;
     } finally {
       await this.close();
     }
