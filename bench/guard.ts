@@ -1,12 +1,13 @@
 /**
- * Benchmark of the guard's Redis cost: `npm run -s bench:guard [-- --pairs 30000 --concurrency 32]`.
+ * Benchmark of the guard's Redis cost: `npm run -s bench:guard [-- --pairs 60000 --concurrency 32]`.
  *
  * It starts its own redis-server (in a temp dir), stops it at the end, and prints one JSON object on
  * stdout (progress goes to stderr). Two stacks take turns on that one server, under the same load:
  * `concurrency` callers spread over `connections` connections, each caller admitting a call and
- * settling it at once, until `pairs` admit/settle pairs are done; the pairs are cut into `rounds`
- * that alternate guard, peer, guard, peer, … so that both see the same machine and the same warm
- * server. Each stack first runs `warmup` untimed pairs (script loading, first keys).
+ * settling it (`--call-ms N`: after a provider call of 1..N ms, spread by call index; 0, the
+ * default, settles at once), until `pairs` admit/settle pairs are done; the pairs are cut into
+ * `rounds` that alternate guard, peer, guard, peer, … so that both see the same machine and the same
+ * warm server. Each stack first runs `warmup` untimed pairs (script loading, first keys).
  *
  * - Guard: `RedisGuard` (what the activities call), as `createGuard` builds it from configuration:
  *   one breaker (CLOSED and proven), the provider's rate limit in requests and in tokens per
@@ -70,6 +71,7 @@ const BUDGET_TTL_MS = 7 * 86_400_000;
 const GUARD_ROUND_TRIPS_PER_PAIR = 2;
 const PEER_ROUND_TRIPS_PER_PAIR = 5;
 const TARGET_RATIO = 1.5;
+const CALL_LENGTH_STRIDE = 7919;
 
 interface BenchOptions {
   pairs: number;
@@ -90,10 +92,10 @@ function parseOptions(args: string[]): BenchOptions {
     'call-ms',
   ]);
   return {
-    pairs: integer('pairs', 30_000),
+    pairs: integer('pairs', 60_000),
     concurrency: integer('concurrency', 32),
     connections: integer('connections', 4),
-    rounds: integer('rounds', 3),
+    rounds: integer('rounds', 6),
     warmup: integer('warmup', 2_000),
     callMs: number(
       'call-ms',
@@ -118,14 +120,17 @@ interface PlannedCall {
 /** Admits the call, then settles it: one pair. */
 type Pair = (connection: number, call: PlannedCall) => Promise<void>;
 
-/** A call's place in its run and turn: `CALLS_PER_TURN` calls a turn, `TURNS_PER_RUN` turns a run. */
+/**
+ * A call's place in its run and turn (`CALLS_PER_TURN` calls a turn, `TURNS_PER_RUN` turns a run) and
+ * its provider call's length: 1..callMs ms, consecutive calls spread over it by a prime stride.
+ */
 function plannedCall(stack: string, index: number, options: BenchOptions): PlannedCall {
   const turnIndex = Math.floor(index / CALLS_PER_TURN);
   return {
     attemptId: `llm-${stack}-task-${index}/${randomUUID()}/1/1`,
     runId: `${stack}-run-${Math.floor(turnIndex / TURNS_PER_RUN)}`,
     turn: String(turnIndex % TURNS_PER_RUN),
-    callMs: options.callMs === 0 ? 0 : 1 + ((index * 7919) % options.callMs),
+    callMs: options.callMs === 0 ? 0 : 1 + ((index * CALL_LENGTH_STRIDE) % options.callMs),
   };
 }
 
@@ -359,6 +364,7 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
     connections: options.connections,
     rounds: options.rounds,
     warmupPairs: options.warmup,
+    callMs: options.callMs,
     admitSettlePairsPerSec: Math.round(1e6 / redisCpuUsPerPair),
     redisCpuUsPerPair: round(redisCpuUsPerPair, 2),
     peerAdmitSettlePairsPerSec: Math.round(1e6 / peerRedisCpuUsPerPair),
@@ -376,7 +382,7 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
       'Both stacks on one redis-server (appendonly everysec), same callers, connections and pair count, in ' +
       'alternating rounds after a warm-up. Guard: RedisGuard admit + settle (one breaker, rate limit in ' +
       'requests and tokens per minute, budget scopes operation, run, daily and turn; 4 calls a turn, 5 turns ' +
-      'a run). Peer: rate-limiter-flexible RateLimiterRedis for requests and for tokens (consume, then reward ' +
+      'a run; callMs > 0: a provider call of 1..callMs ms between admit and settle). Peer: rate-limiter-flexible RateLimiterRedis for requests and for tokens (consume, then reward ' +
       'of the unused tokens) and a budget counter on the run (reserve script, settle script). ' +
       'redisCpuUsPerPair: INFO cpu (used_cpu_user + used_cpu_sys) per pair, socket I/O included; ' +
       'admitSettlePairsPerSec = 1e6 / redisCpuUsPerPair, what one Redis core serves. redisScriptUsPerPair: ' +
