@@ -193,7 +193,9 @@ local function breakerSettle(attemptId, outcome, workerId, S, now)
   expireInflight(now)
   -- An expired probe lease is garbage once its in-flight lease is gone: whatever reads the probes
   -- (a HALF_OPEN admission, the status) drops expired ones first.
-  if sweepDue(breakerCached.sweeps, 'probes', now) then redis.call('ZREMRANGEBYSCORE', breakerKey('breakerProbes'), '-inf', now) end
+  if sweepDue(breakerCached.sweeps, 'probes', now) then
+    redis.call('ZREMRANGEBYSCORE', breakerKey('breakerProbes'), '-inf', now)
+  end
   if redis.call('ZREM', breakerKey('breakerInflight'), attemptId) == 0 then return 0, '' end
   -- A healthy breaker has neither probes nor failers: one EXISTS spares removing from empty keys.
   local probesOrFailers = redis.call('EXISTS', breakerKey('breakerProbes'), breakerKey('breakerFailers')) > 0
