@@ -11,7 +11,7 @@ stamp=node_modules/.breakwater-lock.sha256
 wanted=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
   echo "setup: installing node_modules (npm install from package-lock.json)" >&2
-  npm install --no-audit --no-fund --loglevel=error
+  npm install --no-audit --no-fund --loglevel=error >&2
   sha256sum package-lock.json | cut -d' ' -f1 > "$stamp"
 fi
 

@@ -12,6 +12,7 @@ import { GuardScripts } from '../../src/redis/guard-scripts';
 import { createRedis, waitUntilReady } from '../../src/redis/connection';
 import { KeySpace } from '../../src/redis/keys';
 import { functionLibrary } from '../../src/redis/function-library';
+import { usageCharge } from '../../src/redis/script-arguments';
 import { uniqueName } from '../support/harness';
 
 let dir: string;
@@ -177,5 +178,44 @@ describe('function library', () => {
     expect((await settle()).budgetSettled).toBe(false);
     expect(await turnCalls()).toBe(4);
     expect(await admit('second')).toMatchObject({ code: 'budget_exceeded', scope: 'turn_tool_calls' });
+  });
+
+  it('charges a settle again once its settled record expired, whether or not a sweep dropped the record', async () => {
+    const scripts = scriptsOn(redis);
+    const day = 86_400_000;
+    const start = Date.UTC(2030, 0, 1);
+    const ceilings: BudgetCeilings = {
+      runMicros: 0,
+      operationMicros: 0,
+      dailyMicros: 0,
+      turnTokens: 0,
+      turnToolCalls: 0,
+    };
+    const charge = async (usageId: string, clock: number) =>
+      (
+        await scripts.settle({
+          provider: 'fake',
+          attemptId: usageId,
+          workerId: 'w1',
+          reservation: usageCharge(usageId, 'run', undefined),
+          actualMicros: 10,
+          clock,
+        })
+      ).budgetSettled;
+    const runSpent = async () => {
+      const shown = (await scripts.budgetControl('show', ceilings, { runId: 'run', clock: start })) as {
+        scopes: Array<{ scope: string; spent: number }>;
+      };
+      return shown.scopes.find((scope) => scope.scope === 'run')?.spent;
+    };
+    expect(await charge('usage', start)).toBe(true);
+    expect(await charge('usage', start + 1_000)).toBe(false);
+    // Another settle sweeps just before the record expires; the next one comes too soon to sweep.
+    expect(await charge('other', start + day - 500)).toBe(true);
+    expect(await charge('usage', start + day + 100)).toBe(true);
+    expect(await charge('usage', start + day + 200)).toBe(false);
+    // Swept or not, an expired record no longer holds: the first settle a day later charges.
+    expect(await charge('other', start + 3 * day)).toBe(true);
+    expect(await runSpent()).toBe(40);
   });
 });

@@ -2,17 +2,34 @@
   The circuit breaker of one provider (a shared piece; needs _common.lua first).
 
   Its keys are the `breaker*` keys of src/redis/keys.ts, `breakerKey(name)` once `useBreaker(provider)`
-  named the provider (made where used, as most calls touch only two of them).
+  named the provider (each built when first used, then kept per key prefix and provider).
 
   Its settings are 11 little-endian doubles (decoded with `struct`, far cheaper than text on this
   hot path): mode (1 = rate, 0 = consecutive), failureThreshold, resetMs, halfOpenProbes,
   halfOpenProbability, successThreshold, halfOpenRetryMs, windowMs, failureRate, minimumVolume,
   minDistinctWorkers.
 ]]
-local breakerProvider
-local function breakerKey(name) return KEY[name](breakerProvider) end
+local breakerProvider, breakerCached
+-- A key of the current provider's breaker, built once per prefix and provider (see prefixCached).
+local function breakerKey(name)
+  local key = breakerCached.keys[name]
+  if key == nil then
+    key = KEY[name](breakerProvider)
+    breakerCached.keys[name] = key
+  end
+  return key
+end
+
+local MAX_CACHED_BREAKERS = 256
 
 local function useBreaker(provider)
+  local cached = prefixCached()
+  breakerCached = cached.breakers[provider]
+  if breakerCached == nil then
+    if cached.breakerCount >= MAX_CACHED_BREAKERS then cached.breakers, cached.breakerCount = {}, 0 end
+    breakerCached = { keys = {}, sweeps = {} }
+    cached.breakers[provider], cached.breakerCount = breakerCached, cached.breakerCount + 1
+  end
   breakerProvider = provider
 end
 
@@ -42,10 +59,15 @@ local function numberField(name)
 end
 
 -- Drops leases whose worker never settled them (it died, or its call outlived the lease).
-local function expireLeases(now)
+local function expireInflight(now)
   local expired = redis.call('ZREMRANGEBYSCORE', breakerKey('breakerInflight'), '-inf', now)
-  redis.call('ZREMRANGEBYSCORE', breakerKey('breakerProbes'), '-inf', now)
   if expired > 0 then redis.call('HINCRBY', breakerKey('breakerStats'), 'leases_expired', expired) end
+end
+
+-- Drops expired leases, the probes' too.
+local function expireLeases(now)
+  expireInflight(now)
+  redis.call('ZREMRANGEBYSCORE', breakerKey('breakerProbes'), '-inf', now)
 end
 
 local function pruneWindow(now, windowMs, mode)
@@ -168,9 +190,16 @@ end
   Returns settled (1|0: 0 when already settled or its lease expired), transition JSON or ''.
 ]]
 local function breakerSettle(attemptId, outcome, workerId, S, now)
-  expireLeases(now)
+  expireInflight(now)
+  -- An expired probe lease is garbage once its in-flight lease is gone: whatever reads the probes
+  -- (a HALF_OPEN admission, the status) drops expired ones first.
+  if sweepDue(breakerCached.sweeps, 'probes', now) then
+    redis.call('ZREMRANGEBYSCORE', breakerKey('breakerProbes'), '-inf', now)
+  end
   if redis.call('ZREM', breakerKey('breakerInflight'), attemptId) == 0 then return 0, '' end
-  local wasProbe = redis.call('ZREM', breakerKey('breakerProbes'), attemptId) == 1
+  -- A healthy breaker has neither probes nor failers: one EXISTS spares removing from empty keys.
+  local probesOrFailers = redis.call('EXISTS', breakerKey('breakerProbes'), breakerKey('breakerFailers')) > 0
+  local wasProbe = probesOrFailers and redis.call('ZREM', breakerKey('breakerProbes'), attemptId) == 1
   redis.call('HINCRBY', breakerKey('breakerStats'), outcome, 1)
   if outcome == 'neutral' or outcome == 'rate_limited' then return 1, '' end
   local failure = outcome == 'failure'
@@ -191,7 +220,7 @@ local function breakerSettle(attemptId, outcome, workerId, S, now)
   pruneWindow(now, S.windowMs, S.mode)
   if not failure then
     redis.call('HSET', breakerKey('breakerState'), 'lastSuccessAt', now, 'consecutive', 0)
-    if S.mode == 'consecutive' then redis.call('DEL', breakerKey('breakerFailers')) end
+    if S.mode == 'consecutive' and probesOrFailers then redis.call('DEL', breakerKey('breakerFailers')) end
     return 1, ''
   end
 

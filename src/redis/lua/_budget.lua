@@ -17,6 +17,17 @@
 
   A claim is { runId, turn, operation, micros, tokens } (empty runId or turn: no such scope).
 ]]
+-- The budget key `name` that takes no parts (one per key prefix), built once.
+local function prefixKey(name)
+  local keys = prefixCached().keys
+  local key = keys[name]
+  if key == nil then
+    key = KEY[name]()
+    keys[name] = key
+  end
+  return key
+end
+
 -- The default ceilings from 5 numbers of `v` starting at `i`.
 local function budgetDefaultsFrom(v, i)
   return { run = v[i], operation = v[i + 1], daily = v[i + 2], turnTokens = v[i + 3], turnCalls = v[i + 4] }
@@ -36,12 +47,21 @@ local function release(member)
 end
 
 local function expireReservations(now)
-  local expired = redis.call('ZRANGEBYSCORE', KEY.budgetReservations(), '-inf', now, 'LIMIT', 0, 100)
+  local expired = redis.call('ZRANGEBYSCORE', prefixKey('budgetReservations'), '-inf', now, 'LIMIT', 0, 100)
   for _, member in ipairs(expired) do
     release(member)
-    redis.call('ZREM', KEY.budgetReservations(), member)
+    redis.call('ZREM', prefixKey('budgetReservations'), member)
   end
-  if #expired > 0 then redis.call('HINCRBY', KEY.budgetStats(), 'reservations_expired', #expired) end
+  if #expired > 0 then redis.call('HINCRBY', prefixKey('budgetStats'), 'reservations_expired', #expired) end
+end
+
+-- The operator's ceiling overrides (see budgetCheck); most deployments have none, and one EXISTS
+-- costs less than reading six missing fields.
+local NO_OVERRIDES = {}
+local function ceilingOverrides(operation)
+  if redis.call('EXISTS', prefixKey('budgetCeilings')) == 0 then return NO_OVERRIDES end
+  return redis.call('HMGET', prefixKey('budgetCeilings'), 'run', 'daily', 'turnTokens', 'turnCalls',
+    'operation:' .. operation, 'operation')
 end
 
 local function limitOf(override, default)
@@ -54,14 +74,14 @@ local NO_CLAIM = { ok = true, day = '' }
 
 --[[
   Checks a claim against every scope. Returns one of:
-    { ok = true, day }                                  every scope has room
+    { ok = true, day, turn }                            every scope has room (turn: the turn's
+                                                        tokensReserved and calls, when it has a turn)
     { final = scope, retryAfterMs }                     spent + worst case passes a ceiling: refused
     { busy = scope }                                    only reservations in flight are in the way: wait
   (`retryAfterMs` is when the scope resets; 0 when it never does.)
 ]]
 local function budgetCheck(claim, D, now)
-  local c = redis.call('HMGET', KEY.budgetCeilings(), 'run', 'daily', 'turnTokens', 'turnCalls',
-    'operation:' .. claim.operation, 'operation')
+  local c = ceilingOverrides(claim.operation)
   local operationLimit = limitOf(c[5] or c[6], D.operation)
   if operationLimit > 0 and claim.micros > operationLimit then return { final = 'operation', retryAfterMs = 0 } end
   local busy = nil
@@ -88,8 +108,10 @@ local function budgetCheck(claim, D, now)
     if busy == nil and spent + tonumber(d[2] or '0') + claim.micros > dailyLimit then busy = 'daily' end
   end
 
+  local turn = nil
   if claim.turn ~= '' then
     local t = redis.call('HMGET', KEY.budgetTurn(claim.runId, claim.turn), 'tokensSpent', 'tokensReserved', 'calls')
+    turn = { tokensReserved = tonumber(t[2] or '0'), calls = tonumber(t[3] or '0') }
     local limit = limitOf(c[3], D.turnTokens)
     if limit > 0 then
       local spent = tonumber(t[1] or '0')
@@ -103,7 +125,7 @@ local function budgetCheck(claim, D, now)
   end
 
   if busy then return { busy = busy } end
-  return { ok = true, day = day }
+  return { ok = true, day = day, turn = turn }
 end
 
 --[[
@@ -121,18 +143,32 @@ local function budgetDecide(claim, D, now)
   return budgetCheck(claim, D, now)
 end
 
--- Reserves the claim in every scope; returns the reservation's member (what settle hands back).
-local function budgetCommit(attemptId, claim, day, expiresAt)
+-- Reserves the claim in every scope, as `decision` (budgetDecide's) found them; returns the
+-- reservation's member (what settle hands back).
+local function budgetCommit(attemptId, claim, decision, expiresAt)
+  local day = decision.day
   local member = table.concat({ attemptId, claim.runId, claim.turn, day, claim.micros, claim.tokens }, '|')
-  redis.call('ZADD', KEY.budgetReservations(), expiresAt, member)
+  redis.call('ZADD', prefixKey('budgetReservations'), expiresAt, member)
   if claim.runId ~= '' then redis.call('HINCRBY', KEY.budgetRun(claim.runId), 'reserved', claim.micros) end
   if day ~= '' then redis.call('HINCRBY', KEY.budgetDaily(day), 'reserved', claim.micros) end
   if claim.turn ~= '' then
-    local key = KEY.budgetTurn(claim.runId, claim.turn)
-    redis.call('HINCRBY', key, 'tokensReserved', claim.tokens)
-    redis.call('HINCRBY', key, 'calls', 1)
+    -- Both fields in one write, from the values the check read in this same script.
+    local turn = decision.turn
+    redis.call('HSET', KEY.budgetTurn(claim.runId, claim.turn), 'tokensReserved', turn.tokensReserved + claim.tokens,
+      'calls', turn.calls + 1)
   end
   return member
+end
+
+-- Records that `attemptId` settled (for a day); false when it already had. Expired records are
+-- swept now and then (sweepDue), so one still there counts only while it has not expired.
+local function markSettled(attemptId, now)
+  local key, expiresAt = prefixKey('budgetSettled'), now + 86400000
+  if sweepDue(prefixCached().sweeps, 'settled', now) then redis.call('ZREMRANGEBYSCORE', key, '-inf', now) end
+  if redis.call('ZADD', key, 'NX', expiresAt, attemptId) == 1 then return true end
+  if tonumber(redis.call('ZSCORE', key, attemptId)) > now then return false end
+  redis.call('ZADD', key, expiresAt, attemptId)
+  return true
 end
 
 --[[
@@ -144,25 +180,27 @@ end
 ]]
 local function budgetSettle(attemptId, member, actual, ttlMs, now)
   expireReservations(now)
-  redis.call('ZREMRANGEBYSCORE', KEY.budgetSettled(), '-inf', now)
-  if redis.call('ZSCORE', KEY.budgetSettled(), attemptId) then return 0 end
-  redis.call('ZADD', KEY.budgetSettled(), now + 86400000, attemptId)
-  if redis.call('ZREM', KEY.budgetReservations(), member) == 1 then release(member) end
+  if not markSettled(attemptId, now) then return 0 end
+  local held = redis.call('ZREM', prefixKey('budgetReservations'), member) == 1
   local f = split(member, '|')
   local runId, turn, day = f[2], f[3], f[4]
   if day == '*' then day = tostring(math.floor(now / 86400000)) end
+  -- Each scope's reservation (when it still holds one) is released where its cost is charged.
   if runId ~= '' then
     local key = KEY.budgetRun(runId)
+    if held then redis.call('HINCRBY', key, 'reserved', -tonumber(f[5])) end
     redis.call('HINCRBY', key, 'spent', actual.micros)
     redis.call('PEXPIRE', key, ttlMs)
   end
   if day ~= '' then
     local key = KEY.budgetDaily(day)
+    if held then redis.call('HINCRBY', key, 'reserved', -tonumber(f[5])) end
     redis.call('HINCRBY', key, 'spent', actual.micros)
     redis.call('PEXPIRE', key, 2 * 86400000)
   end
   if turn ~= '' then
     local key = KEY.budgetTurn(runId, turn)
+    if held then redis.call('HINCRBY', key, 'tokensReserved', -tonumber(f[6])) end
     redis.call('HINCRBY', key, 'tokensSpent', actual.tokens)
     if actual.toolCalls > 0 then redis.call('HINCRBY', key, 'calls', actual.toolCalls) end
     redis.call('PEXPIRE', key, ttlMs)

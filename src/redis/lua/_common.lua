@@ -43,6 +43,35 @@ local function settingsNamed(id, packed, decode)
   return settings
 end
 
+--[[
+  What the library keeps between calls on this server, per key prefix: built keys, and when each
+  sweep last ran. Sweeps that only drop expired entries no script reads before dropping them itself
+  (settled attempts, probe leases) run at most once per SWEEP_MS, not on every settle: they are
+  garbage collection, and every Redis call costs on the hot path.
+]]
+local SWEEP_MS = 1000
+local MAX_CACHED_PREFIXES = 256
+local prefixCache, cachedPrefixes = {}, 0
+
+-- The current key prefix's cache: { keys, breakers = { [provider] = { keys, sweeps } }, breakerCount, sweeps }.
+local function prefixCached()
+  local cached = prefixCache[base]
+  if cached == nil then
+    if cachedPrefixes >= MAX_CACHED_PREFIXES then prefixCache, cachedPrefixes = {}, 0 end
+    cached = { keys = {}, breakers = {}, breakerCount = 0, sweeps = {} }
+    prefixCache[base], cachedPrefixes = cached, cachedPrefixes + 1
+  end
+  return cached
+end
+
+-- True when sweep `name` (last run as recorded in `sweeps`) is due at `now`; records it as run.
+local function sweepDue(sweeps, name, now)
+  local last = sweeps[name]
+  if last ~= nil and now >= last and now - last < SWEEP_MS then return false end
+  sweeps[name] = now
+  return true
+end
+
 -- Splits `text` on the single character `sep`, keeping empty fields.
 local function split(text, sep)
   local fields = {}

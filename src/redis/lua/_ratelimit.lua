@@ -17,6 +17,9 @@ local function rateFrom(v, i)
   return { rpm = v[i], tpm = v[i + 1], burst = v[i + 2], tokenBurst = v[i + 3] }
 end
 
+-- The three fields of a bucket's value.
+local BUCKET_FIELDS = '^([^,]*),([^,]*),([^,]*)'
+
 -- What `rateDecide` returns for no limit (shared: callers only read it).
 local NO_RATE_LIMIT = { ok = true }
 
@@ -26,8 +29,8 @@ local function rateDecide(bucket, R, tokens, now)
   local requests, available, at = R.burst, R.tokenBurst, now
   local raw = redis.call('GET', KEY.rateLimit(bucket))
   if raw then
-    local f = split(raw, ',')
-    requests, available, at = tonumber(f[1]), tonumber(f[2]), tonumber(f[3])
+    local r, t, a = string.match(raw, BUCKET_FIELDS)
+    requests, available, at = tonumber(r), tonumber(t), tonumber(a)
   end
   local elapsed = math.max(0, now - at)
   local wait = 0
@@ -58,7 +61,7 @@ local function rateRefund(bucket, R, unused)
   local key = KEY.rateLimit(bucket)
   local raw = redis.call('GET', key)
   if not raw then return end
-  local f = split(raw, ',')
-  local available = math.min(R.tokenBurst, tonumber(f[2]) + unused)
-  redis.call('SET', key, f[1] .. ',' .. available .. ',' .. f[3], 'PX', 600000)
+  local requests, tokens, at = string.match(raw, BUCKET_FIELDS)
+  local available = math.min(R.tokenBurst, tonumber(tokens) + unused)
+  redis.call('SET', key, requests .. ',' .. available .. ',' .. at, 'PX', 600000)
 end

@@ -42,7 +42,7 @@ local budget = NO_CLAIM
 if claim then
   budget = budgetDecide(claim, G.ceilings, now)
   if budget.final then
-    redis.call('HINCRBY', KEY.budgetStats(), 'refused_' .. budget.final, 1)
+    redis.call('HINCRBY', prefixKey('budgetStats'), 'refused_' .. budget.final, 1)
     return { CODE.BUDGET_EXCEEDED, 0, budget.retryAfterMs, budget.final, '', '' }
   end
 end
@@ -66,5 +66,5 @@ breakerCommit(breaker, attemptId, expiresAt)
 rateCommit(provider, R, rate, now)
 if operationRate then rateCommit('op:' .. operation, operationRate, perOperation, now) end
 local member = ''
-if claim then member = budgetCommit(attemptId, claim, budget.day, expiresAt) end
+if claim then member = budgetCommit(attemptId, claim, budget, expiresAt) end
 return { CODE.ADMITTED, breaker.probe and 1 or 0, 0, breaker.state, breaker.transition, member }
