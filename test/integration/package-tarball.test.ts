@@ -15,6 +15,7 @@ import { FAKE_MODEL_PRICES } from '../../src/testing/stack-config';
 import { LTS_NODE_VERSIONS, PROJECT_ROOT, resolveLtsNode } from '../../src/testing/toolchain';
 import { json, killRunning, run, type CliResult } from '../support/cli';
 import { FAST_POLICY_ENV, startFakeProvider, uniqueName } from '../support/harness';
+import { workflowBundleOf } from '../support/workflow-bundle';
 
 const FIXTURES = join(PROJECT_ROOT, 'test', 'fixtures');
 const INSTALL_TIMEOUT_MS = 240_000;
@@ -140,6 +141,14 @@ describe('the tarball', () => {
     const bin = join(apps.cjs, 'node_modules', 'breakwater', 'dist', 'src', 'cli', 'main.js');
     expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
     expect(existsSync(join(apps.cjs, 'node_modules', 'tsx'))).toBe(false);
+  });
+});
+
+describe('breakwater/workflows', () => {
+  it('bundles as workflow code: no Node built-in or other disallowed module is reachable from it', async () => {
+    const entry = join(apps.esm, 'node_modules', 'breakwater', 'dist', 'workflows', 'index.js');
+    const { code } = await workflowBundleOf(entry);
+    expect(code).toContain('guardedLlmCall');
   });
 });
 
