@@ -1,5 +1,5 @@
 /** The CLI's one Redis connection: opened on first use, given up on after a short wait, closed at the end. */
-import type Redis from 'ioredis';
+import type { RedisConnection } from '../redis/connection';
 import type { BreakwaterConfig } from '../config';
 import { createRedis, waitUntilReady } from '../redis/connection';
 
@@ -29,15 +29,26 @@ function displayRedisUrl(url: string): string {
   }
 }
 
+/** Where the CLI looked for Redis, for messages (never a credential). */
+function displayRedis(settings: BreakwaterConfig['redis']): string {
+  const list = (nodes: Array<{ host: string; port: number }>) =>
+    nodes.map(({ host, port }) => `${host}:${port}`).join(',');
+  if (settings.cluster) return `the Redis Cluster at ${list(settings.cluster.nodes)}`;
+  if (settings.sentinel) {
+    return `master '${settings.sentinel.masterName}' of REDIS_SENTINELS=${list(settings.sentinel.sentinels)}`;
+  }
+  return `REDIS_URL=${displayRedisUrl(settings.url)}`;
+}
+
 /** Opens one connection on first use and closes it at the end. */
 export class RedisSession {
-  private connection: Promise<Redis> | undefined;
-  private client: Redis | undefined;
+  private connection: Promise<RedisConnection> | undefined;
+  private client: RedisConnection | undefined;
 
   constructor(private readonly settings: BreakwaterConfig['redis']) {}
 
   /** The connection, ready; throws `RedisUnreachableError` when Redis does not answer in time. */
-  get(): Promise<Redis> {
+  get(): Promise<RedisConnection> {
     this.connection ??= this.connect();
     return this.connection;
   }
@@ -49,7 +60,7 @@ export class RedisSession {
     else client.disconnect();
   }
 
-  private async connect(): Promise<Redis> {
+  private async connect(): Promise<RedisConnection> {
     const client = createRedis(this.settings);
     this.client = client;
     let lastError: Error | undefined;
@@ -61,7 +72,7 @@ export class RedisSession {
     } catch {
       client.disconnect();
       throw new RedisUnreachableError(
-        `cannot reach Redis at REDIS_URL=${displayRedisUrl(this.settings.url)} ` +
+        `cannot reach Redis at ${displayRedis(this.settings)} ` +
           `within ${REDIS_READY_TIMEOUT_MS} ms${lastError ? ` (${lastError.message})` : ''}`,
       );
     }

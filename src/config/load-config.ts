@@ -26,11 +26,7 @@ export function loadConfig(env: Env = process.env): BreakwaterConfig {
       namespace: values.TEMPORAL_NAMESPACE,
       taskQueue: values.TEMPORAL_TASK_QUEUE,
     },
-    redis: {
-      url: values.REDIS_URL,
-      keyPrefix: values.REDIS_KEY_PREFIX,
-      commandTimeoutMs: values.REDIS_COMMAND_TIMEOUT_MS,
-    },
+    redis: readRedis(values),
     guard: { failOpen: values.GUARD_FAIL_OPEN, unavailableRetryMs: values.GUARD_UNAVAILABLE_RETRY_MS },
     providers: values.LLM_PROVIDERS.map((name) => readProvider(name, values, env)),
     breaker: {
@@ -87,6 +83,50 @@ export function loadConfig(env: Env = process.env): BreakwaterConfig {
 /** The configuration of an empty environment: every default. */
 export function defaultConfig(): BreakwaterConfig {
   return loadConfig({});
+}
+
+/** Where Redis is (one server, a Cluster or a Sentinel-managed primary) and how writes are confirmed. */
+function readRedis(values: Values): BreakwaterConfig['redis'] {
+  const url = values.REDIS_URL;
+  const clusterUrl = typeof url === 'string' ? undefined : url;
+  const { REDIS_CLUSTER_NODES: clusterNodes, REDIS_SENTINELS: sentinels } = values;
+  const masterName = values.REDIS_SENTINEL_MASTER;
+  if (sentinels && (clusterNodes || clusterUrl)) {
+    throw new ConfigError(
+      'REDIS_SENTINELS',
+      `cannot be used with ${clusterNodes ? 'REDIS_CLUSTER_NODES' : 'a redis+cluster:// REDIS_URL'}: Redis is either a Cluster or Sentinel-managed`,
+    );
+  }
+  if (clusterNodes && clusterUrl) {
+    throw new ConfigError(
+      'REDIS_CLUSTER_NODES',
+      'cannot be used with a redis+cluster:// REDIS_URL: set one of them',
+    );
+  }
+  if (sentinels && masterName === undefined) {
+    throw new ConfigError('REDIS_SENTINEL_MASTER', 'is required with REDIS_SENTINELS');
+  }
+  if (!sentinels && masterName !== undefined) {
+    throw new ConfigError('REDIS_SENTINEL_MASTER', 'needs REDIS_SENTINELS');
+  }
+  if (values.REDIS_WAIT_REPLICAS > 0 && values.REDIS_WAIT_TIMEOUT_MS >= values.REDIS_COMMAND_TIMEOUT_MS) {
+    throw new ConfigError(
+      'REDIS_WAIT_TIMEOUT_MS',
+      `must be below REDIS_COMMAND_TIMEOUT_MS (${values.REDIS_COMMAND_TIMEOUT_MS}), or every WAIT would time out as a failed command`,
+    );
+  }
+  const cluster = clusterNodes ? { nodes: clusterNodes } : clusterUrl;
+  const password = values.REDIS_SENTINEL_PASSWORD;
+  return {
+    url: typeof url === 'string' ? url : '',
+    keyPrefix: values.REDIS_KEY_PREFIX,
+    commandTimeoutMs: values.REDIS_COMMAND_TIMEOUT_MS,
+    ...(cluster ? { cluster } : {}),
+    ...(sentinels && masterName !== undefined
+      ? { sentinel: { sentinels, masterName, ...(password === undefined ? {} : { password }) } }
+      : {}),
+    replicaWait: { replicas: values.REDIS_WAIT_REPLICAS, timeoutMs: values.REDIS_WAIT_TIMEOUT_MS },
+  };
 }
 
 /** The task policy, with the rules that tie its variables together. */
