@@ -35,10 +35,11 @@ export function createRedis(options: RedisOptions): RedisConnection {
     return new Cluster(nodes, {
       enableOfflineQueue: false,
       clusterRetryStrategy: reconnectDelay,
-      // A node that went away (a killed primary) is retried until the cluster promotes its replica.
-      clusterNodeRetryStrategy: reconnectDelay,
-      retryDelayOnFailover: 100,
-      retryDelayOnClusterDown: 100,
+      // Fail fast while a primary is down or its slots uncovered (the guard fails closed and the task
+      // waits): a command is not retried behind the caller's back. A node that went away is dropped;
+      // the next command for its slots asks another node, whose MOVED reply refreshes the slot map.
+      retryDelayOnFailover: 0,
+      retryDelayOnClusterDown: 0,
       slotsRefreshTimeout: Math.max(1000, options.commandTimeoutMs),
       redisOptions: { ...shared, username, password },
     });

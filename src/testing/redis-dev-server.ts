@@ -10,6 +10,8 @@ export interface RedisDevServerOptions {
   dir: string;
   port?: number;
   host?: string;
+  /** More `redis-server` arguments (`--cluster-enabled yes`, `--replicaof host port`, …). */
+  args?: readonly string[];
 }
 
 /** Resolves when `PING` answers `+PONG` on host:port, or rejects after `timeoutMs`. */
@@ -44,6 +46,7 @@ export class RedisDevServer {
     readonly port: number,
     private readonly dir: string,
     private readonly binary: string,
+    private readonly args: readonly string[],
   ) {}
 
   static async start(options: RedisDevServerOptions): Promise<RedisDevServer> {
@@ -59,6 +62,7 @@ export class RedisDevServer {
       options.port ?? (await freePort()),
       options.dir,
       binary.path,
+      options.args ?? [],
     );
     await server.startProcess();
     return server;
@@ -75,6 +79,13 @@ export class RedisDevServer {
   /** Stops the server (an outage, or the end of the stack). Data is kept in its append-only file. */
   async stop(): Promise<void> {
     await this.process?.stop();
+    this.process = undefined;
+  }
+
+  /** Kills the server outright (SIGKILL): a crash, with no chance to hand anything over. */
+  async kill(): Promise<void> {
+    this.process?.killNow();
+    await this.process?.whenExited();
     this.process = undefined;
   }
 
@@ -102,6 +113,7 @@ export class RedisDevServer {
       'no',
       '--daemonize',
       'no',
+      ...this.args,
     ];
     this.process = ManagedProcess.spawn('redis-server', this.binary, args, {
       logFile: join(this.dir, 'redis.log'),

@@ -55,16 +55,22 @@ export function resolveTemporalCli(env: NodeJS.ProcessEnv = process.env): Resolv
   return undefined;
 }
 
-/** redis-server on PATH (or in /usr/sbin and /usr/bin, where Debian installs it). */
-export function resolveRedisServer(env: NodeJS.ProcessEnv = process.env): ResolvedTool | undefined {
-  const onPath = findOnPath('redis-server', env);
+/** A Redis program (`redis-server`, `redis-cli`) on PATH, or in /usr/sbin and /usr/bin, where Debian installs it. */
+function resolveRedisProgram(name: string, env: NodeJS.ProcessEnv): ResolvedTool | undefined {
+  const onPath = findOnPath(name, env);
   if (onPath) return { path: onPath, source: 'PATH' };
-  for (const candidate of [
-    '/usr/bin/redis-server',
-    '/usr/sbin/redis-server',
-    '/usr/local/bin/redis-server',
-  ]) {
+  for (const candidate of [`/usr/bin/${name}`, `/usr/sbin/${name}`, `/usr/local/bin/${name}`]) {
     if (isExecutable(candidate)) return { path: candidate, source: candidate };
   }
   return undefined;
+}
+
+/** redis-server on PATH (or in /usr/sbin and /usr/bin, where Debian installs it). */
+export function resolveRedisServer(env: NodeJS.ProcessEnv = process.env): ResolvedTool | undefined {
+  return resolveRedisProgram('redis-server', env);
+}
+
+/** redis-cli, found like redis-server (it creates local Redis Clusters). */
+export function resolveRedisCli(env: NodeJS.ProcessEnv = process.env): ResolvedTool | undefined {
+  return resolveRedisProgram('redis-cli', env);
 }
