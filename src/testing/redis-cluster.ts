@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
 import type { RedisNode } from '../redis/types';
-import { RedisDevServer } from './redis-dev-server';
+import { NO_SYNC_DELAY, RedisDevServer } from './redis-dev-server';
 import { resolveRedisCli } from './toolchain';
 
 const run = promisify(execFile);
@@ -83,6 +83,7 @@ export class RedisClusterDevServer {
             // A replica may take over however long it was cut off: tests kill primaries at will.
             '--cluster-replica-validity-factor',
             '0',
+            ...NO_SYNC_DELAY,
           ],
         }),
       ),

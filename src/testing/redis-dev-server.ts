@@ -39,6 +39,9 @@ export async function waitForRedis(host: string, port: number, timeoutMs: number
   }
 }
 
+/** `redis-server` arguments for a server with replicas: a replica's first sync starts at once (Redis waits 5 s for more replicas by default). */
+export const NO_SYNC_DELAY: readonly string[] = ['--repl-diskless-sync-delay', '0'];
+
 export class RedisDevServer {
   private process: ManagedProcess | undefined;
   private constructor(

@@ -10,7 +10,7 @@ import Redis from 'ioredis';
 import type { RedisNode } from '../redis/types';
 import { ManagedProcess } from './child-process';
 import { freePort } from './free-port';
-import { RedisDevServer, waitForRedis } from './redis-dev-server';
+import { NO_SYNC_DELAY, RedisDevServer, waitForRedis } from './redis-dev-server';
 import { resolveRedisServer } from './toolchain';
 
 export interface RedisSentinelOptions {
@@ -33,6 +33,20 @@ async function sentinelCall<T>(port: number, ...args: string[]): Promise<T> {
   }
 }
 
+/** Resolves once the replica on `port` is in sync with its primary (`master_link_status:up`). */
+async function waitForReplicaLink(port: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const redis = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 0 });
+  try {
+    while (!(await redis.info('replication')).includes('master_link_status:up')) {
+      if (Date.now() > deadline) throw new Error(`replica on ${port} not in sync within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
 export class RedisSentinelDevServer {
   private constructor(
     readonly masterName: string,
@@ -46,12 +60,12 @@ export class RedisSentinelDevServer {
     if (!binary)
       throw new Error('redis-server not found: install it (Debian/Ubuntu: apt-get install redis-server)');
     const masterName = options.masterName ?? 'breakwater';
-    const primary = await RedisDevServer.start({ dir: join(options.dir, 'server-0') });
+    const primary = await RedisDevServer.start({ dir: join(options.dir, 'server-0'), args: NO_SYNC_DELAY });
     const replicas = await Promise.all(
       Array.from({ length: options.replicas ?? 1 }, (_, index) =>
         RedisDevServer.start({
           dir: join(options.dir, `server-${index + 1}`),
-          args: ['--replicaof', primary.host, String(primary.port)],
+          args: [...NO_SYNC_DELAY, '--replicaof', primary.host, String(primary.port)],
         }),
       ),
     );
@@ -80,6 +94,7 @@ export class RedisSentinelDevServer {
     const setup = new RedisSentinelDevServer(masterName, [primary, ...replicas], ports, processes);
     try {
       await Promise.all(ports.map((port) => waitForRedis('127.0.0.1', port, 10_000)));
+      await Promise.all(replicas.map((replica) => waitForReplicaLink(replica.port)));
       await setup.waitUntilWatched(replicas.length);
     } catch (error) {
       await setup.stop();
@@ -125,11 +140,22 @@ export class RedisSentinelDevServer {
     return Number(port);
   }
 
+  /** The ports of the primary's replicas. */
+  async replicaPorts(): Promise<number[]> {
+    const primary = await this.primaryPort();
+    return this.servers.map((server) => server.port).filter((port) => port !== primary);
+  }
+
   /** Kills (SIGKILL) the current primary; returns its port. */
   async killPrimary(): Promise<number> {
     const port = await this.primaryPort();
-    await this.server(port).kill();
+    await this.kill(port);
     return port;
+  }
+
+  /** Kills (SIGKILL) the server on `port`. */
+  async kill(port: number): Promise<void> {
+    await this.server(port).kill();
   }
 
   /** Resolves once the sentinels name a primary other than `port`. */
