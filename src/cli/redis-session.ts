@@ -1,7 +1,7 @@
 /** The CLI's one Redis connection: opened on first use, given up on after a short wait, closed at the end. */
 import type { RedisConnection } from '../redis/connection';
 import type { BreakwaterConfig } from '../config';
-import { createRedis, waitUntilReady } from '../redis/connection';
+import { closeRedis, createRedis, waitUntilReady } from '../redis/connection';
 
 /** How long the CLI waits for Redis before it gives up. */
 const REDIS_READY_TIMEOUT_MS = 3000;
@@ -56,7 +56,7 @@ export class RedisSession {
   async close(): Promise<void> {
     const client = this.client;
     if (!client) return;
-    if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+    if (client.status === 'ready') await closeRedis(client);
     else client.disconnect();
   }
 

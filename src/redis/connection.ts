@@ -60,6 +60,15 @@ export function createRedis(options: RedisOptions): RedisConnection {
   return new Redis(options.url, base);
 }
 
+/**
+ * Closes `redis` after its pending replies (QUIT), then drops what ioredis keeps open besides: a
+ * Sentinel connection's watch on the sentinels would otherwise keep reconnecting, and the process alive.
+ */
+export async function closeRedis(redis: RedisConnection): Promise<void> {
+  await redis.quit().catch(() => undefined);
+  redis.disconnect();
+}
+
 /** The primaries of `redis`: every master of a Cluster, else the one connection. */
 export function primariesOf(redis: RedisConnection): Redis[] {
   return redis instanceof Cluster ? redis.nodes('master') : [redis];

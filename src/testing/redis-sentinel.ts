@@ -21,6 +21,11 @@ export interface RedisSentinelOptions {
   sentinels?: number;
   /** `down-after-milliseconds`: how long a silent primary takes to count as down (default 1000 ms). */
   downAfterMs?: number;
+  /**
+   * The primary's address as the sentinels, the replicas and the clients see it (default: its own; a
+   * benchmark puts a proxy in front of it to hold back replication).
+   */
+  primaryAddress?: (primary: RedisNode) => Promise<RedisNode>;
 }
 
 async function sentinelCall<T>(port: number, ...args: string[]): Promise<T> {
@@ -53,6 +58,8 @@ export class RedisSentinelDevServer {
     private readonly servers: RedisDevServer[],
     private readonly sentinelPorts: number[],
     private readonly sentinelProcesses: ManagedProcess[],
+    /** The first primary's port behind the address the sentinels were given. */
+    private readonly behind: Record<number, number>,
   ) {}
 
   static async start(options: RedisSentinelOptions): Promise<RedisSentinelDevServer> {
@@ -61,11 +68,12 @@ export class RedisSentinelDevServer {
       throw new Error('redis-server not found: install it (Debian/Ubuntu: apt-get install redis-server)');
     const masterName = options.masterName ?? 'breakwater';
     const primary = await RedisDevServer.start({ dir: join(options.dir, 'server-0'), args: NO_SYNC_DELAY });
+    const source = (await options.primaryAddress?.(primary)) ?? primary;
     const replicas = await Promise.all(
       Array.from({ length: options.replicas ?? 1 }, (_, index) =>
         RedisDevServer.start({
           dir: join(options.dir, `server-${index + 1}`),
-          args: [...NO_SYNC_DELAY, '--replicaof', primary.host, String(primary.port)],
+          args: [...NO_SYNC_DELAY, '--replicaof', source.host, String(source.port)],
         }),
       ),
     );
@@ -80,7 +88,7 @@ export class RedisSentinelDevServer {
           'bind 127.0.0.1',
           'protected-mode no',
           `dir ${options.dir}`,
-          `sentinel monitor ${masterName} ${primary.host} ${primary.port} ${quorum}`,
+          `sentinel monitor ${masterName} ${source.host} ${source.port} ${quorum}`,
           `sentinel down-after-milliseconds ${masterName} ${options.downAfterMs ?? 1000}`,
           `sentinel failover-timeout ${masterName} 5000`,
           `sentinel parallel-syncs ${masterName} 1`,
@@ -91,7 +99,9 @@ export class RedisSentinelDevServer {
         logFile: join(options.dir, `sentinel-${index}.log`),
       });
     });
-    const setup = new RedisSentinelDevServer(masterName, [primary, ...replicas], ports, processes);
+    const setup = new RedisSentinelDevServer(masterName, [primary, ...replicas], ports, processes, {
+      [source.port]: primary.port,
+    });
     try {
       await Promise.all(ports.map((port) => waitForRedis('127.0.0.1', port, 10_000)));
       await Promise.all(replicas.map((replica) => waitForReplicaLink(replica.port)));
@@ -137,7 +147,7 @@ export class RedisSentinelDevServer {
       'GET-MASTER-ADDR-BY-NAME',
       this.masterName,
     );
-    return Number(port);
+    return this.behind[Number(port)] ?? Number(port);
   }
 
   /** The ports of the primary's replicas. */

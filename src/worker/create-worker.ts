@@ -21,7 +21,7 @@ import { createHttpHealth } from './health';
 import { createLogger, TemporalLoggerAdapter, type Logger } from '../observability/logger';
 import { startHttpServer, type RunningHttpServer } from '../observability/http-server';
 import { getMetrics, type BreakwaterMetrics } from '../observability/metrics';
-import { createRedis } from '../redis/connection';
+import { closeRedis, createRedis } from '../redis/connection';
 import { ProviderRegistry } from '../providers/registry';
 
 /** Where the worker finds its workflow code. */
@@ -106,7 +106,7 @@ export async function createWorker(
   const metrics = getMetrics(registry);
   const redis = createRedis(config.redis);
   redis.on('error', (error: Error) => logger.debug({ err: error }, 'redis connection error'));
-  const releases: Array<() => Promise<unknown>> = [() => redis.quit().catch(() => redis.disconnect())];
+  const releases: Array<() => Promise<unknown>> = [() => closeRedis(redis)];
   const release = async () => {
     for (const step of releases.reverse()) await step().catch(() => undefined);
   };
