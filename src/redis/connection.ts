@@ -35,11 +35,13 @@ export function createRedis(options: RedisOptions): RedisConnection {
     return new Cluster(nodes, {
       enableOfflineQueue: false,
       clusterRetryStrategy: reconnectDelay,
-      // Fail fast while a primary is down or its slots uncovered (the guard fails closed and the task
-      // waits): a command is not retried behind the caller's back. A node that went away is dropped;
-      // the next command for its slots asks another node, whose MOVED reply refreshes the slot map.
-      retryDelayOnFailover: 0,
+      // A command that meets a closed node connection (a dead primary, or one the slot map just
+      // replaced) is retried after a slot refresh, a few times only: a primary that stays down fails
+      // the command within a few hundred ms (the guard fails closed and the task waits), and its slots
+      // being uncovered (CLUSTERDOWN) fails it at once. The next MOVED reply finds the promoted replica.
+      retryDelayOnFailover: 100,
       retryDelayOnClusterDown: 0,
+      maxRedirections: 3,
       slotsRefreshTimeout: Math.max(1000, options.commandTimeoutMs),
       redisOptions: { ...shared, username, password },
     });

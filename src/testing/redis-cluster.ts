@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
 import type { RedisNode } from '../redis/types';
-import { NO_SYNC_DELAY, RedisDevServer } from './redis-dev-server';
+import { NO_SYNC_DELAY, RedisDevServer, waitForReplicaLink } from './redis-dev-server';
 import { resolveRedisCli } from './toolchain';
 
 const run = promisify(execFile);
@@ -24,6 +24,9 @@ export interface RedisClusterOptions {
 
 /** One line of `CLUSTER NODES`: who a node is and what it serves. */
 interface ClusterNodeLine {
+  id: string;
+  /** A replica's master (its id). */
+  masterId: string;
   port: number;
   role: 'master' | 'slave';
   failed: boolean;
@@ -36,8 +39,10 @@ function parseClusterNodes(text: string): ClusterNodeLine[] {
     .trim()
     .split('\n')
     .map((line) => {
-      const [, address = '', flags = '', , , , , , ...slots] = line.split(' ');
+      const [id = '', address = '', flags = '', masterId = '', , , , , ...slots] = line.split(' ');
       return {
+        id,
+        masterId,
         port: Number(/:(\d+)@/.exec(address)?.[1]),
         role: flags.includes('master') ? 'master' : 'slave',
         failed: flags.includes('fail'),
@@ -174,6 +179,18 @@ export class RedisClusterDevServer {
     return master.port;
   }
 
+  /** Kills (SIGKILL) the replicas of the master that serves `key`'s slot; returns their ports. */
+  async killReplicasOf(key: string): Promise<number[]> {
+    const masterPort = await this.masterPortOf(key);
+    const view = await this.view();
+    const master = view.find((node) => node.port === masterPort);
+    const ports = view
+      .filter((node) => node.masterId === master?.id && !node.failed)
+      .map((node) => node.port);
+    await Promise.all(ports.map((port) => this.server(port).kill()));
+    return ports;
+  }
+
   /** Kills (SIGKILL) the master that serves `key`'s slot; returns its port. */
   async killMasterOf(key: string): Promise<number> {
     const port = await this.masterPortOf(key);
@@ -193,9 +210,10 @@ export class RedisClusterDevServer {
     await this.waitUntilHealthy(Math.max(1000, deadline - Date.now()));
   }
 
-  /** Starts a killed node again; it rejoins the cluster (as a replica, once its slots moved). */
+  /** Starts a killed node again; resolves once it is back as a replica in sync with its primary. */
   async restart(port: number): Promise<void> {
     await this.server(port).restart();
+    await waitForReplicaLink(port);
   }
 
   async stop(): Promise<void> {

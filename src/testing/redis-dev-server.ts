@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import Redis from 'ioredis';
 import { ManagedProcess } from './child-process';
 import { freePort } from './free-port';
 import { resolveRedisServer } from './toolchain';
@@ -41,6 +42,20 @@ export async function waitForRedis(host: string, port: number, timeoutMs: number
 
 /** `redis-server` arguments for a server with replicas: a replica's first sync starts at once (Redis waits 5 s for more replicas by default). */
 export const NO_SYNC_DELAY: readonly string[] = ['--repl-diskless-sync-delay', '0'];
+
+/** Resolves once the replica on `port` is in sync with its primary (`master_link_status:up`). */
+export async function waitForReplicaLink(port: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const redis = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 0 });
+  try {
+    while (!(await redis.info('replication')).includes('master_link_status:up')) {
+      if (Date.now() > deadline) throw new Error(`replica on ${port} not in sync within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
 
 export class RedisDevServer {
   private process: ManagedProcess | undefined;

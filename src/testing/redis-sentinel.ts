@@ -10,7 +10,7 @@ import Redis from 'ioredis';
 import type { RedisNode } from '../redis/types';
 import { ManagedProcess } from './child-process';
 import { freePort } from './free-port';
-import { NO_SYNC_DELAY, RedisDevServer, waitForRedis } from './redis-dev-server';
+import { NO_SYNC_DELAY, RedisDevServer, waitForRedis, waitForReplicaLink } from './redis-dev-server';
 import { resolveRedisServer } from './toolchain';
 
 export interface RedisSentinelOptions {
@@ -33,20 +33,6 @@ async function sentinelCall<T>(port: number, ...args: string[]): Promise<T> {
   try {
     await redis.connect();
     return (await redis.call('SENTINEL', ...args)) as T;
-  } finally {
-    redis.disconnect();
-  }
-}
-
-/** Resolves once the replica on `port` is in sync with its primary (`master_link_status:up`). */
-async function waitForReplicaLink(port: number, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const redis = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 0 });
-  try {
-    while (!(await redis.info('replication')).includes('master_link_status:up')) {
-      if (Date.now() > deadline) throw new Error(`replica on ${port} not in sync within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
   } finally {
     redis.disconnect();
   }
@@ -179,9 +165,10 @@ export class RedisSentinelDevServer {
     }
   }
 
-  /** Starts a killed server again (the sentinels make it a replica of the new primary). */
+  /** Starts a killed server again; resolves once the sentinels made it a replica in sync with the new primary. */
   async restart(port: number): Promise<void> {
     await this.server(port).restart();
+    await waitForReplicaLink(port);
   }
 
   async stop(): Promise<void> {

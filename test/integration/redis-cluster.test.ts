@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Redis from 'ioredis';
+import { isGuardUnavailableError } from '../../src/errors';
 import { functionLibrary } from '../../src/redis/function-library';
 import { primariesOf } from '../../src/redis/connection';
 import type { FakeProvider } from '../../src/testing/fake-provider';
@@ -61,6 +62,26 @@ describe('Redis Cluster', () => {
       await owner.function('FLUSH');
       await guard.settle({ admission: await guard.admit(admitRequest('r', 1)), outcome: 'success' });
       expect(await hasLibrary(owner)).toBe(true);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it("sends REDIS_WAIT_REPLICAS' WAIT to the slot's primary: refused while that primary's replica is down", async () => {
+    const config = haConfig(deployment, { REDIS_WAIT_REPLICAS: '1', REDIS_WAIT_TIMEOUT_MS: '200' });
+    const redis = await connectHa(config);
+    try {
+      const { guard } = guardOn(config, redis, 'wait');
+      const admission = await guard.admit(admitRequest('r', 1));
+      await guard.settle({ admission, outcome: 'success' });
+      // The other primaries keep their replicas: a WAIT sent to one of them would be acknowledged.
+      const replicas = await cluster.killReplicasOf(config.redis.keyPrefix);
+      try {
+        const refused = await guard.admit(admitRequest('r', 1)).catch((error: unknown) => error);
+        expect(isGuardUnavailableError(refused)).toBe(true);
+      } finally {
+        await Promise.all(replicas.map((port) => cluster.restart(port)));
+      }
     } finally {
       redis.disconnect();
     }
