@@ -15,7 +15,7 @@ export interface RedisDevServerOptions {
   args?: readonly string[];
 }
 
-/** Resolves when `PING` answers `+PONG` on host:port, or rejects after `timeoutMs`. */
+/** Resolves when `PING` answers on host:port (`+PONG`, or `-NOAUTH` from a server with a password), or rejects after `timeoutMs`. */
 export async function waitForRedis(host: string, port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -25,7 +25,7 @@ export async function waitForRedis(host: string, port: number, timeoutMs: number
       socket.once('connect', () => socket.write('PING\r\n'));
       socket.once('data', (data) => {
         socket.destroy();
-        resolve(data.toString().startsWith('+PONG'));
+        resolve(/^(\+PONG|-NOAUTH)/.test(data.toString()));
       });
       socket.once('error', () => resolve(false));
       socket.once('timeout', () => {

@@ -26,10 +26,12 @@ export interface RedisSentinelOptions {
    * benchmark puts a proxy in front of it to hold back replication).
    */
   primaryAddress?: (primary: RedisNode) => Promise<RedisNode>;
+  /** The sentinels' own password (`requirepass`, and `sentinel-pass` between them), for `REDIS_SENTINEL_PASSWORD`. */
+  password?: string;
 }
 
-async function sentinelCall<T>(port: number, ...args: string[]): Promise<T> {
-  const redis = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0 });
+async function sentinelCall<T>(port: number, password: string | undefined, ...args: string[]): Promise<T> {
+  const redis = new Redis({ host: '127.0.0.1', port, password, lazyConnect: true, maxRetriesPerRequest: 0 });
   try {
     await redis.connect();
     return (await redis.call('SENTINEL', ...args)) as T;
@@ -46,6 +48,8 @@ export class RedisSentinelDevServer {
     private readonly sentinelProcesses: ManagedProcess[],
     /** The first primary's port behind the address the sentinels were given. */
     private readonly behind: Record<number, number>,
+    /** The sentinels' password, if they have one. */
+    readonly password: string | undefined,
   ) {}
 
   static async start(options: RedisSentinelOptions): Promise<RedisSentinelDevServer> {
@@ -78,6 +82,9 @@ export class RedisSentinelDevServer {
           `sentinel down-after-milliseconds ${masterName} ${options.downAfterMs ?? 1000}`,
           `sentinel failover-timeout ${masterName} 5000`,
           `sentinel parallel-syncs ${masterName} 1`,
+          ...(options.password
+            ? [`requirepass ${options.password}`, `sentinel sentinel-pass ${options.password}`]
+            : []),
           '',
         ].join('\n'),
       );
@@ -85,9 +92,14 @@ export class RedisSentinelDevServer {
         logFile: join(options.dir, `sentinel-${index}.log`),
       });
     });
-    const setup = new RedisSentinelDevServer(masterName, [primary, ...replicas], ports, processes, {
-      [source.port]: primary.port,
-    });
+    const setup = new RedisSentinelDevServer(
+      masterName,
+      [primary, ...replicas],
+      ports,
+      processes,
+      { [source.port]: primary.port },
+      options.password,
+    );
     try {
       await Promise.all(ports.map((port) => waitForRedis('127.0.0.1', port, 10_000)));
       await Promise.all(replicas.map((replica) => waitForReplicaLink(replica.port)));
@@ -115,8 +127,9 @@ export class RedisSentinelDevServer {
     for (;;) {
       const views = await Promise.all(
         this.sentinelPorts.map(async (port) => ({
-          replicas: (await sentinelCall<unknown[]>(port, 'REPLICAS', this.masterName)).length,
-          sentinels: (await sentinelCall<unknown[]>(port, 'SENTINELS', this.masterName)).length,
+          replicas: (await sentinelCall<unknown[]>(port, this.password, 'REPLICAS', this.masterName)).length,
+          sentinels: (await sentinelCall<unknown[]>(port, this.password, 'SENTINELS', this.masterName))
+            .length,
         })),
       );
       const others = this.sentinelPorts.length - 1;
@@ -130,6 +143,7 @@ export class RedisSentinelDevServer {
   async primaryPort(): Promise<number> {
     const [, port] = await sentinelCall<[string, string]>(
       this.sentinelPorts[0]!,
+      this.password,
       'GET-MASTER-ADDR-BY-NAME',
       this.masterName,
     );
