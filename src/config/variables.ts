@@ -50,7 +50,7 @@ export const ENV_VARIABLES = {
     default: '0',
     schema: integer(0, 16),
     description:
-      'After each admission and settle, `WAIT` for this many replicas to hold it (0 = never); an admission they do not acknowledge in time is given back and the task waits `BLOCKED` (`guard_unavailable`)',
+      '`WAIT` for this many replicas after each admission and settle (0 = never); an admission not acknowledged in time is given back, the task waits `BLOCKED`',
   },
   REDIS_WAIT_TIMEOUT_MS: {
     default: '100',
