@@ -22,7 +22,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type Redis from 'ioredis';
+import type { RedisConnection } from '../src/redis/connection';
 import { RedisBreaker } from '../src/breaker/redis-breaker';
 import { defaultConfig } from '../src/config';
 import type { BreakerSettings } from '../src/breaker/types';
@@ -231,7 +231,11 @@ async function runOutage(
 }
 
 /** Sequential latency of the shared breaker against Redis PING, on one connection. */
-function measureLatency(redis: Redis, settings: BreakerSettings, iterations: number): Promise<Latency> {
+function measureLatency(
+  redis: RedisConnection,
+  settings: BreakerSettings,
+  iterations: number,
+): Promise<Latency> {
   const keys = new KeySpace(`bench-latency-${randomUUID().slice(0, 8)}`);
   const breaker = new RedisBreaker({
     scripts: new GuardScripts(redis, keys),

@@ -23,7 +23,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type Redis from 'ioredis';
+import type { RedisConnection } from '../src/redis/connection';
 import { defaultConfig } from '../src/config';
 import type { BudgetCeilings, BudgetClaim } from '../src/budget/types';
 import { MICROS_PER_USD, microsToUsd, usdToMicros } from '../src/money';
@@ -145,7 +145,7 @@ interface RaceResult {
 
 /** How one caller runs the planned calls it takes, until none is left or it is refused. */
 type Caller = (
-  redis: Redis,
+  redis: RedisConnection,
   index: number,
   next: () => PlannedCall | undefined,
   result: RaceResult,
@@ -154,7 +154,7 @@ type Caller = (
 /** `concurrency` callers, spread over the connections, take the planned calls in order. */
 async function race(
   plan: Plan,
-  connections: Redis[],
+  connections: RedisConnection[],
   concurrency: number,
   caller: Caller,
 ): Promise<RaceResult> {
@@ -274,7 +274,7 @@ function naiveCaller(spentKey: string, plan: Plan): Caller {
 }
 
 /** Sequential latency of admit (with a budget claim) and settle against Redis PING, on one connection. */
-function measureLatency(redis: Redis, iterations: number, worstMicros: number): Promise<Latency> {
+function measureLatency(redis: RedisConnection, iterations: number, worstMicros: number): Promise<Latency> {
   const keys = new KeySpace(`bench-latency-${randomUUID().slice(0, 8)}`);
   const scripts = new GuardScripts(redis, keys);
   const claim: BudgetClaim = {

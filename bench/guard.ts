@@ -31,7 +31,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type Redis from 'ioredis';
+import type { RedisConnection } from '../src/redis/connection';
 import { Registry } from 'prom-client';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { loadConfig } from '../src/config';
@@ -155,7 +155,7 @@ async function runPairs(
 }
 
 /** The guard as a worker builds it from configuration, one per connection (one per worker). */
-function guardPair(connections: Redis[], prefix: string): Pair {
+function guardPair(connections: RedisConnection[], prefix: string): Pair {
   const config = loadConfig({
     REDIS_KEY_PREFIX: prefix,
     LLM_PROVIDERS: PROVIDER,
@@ -217,7 +217,7 @@ interface PeerCommands {
 }
 
 /** rate-limiter-flexible's two limiters and a budget counter, on each connection. */
-function peerPair(connections: Redis[], prefix: string): Pair {
+function peerPair(connections: RedisConnection[], prefix: string): Pair {
   const stacks = connections.map((redis) => {
     redis.defineCommand('peerBudgetReserve', { numberOfKeys: 1, lua: PEER_RESERVE });
     redis.defineCommand('peerBudgetSettle', { numberOfKeys: 1, lua: PEER_SETTLE });
@@ -258,7 +258,7 @@ interface ServerCost {
   commands: Map<string, { calls: number; usec: number }>;
 }
 
-async function serverCost(redis: Redis): Promise<ServerCost> {
+async function serverCost(redis: RedisConnection): Promise<ServerCost> {
   const info = await redis.info('all');
   const seconds = (field: string) => Number(new RegExp(`^${field}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
   const commands = new Map<string, { calls: number; usec: number }>();
@@ -307,7 +307,7 @@ class StackCost {
 }
 
 async function measuredRound(
-  monitor: Redis,
+  monitor: RedisConnection,
   cost: StackCost,
   stack: string,
   pair: Pair,

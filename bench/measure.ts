@@ -1,5 +1,5 @@
 /** Timing and rounding for the benchmarks, and the latency of an admit and a settle next to a Redis PING. */
-import type Redis from 'ioredis';
+import type { RedisConnection } from '../src/redis/connection';
 import { percentile } from '../src/percentiles';
 
 /** Untimed rounds before the timed ones. */
@@ -35,7 +35,7 @@ export interface Latency {
  * (`latency/<i>`).
  */
 export async function measureAgainstPing(
-  redis: Redis,
+  redis: RedisConnection,
   iterations: number,
   admitAndSettle: (attemptId: string) => Promise<{ admitUs: number; settleUs: number }>,
 ): Promise<Latency> {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type Redis from 'ioredis';
+import type { RedisConnection } from '../src/redis/connection';
 import { RedisDevServer } from '../src/testing/redis-dev-server';
 import { createRedis, waitUntilReady } from '../src/redis/connection';
 
@@ -111,7 +111,11 @@ export async function startRedisServer(cleanup: Cleanup): Promise<string> {
 }
 
 /** A ready connection, closed by `cleanup`. */
-export async function connectRedis(url: string, commandTimeoutMs: number, cleanup: Cleanup): Promise<Redis> {
+export async function connectRedis(
+  url: string,
+  commandTimeoutMs: number,
+  cleanup: Cleanup,
+): Promise<RedisConnection> {
   const redis = createRedis({ url, commandTimeoutMs });
   // Failed commands reject on their own; without a listener ioredis would also print every error.
   redis.on('error', () => undefined);
@@ -121,7 +125,7 @@ export async function connectRedis(url: string, commandTimeoutMs: number, cleanu
 }
 
 /** The Node version, the CPU count and the Redis server's version. */
-export async function machineInfo(redis: Redis) {
+export async function machineInfo(redis: RedisConnection) {
   const info = await redis.info('server');
   return {
     node: process.version,

@@ -16,7 +16,7 @@ import {
   ltsNodePrefix,
   resolveLtsNode,
   resolveRedisServer,
-  resolveSystemTool,
+  resolveSystemProgram,
   resolveTemporalCli,
   TOOLS_DIR,
 } from '../src/testing/toolchain';
@@ -73,7 +73,7 @@ function aptInstall(packages: string[]): boolean {
 const SUITE_PACKAGES: Record<string, string> = { 'redis-sentinel': 'redis-sentinel', prometheus: 'promtool' };
 
 function ensureDebianPackages(): void {
-  const missing = Object.keys(SUITE_PACKAGES).filter((pkg) => !resolveSystemTool(SUITE_PACKAGES[pkg]!));
+  const missing = Object.keys(SUITE_PACKAGES).filter((pkg) => !resolveSystemProgram(SUITE_PACKAGES[pkg]!));
   if (!resolveRedisServer()) missing.unshift('redis-server');
   if (missing.length > 0) aptInstall(missing);
   if (!resolveRedisServer()) {
@@ -84,7 +84,7 @@ function ensureDebianPackages(): void {
     process.exit(1);
   }
   for (const [pkg, binary] of Object.entries(SUITE_PACKAGES)) {
-    if (!resolveSystemTool(binary)) {
+    if (!resolveSystemProgram(binary)) {
       console.error(
         `setup: ${binary} not found: install the Debian package '${pkg}' for the suites that use it`,
       );

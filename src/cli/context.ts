@@ -6,7 +6,7 @@
  * is refused before the environment is read, and closes what it opened at the end.
  */
 import { createInterface } from 'node:readline';
-import type Redis from 'ioredis';
+import type { RedisConnection } from '../redis/connection';
 import pino from 'pino';
 import { ConfigError, loadConfig, type BreakwaterConfig } from '../config';
 import { createLogger, type Logger } from '../observability/logger';
@@ -20,7 +20,7 @@ export interface CliContext {
   config: BreakwaterConfig;
   keys: KeySpace;
   /** The Redis connection, opened on first use. */
-  redis(): Promise<Redis>;
+  redis(): Promise<RedisConnection>;
   /** The guard's script calls on that connection (one for the run, shared by breakers and budgets). */
   scripts(): Promise<GuardScripts>;
   /** Writes one block of text (a newline is added) to stdout. */

@@ -1,7 +1,6 @@
 /** The CLI's one Redis connection: opened on first use, given up on after a short wait, closed at the end. */
-import type Redis from 'ioredis';
 import { ConfigError, type BreakwaterConfig } from '../config';
-import { createRedis, waitUntilReady } from '../redis/connection';
+import { closeRedis, createRedis, waitUntilReady, type RedisConnection } from '../redis/connection';
 import { firstSecurityProblem } from '../redis/connection-security';
 
 /** How long the CLI waits for Redis before it gives up. */
@@ -30,10 +29,21 @@ function displayRedisUrl(url: string): string {
   }
 }
 
+/** Where the CLI looked for Redis, for messages (never a credential). */
+function displayRedis(settings: BreakwaterConfig['redis']): string {
+  const list = (nodes: Array<{ host: string; port: number }>) =>
+    nodes.map(({ host, port }) => `${host}:${port}`).join(',');
+  if (settings.cluster) return `the Redis Cluster at ${list(settings.cluster.nodes)}`;
+  if (settings.sentinel) {
+    return `master '${settings.sentinel.masterName}' of REDIS_SENTINELS=${list(settings.sentinel.sentinels)}`;
+  }
+  return `REDIS_URL=${displayRedisUrl(settings.url)}`;
+}
+
 /** Opens one connection on first use and closes it at the end. */
 export class RedisSession {
-  private connection: Promise<Redis> | undefined;
-  private client: Redis | undefined;
+  private connection: Promise<RedisConnection> | undefined;
+  private client: RedisConnection | undefined;
 
   constructor(private readonly settings: BreakwaterConfig['redis']) {}
 
@@ -41,7 +51,7 @@ export class RedisSession {
    * The connection, ready; throws `RedisUnreachableError` when Redis does not answer in time, and
    * `ConfigError` naming the variable when it refuses the credentials or the TLS handshake.
    */
-  get(): Promise<Redis> {
+  get(): Promise<RedisConnection> {
     this.connection ??= this.connect();
     return this.connection;
   }
@@ -49,11 +59,11 @@ export class RedisSession {
   async close(): Promise<void> {
     const client = this.client;
     if (!client) return;
-    if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+    if (client.status === 'ready') await closeRedis(client);
     else client.disconnect();
   }
 
-  private async connect(): Promise<Redis> {
+  private async connect(): Promise<RedisConnection> {
     const client = createRedis(this.settings);
     this.client = client;
     let lastError: Error | undefined;
@@ -70,7 +80,7 @@ export class RedisSession {
     } catch {
       client.disconnect();
       throw new RedisUnreachableError(
-        `cannot reach Redis at REDIS_URL=${displayRedisUrl(this.settings.url)} ` +
+        `cannot reach Redis at ${displayRedis(this.settings)} ` +
           `within ${REDIS_READY_TIMEOUT_MS} ms${lastError ? ` (${lastError.message})` : ''}`,
       );
     }

@@ -82,30 +82,74 @@ export function defaultConfig(): BreakwaterConfig {
   return loadConfig({});
 }
 
-/** The Redis connection: credentials from the variables or the URL (not both), TLS files for `rediss://`. */
+/** Where Redis is (one server, a Cluster or a Sentinel-managed primary) and how writes are confirmed. */
 function readRedis(values: Values): BreakwaterConfig['redis'] {
-  const url = new URL(values.REDIS_URL);
-  if (values.REDIS_USERNAME !== undefined && url.username !== '') {
-    throw new ConfigError('REDIS_USERNAME', 'REDIS_URL names a user too: give it in one place');
+  const url = values.REDIS_URL;
+  const clusterUrl = typeof url === 'string' ? undefined : url;
+  const { REDIS_CLUSTER_NODES: clusterNodes, REDIS_SENTINELS: sentinels } = values;
+  const masterName = values.REDIS_SENTINEL_MASTER;
+  if (sentinels && (clusterNodes || clusterUrl)) {
+    throw new ConfigError(
+      'REDIS_SENTINELS',
+      `cannot be used with ${clusterNodes ? 'REDIS_CLUSTER_NODES' : 'a redis+cluster:// REDIS_URL'}: Redis is either a Cluster or Sentinel-managed`,
+    );
   }
-  if (values.REDIS_PASSWORD !== undefined && url.password !== '') {
-    throw new ConfigError('REDIS_PASSWORD', 'REDIS_URL carries a password too: give it in one place');
+  if (clusterNodes && clusterUrl) {
+    throw new ConfigError(
+      'REDIS_CLUSTER_NODES',
+      'cannot be used with a redis+cluster:// REDIS_URL: set one of them',
+    );
   }
+  if (sentinels && masterName === undefined) {
+    throw new ConfigError('REDIS_SENTINEL_MASTER', 'is required with REDIS_SENTINELS');
+  }
+  if (!sentinels && masterName !== undefined) {
+    throw new ConfigError('REDIS_SENTINEL_MASTER', 'needs REDIS_SENTINELS');
+  }
+  if (values.REDIS_WAIT_REPLICAS > 0 && values.REDIS_WAIT_TIMEOUT_MS >= values.REDIS_COMMAND_TIMEOUT_MS) {
+    throw new ConfigError(
+      'REDIS_WAIT_TIMEOUT_MS',
+      `must be below REDIS_COMMAND_TIMEOUT_MS (${values.REDIS_COMMAND_TIMEOUT_MS}), or every WAIT would time out as a failed command`,
+    );
+  }
+  const cluster = clusterNodes ? { nodes: clusterNodes } : clusterUrl;
+  const password = values.REDIS_SENTINEL_PASSWORD;
   const redis: BreakwaterConfig['redis'] = {
-    url: values.REDIS_URL,
+    url: typeof url === 'string' ? url : '',
     keyPrefix: values.REDIS_KEY_PREFIX,
     commandTimeoutMs: values.REDIS_COMMAND_TIMEOUT_MS,
+    ...(cluster ? { cluster } : {}),
+    ...(sentinels && masterName !== undefined
+      ? { sentinel: { sentinels, masterName, ...(password === undefined ? {} : { password }) } }
+      : {}),
+    replicaWait: { replicas: values.REDIS_WAIT_REPLICAS, timeoutMs: values.REDIS_WAIT_TIMEOUT_MS },
   };
-  if (values.REDIS_USERNAME !== undefined) redis.username = values.REDIS_USERNAME;
-  if (values.REDIS_PASSWORD !== undefined) redis.password = values.REDIS_PASSWORD;
+  return { ...redis, ...readRedisSecurity(values, typeof url === 'string' ? url : undefined) };
+}
+
+/** The ACL user and TLS files: credentials from the variables or the URL (not both), TLS files for `rediss://`. */
+function readRedisSecurity(
+  values: Values,
+  serverUrl: string | undefined,
+): Pick<BreakwaterConfig['redis'], 'username' | 'password' | 'tls'> {
+  const url = serverUrl === undefined ? undefined : new URL(serverUrl);
+  if (values.REDIS_USERNAME !== undefined && url && url.username !== '') {
+    throw new ConfigError('REDIS_USERNAME', 'REDIS_URL names a user too: give it in one place');
+  }
+  if (values.REDIS_PASSWORD !== undefined && url && url.password !== '') {
+    throw new ConfigError('REDIS_PASSWORD', 'REDIS_URL carries a password too: give it in one place');
+  }
+  const security: Pick<BreakwaterConfig['redis'], 'username' | 'password' | 'tls'> = {};
+  if (values.REDIS_USERNAME !== undefined) security.username = values.REDIS_USERNAME;
+  if (values.REDIS_PASSWORD !== undefined) security.password = values.REDIS_PASSWORD;
   const tls = readRedisTls(values);
-  if (url.protocol === 'rediss:') redis.tls = tls;
+  if (url?.protocol === 'rediss:') security.tls = tls;
   else {
     const [variable] =
       Object.entries(REDIS_TLS_VARIABLES).find(([, field]) => tls[field] !== undefined) ?? [];
     if (variable !== undefined) throw new ConfigError(variable, 'needs a rediss:// REDIS_URL (TLS)');
   }
-  return redis;
+  return security;
 }
 
 const REDIS_TLS_VARIABLES = {

@@ -160,6 +160,57 @@ export function url(protocols: readonly string[]): EnvSchema<string> {
   );
 }
 
+/** `host:port` (a name, an IPv4 address or a bracketed IPv6 address; a port from 1 to 65535). */
+const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/;
+
+function hostPort(value: string): { host: string; port: number } | undefined {
+  const match = HOST_PORT.exec(value);
+  const port = Number(match?.[2]);
+  if (!match || port < 1 || port > 65_535) return undefined;
+  return { host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+const hostPortItem = z.string().transform((value, context) => {
+  const node = hostPort(value);
+  if (node) return node;
+  context.issues.push({ code: 'custom', input: value, message: 'must be host:port' });
+  return z.NEVER;
+});
+
+/** Comma-separated `host:port` addresses (at least one). */
+export const hostPorts = commaList(hostPortItem, 'host:port', '`host:port`, comma-separated');
+
+/**
+ * REDIS_URL: a `redis://` or `rediss://` URL, or `redis+cluster://[user:password@]host:port,host:port`
+ * (the seed nodes of a Redis Cluster). An error never shows the value: it may carry credentials.
+ */
+const plainRedisUrl = url(['redis', 'rediss']);
+
+export const redisUrl = allowing(
+  z.string().transform((value, context) => {
+    const cluster = /^redis\+cluster:\/\/(?:([^@/]*)@)?([^/?#]*)\/?$/.exec(value);
+    if (!cluster) {
+      const plain = plainRedisUrl.safeParse(value);
+      if (plain.success) return plain.data;
+      for (const { message } of plain.error.issues)
+        context.issues.push({ code: 'custom', input: undefined, message });
+      return z.NEVER;
+    }
+    const nodes = cluster[2]!.split(',').map((item) => hostPort(item.trim()));
+    if (nodes.length > 0 && nodes.every((node) => node !== undefined)) {
+      const [username, password] = (cluster[1] ?? '').split(':').map(decodeURIComponent);
+      return { nodes, ...(username ? { username } : {}), ...(password ? { password } : {}) };
+    }
+    context.issues.push({
+      code: 'custom',
+      input: undefined,
+      message: 'must be redis+cluster://host:port,host:port,… (value not shown: it may carry credentials)',
+    });
+    return z.NEVER;
+  }),
+  '`redis://` or `rediss://` URL, or `redis+cluster://host:port,host:port,…`',
+);
+
 /**
  * A JSON object with these fields (a field with a default may be missing); another field is refused
  * by name.

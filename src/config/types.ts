@@ -5,6 +5,7 @@ import type { BudgetSettings } from '../budget/types';
 import type { DeltaStreamSettings } from '../deltas/types';
 import type { DlqSettings } from '../dlq/types';
 import type { RateLimit, RateLimitSettings } from '../ratelimit/types';
+import type { RedisClusterSettings, RedisSentinelSettings, ReplicaWaitSettings } from '../redis/types';
 import type { TaskPolicy } from '../task';
 
 export const PROVIDER_KINDS = ['openai', 'anthropic'] as const;
@@ -52,15 +53,22 @@ export interface RedisTlsFiles {
 export interface BreakwaterConfig {
   temporal: TemporalConnectionSettings & { taskQueue: string };
   redis: {
+    /** The one server (unused with `cluster` or `sentinel`). */
     url: string;
     keyPrefix: string;
     commandTimeoutMs: number;
-    /** ACL user (else the URL's, else `default`). */
+    /** ACL user of the data nodes (else the URL's, else `default`). */
     username?: string;
     /** Its password (else the URL's). */
     password?: string;
     /** Set for a `rediss://` URL. */
     tls?: RedisTlsFiles;
+    /** A Redis Cluster (REDIS_CLUSTER_NODES, or a `redis+cluster://` REDIS_URL). */
+    cluster?: RedisClusterSettings;
+    /** A Sentinel-managed primary (REDIS_SENTINELS, REDIS_SENTINEL_MASTER). */
+    sentinel?: RedisSentinelSettings;
+    /** `WAIT` after admissions and settles (REDIS_WAIT_REPLICAS). */
+    replicaWait: ReplicaWaitSettings;
   };
   guard: {
     /** Admit calls when Redis is unreachable (default false: fail closed). */

@@ -6,7 +6,18 @@
 import { modelPrices } from './model-prices';
 import { DEFAULT_TOKEN_BURST_IN_WORDS, operationRateLimits } from './operation-rate-limits';
 import { providerNames } from './provider-variables';
-import { boolean, decimal, integer, oneOf, readableFile, secondsToMs, text, url, usd } from './schemas';
+import {
+  boolean,
+  decimal,
+  hostPorts,
+  integer,
+  oneOf,
+  readableFile,
+  redisUrl,
+  secondsToMs,
+  text,
+  usd,
+} from './schemas';
 import { LOG_LEVELS } from './types';
 import { derived, NO_DEFAULT, type VariableTable } from './variable-table';
 
@@ -91,8 +102,9 @@ export const ENV_VARIABLES = {
   TEMPORAL_TASK_QUEUE: { default: 'breakwater', schema: text, description: 'Task queue of the LLM tasks' },
   REDIS_URL: {
     default: 'redis://127.0.0.1:6379',
-    schema: url(['redis', 'rediss']),
-    description: 'Shared guard state; `rediss://` for TLS; may carry `user:password@`',
+    schema: redisUrl,
+    description:
+      'Shared guard state: one server (`rediss://` for TLS), or `redis+cluster://host:port,…` for a Redis Cluster (`[user:password@]` allowed)',
     secret: true,
   },
   REDIS_USERNAME: {
@@ -125,6 +137,39 @@ export const ENV_VARIABLES = {
     default: derived("the URL's host"),
     schema: text,
     description: "`rediss://`: name checked against the server's certificate (and sent as SNI)",
+  },
+  REDIS_CLUSTER_NODES: {
+    default: NO_DEFAULT,
+    schema: hostPorts,
+    description: 'Seed nodes of a Redis Cluster (instead of `REDIS_URL`); the others are discovered',
+  },
+  REDIS_SENTINELS: {
+    default: NO_DEFAULT,
+    schema: hostPorts,
+    description:
+      'Redis Sentinels that name the primary (instead of `REDIS_URL`); needs `REDIS_SENTINEL_MASTER`',
+  },
+  REDIS_SENTINEL_MASTER: {
+    default: NO_DEFAULT,
+    schema: text,
+    description: 'The master name the sentinels monitor (with `REDIS_SENTINELS`)',
+  },
+  REDIS_SENTINEL_PASSWORD: {
+    default: NO_DEFAULT,
+    schema: text,
+    description: "The sentinels' own password (`requirepass` in sentinel.conf), when they have one",
+    secret: true,
+  },
+  REDIS_WAIT_REPLICAS: {
+    default: '0',
+    schema: integer(0, 16),
+    description:
+      '`WAIT` for this many replicas after each admission and settle (0 = never); an admission not acknowledged in time is given back, the task waits `BLOCKED`',
+  },
+  REDIS_WAIT_TIMEOUT_MS: {
+    default: '100',
+    schema: integer(1),
+    description: 'Longest `WAIT` for `REDIS_WAIT_REPLICAS`; below `REDIS_COMMAND_TIMEOUT_MS`',
   },
   REDIS_KEY_PREFIX: { default: 'bw', schema: text, description: 'Prefix of every Redis key' },
   REDIS_COMMAND_TIMEOUT_MS: {

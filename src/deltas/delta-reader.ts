@@ -2,7 +2,7 @@
  * The application's side of live deltas: a task's stream read from its start, as `attempt` and
  * `delta` events, until the streaming attempt ends (or the task does, when it never streamed).
  */
-import type Redis from 'ioredis';
+import type { RedisConnection } from '../redis/connection';
 import type { TaskStreamEvent } from '../llm/stream';
 import { decodeDeltaEntry } from './delta-entry';
 
@@ -16,7 +16,7 @@ const BLOCK_MS = 200;
  * `finished` has settled and nothing more is there. `redis` must be a connection of its own: reads block.
  */
 export async function* readTaskDeltas(
-  redis: Redis,
+  redis: RedisConnection,
   key: string,
   finished: Promise<unknown>,
 ): AsyncGenerator<Exclude<TaskStreamEvent, { type: 'response' }>> {

@@ -3,7 +3,7 @@
  * to the task's capped Redis Stream. A write that fails is logged and never fails the call: the
  * durable answer is the one Temporal keeps.
  */
-import type Redis from 'ioredis';
+import type { RedisConnection } from '../redis/connection';
 import type { StreamDelta } from '../llm/stream';
 import type { Logger } from '../observability/logger';
 import type { KeySpace } from '../redis/keys';
@@ -14,7 +14,7 @@ export class DeltaWriter {
   private failed = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly key: string,
     private readonly attempt: number,
     private readonly settings: DeltaStreamSettings,
@@ -58,7 +58,7 @@ export type DeltaWriters = (idempotencyKey: string, attempt: number) => DeltaWri
 
 /** The writers of the tasks' live deltas, on `redis` under `keys`. */
 export function deltaWriters(
-  redis: Redis,
+  redis: RedisConnection,
   keys: KeySpace,
   settings: DeltaStreamSettings,
   logger: Logger,

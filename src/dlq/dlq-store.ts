@@ -3,7 +3,7 @@
  * poisoned jobs), one entry per job, trimmed by length and age with every removal counted.
  */
 import { randomUUID } from 'node:crypto';
-import type Redis from 'ioredis';
+import type { RedisConnection } from '../redis/connection';
 import type { KeySpace } from '../redis/keys';
 import { commandsOf, type BreakwaterCommands } from '../redis/function-library';
 import { decodeEntry, encodeEntry, type DlqEntry, type StoredDlqEntry } from './dlq-entry';
@@ -34,7 +34,7 @@ export class DlqStore {
   private readonly commands: BreakwaterCommands;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly keys: KeySpace,
     readonly settings: DlqSettings,
     /** Tests only: a clock instead of Redis time, for trimming by age. */

@@ -1,5 +1,5 @@
 /** Builds the shared guard of a worker (or of a test or a benchmark) from configuration. */
-import type Redis from 'ioredis';
+import type { RedisConnection } from '../redis/connection';
 import { RedisBreaker } from '../breaker/redis-breaker';
 import type { BreakwaterConfig } from '../config';
 import type { Logger } from '../observability/logger';
@@ -17,7 +17,7 @@ export interface GuardParts {
 
 export function createGuard(
   config: BreakwaterConfig,
-  redis: Redis,
+  redis: RedisConnection,
   options: {
     workerId: string;
     logger: Logger;
@@ -26,7 +26,7 @@ export function createGuard(
   },
 ): GuardParts {
   const keys = new KeySpace(config.redis.keyPrefix);
-  const scripts = new GuardScripts(redis, keys);
+  const scripts = new GuardScripts(redis, keys, config.redis.replicaWait);
   const breaker = new RedisBreaker({ scripts, settings: config.breaker, workerId: options.workerId });
   const guard = new RedisGuard({
     scripts,

@@ -5,7 +5,7 @@ import { GuardUnavailableError } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { BreakwaterMetrics } from '../observability/metrics';
 import type { RateLimit, RateLimitSettings } from '../ratelimit/types';
-import type { AdmitOutcome, GuardScripts } from '../redis/guard-scripts';
+import { UnreplicatedAdmissionError, type AdmitOutcome, type GuardScripts } from '../redis/guard-scripts';
 import type { Admission, AdmitRequest, Guard, SettleRequest } from './guard';
 import { refusalError } from './refusals';
 
@@ -62,19 +62,19 @@ export class RedisGuard implements Guard {
         random: (options.random ?? Math.random)(),
       });
     } catch (error) {
-      return this.unavailable(request, error);
+      if (!(error instanceof UnreplicatedAdmissionError)) return this.unavailable(request, error);
+      if (!options.failOpen) {
+        // Fail closed: give back what the admission took; the call would spend what a failover can lose.
+        await this.settle({ admission: this.admissionOf(request, error.admission), outcome: 'neutral' });
+        return this.unavailable(request, error);
+      }
+      options.logger.warn({ provider, err: error }, 'admission not replicated; failing open');
+      outcome = error.admission;
     }
     if ('transition' in outcome && outcome.transition) this.transitioned(provider, outcome.transition);
     if (outcome.code === 'admitted') {
       options.metrics.guardAdmissions.inc({ provider, decision: outcome.probe ? 'probe' : 'admitted' });
-      return {
-        provider,
-        operation: request.operation,
-        attemptId: request.attemptId,
-        guarded: true,
-        reservation: outcome.reservation,
-        tokens: request.tokens,
-      };
+      return this.admissionOf(request, outcome);
     }
     options.metrics.guardAdmissions.inc({ provider, decision: outcome.code });
     const { metrics, rateLimit, budget } = options;
@@ -102,10 +102,30 @@ export class RedisGuard implements Guard {
         budgetTtlMs: options.budget.ttlMs,
       });
       if (result.transition) this.transitioned(admission.provider, result.transition);
+      if (!result.replicated) {
+        options.logger.warn(
+          { provider: admission.provider, attemptId: admission.attemptId },
+          'settle not acknowledged by REDIS_WAIT_REPLICAS replicas: a failover now could lose its charge',
+        );
+      }
     } catch (error) {
       // Leases and reservations expire on their own; only this outcome and its cost are lost.
       options.logger.warn({ provider: admission.provider, err: error }, 'guard settle failed');
     }
+  }
+
+  private admissionOf(
+    request: AdmitRequest,
+    outcome: Extract<AdmitOutcome, { code: 'admitted' }>,
+  ): Admission {
+    return {
+      provider: request.provider,
+      operation: request.operation,
+      attemptId: request.attemptId,
+      guarded: true,
+      reservation: outcome.reservation,
+      tokens: request.tokens,
+    };
   }
 
   private transitioned(provider: string, transition: BreakerTransition): void {

@@ -22,7 +22,7 @@ import { microsToUsd } from '../money';
 import { startHttpServer } from '../observability/http-server';
 import { createLogger, type Logger } from '../observability/logger';
 import { getMetrics, type BreakwaterMetrics } from '../observability/metrics';
-import { createRedis } from '../redis/connection';
+import { closeRedis, createRedis } from '../redis/connection';
 import { firstSecurityProblem } from '../redis/connection-security';
 import { ProviderRegistry } from '../providers/registry';
 import { createHttpHealth } from './http-health';
@@ -89,7 +89,7 @@ export function createWorkerServices(
   const metrics = getMetrics(registry);
   const redis = createRedis(config.redis);
   redis.on('error', (error: Error) => logger.debug({ err: error }, 'redis connection error'));
-  const releases: Array<() => Promise<unknown>> = [() => redis.quit().catch(() => redis.disconnect())];
+  const releases: Array<() => Promise<unknown>> = [() => closeRedis(redis)];
 
   const workerId = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   const { guard, breaker, scripts, keys } = createGuard(config, redis, {

@@ -4,8 +4,7 @@
  * refuses the connection, since ioredis only reports the server's words and keeps reconnecting.
  */
 import { readFileSync } from 'node:fs';
-import type Redis from 'ioredis';
-import type { RedisOptions as IoRedisOptions } from 'ioredis';
+import type { Cluster, default as Redis, RedisOptions as IoRedisOptions } from 'ioredis';
 
 /** TLS files (PEM) and the name checked against the server's certificate. */
 export interface RedisTlsSettings {
@@ -71,7 +70,8 @@ export function redisSecurityProblem(
   settings: RedisSecuritySettings,
 ): RedisSecurityProblem | undefined {
   const reply = error.message;
-  const inUrl = new URL(settings.url);
+  // A Cluster's or Sentinel's settings have no one server URL.
+  const inUrl = settings.url === '' ? new URL('redis://') : new URL(settings.url);
   if (/^(WRONGPASS|NOAUTH)/.test(reply)) {
     const user = settings.username ?? (decodeURIComponent(inUrl.username) || 'default');
     const variable =
@@ -104,7 +104,7 @@ export function redisSecurityProblem(
  * it is ready or fails for another reason (an unreachable Redis is waited out elsewhere).
  */
 export function firstSecurityProblem(
-  redis: Redis,
+  redis: Redis | Cluster,
   settings: RedisSecuritySettings,
 ): Promise<RedisSecurityProblem | undefined> {
   if (redis.status === 'ready') return Promise.resolve(undefined);

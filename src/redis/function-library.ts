@@ -7,14 +7,19 @@
  *
  * The library's name carries a hash of its source, so workers of two releases (a rolling deploy)
  * each find their own functions. A connection loads the library the first time Redis says a
- * function is missing (a new server, a `FUNCTION FLUSH`, a new release), then calls again.
+ * function is missing (a new server, a `FUNCTION FLUSH`, a new release), then calls again. On a
+ * Cluster it loads it on every primary: `FUNCTION LOAD` replicates to their replicas, so a replica
+ * promoted by a failover has it too, and a primary that still lacks it (a node added later) gets it
+ * the first time it says so.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
 import { errorMessage } from '../error-message';
+import { primariesOf, type RedisConnection } from './connection';
 import { luaKeyFunctions } from './keys';
+import type { ReplicaWaitSettings } from './types';
 
 const LUA_DIR = join(__dirname, 'lua');
 /** The shared pieces after `_common.lua` and the key functions, in the order they depend on each other. */
@@ -44,7 +49,7 @@ export interface BreakwaterCommands {
   dlqRelease(slot: string, ...args: Args): Promise<number>;
 }
 
-type ScriptName = keyof BreakwaterCommands;
+export type ScriptName = keyof BreakwaterCommands;
 
 /** Thrown when the Redis server cannot run Breakwater's function library (it predates Redis 7.0). */
 export class UnsupportedRedisError extends Error {
@@ -102,10 +107,10 @@ export function functionLibrary(): FunctionLibrary {
   return library;
 }
 
-/** Loads the library on `redis`; a concurrent load of the same library by another worker is fine. */
-export async function loadFunctionLibrary(redis: Redis): Promise<void> {
+/** Loads the library on one server; a concurrent load of the same library by another worker is fine. */
+async function loadOn(server: Redis): Promise<void> {
   try {
-    await redis.function('LOAD', functionLibrary().source);
+    await server.function('LOAD', functionLibrary().source);
   } catch (error) {
     const reply = errorMessage(error);
     if (/already exists/i.test(reply)) return;
@@ -114,22 +119,66 @@ export async function loadFunctionLibrary(redis: Redis): Promise<void> {
   }
 }
 
-/** Calls script `name`; loads the library and calls again when Redis says the function is missing. */
-function callFunction(redis: Redis, name: ScriptName, slot: string, args: Args): Promise<unknown> {
-  const fn = functionLibrary().functions[name];
-  return redis.fcall(fn, 1, slot, ...args).catch(async (error: unknown) => {
+/** Loads the library on every primary of `redis` (the one server, or each master of a Cluster). */
+export async function loadFunctionLibrary(redis: RedisConnection): Promise<void> {
+  await Promise.all(primariesOf(redis).map(loadOn));
+}
+
+/** Runs `attempt`; loads the library and runs it again when Redis says the function is missing. */
+async function withLibrary<T>(redis: RedisConnection, attempt: () => Promise<T>): Promise<T> {
+  try {
+    return await attempt();
+  } catch (error) {
     const reply = errorMessage(error);
     if (/unknown command/i.test(reply)) throw new UnsupportedRedisError(reply);
     if (!/function not found/i.test(reply)) throw error;
     await loadFunctionLibrary(redis);
-    return redis.fcall(fn, 1, slot, ...args);
+    return attempt();
+  }
+}
+
+/** Calls script `name`; loads the library and calls again when Redis says the function is missing. */
+function callFunction(redis: RedisConnection, name: ScriptName, slot: string, args: Args): Promise<unknown> {
+  const fn = functionLibrary().functions[name];
+  return withLibrary(redis, () => redis.fcall(fn, 1, slot, ...args));
+}
+
+/** A script's reply, and how many replicas acknowledged its writes. */
+export interface ReplicatedReply<Reply> {
+  reply: Reply;
+  acknowledged: number;
+}
+
+/**
+ * Calls script `name`, then `WAIT`s for `wait.replicas` replicas, in one round trip on the connection
+ * (on a Cluster, the slot's primary) that ran the script. Resolves once WAIT answers, with the replicas
+ * that acknowledged the script's writes (fewer than asked when `wait.timeoutMs` passed first).
+ */
+export function callAndWait<Reply>(
+  redis: RedisConnection,
+  name: ScriptName,
+  wait: ReplicaWaitSettings,
+  slot: string,
+  args: Args,
+): Promise<ReplicatedReply<Reply>> {
+  const fn = functionLibrary().functions[name];
+  return withLibrary(redis, async () => {
+    const results = await redis
+      .pipeline()
+      .fcall(fn, 1, slot, ...args)
+      .wait(wait.replicas, wait.timeoutMs)
+      .exec();
+    const [[callError, reply] = [], [waitError, acknowledged] = []] = results ?? [];
+    if (callError) throw callError;
+    if (waitError) throw waitError;
+    return { reply: reply as Reply, acknowledged: Number(acknowledged) };
   });
 }
 
-const commands = new WeakMap<Redis, BreakwaterCommands>();
+const commands = new WeakMap<RedisConnection, BreakwaterCommands>();
 
 /** The typed script calls on `redis` (one object per connection). */
-export function commandsOf(redis: Redis): BreakwaterCommands {
+export function commandsOf(redis: RedisConnection): BreakwaterCommands {
   let result = commands.get(redis);
   if (result === undefined) {
     const call =

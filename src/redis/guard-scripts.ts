@@ -3,10 +3,17 @@
  * `script-arguments.ts`) and maps their replies (and return codes) to values. One call here is one
  * Redis round trip, except the first of a worker's settings on a server that does not know them yet.
  */
-import type Redis from 'ioredis';
+import type { RedisConnection } from './connection';
 import type { BreakerCounts, BreakerSettings, BreakerStateName, BreakerTransition } from '../breaker/types';
 import type { BudgetCeilings } from '../budget/types';
-import { commandsOf, type AdmitReply, type BreakwaterCommands } from './function-library';
+import {
+  callAndWait,
+  commandsOf,
+  type AdmitReply,
+  type BreakwaterCommands,
+  type ReplicatedReply,
+  type SettleReply,
+} from './function-library';
 import type { KeySpace } from './keys';
 import {
   encodeAdmit,
@@ -17,6 +24,7 @@ import {
   type EncodedCall,
   type SettleCall,
 } from './script-arguments';
+import type { ReplicaWaitSettings } from './types';
 
 /** The return codes of the guard's scripts, as `lua/_codes.lua` names them. */
 export const SCRIPT_CODES = {
@@ -38,7 +46,27 @@ export type AdmitOutcome =
 export interface SettleResult {
   breakerSettled: boolean;
   budgetSettled: boolean;
+  /** False when `WAIT` (REDIS_WAIT_REPLICAS) saw fewer replicas acknowledge the charge than asked. */
+  replicated: boolean;
   transition?: BreakerTransition;
+}
+
+/** No `WAIT` after the scripts. */
+export const NO_REPLICA_WAIT: ReplicaWaitSettings = { replicas: 0, timeoutMs: 0 };
+
+/**
+ * An admission the primary granted but fewer replicas than `REDIS_WAIT_REPLICAS` acknowledged within
+ * `REDIS_WAIT_TIMEOUT_MS`: a failover now could lose it (and the budget it reserved).
+ */
+export class UnreplicatedAdmissionError extends Error {
+  constructor(
+    readonly admission: Extract<AdmitOutcome, { code: 'admitted' }>,
+    readonly acknowledged: number,
+    readonly wanted: number,
+  ) {
+    super(`admission acknowledged by ${acknowledged} of ${wanted} replicas (REDIS_WAIT_REPLICAS)`);
+    this.name = 'UnreplicatedAdmissionError';
+  }
 }
 
 const NO_COUNTS: BreakerCounts = {
@@ -100,35 +128,58 @@ export class GuardScripts {
   private readonly commands: BreakwaterCommands;
 
   constructor(
-    readonly redis: Redis,
+    readonly redis: RedisConnection,
     readonly keys: KeySpace,
+    /** `WAIT` for replicas after each admit and settle (REDIS_WAIT_REPLICAS). */
+    readonly replicaWait: ReplicaWaitSettings = NO_REPLICA_WAIT,
   ) {
     this.commands = commandsOf(redis);
   }
 
-  /** Calls `script` with its text; once more with the packed settings if Redis does not know them yet. */
+  /** Calls `name` with its text; once more with the packed settings if Redis does not know them yet. */
   private async withSettings<Reply extends readonly unknown[]>(
-    script: (slot: string, ...args: Array<string | Buffer>) => Promise<Reply>,
+    name: 'admit' | 'settle',
     { text, settings }: EncodedCall,
-  ): Promise<Reply> {
-    const reply = await script(this.keys.slot(), text);
-    if (reply[0] !== SCRIPT_CODES.SETTINGS_UNKNOWN) return reply;
-    return script(this.keys.slot(), text, settings.packed);
+  ): Promise<ReplicatedReply<Reply>> {
+    const result = await this.call<Reply>(name, [text]);
+    if (result.reply[0] !== SCRIPT_CODES.SETTINGS_UNKNOWN) return result;
+    return this.call<Reply>(name, [text, settings.packed]);
   }
 
+  private async call<Reply>(
+    name: 'admit' | 'settle',
+    args: Array<string | Buffer>,
+  ): Promise<ReplicatedReply<Reply>> {
+    if (this.replicaWait.replicas === 0) {
+      const reply = (await this.commands[name](this.keys.slot(), ...args)) as Reply;
+      return { reply, acknowledged: 0 };
+    }
+    return callAndWait<Reply>(this.redis, name, this.replicaWait, this.keys.slot(), args);
+  }
+
+  /**
+   * @throws UnreplicatedAdmissionError when the call was admitted but `WAIT` saw too few replicas
+   *   acknowledge it (only with REDIS_WAIT_REPLICAS)
+   */
   async admit(call: AdmitCall): Promise<AdmitOutcome> {
-    const reply = await this.withSettings(this.commands.admit, encodeAdmit(call));
+    const { reply, acknowledged } = await this.withSettings<AdmitReply>('admit', encodeAdmit(call));
     const decode = ADMIT_REPLIES[reply[0]];
     if (!decode) throw new Error(`admit script returned an unknown code ${String(reply[0])}`);
-    return decode(reply);
+    const outcome = decode(reply);
+    const wanted = this.replicaWait.replicas;
+    if (outcome.code === 'admitted' && acknowledged < wanted) {
+      throw new UnreplicatedAdmissionError(outcome, acknowledged, wanted);
+    }
+    return outcome;
   }
 
   async settle(call: SettleCall): Promise<SettleResult> {
-    const reply = await this.withSettings(this.commands.settle, encodeSettle(call));
+    const { reply, acknowledged } = await this.withSettings<SettleReply>('settle', encodeSettle(call));
     const [breakerSettled, transitionJson, budgetSettled] = reply;
     return {
       breakerSettled: breakerSettled === 1,
       budgetSettled: budgetSettled === 1,
+      replicated: acknowledged >= this.replicaWait.replicas,
       ...withTransition(parseTransition(transitionJson)),
     };
   }

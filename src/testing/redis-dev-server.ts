@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import Redis from 'ioredis';
 import { ManagedProcess } from './child-process';
 import { freePort } from './free-port';
 import { resolveRedisServer } from './toolchain';
@@ -10,9 +11,11 @@ export interface RedisDevServerOptions {
   dir: string;
   port?: number;
   host?: string;
+  /** More `redis-server` arguments (`--cluster-enabled yes`, `--replicaof host port`, …). */
+  args?: readonly string[];
 }
 
-/** Resolves when `PING` answers `+PONG` on host:port, or rejects after `timeoutMs`. */
+/** Resolves when `PING` answers on host:port (`+PONG`, or `-NOAUTH` from a server with a password), or rejects after `timeoutMs`. */
 export async function waitForRedis(host: string, port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -22,7 +25,7 @@ export async function waitForRedis(host: string, port: number, timeoutMs: number
       socket.once('connect', () => socket.write('PING\r\n'));
       socket.once('data', (data) => {
         socket.destroy();
-        resolve(data.toString().startsWith('+PONG'));
+        resolve(/^(\+PONG|-NOAUTH)/.test(data.toString()));
       });
       socket.once('error', () => resolve(false));
       socket.once('timeout', () => {
@@ -37,6 +40,23 @@ export async function waitForRedis(host: string, port: number, timeoutMs: number
   }
 }
 
+/** `redis-server` arguments for a server with replicas: a replica's first sync starts at once (Redis waits 5 s for more replicas by default). */
+export const NO_SYNC_DELAY: readonly string[] = ['--repl-diskless-sync-delay', '0'];
+
+/** Resolves once the replica on `port` is in sync with its primary (`master_link_status:up`). */
+export async function waitForReplicaLink(port: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const redis = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 0 });
+  try {
+    while (!(await redis.info('replication')).includes('master_link_status:up')) {
+      if (Date.now() > deadline) throw new Error(`replica on ${port} not in sync within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
 export class RedisDevServer {
   private process: ManagedProcess | undefined;
   private constructor(
@@ -44,6 +64,7 @@ export class RedisDevServer {
     readonly port: number,
     private readonly dir: string,
     private readonly binary: string,
+    private readonly args: readonly string[],
   ) {}
 
   static async start(options: RedisDevServerOptions): Promise<RedisDevServer> {
@@ -59,6 +80,7 @@ export class RedisDevServer {
       options.port ?? (await freePort()),
       options.dir,
       binary.path,
+      options.args ?? [],
     );
     await server.startProcess();
     return server;
@@ -75,6 +97,13 @@ export class RedisDevServer {
   /** Stops the server (an outage, or the end of the stack). Data is kept in its append-only file. */
   async stop(): Promise<void> {
     await this.process?.stop();
+    this.process = undefined;
+  }
+
+  /** Kills the server outright (SIGKILL): a crash, with no chance to hand anything over. */
+  async kill(): Promise<void> {
+    this.process?.killNow();
+    await this.process?.whenExited();
     this.process = undefined;
   }
 
@@ -102,6 +131,7 @@ export class RedisDevServer {
       'no',
       '--daemonize',
       'no',
+      ...this.args,
     ];
     this.process = ManagedProcess.spawn('redis-server', this.binary, args, {
       logFile: join(this.dir, 'redis.log'),

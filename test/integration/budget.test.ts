@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type Redis from 'ioredis';
+import type { RedisConnection } from '../../src/redis/connection';
 import { Registry } from 'prom-client';
 import type { TaskFailedError } from '../../src/client/breakwater-client';
 import type { TaskResult } from '../../src/task';
@@ -28,7 +28,7 @@ import {
 } from '../support/harness';
 
 let fakeProvider: FakeProvider;
-let redis: Redis;
+let redis: RedisConnection;
 beforeAll(async () => {
   fakeProvider = await startFakeProvider();
   redis = await connectStackRedis();

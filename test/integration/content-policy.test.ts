@@ -4,7 +4,7 @@
  * the breaker and goes straight to `ai:dead`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type Redis from 'ioredis';
+import type { RedisConnection } from '../../src/redis/connection';
 import { PriceBook } from '../../src/budget/pricing';
 import { TokenManager } from '../../src/budget/token-manager';
 import { DlqStore } from '../../src/dlq/dlq-store';
@@ -22,7 +22,7 @@ import {
 } from '../support/harness';
 
 let fakeProvider: FakeProvider;
-let redis: Redis;
+let redis: RedisConnection;
 beforeAll(async () => {
   fakeProvider = await startFakeProvider();
   redis = await connectStackRedis();

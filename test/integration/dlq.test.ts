@@ -1,6 +1,6 @@
 /** The dead-letter queue on Redis Streams, with replays on a real Temporal dev server. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type Redis from 'ioredis';
+import type { RedisConnection } from '../../src/redis/connection';
 import { Registry } from 'prom-client';
 import { taskWorkflowId } from '../../src/client/workflow-id';
 import { payloadChecksum, type DlqEntry } from '../../src/dlq/dlq-entry';
@@ -20,7 +20,7 @@ import {
 } from '../support/harness';
 
 let fakeProvider: FakeProvider;
-let redis: Redis;
+let redis: RedisConnection;
 beforeAll(async () => {
   fakeProvider = await startFakeProvider();
   redis = await connectStackRedis();

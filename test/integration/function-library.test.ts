@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type Redis from 'ioredis';
+import type { RedisConnection } from '../../src/redis/connection';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config';
 import type { BreakerSettings } from '../../src/breaker/types';
@@ -17,9 +17,9 @@ import { uniqueName } from '../support/harness';
 
 let dir: string;
 let server: RedisDevServer;
-let redis: Redis;
+let redis: RedisConnection;
 
-async function connect(): Promise<Redis> {
+async function connect(): Promise<RedisConnection> {
   const connection = createRedis({ url: server.url, commandTimeoutMs: 5000 });
   await waitUntilReady(connection);
   return connection;
@@ -36,7 +36,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function scriptsOn(connection: Redis): GuardScripts {
+function scriptsOn(connection: RedisConnection): GuardScripts {
   return new GuardScripts(connection, new KeySpace(uniqueName('lib')));
 }
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type Redis from 'ioredis';
+import type { RedisConnection } from '../../src/redis/connection';
 import { PriceBook } from '../../src/budget/pricing';
 import { TokenManager } from '../../src/budget/token-manager';
 import type { BreakwaterConfig } from '../../src/config';
@@ -66,7 +66,7 @@ function alert(alerts: ActiveAlert[], name: string, labels: Record<string, strin
   );
 }
 
-function budgetOf(config: BreakwaterConfig, redis: Redis): TokenManager {
+function budgetOf(config: BreakwaterConfig, redis: RedisConnection): TokenManager {
   return new TokenManager({
     scripts: new GuardScripts(redis, new KeySpace(config.redis.keyPrefix)),
     budget: config.budget,

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect, inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
-import type Redis from 'ioredis';
+import type { RedisConnection } from '../../src/redis/connection';
 import type { BreakwaterConfig } from '../../src/config';
 import { BreakwaterClient, TaskFailedError } from '../../src/client/breakwater-client';
 import { LiveDeltas } from '../../src/deltas/live-deltas';
@@ -154,7 +154,7 @@ export async function failureOf(promise: Promise<unknown>): Promise<TaskFailedEr
 }
 
 /** A ready connection to the shared stack's Redis. */
-export async function connectStackRedis(commandTimeoutMs = 5000): Promise<Redis> {
+export async function connectStackRedis(commandTimeoutMs = 5000): Promise<RedisConnection> {
   const redis = createRedis({ url: inject('stack').redisUrl, commandTimeoutMs });
   await waitUntilReady(redis);
   return redis;

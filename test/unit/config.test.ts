@@ -32,6 +32,8 @@ function configError(env: Env): ConfigError {
 /** Where each numeric documented variable lands in the config. */
 const NUMERIC_FIELDS: Record<string, (config: BreakwaterConfig) => number> = {
   REDIS_COMMAND_TIMEOUT_MS: (c) => c.redis.commandTimeoutMs,
+  REDIS_WAIT_REPLICAS: (c) => c.redis.replicaWait.replicas,
+  REDIS_WAIT_TIMEOUT_MS: (c) => c.redis.replicaWait.timeoutMs,
   GUARD_UNAVAILABLE_RETRY_MS: (c) => c.guard.unavailableRetryMs,
   RETRY_INITIAL_INTERVAL_MS: (c) => c.policy.retry.initialIntervalMs,
   RETRY_BACKOFF_COEFFICIENT: (c) => c.policy.retry.backoffCoefficient,
@@ -86,7 +88,12 @@ describe('loadConfig defaults', () => {
   it('gives the documented defaults for an empty environment', () => {
     expect(config).toEqual({
       temporal: { address: 'localhost:7233', namespace: 'default', taskQueue: 'breakwater' },
-      redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'bw', commandTimeoutMs: 1000 },
+      redis: {
+        url: 'redis://127.0.0.1:6379',
+        keyPrefix: 'bw',
+        commandTimeoutMs: 1000,
+        replicaWait: { replicas: 0, timeoutMs: 100 },
+      },
       guard: { failOpen: false, unavailableRetryMs: 5000 },
       providers: [
         {
