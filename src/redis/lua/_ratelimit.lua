@@ -2,8 +2,10 @@
   Rate limits shared by every worker, per provider and per operation (a tool); a shared piece,
   needs _common.lua.
 
-  Two token buckets in one string key KEY.rateLimit(bucket) = "requests,tokens,atMs", where the
-  bucket is a provider name or `op:<operation>` (expires after 10 minutes idle):
+  Two token buckets in one string key KEY.rateLimit(bucket) = "requests,tokens,atMs", followed by
+  ",<tokens>" for each refund since (a settle appends it: one write, no read; the next admission
+  adds them up and writes the buckets back), where the bucket is a provider name or
+  `op:<operation>` (expires after 10 minutes idle):
     requests  capacity `burst`, refilled at `rpm` per minute; each call takes 1
     tokens    capacity `tokenBurst`, refilled at `tpm` per minute; each call takes its worst-case
               tokens (capped at the capacity, so a large call still passes on a full bucket), and
@@ -17,8 +19,9 @@ local function rateFrom(v, i)
   return { rpm = v[i], tpm = v[i + 1], burst = v[i + 2], tokenBurst = v[i + 3] }
 end
 
--- The three fields of a bucket's value.
-local BUCKET_FIELDS = '^([^,]*),([^,]*),([^,]*)'
+-- The three fields of a bucket's value, and the refunds after them.
+local BUCKET_FIELDS = '^([^,]*),([^,]*),([^,]*)(.*)$'
+local REFUND = ',([^,]+)'
 
 -- What `rateDecide` returns for no limit (shared: callers only read it).
 local NO_RATE_LIMIT = { ok = true }
@@ -29,8 +32,11 @@ local function rateDecide(bucket, R, tokens, now)
   local requests, available, at = R.burst, R.tokenBurst, now
   local raw = redis.call('GET', KEY.rateLimit(bucket))
   if raw then
-    local r, t, a = string.match(raw, BUCKET_FIELDS)
+    local r, t, a, refunds = string.match(raw, BUCKET_FIELDS)
     requests, available, at = tonumber(r), tonumber(t), tonumber(a)
+    -- Refunds are capped as the refill is: adding them first and capping once is the same.
+    for refund in string.gmatch(refunds, REFUND) do available = available + tonumber(refund) end
+    available = math.min(R.tokenBurst, available)
   end
   local elapsed = math.max(0, now - at)
   local wait = 0
@@ -58,10 +64,7 @@ end
 -- Gives back tokens a settled call reserved but did not use.
 local function rateRefund(bucket, R, unused)
   if R == nil or R.tpm <= 0 or unused <= 0 then return end
-  local key = KEY.rateLimit(bucket)
-  local raw = redis.call('GET', key)
-  if not raw then return end
-  local requests, tokens, at = string.match(raw, BUCKET_FIELDS)
-  local available = math.min(R.tokenBurst, tonumber(tokens) + unused)
-  redis.call('SET', key, requests .. ',' .. available .. ',' .. at, 'PX', 600000)
+  local key, refund = KEY.rateLimit(bucket), ',' .. unused
+  -- APPEND keeps the bucket's expiry; a bucket that expired meanwhile is full again: nothing to refund.
+  if redis.call('APPEND', key, refund) == #refund then redis.call('DEL', key) end
 end

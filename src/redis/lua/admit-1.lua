@@ -55,7 +55,7 @@ local rate = rateDecide(provider, R, tokens, now)
 local perOperation = NO_RATE_LIMIT
 if rate.ok and operationRate then perOperation = rateDecide('op:' .. operation, operationRate, tokens, now) end
 if not (rate.ok and perOperation.ok) then
-  redis.call('HINCRBY', breakerKey('breakerStats'), 'rate_limited_waits', 1)
+  countStat('rate_limited_waits')
   local limitedBy = provider
   if rate.ok then limitedBy = 'op:' .. operation end
   return { CODE.RATE_LIMITED, 0, rate.retryAfterMs or perOperation.retryAfterMs, limitedBy, breaker.transition, '' }
