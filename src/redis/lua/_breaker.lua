@@ -65,8 +65,16 @@ end
 ]]
 local PROBES_OR_FAILERS = 'probesOrFailers'
 
+-- Gives back `tokens` to the provider's rate limit, whose buckets live in this hash (see _ratelimit.lua).
+local function refundRate(tokens)
+  if tokens > 0 then redis.call('HINCRBY', breakerKey('breakerState'), 'rateRefunds', tokens) end
+end
+
 -- The cluster-wide counters live in the state hash, as `stat:<name>` (one key less to write).
 local STAT = 'stat:'
+local STAT_FIELDS = {
+  success = 'stat:success', failure = 'stat:failure', rate_limited = 'stat:rate_limited', neutral = 'stat:neutral',
+}
 local function countStat(name, by)
   redis.call('HINCRBY', breakerKey('breakerState'), STAT .. name, by or 1)
 end
@@ -138,11 +146,14 @@ end
 --[[
   Decides on admitting one attempt. Writes only the lazy OPEN -> HALF_OPEN move and refusal stats;
   `breakerCommit` takes the lease once every other check passed too.
-  Returns { admitted, probe, retryAfterMs, state, transition JSON or '' }.
+  Returns { admitted, probe, retryAfterMs, state, transition JSON or '', rate } (rate: the fields
+  read, whose 5th to 8th are the provider's rate limit: rateRequests, rateTokens, rateAt, rateRefunds).
 ]]
 local function breakerDecide(attemptId, random, S, now)
   -- One read of the breaker's fields: this runs on every call's path.
-  local fields = redis.call('HMGET', breakerKey('breakerState'), 'state', 'openUntil', 'consecutive', 'lastSuccessAt')
+  local fields = redis.call('HMGET', breakerKey('breakerState'), 'state', 'openUntil', 'consecutive', 'lastSuccessAt',
+    'rateRequests', 'rateTokens', 'rateAt', 'rateRefunds')
+  local rate = fields
   local state = fields[1] or 'CLOSED'
   local transition = ''
 
@@ -159,13 +170,13 @@ local function breakerDecide(attemptId, random, S, now)
   if state == 'HALF_OPEN' then
     expireLeases(now)
     if redis.call('ZSCORE', breakerKey('breakerProbes'), attemptId) then
-      return { admitted = true, probe = true, state = 'HALF_OPEN', transition = transition }
+      return { admitted = true, probe = true, state = 'HALF_OPEN', transition = transition, rate = rate }
     end
     if redis.call('ZCARD', breakerKey('breakerProbes')) >= S.maxProbes or random >= S.probability then
       countStat('rejected_half_open')
       return { admitted = false, retryAfterMs = S.retryMs, state = 'HALF_OPEN', transition = transition }
     end
-    return { admitted = true, probe = true, state = 'HALF_OPEN', transition = transition }
+    return { admitted = true, probe = true, state = 'HALF_OPEN', transition = transition, rate = rate }
   end
 
   -- CLOSED. While failures accrue, or before a recent success, calls in flight count as possible
@@ -186,7 +197,7 @@ local function breakerDecide(attemptId, random, S, now)
       end
     end
   end
-  return { admitted = true, probe = false, state = 'CLOSED', transition = transition }
+  return { admitted = true, probe = false, state = 'CLOSED', transition = transition, rate = rate }
 end
 
 -- `expiresAt`: the lease's end (ms), as text (converted once for every key that holds the lease).
@@ -201,22 +212,30 @@ end
 
 --[[
   Settles one admitted attempt: releases its lease and applies its outcome, once.
+  Gives back `refund` tokens to the provider's rate limit, settled or not.
   Returns settled (1|0: 0 when already settled or its lease expired), transition JSON or ''.
 ]]
-local function breakerSettle(attemptId, outcome, workerId, S, now)
+local function breakerSettle(attemptId, outcome, workerId, S, now, refund)
   expireInflight(now)
   -- An expired probe lease is garbage once its in-flight lease is gone: whatever reads the probes
   -- (a HALF_OPEN admission, the status) drops expired ones first.
   if sweepDue(breakerCached.sweeps, 'probes', now) then
     redis.call('ZREMRANGEBYSCORE', breakerKey('breakerProbes'), '-inf', now)
   end
-  if redis.call('ZREM', breakerKey('breakerInflight'), attemptId) == 0 then return 0, '' end
-  local stat = STAT .. outcome
-  local fields = redis.call('HMGET', breakerKey('breakerState'), 'state', 'consecutive', PROBES_OR_FAILERS, stat)
+  if redis.call('ZREM', breakerKey('breakerInflight'), attemptId) == 0 then
+    refundRate(refund)
+    return 0, ''
+  end
+  local stat = STAT_FIELDS[outcome] or STAT .. outcome
+  local fields = redis.call('HMGET', breakerKey('breakerState'), 'state', 'consecutive', PROBES_OR_FAILERS, stat,
+    'rateRefunds')
   local state = fields[1] or 'CLOSED'
   local probesOrFailers = fields[3] ~= '0'
   local wasProbe = (state == 'HALF_OPEN' or probesOrFailers)
     and redis.call('ZREM', breakerKey('breakerProbes'), attemptId) == 1
+  if outcome == 'neutral' or outcome == 'rate_limited' or state ~= 'CLOSED' or outcome == 'failure' then
+    refundRate(refund)
+  end
   if outcome == 'neutral' or outcome == 'rate_limited' then
     countStat(outcome)
     return 1, ''
@@ -242,14 +261,15 @@ local function breakerSettle(attemptId, outcome, workerId, S, now)
   if not failure then
     -- Pruning the window is garbage collection on success: what reads it (a failure, the status) prunes first.
     if sweepDue(breakerCached.sweeps, 'window', now) then pruneWindow(now, S.windowMs, S.mode) end
-    if not probesOrFailers then
-      redis.call('HSET', breakerKey('breakerState'), 'lastSuccessAt', now, 'consecutive', 0, stat, counted)
-      return 1, ''
+    -- One write: the outcome, its counter and the rate-limit refund.
+    local writes = { 'lastSuccessAt', now, 'consecutive', 0, stat, counted }
+    if refund > 0 then writes[7], writes[8] = 'rateRefunds', tonumber(fields[5] or '0') + refund end
+    if probesOrFailers then
+      if S.mode == 'consecutive' then redis.call('DEL', breakerKey('breakerFailers')) end
+      local none = redis.call('EXISTS', breakerKey('breakerProbes'), breakerKey('breakerFailers')) == 0
+      writes[#writes + 1], writes[#writes + 2] = PROBES_OR_FAILERS, none and 0 or 1
     end
-    if S.mode == 'consecutive' then redis.call('DEL', breakerKey('breakerFailers')) end
-    local none = redis.call('EXISTS', breakerKey('breakerProbes'), breakerKey('breakerFailers')) == 0
-    redis.call('HSET', breakerKey('breakerState'), 'lastSuccessAt', now, 'consecutive', 0, stat, counted,
-      PROBES_OR_FAILERS, none and 0 or 1)
+    redis.call('HSET', breakerKey('breakerState'), unpack(writes))
     return 1, ''
   end
 

@@ -41,10 +41,58 @@ local function budgetDefaults(packed)
   return budgetDefaultsFrom({ struct.unpack('<ddddd', packed) }, 1)
 end
 
--- Turn `turn`'s field `name` in its run's hash.
-local function turnField(turn, name)
-  return 'turn:' .. turn .. ':' .. name
+--[[
+  Names built once and kept (strings cost on this hot path): a turn's fields in its run's hash, a
+  run's key, today's day number and key.
+]]
+local MAX_CACHED_NAMES = 4096
+local turnFieldsCache, cachedTurns = {}, 0
+
+-- Turn `turn`'s fields in its run's hash: { tokensSpent, tokensReserved, calls }.
+local function turnFields(turn)
+  local fields = turnFieldsCache[turn]
+  if fields == nil then
+    if cachedTurns >= MAX_CACHED_NAMES then turnFieldsCache, cachedTurns = {}, 0 end
+    local name = 'turn:' .. turn .. ':'
+    fields = { tokensSpent = name .. 'tokensSpent', tokensReserved = name .. 'tokensReserved', calls = name .. 'calls' }
+    turnFieldsCache[turn], cachedTurns = fields, cachedTurns + 1
+  end
+  return fields
 end
+
+local function turnField(turn, name)
+  return turnFields(turn)[name]
+end
+
+-- KEY.budgetRun(runId), kept per key prefix.
+local function runKey(runId)
+  local cached = prefixCached()
+  local keys = cached.runKeys
+  if keys == nil or cached.runKeyCount >= MAX_CACHED_NAMES then
+    keys = {}
+    cached.runKeys, cached.runKeyCount = keys, 0
+  end
+  local key = keys[runId]
+  if key == nil then
+    key = KEY.budgetRun(runId)
+    keys[runId], cached.runKeyCount = key, cached.runKeyCount + 1
+  end
+  return key
+end
+
+-- The UTC day of `now` (days since the epoch, as text) and its KEY.budgetDaily, kept per key prefix.
+local function dayOf(now)
+  local cached = prefixCached()
+  local number = math.floor(now / 86400000)
+  if cached.day ~= number then
+    local day = tostring(number)
+    cached.day, cached.dayText, cached.dayKey = number, day, KEY.budgetDaily(day)
+  end
+  return cached.dayText, cached.dayKey
+end
+
+-- A reservation member's fields: attemptId, runId, turn, day, micros, tokens.
+local MEMBER_FIELDS = '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$'
 
 --[[
   Expiry refreshed only when needed: PEXPIRE of a key this library set to expire at about the same
@@ -67,8 +115,8 @@ end
 -- Releases what one reservation holds in every scope, and records that its attempt has not settled
 -- yet (see budgetSettle).
 local function release(member, now)
-  local f = split(member, '|')
-  local attemptId, runId, turn, day, micros, tokens = f[1], f[2], f[3], f[4], tonumber(f[5]), tonumber(f[6])
+  local attemptId, runId, turn, day, micros, tokens = string.match(member, MEMBER_FIELDS)
+  micros, tokens = tonumber(micros), tonumber(tokens)
   if runId ~= '' then redis.call('HINCRBY', KEY.budgetRun(runId), 'reserved', -micros) end
   if day ~= '' then redis.call('HINCRBY', KEY.budgetDaily(day), 'reserved', -micros) end
   if turn ~= '' then redis.call('HINCRBY', KEY.budgetRun(runId), turnField(turn, 'tokensReserved'), -tokens) end
@@ -85,11 +133,21 @@ local function expireReservations(now)
   redis.call('ZREMRANGEBYSCORE', prefixKey('budgetReleased'), '-inf', now)
 end
 
--- The operator's ceiling overrides (see budgetCheck); most deployments have none, and one EXISTS
--- costs less than reading six missing fields.
+--[[
+  The operator's ceiling overrides (see budgetCheck). Most deployments have none: once EXISTS found
+  none, they are taken as none for SWEEP_MS (budget-control's `set` forgets that at once; a write
+  to the key from elsewhere applies within SWEEP_MS).
+]]
 local NO_OVERRIDES = {}
-local function ceilingOverrides(operation)
-  if redis.call('EXISTS', prefixKey('budgetCeilings')) == 0 then return NO_OVERRIDES end
+local function ceilingOverrides(operation, now)
+  local cached = prefixCached()
+  local checkedAt = cached.noCeilingsAt
+  if checkedAt ~= nil and now >= checkedAt and now - checkedAt < SWEEP_MS then return NO_OVERRIDES end
+  if redis.call('EXISTS', prefixKey('budgetCeilings')) == 0 then
+    cached.noCeilingsAt = now
+    return NO_OVERRIDES
+  end
+  cached.noCeilingsAt = nil
   return redis.call('HMGET', prefixKey('budgetCeilings'), 'run', 'daily', 'turnTokens', 'turnCalls',
     'operation:' .. operation, 'operation')
 end
@@ -112,7 +170,7 @@ local NO_CLAIM = { ok = true, day = '' }
   (`retryAfterMs` is when the scope resets; 0 when it never does.)
 ]]
 local function budgetCheck(claim, D, now)
-  local c = ceilingOverrides(claim.operation)
+  local c = ceilingOverrides(claim.operation, now)
   local operationLimit = limitOf(c[5] or c[6], D.operation)
   if operationLimit > 0 and claim.micros > operationLimit then return { final = 'operation', retryAfterMs = 0 } end
   local busy = nil
@@ -120,10 +178,10 @@ local function budgetCheck(claim, D, now)
   -- The run's hash holds its turns too: one read for both scopes.
   local r = nil
   if claim.turn ~= '' then
-    r = redis.call('HMGET', KEY.budgetRun(claim.runId), 'spent', 'reserved', 'ceiling',
-      turnField(claim.turn, 'tokensSpent'), turnField(claim.turn, 'tokensReserved'), turnField(claim.turn, 'calls'))
+    local t = turnFields(claim.turn)
+    r = redis.call('HMGET', runKey(claim.runId), 'spent', 'reserved', 'ceiling', t.tokensSpent, t.tokensReserved, t.calls)
   elseif claim.runId ~= '' then
-    r = redis.call('HMGET', KEY.budgetRun(claim.runId), 'spent', 'reserved', 'ceiling')
+    r = redis.call('HMGET', runKey(claim.runId), 'spent', 'reserved', 'ceiling')
   end
 
   if claim.runId ~= '' then
@@ -135,11 +193,11 @@ local function budgetCheck(claim, D, now)
     end
   end
 
-  local day = ''
+  local day, dayKey = '', nil
   local dailyLimit = limitOf(c[2], D.daily)
   if dailyLimit > 0 then
-    day = tostring(math.floor(now / 86400000))
-    local d = redis.call('HMGET', KEY.budgetDaily(day), 'spent', 'reserved')
+    day, dayKey = dayOf(now)
+    local d = redis.call('HMGET', dayKey, 'spent', 'reserved')
     local spent = tonumber(d[1] or '0')
     if spent + claim.micros > dailyLimit then
       return { final = 'daily', retryAfterMs = (tonumber(day) + 1) * 86400000 - now }
@@ -161,7 +219,7 @@ local function budgetCheck(claim, D, now)
   end
 
   if busy then return { busy = busy } end
-  return { ok = true, day = day, run = r }
+  return { ok = true, day = day, dayKey = dayKey, run = r }
 end
 
 --[[
@@ -183,22 +241,22 @@ end
 -- reservation's member (what settle hands back).
 local function budgetCommit(attemptId, claim, decision, expiresAt)
   local day = decision.day
-  local member = table.concat({ attemptId, claim.runId, claim.turn, day, claim.micros, claim.tokens }, '|')
+  local member = attemptId .. '|' .. claim.runId .. '|' .. claim.turn .. '|' .. day .. '|' .. claim.microsText .. '|' ..
+    claim.tokensText
   redis.call('ZADD', prefixKey('budgetReservations'), expiresAt, member)
   local r = decision.run
   if claim.turn ~= '' then
     -- The run's and the turn's fields in one write, from the values the check read in this same script.
-    local turn = claim.turn
-    local fields = { turnField(turn, 'tokensReserved'), tonumber(r[5] or '0') + claim.tokens,
-      turnField(turn, 'calls'), tonumber(r[6] or '0') + 1 }
+    local t = turnFields(claim.turn)
+    local fields = { t.tokensReserved, tonumber(r[5] or '0') + claim.tokens, t.calls, tonumber(r[6] or '0') + 1 }
     if claim.runId ~= '' then
       fields[5], fields[6] = 'reserved', tonumber(r[2] or '0') + claim.micros
     end
-    redis.call('HSET', KEY.budgetRun(claim.runId), unpack(fields))
+    redis.call('HSET', runKey(claim.runId), unpack(fields))
   elseif claim.runId ~= '' then
-    redis.call('HSET', KEY.budgetRun(claim.runId), 'reserved', tonumber(r[2] or '0') + claim.micros)
+    redis.call('HSET', runKey(claim.runId), 'reserved', tonumber(r[2] or '0') + claim.micros)
   end
-  if day ~= '' then redis.call('HINCRBY', KEY.budgetDaily(day), 'reserved', claim.micros) end
+  if day ~= '' then redis.call('HINCRBY', decision.dayKey, 'reserved', claim.micros) end
   return member
 end
 
@@ -239,12 +297,11 @@ end
 ]]
 local function budgetSettle(attemptId, member, actual, ttlMs, now)
   if sweepDue(prefixCached().sweeps, 'reservations', now) then expireReservations(now) end
-  local f = split(member, '|')
-  local runId, turn, day = f[2], f[3], f[4]
-  local held = false
+  local _, runId, turn, day, micros, tokens = string.match(member, MEMBER_FIELDS)
+  local held, dayKey = false, nil
   if day == '*' then
     if not markSettled(attemptId, now) then return 0 end
-    day = tostring(math.floor(now / 86400000))
+    day, dayKey = dayOf(now)
   else
     held = redis.call('ZREM', prefixKey('budgetReservations'), member) == 1
     if not held and redis.call('ZREM', prefixKey('budgetReleased'), attemptId) == 0 then return 0 end
@@ -254,24 +311,28 @@ local function budgetSettle(attemptId, member, actual, ttlMs, now)
     local deltas = {}
     if runId ~= '' then
       deltas[1], deltas[2] = 'spent', actual.micros
-      if held then deltas[3], deltas[4] = 'reserved', -tonumber(f[5]) end
+      if held then deltas[3], deltas[4] = 'reserved', -tonumber(micros) end
     end
     if turn ~= '' then
-      local n = #deltas
-      deltas[n + 1], deltas[n + 2] = turnField(turn, 'tokensSpent'), actual.tokens
+      local t, n = turnFields(turn), #deltas
+      deltas[n + 1], deltas[n + 2] = t.tokensSpent, actual.tokens
       if held then
-        deltas[n + 3], deltas[n + 4] = turnField(turn, 'tokensReserved'), -tonumber(f[6])
+        deltas[n + 3], deltas[n + 4] = t.tokensReserved, -tonumber(tokens)
         n = n + 2
       end
-      if actual.toolCalls > 0 then deltas[n + 3], deltas[n + 4] = turnField(turn, 'calls'), actual.toolCalls end
+      if actual.toolCalls > 0 then deltas[n + 3], deltas[n + 4] = t.calls, actual.toolCalls end
     end
-    local key = KEY.budgetRun(runId)
+    local key = runKey(runId)
     addToFields(key, deltas)
     refreshExpiry(key, ttlMs, now)
   end
   if day ~= '' then
-    local key = KEY.budgetDaily(day)
-    if held then redis.call('HINCRBY', key, 'reserved', -tonumber(f[5])) end
+    local key = dayKey
+    if key == nil then
+      local today, todayKey = dayOf(now)
+      key = day == today and todayKey or KEY.budgetDaily(day)
+    end
+    if held then redis.call('HINCRBY', key, 'reserved', -tonumber(micros)) end
     redis.call('HINCRBY', key, 'spent', actual.micros)
     refreshExpiry(key, 2 * 86400000, now)
   end

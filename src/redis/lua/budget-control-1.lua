@@ -25,6 +25,7 @@ if action == 'set' then
   local key, name = KEY.budgetCeilings(), fieldName
   if runId ~= '' then key, name = KEY.budgetRun(runId), 'ceiling' end
   if value == '' then redis.call('HDEL', key, name) else redis.call('HSET', key, name, value) end
+  prefixCached().noCeilingsAt = nil
 elseif action ~= 'show' then
   return redis.error_reply('unknown budget action: ' .. tostring(action))
 end
