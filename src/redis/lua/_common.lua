@@ -46,8 +46,9 @@ end
 --[[
   What the library keeps between calls on this server, per key prefix: built keys, and when each
   sweep last ran. Sweeps that only drop expired entries no script reads before dropping them itself
-  (settled attempts, probe leases) run at most once per SWEEP_MS, not on every settle: they are
-  garbage collection, and every Redis call costs on the hot path.
+  (settled usage ids, probe leases, expired reservations, the breaker's window) run at most once per
+  SWEEP_MS, not on every settle: they are garbage collection, and every Redis call costs on the hot
+  path.
 ]]
 local SWEEP_MS = 1000
 local MAX_CACHED_PREFIXES = 256
