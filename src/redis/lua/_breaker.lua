@@ -81,7 +81,7 @@ end
 
 -- Drops leases whose worker never settled them (it died, or its call outlived the lease).
 local function expireInflight(now)
-  local expired = redis.call('ZREMRANGEBYSCORE', breakerKey('breakerInflight'), '-inf', now)
+  local expired = redis.call('ZREMRANGEBYSCORE', breakerKey('breakerInflight'), '-inf', nowText)
   if expired > 0 then countStat('leases_expired', expired) end
 end
 
@@ -220,7 +220,7 @@ local function breakerSettle(attemptId, outcome, workerId, S, now, refund)
   -- An expired probe lease is garbage once its in-flight lease is gone: whatever reads the probes
   -- (a HALF_OPEN admission, the status) drops expired ones first.
   if sweepDue(breakerCached.sweeps, 'probes', now) then
-    redis.call('ZREMRANGEBYSCORE', breakerKey('breakerProbes'), '-inf', now)
+    redis.call('ZREMRANGEBYSCORE', breakerKey('breakerProbes'), '-inf', nowText)
   end
   if redis.call('ZREM', breakerKey('breakerInflight'), attemptId) == 0 then
     refundRate(refund)
@@ -257,13 +257,13 @@ local function breakerSettle(attemptId, outcome, workerId, S, now, refund)
   end
 
   local counted = tonumber(fields[4] or '0') + 1
-  redis.call('ZADD', breakerKey('breakerWindow'), now, attemptId)
+  redis.call('ZADD', breakerKey('breakerWindow'), nowText, attemptId)
   if not failure then
     -- Pruning the window is garbage collection on success: what reads it (a failure, the status) prunes first.
     if sweepDue(breakerCached.sweeps, 'window', now) then pruneWindow(now, S.windowMs, S.mode) end
     -- One write: the outcome, its counter and the rate-limit refund.
-    local writes = { 'lastSuccessAt', now, 'consecutive', 0, stat, counted }
-    if refund > 0 then writes[7], writes[8] = 'rateRefunds', tonumber(fields[5] or '0') + refund end
+    local writes = { 'lastSuccessAt', nowText, 'consecutive', '0', stat, integerText(counted) }
+    if refund > 0 then writes[7], writes[8] = 'rateRefunds', integerText(tonumber(fields[5] or '0') + refund) end
     if probesOrFailers then
       if S.mode == 'consecutive' then redis.call('DEL', breakerKey('breakerFailers')) end
       local none = redis.call('EXISTS', breakerKey('breakerProbes'), breakerKey('breakerFailers')) == 0
@@ -273,11 +273,11 @@ local function breakerSettle(attemptId, outcome, workerId, S, now, refund)
     return 1, ''
   end
 
-  redis.call('ZADD', breakerKey('breakerWindowFailures'), now, attemptId)
+  redis.call('ZADD', breakerKey('breakerWindowFailures'), nowText, attemptId)
   pruneWindow(now, S.windowMs, S.mode)
   local consecutive = tonumber(fields[2] or '0') + 1
   redis.call('HSET', breakerKey('breakerState'), 'consecutive', consecutive, stat, counted, PROBES_OR_FAILERS, 1)
-  redis.call('HSET', breakerKey('breakerFailers'), workerId, now)
+  redis.call('HSET', breakerKey('breakerFailers'), workerId, nowText)
   if redis.call('HLEN', breakerKey('breakerFailers')) < S.minWorkers then return 1, '' end
   if S.mode == 'consecutive' then
     if consecutive >= S.threshold then return 1, open('failure_threshold', now, S.resetMs) end

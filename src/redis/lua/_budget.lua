@@ -248,15 +248,16 @@ local function budgetCommit(attemptId, claim, decision, expiresAt)
   if claim.turn ~= '' then
     -- The run's and the turn's fields in one write, from the values the check read in this same script.
     local t = turnFields(claim.turn)
-    local fields = { t.tokensReserved, tonumber(r[5] or '0') + claim.tokens, t.calls, tonumber(r[6] or '0') + 1 }
+    local fields = { t.tokensReserved, integerText(tonumber(r[5] or '0') + claim.tokens), t.calls,
+      integerText(tonumber(r[6] or '0') + 1) }
     if claim.runId ~= '' then
-      fields[5], fields[6] = 'reserved', tonumber(r[2] or '0') + claim.micros
+      fields[5], fields[6] = 'reserved', integerText(tonumber(r[2] or '0') + claim.micros)
     end
     redis.call('HSET', runKey(claim.runId), unpack(fields))
   elseif claim.runId ~= '' then
-    redis.call('HSET', runKey(claim.runId), 'reserved', tonumber(r[2] or '0') + claim.micros)
+    redis.call('HSET', runKey(claim.runId), 'reserved', integerText(tonumber(r[2] or '0') + claim.micros))
   end
-  if day ~= '' then redis.call('HINCRBY', decision.dayKey, 'reserved', claim.micros) end
+  if day ~= '' then redis.call('HINCRBY', decision.dayKey, 'reserved', claim.microsText) end
   return member
 end
 
@@ -279,7 +280,7 @@ local function addToFields(key, deltas)
   local values = redis.call('HMGET', key, unpack(names))
   local fields = {}
   for i = 1, #names do
-    fields[2 * i - 1], fields[2 * i] = names[i], tonumber(values[i] or '0') + deltas[2 * i]
+    fields[2 * i - 1], fields[2 * i] = names[i], integerText(tonumber(values[i] or '0') + deltas[2 * i])
   end
   redis.call('HSET', key, unpack(fields))
 end
@@ -287,7 +288,7 @@ end
 --[[
   Settles an attempt once: releases its reservation (if it still holds one) and charges the actual
   cost to the scopes in `member` (a reservation member, or "attemptId|runId|turn|*||" for usage
-  recorded without one, charged to today). `actual` is { micros, tokens, toolCalls }: the turn is
+  recorded without one, charged to today). `actual` is { micros, microsText, tokens, toolCalls }: the turn is
   charged the tokens and counts the tool calls the answer asked for. Returns 1, or 0 when this
   attempt was already settled.
 
@@ -332,8 +333,8 @@ local function budgetSettle(attemptId, member, actual, ttlMs, now)
       local today, todayKey = dayOf(now)
       key = day == today and todayKey or KEY.budgetDaily(day)
     end
-    if held then redis.call('HINCRBY', key, 'reserved', -tonumber(micros)) end
-    redis.call('HINCRBY', key, 'spent', actual.micros)
+    if held then redis.call('HINCRBY', key, 'reserved', integerText(-tonumber(micros))) end
+    redis.call('HINCRBY', key, 'spent', actual.microsText)
     refreshExpiry(key, 2 * 86400000, now)
   end
   return 1

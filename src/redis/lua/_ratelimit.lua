@@ -67,8 +67,8 @@ end
 -- Takes the call from the provider's buckets, as `plan` (providerRateDecide's) found them.
 local function providerRateCommit(R, plan, now)
   if R == nil then return end
-  redis.call('HSET', breakerKey('breakerState'), 'rateRequests', plan.requests, 'rateTokens', plan.tokens, 'rateAt', now,
-    'rateRefunds', 0)
+  redis.call('HSET', breakerKey('breakerState'), 'rateRequests', plan.requests, 'rateTokens', plan.tokens, 'rateAt',
+    nowText, 'rateRefunds', '0')
 end
 
 local function operationRateDecide(operation, R, tokens, now)

@@ -62,7 +62,7 @@ if not (rate.ok and perOperation.ok) then
   return { CODE.RATE_LIMITED, 0, rate.retryAfterMs or perOperation.retryAfterMs, limitedBy, breaker.transition, '' }
 end
 
-local expiresAt = tostring(now + leaseMs)
+local expiresAt = integerText(now + leaseMs)
 breakerCommit(breaker, attemptId, expiresAt)
 providerRateCommit(R, rate, now)
 if operationRate then operationRateCommit(operation, perOperation, now) end
