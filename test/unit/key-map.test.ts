@@ -11,7 +11,7 @@ describe('KeySpace', () => {
 
   it('builds every key from the slot key, so it carries the hash tag', () => {
     expect(keys.key('breakerState', 'openai')).toBe('bw:{bw}:breaker:openai:state');
-    expect(keys.key('budgetTurn', 'run-1', 't2')).toBe('bw:{bw}:budget:turn:run-1:t2');
+    expect(keys.key('budgetRun', 'run-1')).toBe('bw:{bw}:budget:run:run-1');
     expect(keys.key('dlqStream')).toBe('bw:{bw}:ai:dlq');
     for (const name of Object.keys(KEY_MAP) as Array<keyof typeof KEY_MAP>) {
       const parts = (KEY_MAP[name].pattern.match(/<[a-zA-Z]+>/g) ?? []).map(() => 'x');

@@ -58,10 +58,31 @@ local function numberField(name)
   return tonumber(field(name, '0'))
 end
 
+--[[
+  PROBES_OR_FAILERS in the state hash is 0 while the breaker's probes and failers are known to be
+  empty: a healthy breaker's settle then touches neither key. Adding a probe or a failer sets it to 1
+  (missing counts as 1); a settle that finds both keys empty sets it back to 0.
+]]
+local PROBES_OR_FAILERS = 'probesOrFailers'
+
+-- Gives back `tokens` to the provider's rate limit, whose buckets live in this hash (see _ratelimit.lua).
+local function refundRate(tokens)
+  if tokens > 0 then redis.call('HINCRBY', breakerKey('breakerState'), 'rateRefunds', tokens) end
+end
+
+-- The cluster-wide counters live in the state hash, as `stat:<name>` (one key less to write).
+local STAT = 'stat:'
+local STAT_FIELDS = {
+  success = 'stat:success', failure = 'stat:failure', rate_limited = 'stat:rate_limited', neutral = 'stat:neutral',
+}
+local function countStat(name, by)
+  redis.call('HINCRBY', breakerKey('breakerState'), STAT .. name, by or 1)
+end
+
 -- Drops leases whose worker never settled them (it died, or its call outlived the lease).
 local function expireInflight(now)
-  local expired = redis.call('ZREMRANGEBYSCORE', breakerKey('breakerInflight'), '-inf', now)
-  if expired > 0 then redis.call('HINCRBY', breakerKey('breakerStats'), 'leases_expired', expired) end
+  local expired = redis.call('ZREMRANGEBYSCORE', breakerKey('breakerInflight'), '-inf', nowText)
+  if expired > 0 then countStat('leases_expired', expired) end
 end
 
 -- Drops expired leases, the probes' too.
@@ -111,8 +132,8 @@ local function moveTo(to, reason, now)
   elseif to == 'OPEN' then
     redis.call('HSET', breakerKey('breakerState'), 'halfOpenSuccesses', 0)
   end
-  redis.call('HINCRBY', breakerKey('breakerStats'), 'transitions', 1)
-  redis.call('HINCRBY', breakerKey('breakerStats'), 'transitions_to_' .. string.lower(to), 1)
+  countStat('transitions')
+  countStat('transitions_to_' .. string.lower(to))
   return cjson.encode(transition)
 end
 
@@ -125,18 +146,21 @@ end
 --[[
   Decides on admitting one attempt. Writes only the lazy OPEN -> HALF_OPEN move and refusal stats;
   `breakerCommit` takes the lease once every other check passed too.
-  Returns { admitted, probe, retryAfterMs, state, transition JSON or '' }.
+  Returns { admitted, probe, retryAfterMs, state, transition JSON or '', rate } (rate: the fields
+  read, whose 5th to 8th are the provider's rate limit: rateRequests, rateTokens, rateAt, rateRefunds).
 ]]
 local function breakerDecide(attemptId, random, S, now)
   -- One read of the breaker's fields: this runs on every call's path.
-  local fields = redis.call('HMGET', breakerKey('breakerState'), 'state', 'openUntil', 'consecutive', 'lastSuccessAt')
+  local fields = redis.call('HMGET', breakerKey('breakerState'), 'state', 'openUntil', 'consecutive', 'lastSuccessAt',
+    'rateRequests', 'rateTokens', 'rateAt', 'rateRefunds')
+  local rate = fields
   local state = fields[1] or 'CLOSED'
   local transition = ''
 
   if state == 'OPEN' then
     local openUntil = tonumber(fields[2] or '0')
     if now < openUntil then
-      redis.call('HINCRBY', breakerKey('breakerStats'), 'rejected_open', 1)
+      countStat('rejected_open')
       return { admitted = false, retryAfterMs = openUntil - now, state = 'OPEN', transition = '' }
     end
     transition = moveTo('HALF_OPEN', 'reset_timeout', now)
@@ -146,13 +170,13 @@ local function breakerDecide(attemptId, random, S, now)
   if state == 'HALF_OPEN' then
     expireLeases(now)
     if redis.call('ZSCORE', breakerKey('breakerProbes'), attemptId) then
-      return { admitted = true, probe = true, state = 'HALF_OPEN', transition = transition }
+      return { admitted = true, probe = true, state = 'HALF_OPEN', transition = transition, rate = rate }
     end
     if redis.call('ZCARD', breakerKey('breakerProbes')) >= S.maxProbes or random >= S.probability then
-      redis.call('HINCRBY', breakerKey('breakerStats'), 'rejected_half_open', 1)
+      countStat('rejected_half_open')
       return { admitted = false, retryAfterMs = S.retryMs, state = 'HALF_OPEN', transition = transition }
     end
-    return { admitted = true, probe = true, state = 'HALF_OPEN', transition = transition }
+    return { admitted = true, probe = true, state = 'HALF_OPEN', transition = transition, rate = rate }
   end
 
   -- CLOSED. While failures accrue, or before a recent success, calls in flight count as possible
@@ -168,44 +192,58 @@ local function breakerDecide(attemptId, random, S, now)
       if redis.call('ZSCORE', breakerKey('breakerInflight'), attemptId) then inFlight = inFlight - 1 end
       -- At least one call at a time, so a breaker that may not open yet (minDistinctWorkers) keeps learning.
       if inFlight >= math.max(1, S.threshold - consecutive) then
-        redis.call('HINCRBY', breakerKey('breakerStats'), 'rejected_closed', 1)
+        countStat('rejected_closed')
         return { admitted = false, retryAfterMs = S.retryMs, state = 'CLOSED', transition = transition }
       end
     end
   end
-  return { admitted = true, probe = false, state = 'CLOSED', transition = transition }
+  return { admitted = true, probe = false, state = 'CLOSED', transition = transition, rate = rate }
 end
 
 -- `expiresAt`: the lease's end (ms), as text (converted once for every key that holds the lease).
 local function breakerCommit(decision, attemptId, expiresAt)
   if decision.probe then
     redis.call('ZADD', breakerKey('breakerProbes'), expiresAt, attemptId)
-    redis.call('HINCRBY', breakerKey('breakerStats'), 'probes', 1)
+    countStat('probes')
+    redis.call('HSET', breakerKey('breakerState'), PROBES_OR_FAILERS, 1)
   end
   redis.call('ZADD', breakerKey('breakerInflight'), expiresAt, attemptId)
 end
 
 --[[
   Settles one admitted attempt: releases its lease and applies its outcome, once.
+  Gives back `refund` tokens to the provider's rate limit, settled or not.
   Returns settled (1|0: 0 when already settled or its lease expired), transition JSON or ''.
 ]]
-local function breakerSettle(attemptId, outcome, workerId, S, now)
+local function breakerSettle(attemptId, outcome, workerId, S, now, refund)
   expireInflight(now)
   -- An expired probe lease is garbage once its in-flight lease is gone: whatever reads the probes
   -- (a HALF_OPEN admission, the status) drops expired ones first.
   if sweepDue(breakerCached.sweeps, 'probes', now) then
-    redis.call('ZREMRANGEBYSCORE', breakerKey('breakerProbes'), '-inf', now)
+    redis.call('ZREMRANGEBYSCORE', breakerKey('breakerProbes'), '-inf', nowText)
   end
-  if redis.call('ZREM', breakerKey('breakerInflight'), attemptId) == 0 then return 0, '' end
-  -- A healthy breaker has neither probes nor failers: one EXISTS spares removing from empty keys.
-  local probesOrFailers = redis.call('EXISTS', breakerKey('breakerProbes'), breakerKey('breakerFailers')) > 0
-  local wasProbe = probesOrFailers and redis.call('ZREM', breakerKey('breakerProbes'), attemptId) == 1
-  redis.call('HINCRBY', breakerKey('breakerStats'), outcome, 1)
-  if outcome == 'neutral' or outcome == 'rate_limited' then return 1, '' end
+  if redis.call('ZREM', breakerKey('breakerInflight'), attemptId) == 0 then
+    refundRate(refund)
+    return 0, ''
+  end
+  local stat = STAT_FIELDS[outcome] or STAT .. outcome
+  local fields = redis.call('HMGET', breakerKey('breakerState'), 'state', 'consecutive', PROBES_OR_FAILERS, stat,
+    'rateRefunds')
+  local state = fields[1] or 'CLOSED'
+  local probesOrFailers = fields[3] ~= '0'
+  local wasProbe = (state == 'HALF_OPEN' or probesOrFailers)
+    and redis.call('ZREM', breakerKey('breakerProbes'), attemptId) == 1
+  if outcome == 'neutral' or outcome == 'rate_limited' or state ~= 'CLOSED' or outcome == 'failure' then
+    refundRate(refund)
+  end
+  if outcome == 'neutral' or outcome == 'rate_limited' then
+    countStat(outcome)
+    return 1, ''
+  end
   local failure = outcome == 'failure'
-  local state = field('state', 'CLOSED')
 
   if state == 'HALF_OPEN' then
+    countStat(outcome)
     if not wasProbe then return 1, '' end
     if failure then return 1, open('probe_failed', now, S.resetMs) end
     redis.call('HSET', breakerKey('breakerState'), 'lastSuccessAt', now)
@@ -213,19 +251,33 @@ local function breakerSettle(attemptId, outcome, workerId, S, now)
     if successes >= S.successThreshold then return 1, moveTo('CLOSED', 'probe_successes', now) end
     return 1, ''
   end
-  if state == 'OPEN' then return 1, '' end
-
-  redis.call('ZADD', breakerKey('breakerWindow'), now, attemptId)
-  if failure then redis.call('ZADD', breakerKey('breakerWindowFailures'), now, attemptId) end
-  pruneWindow(now, S.windowMs, S.mode)
-  if not failure then
-    redis.call('HSET', breakerKey('breakerState'), 'lastSuccessAt', now, 'consecutive', 0)
-    if S.mode == 'consecutive' and probesOrFailers then redis.call('DEL', breakerKey('breakerFailers')) end
+  if state == 'OPEN' then
+    countStat(outcome)
     return 1, ''
   end
 
-  local consecutive = redis.call('HINCRBY', breakerKey('breakerState'), 'consecutive', 1)
-  redis.call('HSET', breakerKey('breakerFailers'), workerId, now)
+  local counted = tonumber(fields[4] or '0') + 1
+  redis.call('ZADD', breakerKey('breakerWindow'), nowText, attemptId)
+  if not failure then
+    -- Pruning the window is garbage collection on success: what reads it (a failure, the status) prunes first.
+    if sweepDue(breakerCached.sweeps, 'window', now) then pruneWindow(now, S.windowMs, S.mode) end
+    -- One write: the outcome, its counter and the rate-limit refund.
+    local writes = { 'lastSuccessAt', nowText, 'consecutive', '0', stat, integerText(counted) }
+    if refund > 0 then writes[7], writes[8] = 'rateRefunds', integerText(tonumber(fields[5] or '0') + refund) end
+    if probesOrFailers then
+      if S.mode == 'consecutive' then redis.call('DEL', breakerKey('breakerFailers')) end
+      local none = redis.call('EXISTS', breakerKey('breakerProbes'), breakerKey('breakerFailers')) == 0
+      writes[#writes + 1], writes[#writes + 2] = PROBES_OR_FAILERS, none and 0 or 1
+    end
+    redis.call('HSET', breakerKey('breakerState'), unpack(writes))
+    return 1, ''
+  end
+
+  redis.call('ZADD', breakerKey('breakerWindowFailures'), nowText, attemptId)
+  pruneWindow(now, S.windowMs, S.mode)
+  local consecutive = tonumber(fields[2] or '0') + 1
+  redis.call('HSET', breakerKey('breakerState'), 'consecutive', consecutive, stat, counted, PROBES_OR_FAILERS, 1)
+  redis.call('HSET', breakerKey('breakerFailers'), workerId, nowText)
   if redis.call('HLEN', breakerKey('breakerFailers')) < S.minWorkers then return 1, '' end
   if S.mode == 'consecutive' then
     if consecutive >= S.threshold then return 1, open('failure_threshold', now, S.resetMs) end

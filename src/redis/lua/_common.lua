@@ -12,15 +12,32 @@
 ]]
 local base
 
+--[[
+  The time `clock` returned last (each script calls it once), as text. A number given to redis.call
+  costs Redis a printf on every call, so the hot path hands Redis text it already has.
+]]
+local nowText
+
+-- An integer as text: cheaper than letting redis.call format a number (see nowText).
+local function integerText(n)
+  return string.format('%d', n)
+end
+
 -- Redis time in ms, unless a test passes an explicit clock (a number >= 0, or a non-empty string).
 local function clock(override)
   if type(override) == 'number' then
-    if override >= 0 then return override end
+    if override >= 0 then
+      nowText = tostring(override)
+      return override
+    end
   elseif override ~= nil and override ~= '' then
+    nowText = override
     return tonumber(override)
   end
   local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local micros = t[2]
+  nowText = t[1] .. string.sub(string.rep('0', 6 - #micros) .. micros, 1, 3)
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(micros) / 1000)
 end
 
 --[[
@@ -46,8 +63,9 @@ end
 --[[
   What the library keeps between calls on this server, per key prefix: built keys, and when each
   sweep last ran. Sweeps that only drop expired entries no script reads before dropping them itself
-  (settled attempts, probe leases) run at most once per SWEEP_MS, not on every settle: they are
-  garbage collection, and every Redis call costs on the hot path.
+  (settled usage ids, probe leases, expired reservations, the breaker's window) run at most once per
+  SWEEP_MS, not on every settle: they are garbage collection, and every Redis call costs on the hot
+  path.
 ]]
 local SWEEP_MS = 1000
 local MAX_CACHED_PREFIXES = 256

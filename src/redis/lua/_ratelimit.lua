@@ -1,15 +1,19 @@
 --[[
   Rate limits shared by every worker, per provider and per operation (a tool); a shared piece,
-  needs _common.lua.
+  needs _common.lua and _breaker.lua.
 
-  Two token buckets in one string key KEY.rateLimit(bucket) = "requests,tokens,atMs", where the
-  bucket is a provider name or `op:<operation>` (expires after 10 minutes idle):
+  Two token buckets, each call's requests, tokens and the time (ms) they were counted at:
     requests  capacity `burst`, refilled at `rpm` per minute; each call takes 1
     tokens    capacity `tokenBurst`, refilled at `tpm` per minute; each call takes its worst-case
               tokens (capped at the capacity, so a large call still passes on a full bucket), and
               gets back what it did not use when it settles
-  A rate of 0 turns that bucket off. Settings are 4 numbers: rpm, tpm, burst, tokenBurst (both rates
-  0: no rate limit).
+  A provider's buckets are the fields rateRequests, rateTokens and rateAt of its breaker's state hash,
+  and its refunds since the last admission the field rateRefunds: the breaker's own read and writes
+  carry them. An operation's buckets are the string key KEY.rateLimit('op:<operation>') =
+  "requests,tokens,atMs", expiring after 10 idle minutes, with ",<tokens>" appended for each refund
+  (one write, no read). The next admission adds
+  the refunds up and writes the buckets back. A rate of 0 turns that bucket off. Settings are 4
+  numbers: rpm, tpm, burst, tokenBurst (both rates 0: no rate limit).
 ]]
 -- The settings from 4 numbers of `v` starting at `i`; nil when both rates are 0 (no limit).
 local function rateFrom(v, i)
@@ -17,20 +21,23 @@ local function rateFrom(v, i)
   return { rpm = v[i], tpm = v[i + 1], burst = v[i + 2], tokenBurst = v[i + 3] }
 end
 
--- The three fields of a bucket's value.
-local BUCKET_FIELDS = '^([^,]*),([^,]*),([^,]*)'
+-- The three fields of a bucket's text, and the refunds appended to it.
+local BUCKET_FIELDS = '^([^,]*),([^,]*),([^,]*)(.*)$'
+local REFUND = ',([^,]+)'
 
 -- What `rateDecide` returns for no limit (shared: callers only read it).
 local NO_RATE_LIMIT = { ok = true }
 
--- Returns { ok, retryAfterMs } or { ok, requests, tokens, need }: the refilled buckets and the take.
-local function rateDecide(bucket, R, tokens, now)
-  if R == nil then return NO_RATE_LIMIT end
-  local requests, available, at = R.burst, R.tokenBurst, now
-  local raw = redis.call('GET', KEY.rateLimit(bucket))
-  if raw then
-    local r, t, a = string.match(raw, BUCKET_FIELDS)
-    requests, available, at = tonumber(r), tonumber(t), tonumber(a)
+--[[
+  The buckets as stored (`requests` nil: full), with `refunded` tokens more, refilled to `now`.
+  Returns { ok, retryAfterMs } or { ok, requests, tokens, need }: the refilled buckets and the take.
+]]
+local function rateDecide(R, requests, available, at, refunded, tokens, now)
+  if requests == nil then
+    requests, available, at = R.burst, R.tokenBurst, now
+  else
+    -- Refunds are capped as the refill is: adding them first and capping once is the same.
+    available = math.min(R.tokenBurst, available + refunded)
   end
   local elapsed = math.max(0, now - at)
   local wait = 0
@@ -44,24 +51,50 @@ local function rateDecide(bucket, R, tokens, now)
     if available < need then wait = math.max(wait, math.ceil((need - available) * 60000 / R.tpm)) end
   end
   if wait > 0 then return { ok = false, retryAfterMs = wait } end
-  return { ok = true, requests = requests, tokens = available, need = need }
-end
-
-local function rateCommit(bucket, R, plan, now)
-  if R == nil then return end
-  local requests, available = plan.requests, plan.tokens
   if R.rpm > 0 then requests = requests - 1 end
-  if R.tpm > 0 then available = available - plan.need end
-  redis.call('SET', KEY.rateLimit(bucket), requests .. ',' .. available .. ',' .. now, 'PX', 600000)
+  if R.tpm > 0 then available = available - need end
+  return { ok = true, requests = requests, tokens = available }
 end
 
--- Gives back tokens a settled call reserved but did not use.
-local function rateRefund(bucket, R, unused)
-  if R == nil or R.tpm <= 0 or unused <= 0 then return end
-  local key = KEY.rateLimit(bucket)
-  local raw = redis.call('GET', key)
-  if not raw then return end
-  local requests, tokens, at = string.match(raw, BUCKET_FIELDS)
-  local available = math.min(R.tokenBurst, tonumber(tokens) + unused)
-  redis.call('SET', key, requests .. ',' .. available .. ',' .. at, 'PX', 600000)
+-- The provider's buckets, as breakerDecide read them, with room for the call (NO_RATE_LIMIT: no limit).
+local function providerRateDecide(R, breaker, tokens, now)
+  if R == nil then return NO_RATE_LIMIT end
+  local rate = breaker.rate
+  if not rate[5] then return rateDecide(R, nil, nil, nil, 0, tokens, now) end
+  return rateDecide(R, tonumber(rate[5]), tonumber(rate[6]), tonumber(rate[7]), tonumber(rate[8] or '0'), tokens, now)
+end
+
+-- Takes the call from the provider's buckets, as `plan` (providerRateDecide's) found them.
+local function providerRateCommit(R, plan, now)
+  if R == nil then return end
+  redis.call('HSET', breakerKey('breakerState'), 'rateRequests', plan.requests, 'rateTokens', plan.tokens, 'rateAt',
+    nowText, 'rateRefunds', '0')
+end
+
+local function operationRateDecide(operation, R, tokens, now)
+  if R == nil then return NO_RATE_LIMIT end
+  local raw = redis.call('GET', KEY.rateLimit('op:' .. operation))
+  if not raw then return rateDecide(R, nil, nil, nil, 0, tokens, now) end
+  local requests, available, at, refunds = string.match(raw, BUCKET_FIELDS)
+  local refunded = 0
+  for refund in string.gmatch(refunds, REFUND) do refunded = refunded + tonumber(refund) end
+  return rateDecide(R, tonumber(requests), tonumber(available), tonumber(at), refunded, tokens, now)
+end
+
+local function operationRateCommit(operation, plan, now)
+  redis.call('SET', KEY.rateLimit('op:' .. operation), plan.requests .. ',' .. plan.tokens .. ',' .. now, 'PX', 600000)
+end
+
+-- The tokens of a settled call to give back to a rate limit: those it took and did not use.
+local function rateRefundOf(R, unused)
+  if R == nil or R.tpm <= 0 or unused <= 0 then return 0 end
+  return unused
+end
+
+-- Gives back `refund` tokens (rateRefundOf) to the operation's bucket.
+local function operationRateRefund(operation, refund)
+  if refund <= 0 then return end
+  local key, text = KEY.rateLimit('op:' .. operation), ',' .. refund
+  -- APPEND keeps the bucket's expiry; a bucket that expired meanwhile is full again: nothing to refund.
+  if redis.call('APPEND', key, text) == #text then redis.call('DEL', key) end
 end

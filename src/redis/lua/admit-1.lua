@@ -34,7 +34,8 @@ local leaseMs, random, now, tokens = tonumber(A[2]), tonumber(A[3]), clock(tonum
 local attemptId, provider, operation = A[9], A[10], A[11]
 local claim = nil
 if A[6] == '1' then
-  claim = { micros = tonumber(A[7]), tokens = tonumber(A[8]), runId = A[12], turn = A[13], operation = A[14] }
+  claim = { micros = tonumber(A[7]), tokens = tonumber(A[8]), microsText = A[7], tokensText = A[8], runId = A[12],
+    turn = A[13], operation = A[14] }
 end
 useBreaker(provider)
 
@@ -51,20 +52,20 @@ local breaker = breakerDecide(attemptId, random, S, now)
 if not breaker.admitted then return { CODE.BREAKER_REFUSED, 0, breaker.retryAfterMs, breaker.state, breaker.transition, '' } end
 if budget.busy then return { CODE.BUDGET_BUSY, 0, 0, budget.busy, breaker.transition, '' } end
 
-local rate = rateDecide(provider, R, tokens, now)
+local rate = providerRateDecide(R, breaker, tokens, now)
 local perOperation = NO_RATE_LIMIT
-if rate.ok and operationRate then perOperation = rateDecide('op:' .. operation, operationRate, tokens, now) end
+if rate.ok then perOperation = operationRateDecide(operation, operationRate, tokens, now) end
 if not (rate.ok and perOperation.ok) then
-  redis.call('HINCRBY', breakerKey('breakerStats'), 'rate_limited_waits', 1)
+  countStat('rate_limited_waits')
   local limitedBy = provider
   if rate.ok then limitedBy = 'op:' .. operation end
   return { CODE.RATE_LIMITED, 0, rate.retryAfterMs or perOperation.retryAfterMs, limitedBy, breaker.transition, '' }
 end
 
-local expiresAt = tostring(now + leaseMs)
+local expiresAt = integerText(now + leaseMs)
 breakerCommit(breaker, attemptId, expiresAt)
-rateCommit(provider, R, rate, now)
-if operationRate then rateCommit('op:' .. operation, operationRate, perOperation, now) end
+providerRateCommit(R, rate, now)
+if operationRate then operationRateCommit(operation, perOperation, now) end
 local member = ''
 if claim then member = budgetCommit(attemptId, claim, budget, expiresAt) end
 return { CODE.ADMITTED, breaker.probe and 1 or 0, 0, breaker.state, breaker.transition, member }

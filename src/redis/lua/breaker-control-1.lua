@@ -50,8 +50,10 @@ if state == 'OPEN' then
   status.openUntil = openUntil
   status.retryAfterMs = openUntil - now
 end
-local stats = redis.call('HGETALL', breakerKey('breakerStats'))
-for i = 1, #stats, 2 do status.stats[stats[i]] = tonumber(stats[i + 1]) end
+local fields = redis.call('HGETALL', breakerKey('breakerState'))
+for i = 1, #fields, 2 do
+  if string.sub(fields[i], 1, #STAT) == STAT then status.stats[string.sub(fields[i], #STAT + 1)] = tonumber(fields[i + 1]) end
+end
 local admitted = status.inFlight
 for _, name in ipairs({ 'success', 'failure', 'rate_limited', 'neutral', 'leases_expired' }) do
   admitted = admitted + (status.stats[name] or 0)

@@ -25,6 +25,7 @@ if action == 'set' then
   local key, name = KEY.budgetCeilings(), fieldName
   if runId ~= '' then key, name = KEY.budgetRun(runId), 'ceiling' end
   if value == '' then redis.call('HDEL', key, name) else redis.call('HSET', key, name, value) end
+  prefixCached().noCeilingsAt = nil
 elseif action ~= 'show' then
   return redis.error_reply('unknown budget action: ' .. tostring(action))
 end
@@ -47,7 +48,8 @@ local day = tostring(math.floor(now / 86400000))
 local d = redis.call('HMGET', KEY.budgetDaily(day), 'spent', 'reserved')
 add('daily', 'micro_usd', limitOf(c[2], D.daily), tonumber(d[1] or '0'), tonumber(d[2] or '0'))
 if runId ~= '' and turn ~= '' then
-  local t = redis.call('HMGET', KEY.budgetTurn(runId, turn), 'tokensSpent', 'tokensReserved', 'calls')
+  local t = redis.call('HMGET', KEY.budgetRun(runId), turnField(turn, 'tokensSpent'), turnField(turn, 'tokensReserved'),
+    turnField(turn, 'calls'))
   add('turn_tokens', 'tokens', limitOf(c[3], D.turnTokens), tonumber(t[1] or '0'), tonumber(t[2] or '0'))
   add('turn_tool_calls', 'calls', limitOf(c[4], D.turnCalls), tonumber(t[3] or '0'), 0)
 end

@@ -24,18 +24,20 @@ local A = { struct.unpack('sssssssssssss', ARGV[1]) }
 local G = settingsNamed(A[1], ARGV[2], guardSettings)
 if G == nil then return { CODE.SETTINGS_UNKNOWN } end
 local now, unused = clock(tonumber(A[2])), tonumber(A[3])
-local actual = { micros = tonumber(A[4]), tokens = tonumber(A[5]), toolCalls = tonumber(A[6]) }
+local actual = { micros = tonumber(A[4]), microsText = A[4], tokens = tonumber(A[5]), toolCalls = tonumber(A[6]) }
 local ttlMs = tonumber(A[7])
 local attemptId, outcome, workerId, provider, operation, member = A[8], A[9], A[10], A[11], A[12], A[13]
 
 local breakerSettled, transition = 0, ''
+local refund = rateRefundOf(G.rate, unused)
 if outcome ~= '' then
   useBreaker(provider)
-  breakerSettled, transition = breakerSettle(attemptId, outcome, workerId, G.breaker, now)
+  breakerSettled, transition = breakerSettle(attemptId, outcome, workerId, G.breaker, now, refund)
+elseif refund > 0 then
+  useBreaker(provider)
+  refundRate(refund)
 end
-rateRefund(provider, G.rate, unused)
-local operationRate = G.operationRate
-if operationRate then rateRefund('op:' .. operation, operationRate, unused) end
+operationRateRefund(operation, rateRefundOf(G.operationRate, unused))
 local budgetSettled = 0
 if member ~= '' then budgetSettled = budgetSettle(attemptId, member, actual, ttlMs, now) end
 return { breakerSettled, transition, budgetSettled }
