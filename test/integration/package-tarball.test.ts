@@ -5,7 +5,7 @@
  * stack, and running the `breakwater` bin from `node_modules/.bin`; the CommonJS one on Node 22 and
  * 24 too.
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -15,6 +15,7 @@ import { FAKE_MODEL_PRICES } from '../../src/testing/stack-config';
 import { LTS_NODE_VERSIONS, PROJECT_ROOT, resolveLtsNode } from '../../src/testing/toolchain';
 import { json, killRunning, run, type CliResult } from '../support/cli';
 import { FAST_POLICY_ENV, startFakeProvider, uniqueName } from '../support/harness';
+import { readmeExample } from '../support/readme';
 import { workflowBundleOf } from '../support/workflow-bundle';
 
 const FIXTURES = join(PROJECT_ROOT, 'test', 'fixtures');
@@ -113,6 +114,10 @@ beforeAll(async () => {
     scratchApp('consumer-esm-ts', tarball),
     scratchApp('consumer-cjs', tarball),
   ]);
+  // The README's "Install in your application", as written, beside the fixture's own files.
+  mkdirSync(join(apps.esm, 'src', 'readme'));
+  writeFileSync(join(apps.esm, 'src', 'readme', 'worker.ts'), readmeExample('install-worker'));
+  writeFileSync(join(apps.esm, 'src', 'readme', 'workflows.ts'), readmeExample('install-workflows'));
   await runLong(process.execPath, [join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc')], apps.esm);
 }, 2 * INSTALL_TIMEOUT_MS);
 
@@ -160,6 +165,25 @@ describe('a TypeScript ESM application', () => {
     expect(summary).toMatchObject({ task: 'DONE', providerCalls: 2 });
     expect(summary.text).toBeTruthy();
     expect(summary.title).toBeTruthy();
+  });
+});
+
+describe('the README', () => {
+  it('"Install in your application" runs as written from the tarball: a task ends DONE', async () => {
+    const openai = fakeProvider.scenario(uniqueName('readme-install'));
+    const env = {
+      ...appEnv('readme-app'),
+      LLM_PROVIDERS: 'openai',
+      LLM_OPENAI_BASE_URL: openai.openAiBaseUrl,
+      OPENAI_API_KEY: 'sk-readme-install-key-000000000',
+    };
+    const result = await run(process.execPath, ['dist/readme/worker.js'], env, {
+      cwd: apps.esm,
+      timeoutMs: 90_000,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^DONE \S/);
+    expect(openai.stats.succeeded).toBe(1);
   });
 });
 

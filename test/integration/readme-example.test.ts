@@ -3,7 +3,7 @@
  * project's `tsx`, `breakwater` resolving to this checkout) against a worker on the stack whose
  * `openai` provider is the fake provider.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -11,16 +11,7 @@ import type { FakeProvider } from '../../src/testing/fake-provider';
 import { PROJECT_ROOT } from '../../src/testing/toolchain';
 import { run, TSX } from '../support/cli';
 import { createHarness, FAST_POLICY_ENV, startFakeProvider, uniqueName } from '../support/harness';
-
-const README = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
-
-/** The ```ts block that follows `<!-- readme-example:<name> -->`. */
-function example(name: string): string {
-  const marker = README.indexOf(`<!-- readme-example:${name} -->`);
-  const block = /```ts\n([\s\S]*?)```/.exec(README.slice(marker));
-  if (marker < 0 || !block) throw new Error(`README has no example ${name}`);
-  return block[1]!;
-}
+import { readmeExample } from '../support/readme';
 
 let fakeProvider: FakeProvider;
 let dir: string;
@@ -36,7 +27,7 @@ afterAll(async () => {
 describe('README', () => {
   it('agents example type-checks and runs as written', { timeout: 120_000 }, async () => {
     const file = join(dir, 'agents.ts');
-    writeFileSync(file, example('agents'));
+    writeFileSync(file, readmeExample('agents'));
     writeFileSync(
       join(dir, 'tsconfig.json'),
       JSON.stringify({
