@@ -7,7 +7,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure } from '@temporalio/common';
-import type { BreakwaterConfig } from '../config';
+import { DEFAULT_MAX_REQUEST_BYTES, type BreakwaterConfig } from '../config';
 import { LiveDeltas } from '../deltas/live-deltas';
 import { AgentKey, LedgerStateKey, OperationKey, PriorityKey, ProviderKey } from '../search-attributes';
 import type { LlmRequest } from '../llm/request';
@@ -80,6 +80,13 @@ export interface BreakwaterClientOptions {
   policy: TaskPolicy;
   /** Deadline of a task submitted without one. */
   taskDeadlineMs: number;
+  /** The largest request a submit accepts, in UTF-8 bytes of its JSON (default: `MAX_REQUEST_BYTES`'s, 1.5 MiB). */
+  maxRequestBytes?: number;
+  /**
+   * The providers the workers are configured with (`LLM_PROVIDERS`): a submit naming another one is
+   * refused. Without it, any provider name is accepted and an unknown one fails in the workflow.
+   */
+  providers?: readonly string[];
   /** Where `stream` reads live deltas (without it, `stream` yields the final response only). */
   liveDeltas?: LiveDeltas;
 }
@@ -107,6 +114,8 @@ export class BreakwaterClient {
         taskQueue: config.temporal.taskQueue,
         policy: config.policy,
         taskDeadlineMs: config.taskDeadlineMs,
+        maxRequestBytes: config.maxRequestBytes,
+        providers: config.providers.map((provider) => provider.name),
         liveDeltas: new LiveDeltas(config.redis),
       },
       connection,
@@ -120,11 +129,13 @@ export class BreakwaterClient {
   /**
    * Starts the task, or returns the existing one with the same idempotency key: a duplicate submit
    * never executes twice, and a task that ended `DONE` is never executed again. Bad input throws
-   * `NonRetryableInputError` naming the field, and nothing is started.
+   * `NonRetryableInputError` naming the field, and nothing is started: so does a request larger than
+   * `maxRequestBytes` (naming `request`), or a provider that is not one of `providers`.
    */
   async submit(request: LlmRequest, options: SubmitOptions): Promise<TaskHandle> {
     const { policy: overrides, ...rest } = options ?? ({} as SubmitOptions);
-    const submission = validateSubmission(request, rest, { taskDeadlineMs: this.options.taskDeadlineMs });
+    const { taskDeadlineMs, maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES, providers } = this.options;
+    const submission = validateSubmission(request, rest, { taskDeadlineMs, maxRequestBytes, providers });
     const policy = this.resolvePolicy(
       overrides === undefined ? undefined : validatePolicyOverrides(overrides),
     );

@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { NonRetryableInputError } from '../errors';
 import type { LlmRequest } from '../llm/request';
 import { PRIORITIES, type FallbackProvider, type Priority, type TaskInput, type TaskPolicy } from '../task';
+import { checkKnownProviders } from './known-providers';
 import { parseInput } from './parse-input';
+import { checkRequestSize } from './request-size';
 import { modelName, providerName, requestSchema } from './request-schema';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
@@ -66,11 +68,21 @@ export function resolveDeadline(
   return new Date(at).toISOString();
 }
 
+/** What a submission is checked against, besides its own shape. */
+export interface SubmissionLimits {
+  /** Deadline of a task submitted without one. */
+  taskDeadlineMs: number;
+  /** The largest request, in UTF-8 bytes of its JSON (`MAX_REQUEST_BYTES`). */
+  maxRequestBytes: number;
+  /** The providers a request and its fallbacks may name (`LLM_PROVIDERS`); without it, any. */
+  providers?: readonly string[];
+}
+
 /** Validates a submission; throws `NonRetryableInputError` naming the first bad field. */
 export function validateSubmission(
   request: unknown,
   options: unknown,
-  defaults: { taskDeadlineMs: number },
+  limits: SubmissionLimits,
   now = Date.now(),
 ): ValidatedSubmission {
   const validRequest = parseInput(requestSchema, request, 'request');
@@ -81,12 +93,14 @@ export function validateSubmission(
     operation: validOptions.operation ?? 'chat',
     agent: validOptions.agent ?? 'default',
     priority: validOptions.priority ?? 'normal',
-    deadline: resolveDeadline(validOptions.deadline, defaults.taskDeadlineMs, now),
+    deadline: resolveDeadline(validOptions.deadline, limits.taskDeadlineMs, now),
   };
   if (validOptions.runId !== undefined) submission.runId = validOptions.runId;
   if (validOptions.turn !== undefined) submission.turn = validOptions.turn;
   if (validOptions.fallbacks !== undefined) submission.fallbacks = validOptions.fallbacks;
   checkTaskRules(submission, 'options');
+  if (limits.providers !== undefined) checkKnownProviders(submission, limits.providers);
+  checkRequestSize(submission.request, limits.maxRequestBytes);
   return submission;
 }
 

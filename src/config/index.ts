@@ -20,4 +20,4 @@ export {
   type DerivedDefault,
   type VariableTable,
 } from './variable-table';
-export { ENV_VARIABLES } from './variables';
+export { DEFAULT_MAX_REQUEST_BYTES, ENV_VARIABLES } from './variables';

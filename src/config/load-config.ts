@@ -66,6 +66,7 @@ export function loadConfig(env: Env = process.env): BreakwaterConfig {
     deltas: { maxLen: values.STREAM_DELTAS_MAX_LEN, ttlMs: values.STREAM_DELTAS_TTL_SEC },
     policy: readPolicy(values),
     taskDeadlineMs: values.TASK_DEADLINE_MS,
+    maxRequestBytes: values.MAX_REQUEST_BYTES,
     worker: {
       maxConcurrentActivities: values.WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxTaskQueueActivitiesPerSecond: values.WORKER_MAX_TASK_QUEUE_ACTIVITIES_PER_SEC,

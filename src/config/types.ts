@@ -86,6 +86,8 @@ export interface BreakwaterConfig {
   /** Defaults for every task; a submit may override the deadline. */
   policy: TaskPolicy;
   taskDeadlineMs: number;
+  /** The largest request a submit accepts, in UTF-8 bytes of its JSON. */
+  maxRequestBytes: number;
   worker: {
     maxConcurrentActivities: number;
     /** Temporal's own cap on activities per second for the whole task queue (0 = none). */

@@ -24,6 +24,19 @@ import { derived, NO_DEFAULT, type VariableTable } from './variable-table';
 /** The default `ACTIVITY_START_TO_CLOSE_MS` is the call timeout plus this, for admission and settle. */
 export const ATTEMPT_TIMEOUT_MARGIN_MS = 10_000;
 
+/** Temporal's default limit on one payload (the server's `limit.blobSize.error`, 2 MiB). */
+const TEMPORAL_PAYLOAD_LIMIT_BYTES = 2 * 1024 * 1024;
+/** Room kept beside the request in its largest payload: meta, policy, fallbacks, the codec's envelope. */
+const PAYLOAD_ENVELOPE_BYTES = 64 * 1024;
+/** The largest `MAX_REQUEST_BYTES` that still fits a Temporal payload with its envelope. */
+const MAX_REQUEST_BYTES_CEILING = TEMPORAL_PAYLOAD_LIMIT_BYTES - PAYLOAD_ENVELOPE_BYTES;
+/**
+ * 1.5 MiB: room for the largest image a request may carry inline (1 MiB, about 1.4 MB as base64) and
+ * its conversation, while every payload that carries the request (the workflow's input, each `llmCall`
+ * activity's input, the DLQ routing's input) keeps 512 KiB under Temporal's limit for the rest.
+ */
+export const DEFAULT_MAX_REQUEST_BYTES = 1536 * 1024;
+
 export const ENV_VARIABLES = {
   TEMPORAL_CONFIG_FILE: {
     default: derived('`~/.config/temporalio/temporal.toml`, if it exists'),
@@ -417,6 +430,12 @@ export const ENV_VARIABLES = {
     default: '900000',
     schema: integer(1000),
     description: 'Deadline of a task submitted without one',
+  },
+  MAX_REQUEST_BYTES: {
+    default: String(DEFAULT_MAX_REQUEST_BYTES),
+    schema: integer(1024, MAX_REQUEST_BYTES_CEILING),
+    description:
+      "Largest request a submit accepts, in UTF-8 bytes of its JSON (as Temporal's payload converter encodes it); Temporal refuses payloads over 2 MiB",
   },
   MAX_BLOCKED_MS: {
     default: '600000',

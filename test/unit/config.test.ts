@@ -45,6 +45,7 @@ const NUMERIC_FIELDS: Record<string, (config: BreakwaterConfig) => number> = {
   LLM_STREAM_IDLE_TIMEOUT_MS: (c) => c.policy.streamIdleTimeoutMs ?? Number.NaN,
   ACTIVITY_HEARTBEAT_TIMEOUT_MS: (c) => c.policy.heartbeatTimeoutMs,
   TASK_DEADLINE_MS: (c) => c.taskDeadlineMs,
+  MAX_REQUEST_BYTES: (c) => c.maxRequestBytes,
   MAX_BLOCKED_MS: (c) => c.policy.maxBlockedMs,
   WORKER_MAX_CONCURRENT_ACTIVITIES: (c) => c.worker.maxConcurrentActivities,
   WORKER_SHUTDOWN_GRACE_MS: (c) => c.worker.shutdownGraceMs,
@@ -157,6 +158,7 @@ describe('loadConfig defaults', () => {
       dlq: { maxLen: 10_000, maxAgeMs: 86_400_000, deadMaxAgeMs: 604_800_000, maxReplays: 3 },
       deltas: { maxLen: 10_000, ttlMs: 3_600_000 },
       taskDeadlineMs: 900_000,
+      maxRequestBytes: 1_572_864,
       worker: {
         maxConcurrentActivities: 100,
         maxTaskQueueActivitiesPerSecond: 0,
@@ -460,6 +462,7 @@ describe('ConfigError messages', () => {
       "RATE_LIMIT_OPERATIONS: key 'search' field 'rpm' must be an integer >= 0 (got -1)",
     ],
     [{ LLM_PROVIDERS: 'constructor' }, 'LLM_CONSTRUCTOR_BASE_URL: is required'],
+    [{ MAX_REQUEST_BYTES: '2097152' }, 'MAX_REQUEST_BYTES: must be between 1024 and 2031616 (got 2097152)'],
   ])('%j refuses with %s', (env, message) => {
     expect(configError(env).message).toBe(message);
   });

@@ -7,7 +7,7 @@ import type { ChatMessage, LlmRequest, ToolDefinition } from '../../src/llm/requ
 import { inputRefusal } from '../support/input-refusal';
 
 const NOW = Date.parse('2025-03-01T12:00:00.000Z');
-const DEFAULTS = { taskDeadlineMs: 900_000 };
+const DEFAULTS = { taskDeadlineMs: 900_000, maxRequestBytes: 1_572_864 };
 
 const weather: ToolDefinition = {
   type: 'function',

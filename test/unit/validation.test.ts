@@ -4,7 +4,7 @@ import { validatePolicyOverrides, validateSubmission } from '../../src/client/va
 import { inputRefusal } from '../support/input-refusal';
 
 const NOW = Date.parse('2025-03-01T12:00:00.000Z');
-const DEFAULTS = { taskDeadlineMs: 900_000 };
+const DEFAULTS = { taskDeadlineMs: 900_000, maxRequestBytes: 1_572_864 };
 
 function request(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -39,7 +39,7 @@ describe('validateSubmission', () => {
   });
 
   it('uses the configured default deadline', () => {
-    const submission = validateSubmission(request(), options(), { taskDeadlineMs: 60_000 }, NOW);
+    const submission = validateSubmission(request(), options(), { ...DEFAULTS, taskDeadlineMs: 60_000 }, NOW);
     expect(submission.deadline).toBe('2025-03-01T12:01:00.000Z');
   });
 
