@@ -7,8 +7,8 @@
  * such as `demo-20261201210121-007` can pass the Luhn check, and must still match its workflow.
  */
 
-/** Keys whose values are never logged, at any depth. */
-const SENSITIVE_KEYS = new Set([
+/** Keys whose values are never logged, at any depth; compared in lower case. */
+export const SENSITIVE_KEYS: ReadonlySet<string> = new Set([
   'prompt',
   'prompts',
   'messages',
