@@ -2,13 +2,13 @@
 import pino from 'pino';
 import type { Logger as TemporalLogger, LogLevel as TemporalLogLevel, LogMetadata } from '@temporalio/common';
 import type { LogLevel } from '../config';
-import { redact, redactText } from './redaction';
+import { collectIdentifiers, redact, redactText } from './redaction';
 
 export type Logger = pino.Logger;
 
 /**
  * A pino logger whose every argument (merge object, message, interpolation values) is redacted
- * before it is written.
+ * before it is written; the identifiers in the merge object are kept whole wherever they appear.
  */
 export function createLogger(
   options: { level?: LogLevel; name?: string; destination?: pino.DestinationStream } = {},
@@ -25,7 +25,12 @@ export function createLogger(
       serializers: { err: (value: unknown) => value },
       hooks: {
         logMethod(args, method) {
-          const safe = args.map((arg) => (typeof arg === 'string' ? redactText(arg) : redact(arg)));
+          // The identifiers of the call's fields stay whole in its message too.
+          const identifiers = new Set<string>();
+          for (const arg of args) collectIdentifiers(arg, identifiers);
+          const safe = args.map((arg) =>
+            typeof arg === 'string' ? redactText(arg, identifiers) : redact(arg, identifiers),
+          );
           return method.apply(this, safe as Parameters<typeof method>);
         },
       },

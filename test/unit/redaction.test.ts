@@ -84,6 +84,28 @@ describe('redactText', () => {
     });
   });
 
+  describe('IBANs', () => {
+    it.each([
+      'DE89 3704 0044 0532 0130 00',
+      'DE89370400440532013000',
+      'GB82 WEST 1234 5698 7654 32',
+      'FR14 2004 1010 0505 0001 3M02 606',
+      'NL91ABNA0417164300',
+      'be68 5390 0754 7034',
+    ])('redacts the mod-97-valid %s', (iban) => {
+      expect(redactText(`pay to ${iban} today`)).toBe('pay to [IBAN] today');
+    });
+
+    it('keeps a word that follows an IBAN in groups of four', () => {
+      expect(redactText('pay BE68 5390 0754 7034 THEN stop')).toBe('pay [IBAN] THEN stop');
+    });
+
+    it('does not label an IBAN-shaped string that fails mod 97', () => {
+      expect(redactText('ref DE88 3704 0044 0532 0130 00 ok')).not.toContain('[IBAN]');
+      expect(redactText('ref DE88370400440532013000 ok')).toBe('ref DE88370400440532013000 ok');
+    });
+  });
+
   describe('IP addresses', () => {
     it.each(['192.168.1.10', '10.0.0.1', '255.255.255.255'])('redacts the IPv4 address %s', (ip) => {
       expect(redactText(`from ${ip} port`)).toBe('from [IP] port');
@@ -122,6 +144,40 @@ describe('redactText', () => {
     'bw-task-demo-20261122131759-000',
   ])('leaves identifiers whole: %s', (identifier) => {
     expect(redactText(`runId ${identifier} done`)).toBe(`runId ${identifier} done`);
+  });
+
+  describe('identifiers', () => {
+    const demoId = 'demo-20261201210121-006';
+
+    it('a demo id passes the Luhn check: without its field, free text rules apply', () => {
+      expect(redactText(`replayed ${demoId}`)).toBe('replayed demo-[CARD]');
+    });
+
+    it('keeps an identifier the caller names, and one labeled in the text', () => {
+      expect(redactText(`replayed ${demoId}`, new Set([demoId]))).toBe(`replayed ${demoId}`);
+      expect(redactText(`workflowId=bw-task-${demoId} done`)).toBe(`workflowId=bw-task-${demoId} done`);
+      expect(redactText(`"runId":"${demoId}"`)).toBe(`"runId":"${demoId}"`);
+    });
+
+    it('still redacts a match that only overlaps an identifier', () => {
+      expect(redactText('card 4111 1111 1111 1111', new Set(['4111']))).toBe('card [CARD]');
+    });
+
+    it('keeps identifier fields of the validated shape, and their mentions elsewhere in the value', () => {
+      const input = {
+        workflowId: `bw-task-${demoId}`,
+        idempotencyKey: demoId,
+        note: `task ${demoId} failed`,
+      };
+      expect(redact(input)).toEqual(input);
+    });
+
+    it('applies the text rules to an identifier field that does not have the validated shape', () => {
+      expect(redact({ runId: 'run for jane@example.com', jobId: '' })).toEqual({
+        runId: 'run for [EMAIL]',
+        jobId: '',
+      });
+    });
   });
 
   it.each([
