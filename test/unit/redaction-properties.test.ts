@@ -146,9 +146,11 @@ describe('redaction properties', () => {
 
   it('always removes a mod-97-valid IBAN from free text', () => {
     fc.assert(
+      // Ended by punctuation: a short word right after an IBAN can extend it into another valid one
+      // (1 time in 97), and is then redacted with it.
       fc.property(embedded(iban), ([before, { printed, compact }, after]) => {
-        const redacted = redactText(`${before} ${printed} ${after}`);
-        expect(redacted).toBe(`${before} [IBAN] ${after}`);
+        const redacted = redactText(`${before} ${printed}. ${after}`);
+        expect(redacted).toBe(`${before} [IBAN]. ${after}`);
         expect(redacted.replace(/\s/g, '')).not.toContain(compact);
       }),
     );
