@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import Redis from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { BreakerStatus } from '../../src/breaker/types';
 import type { TaskFailedError } from '../../src/client/breakwater-client';
 import { taskWorkflowId } from '../../src/client/workflow-id';
 import type { DlqEntryJson } from '../../src/cli/views/dlq-entry';
@@ -317,11 +318,15 @@ describe('breakwater dlq replay', () => {
     const outcome = await h.run(async () => {
       await failTask(h, key, chat('replay me'));
       h.fake.reset();
+      const breakers = await json<BreakerStatus[]>(breakwater(h, 'breaker', 'status', '--json'));
       const replayed = await breakwater(h, 'dlq', 'replay', key);
       const done = await h.client.result(key);
       const again = await breakwater(h, 'dlq', 'replay', key, '--json');
-      return { replayed, done, again };
+      return { breakers, replayed, done, again };
     });
+
+    // The worker registered the provider it called; the CLI, given no provider variable, lists it.
+    expect(outcome.breakers.map((status) => status.provider)).toEqual(['fake']);
 
     expect(outcome.replayed.code, outcome.replayed.stderr).toBe(0);
     const [row] = tableRows(outcome.replayed.stdout, ['job', 'outcome', 'detail']);
