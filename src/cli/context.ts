@@ -88,10 +88,13 @@ export class CliSession {
   private redis: RedisSession | undefined;
   private context: CliContext | undefined;
 
-  /** The context: reads the configuration the first time (throws `ConfigError` when it is wrong). */
+  /**
+   * The context: reads the configuration the first time (throws `ConfigError` when it is wrong).
+   * No command calls a provider, so no provider variable is read (`config.providers` is empty).
+   */
   open(): CliContext {
     if (this.context) return this.context;
-    const config = loadConfig();
+    const config = loadConfig(process.env, { providers: false });
     const keys = keySpaceOf(config);
     const redis = new RedisSession(config.redis);
     this.redis = redis;

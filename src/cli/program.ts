@@ -12,8 +12,9 @@ import { commandTree, HELP_CONFIGURATION, usageOf } from './help';
 import { CommandLineError } from './usage-errors';
 
 const DESCRIPTION =
-  'Operator commands for Breakwater. Configuration comes from the environment\n' +
-  '(REDIS_URL, REDIS_KEY_PREFIX, LLM_PROVIDERS, BREAKER_*, BUDGET_*, …), as for the worker.';
+  'Operator commands for Breakwater. Configuration comes from the environment, as for the worker ' +
+  '(REDIS_URL, REDIS_KEY_PREFIX, BREAKER_*, BUDGET_*, DLQ_*, …; TEMPORAL_* for dlq replay). ' +
+  'Provider variables (LLM_*, API keys) are not read: providers come from the breaker registry in Redis.';
 
 /** The program; its commands get their context from `open`. */
 export function buildProgram(open: OpenContext): Command {

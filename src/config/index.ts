@@ -3,7 +3,7 @@
  * in a table (`ENV_VARIABLES`, and `PROVIDER_VARIABLES` per provider) and validated at start-up.
  */
 export { ConfigError } from './config-error';
-export { defaultConfig, loadConfig } from './load-config';
+export { defaultConfig, loadConfig, type LoadConfigOptions } from './load-config';
 export { PROVIDER_NAME, PROVIDER_VARIABLES } from './provider-variables';
 export { LOG_LEVELS } from './types';
 export type {

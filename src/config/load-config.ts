@@ -16,16 +16,32 @@ import { readVariables, type VariableValues } from './variable-table';
 import { ATTEMPT_TIMEOUT_MARGIN_MS, ENV_VARIABLES } from './variables';
 
 type Env = Record<string, string | undefined>;
-type Values = VariableValues<typeof ENV_VARIABLES>;
 
-/** Reads and validates the whole configuration from `env` (default: `process.env`). */
-export function loadConfig(env: Env = process.env): BreakwaterConfig {
-  const values = readVariables(ENV_VARIABLES, env);
+/** The rows that name the providers and hold their keys; every other row is shared by all callers. */
+const { LLM_PROVIDERS, OPENAI_API_KEY, ANTHROPIC_API_KEY, ...SHARED_VARIABLES } = ENV_VARIABLES;
+const PROVIDER_LIST_VARIABLES = { LLM_PROVIDERS, OPENAI_API_KEY, ANTHROPIC_API_KEY };
+
+type Values = VariableValues<typeof SHARED_VARIABLES>;
+type ProviderListValues = VariableValues<typeof PROVIDER_LIST_VARIABLES>;
+
+/** What `loadConfig` reads besides the shared rows. */
+export interface LoadConfigOptions {
+  /**
+   * Read the providers (`LLM_PROVIDERS`, their `LLM_<NAME>_*` rows and keys). Default true; false
+   * for a caller that never calls a provider (the operator CLI): `providers` is then empty and no
+   * provider variable is read, so none can be missing or wrong.
+   */
+  providers?: boolean;
+}
+
+/** Reads and validates the configuration from `env` (default: `process.env`). */
+export function loadConfig(env: Env = process.env, options: LoadConfigOptions = {}): BreakwaterConfig {
+  const values = readVariables(SHARED_VARIABLES, env);
   return {
     temporal: { ...loadTemporalConnection(values, env), taskQueue: values.TEMPORAL_TASK_QUEUE },
     redis: readRedis(values),
     guard: { failOpen: values.GUARD_FAIL_OPEN, unavailableRetryMs: values.GUARD_UNAVAILABLE_RETRY_MS },
-    providers: values.LLM_PROVIDERS.map((name) => readProvider(name, values, env)),
+    providers: options.providers === false ? [] : readProviders(values, env),
     breaker: {
       mode: values.BREAKER_MODE,
       failureThreshold: values.BREAKER_FAILS,
@@ -205,15 +221,21 @@ function readPolicy(values: Values): BreakwaterConfig['policy'] {
   };
 }
 
+/** The providers named in `LLM_PROVIDERS`, in its order. */
+function readProviders(values: Values, env: Env): ProviderConfig[] {
+  const list = readVariables(PROVIDER_LIST_VARIABLES, env);
+  return list.LLM_PROVIDERS.map((name) => readProvider(name, values, list, env));
+}
+
 /** One provider: its `LLM_<NAME>_*` variables, else the defaults of its name and the `RATE_LIMIT_*` ones. */
-function readProvider(name: string, values: Values, env: Env): ProviderConfig {
+function readProvider(name: string, values: Values, list: ProviderListValues, env: Env): ProviderConfig {
   const prefix = providerPrefix(name);
   const own = readVariables(PROVIDER_VARIABLES, env, prefix);
   const builtIn = BUILT_IN_PROVIDERS.get(name);
   const kind = own.KIND ?? builtIn?.kind ?? DEFAULT_PROVIDER_KIND;
   const baseUrl = own.BASE_URL ?? builtIn?.baseUrl;
   if (baseUrl === undefined) throw new ConfigError(`${prefix}BASE_URL`, 'is required');
-  const apiKey = own.API_KEY ?? (builtIn ? values[builtIn.keyVariable] : undefined);
+  const apiKey = own.API_KEY ?? (builtIn ? list[builtIn.keyVariable] : undefined);
   const tpm = own.TPM ?? values.RATE_LIMIT_TPM;
   const provider: ProviderConfig = {
     name,

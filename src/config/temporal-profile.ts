@@ -17,7 +17,11 @@ import type { VariableValues } from './variable-table';
 import type { ENV_VARIABLES } from './variables';
 
 type Env = Record<string, string | undefined>;
-type Values = VariableValues<typeof ENV_VARIABLES>;
+/** The values of the `TEMPORAL_*` rows, the only ones a connection is read from. */
+type Values = Pick<
+  VariableValues<typeof ENV_VARIABLES>,
+  Extract<keyof typeof ENV_VARIABLES, `TEMPORAL_${string}`>
+>;
 
 const DEFAULT_ADDRESS = 'localhost:7233';
 const DEFAULT_NAMESPACE = 'default';

@@ -1,7 +1,7 @@
 /**
  * `breakwater breaker …` (src/cli/main.ts) as a child process against the shared stack's Redis,
  * each test under its own key prefix, with a `RedisBreaker` in the test on the same prefix playing
- * the workers' part.
+ * the workers' part. The CLI is given only REDIS_URL and REDIS_KEY_PREFIX: no provider variable.
  */
 import Redis from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
@@ -52,6 +52,12 @@ function statusJson(): Promise<BreakerStatus[]> {
   return json<BreakerStatus[]>(breakwater('breaker', 'status', '--json'));
 }
 
+/** Registers `provider`'s breaker as a worker does on its first call, and waits until Redis has it. */
+async function registered(provider: string): Promise<void> {
+  breaker.register(provider);
+  await eventually(async () => ((await breaker.knownProviders()).includes(provider) ? true : undefined));
+}
+
 /** Admits one call on the test's breaker and settles it as `outcome`. */
 async function call(attemptId: string, outcome: 'success' | 'failure'): Promise<void> {
   const decision = await breaker.admit('fake', attemptId, 30_000);
@@ -72,8 +78,6 @@ beforeEach((context) => {
   env = {
     REDIS_URL: inject('stack').redisUrl,
     REDIS_KEY_PREFIX: prefix,
-    LLM_PROVIDERS: 'fake',
-    LLM_FAKE_BASE_URL: 'http://127.0.0.1:1/v1',
   };
   breaker = new RedisBreaker({
     scripts: new GuardScripts(redis, new KeySpace(prefix)),
@@ -89,7 +93,16 @@ afterEach(async () => {
 });
 
 describe('breakwater breaker status', () => {
-  it('shows a fresh breaker CLOSED, as a table and as JSON, without registering it', async () => {
+  it('lists no provider before a worker registered one, and registers none itself', async () => {
+    const empty = await breakwater('breaker', 'status');
+    expect(empty.code, empty.stderr).toBe(0);
+    expect(tableRows(empty.stdout)).toEqual([]);
+    expect(await statusJson()).toEqual([]);
+    expect(await breaker.knownProviders()).toEqual([]);
+  });
+
+  it("shows a registered provider's fresh breaker CLOSED, as a table and as JSON", async () => {
+    await registered('fake');
     const table = await breakwater('breaker', 'status');
     expect(table.code, table.stderr).toBe(0);
     expect(table.stderr).toBe('');
@@ -107,7 +120,7 @@ describe('breakwater breaker status', () => {
       stats: {},
     });
     expect(statuses[0]!.openUntil).toBeUndefined();
-    expect(await breaker.knownProviders()).toEqual([]);
+    expect(await breaker.knownProviders()).toEqual(['fake']);
   });
 
   it('counts a breaker driven open by failures, and lists providers from the registry', async () => {
@@ -159,6 +172,7 @@ describe('breakwater breaker status', () => {
 
 describe('breakwater breaker open and reset', () => {
   it('opens a breaker for a maintenance window that workers honour', async () => {
+    await registered('fake');
     const result = await breakwater('breaker', 'open', 'fake', '--for', '30s');
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('transition: CLOSED -> OPEN (forced_open)');
@@ -213,7 +227,11 @@ describe('breakwater: errors', () => {
     [['breaker', 'open', 'fake'], /^breakwater: missing --for <duration> for 'breaker open'$/],
     [['breaker', 'open', 'fake', '--for', 'soon'], /^breakwater: --for: 'soon' is not a duration/],
     [['breaker', 'reset', 'Bad!'], /^breakwater: <provider>: 'Bad!' is not a provider name/],
-    [['breaker', 'open', 'opneai', '--for', '1m'], /^breakwater: unknown provider 'opneai' \(expected: fake/],
+    [
+      ['breaker', 'open', 'opneai', '--for', '1m'],
+      /^breakwater: unknown provider 'opneai': it has no breaker in Redis \(no provider has one yet; /,
+    ],
+    [['breaker', 'reset', 'fake'], /^breakwater: unknown provider 'fake': it has no breaker in Redis/],
   ])('%j exits 2 naming what is wrong, with usage on stderr', async (args, message) => {
     const result = await breakwater(...args);
     expect(result.code, result.stderr).toBe(2);
@@ -222,6 +240,26 @@ describe('breakwater: errors', () => {
     expect(first).toMatch(message);
     expect(rest.join('\n')).toContain('Usage: breakwater');
     expect(await breaker.knownProviders()).toEqual([]);
+  });
+
+  it('refuses a provider Redis does not know, naming the ones it knows, and creates no breaker', async () => {
+    await registered('fake');
+    await registered('other');
+    const result = await breakwater('breaker', 'reset', 'opneai');
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr.split('\n')[0]).toBe(
+      "breakwater: unknown provider 'opneai': it has no breaker in Redis (expected: fake, other; " +
+        "a worker registers its provider's breaker on its first call)",
+    );
+    expect(await breaker.knownProviders()).toEqual(['fake', 'other']);
+    expect(await redis.keys(`${prefix}:*opneai*`)).toEqual([]);
+  });
+
+  it('reads no provider variable: a provider setting that is wrong or missing does not stop it', async () => {
+    await registered('fake');
+    Object.assign(env, { LLM_PROVIDERS: 'Bad Name,local', LLM_FAKE_BASE_URL: 'not a url' });
+    const [status] = await statusJson();
+    expect(status).toMatchObject({ provider: 'fake', state: 'CLOSED' });
   });
 
   it('exits 2 naming the variable on a bad configuration', async () => {

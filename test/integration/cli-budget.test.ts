@@ -194,6 +194,19 @@ describe('breakwater budget show', () => {
   });
 });
 
+describe('breakwater budget: what it reads', () => {
+  it('shows and sets with only REDIS_URL and REDIS_KEY_PREFIX: no provider variable', async () => {
+    const usage = { promptTokens: 1000, completionTokens: 500, totalTokens: 1500 };
+    await manager.recordUsage({ runId: 'r1', provider: 'fake', model: 'any-model', usage, usageId: 'u1' });
+    env = { REDIS_URL: env.REDIS_URL!, REDIS_KEY_PREFIX: prefix };
+
+    const shown = await showJson('--run', 'r1');
+    expect(scopeOf(shown, 'run')).toMatchObject({ spent: 0.002, remaining: 4.998 });
+    await set('run-usd', '0.5', '--run', 'r1');
+    expect(scopeOf(await showJson('--run', 'r1'), 'run')).toMatchObject({ limit: 0.5, remaining: 0.498 });
+  });
+});
+
 describe('breakwater budget set', () => {
   it("sets one run's own ceiling, logs the action without secrets, and goes back to the default", async () => {
     const result = await set('run-usd', '0.5', '--run', 'r1');

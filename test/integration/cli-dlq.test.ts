@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import Redis from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { BreakerStatus } from '../../src/breaker/types';
 import type { TaskFailedError } from '../../src/client/breakwater-client';
 import { taskWorkflowId } from '../../src/client/workflow-id';
 import type { DlqEntryJson } from '../../src/cli/views/dlq-entry';
@@ -13,7 +14,6 @@ import type { DlqEntryDetailJson } from '../../src/cli/views/dlq-entry-detail';
 import type { DlqStatsJson } from '../../src/cli/views/dlq-stats';
 import { payloadChecksum, type DlqEntry, type ReplayPayload } from '../../src/dlq/dlq-entry';
 import { DlqStore } from '../../src/dlq/dlq-store';
-import { FAKE_MODEL_PRICES } from '../../src/testing/stack-config';
 import type { FakeProvider } from '../../src/testing/fake-provider';
 import { KeySpace } from '../../src/redis/keys';
 import type { ReplayResult } from '../../src/dlq/replayer';
@@ -35,25 +35,20 @@ interface ReplayJson {
   summary: Record<string, number>;
 }
 
-/** What the CLI is given: the harness's Temporal, Redis, providers and prices (never its API keys). */
+/**
+ * What the CLI is given: the harness's Redis and, for replays, its Temporal; no provider variable
+ * (`LLM_PROVIDERS`, base URLs, keys) nor prices, which the dlq commands do not use.
+ */
 function cliEnv(h: Harness): Record<string, string> {
   const { config } = h;
-  const env: Record<string, string> = {
+  return {
     TEMPORAL_ADDRESS: config.temporal.address,
     TEMPORAL_NAMESPACE: config.temporal.namespace,
     TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
     REDIS_URL: config.redis.url,
     REDIS_KEY_PREFIX: config.redis.keyPrefix,
-    LLM_PROVIDERS: config.providers.map((provider) => provider.name).join(','),
-    MODEL_PRICES: FAKE_MODEL_PRICES,
     DLQ_MAX_REPLAYS: String(config.dlq.maxReplays),
   };
-  for (const provider of config.providers) {
-    const prefix = `LLM_${provider.name.toUpperCase().replace(/-/g, '_')}`;
-    env[`${prefix}_KIND`] = provider.kind;
-    env[`${prefix}_BASE_URL`] = provider.baseUrl;
-  }
-  return env;
 }
 
 /** `tsx src/cli/main.ts <args>` against the harness's stack. */
@@ -323,11 +318,15 @@ describe('breakwater dlq replay', () => {
     const outcome = await h.run(async () => {
       await failTask(h, key, chat('replay me'));
       h.fake.reset();
+      const breakers = await json<BreakerStatus[]>(breakwater(h, 'breaker', 'status', '--json'));
       const replayed = await breakwater(h, 'dlq', 'replay', key);
       const done = await h.client.result(key);
       const again = await breakwater(h, 'dlq', 'replay', key, '--json');
-      return { replayed, done, again };
+      return { breakers, replayed, done, again };
     });
+
+    // The worker registered the provider it called; the CLI, given no provider variable, lists it.
+    expect(outcome.breakers.map((status) => status.provider)).toEqual(['fake']);
 
     expect(outcome.replayed.code, outcome.replayed.stderr).toBe(0);
     const [row] = tableRows(outcome.replayed.stdout, ['job', 'outcome', 'detail']);
@@ -654,8 +653,6 @@ describe('breakwater dlq: usage errors', () => {
     return {
       REDIS_URL: inject('stack').redisUrl,
       REDIS_KEY_PREFIX: prefix,
-      LLM_PROVIDERS: 'fake',
-      LLM_FAKE_BASE_URL: 'http://127.0.0.1:1/v1',
     };
   };
 

@@ -8,8 +8,10 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import Redis from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BreakerStatus } from '../../src/breaker/types';
+import { KeySpace } from '../../src/redis/keys';
 import type { FakeProvider } from '../../src/testing/fake-provider';
 import { FAKE_MODEL_PRICES } from '../../src/testing/stack-config';
 import { LTS_NODE_VERSIONS, PROJECT_ROOT, resolveLtsNode } from '../../src/testing/toolchain';
@@ -209,11 +211,19 @@ describe('a CommonJS application', () => {
   );
 
   it.each(nodes)('runs the breakwater bin from node_modules/.bin on %s', async (_, _version, node) => {
+    const prefix = uniqueName('cjs-bin');
     const env = {
-      ...appEnv('cjs-bin'),
-      ...fakeProviderEnv('bin'),
+      REDIS_URL: inject('stack').redisUrl,
+      REDIS_KEY_PREFIX: prefix,
       PATH: `${dirname(node!)}:${process.env.PATH ?? ''}`,
     };
+    // A worker's first call registers its provider's breaker; the CLI lists that registry.
+    const redis = new Redis(env.REDIS_URL);
+    try {
+      await redis.sadd(new KeySpace(prefix).key('breakerRegistry'), 'fake');
+    } finally {
+      await redis.quit();
+    }
     const bin = join(apps.cjs, 'node_modules', '.bin', 'breakwater');
     const status = await json<BreakerStatus[]>(
       run(bin, ['breaker', 'status', '--json'], env, { cwd: apps.cjs }),

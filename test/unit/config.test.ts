@@ -310,6 +310,26 @@ describe('loadConfig refusals', () => {
   });
 });
 
+describe('loadConfig without the providers', () => {
+  it('reads no provider variable, so a missing or bad one does not stop it', () => {
+    const env = {
+      LLM_PROVIDERS: 'Bad Name,local',
+      LLM_LOCAL_BASE_URL: 'ftp://localhost/v1',
+      LLM_LOCAL_RPM: 'many',
+      OPENAI_API_KEY: ' ',
+      REDIS_KEY_PREFIX: 'ops',
+    };
+    const config = loadConfig(env, { providers: false });
+    expect(config.providers).toEqual([]);
+    expect(config.redis.keyPrefix).toBe('ops');
+  });
+
+  it('still refuses the other variables, naming them', () => {
+    expect(() => loadConfig({ BREAKER_FAILS: 'many' }, { providers: false })).toThrow(/^BREAKER_FAILS: /);
+    expect(() => loadConfig({ REDIS_URL: 'http://x' }, { providers: false })).toThrow(/^REDIS_URL: /);
+  });
+});
+
 describe('providers', () => {
   it('reads a custom provider alongside a built-in one', () => {
     const config = loadConfig({

@@ -1,7 +1,8 @@
 /**
  * `breakwater breaker …`: read and operate the shared circuit breakers (one per provider, in Redis).
  *
- * - `status [--json]`: every configured provider plus every provider in the breaker registry.
+ * - `status [--json]`: every provider in the breaker registry (a worker registers its provider on its
+ *   first admission), so no provider variable is needed.
  * - `reset <provider> [--json]`: closes the breaker and clears its counters.
  * - `open <provider> --for <duration> [--json]`: a maintenance window; it may half-open after it.
  */
@@ -21,7 +22,7 @@ import {
 } from '../views/breaker';
 import { jsonOption, type JsonOptions } from './options';
 
-const PROVIDER_DESCRIPTION = 'a provider name, as in LLM_PROVIDERS';
+const PROVIDER_DESCRIPTION = 'a provider the breaker registry in Redis knows (see breaker status)';
 
 /** The breaker's identity in Redis when the CLI acts on it (never counted as a failing worker). */
 function cliWorkerId(): string {
@@ -36,24 +37,14 @@ async function breakerOf(context: CliContext): Promise<RedisBreaker> {
   });
 }
 
-/** Configured providers first (in LLM_PROVIDERS order), then the others the registry knows. */
-async function allProviders(context: CliContext, breaker: RedisBreaker): Promise<string[]> {
-  const configured = context.config.providers.map((provider) => provider.name);
-  const known = await breaker.knownProviders();
-  return [...configured, ...known.filter((name) => !configured.includes(name))];
-}
-
-/** Checks that `provider` is configured or has a breaker already (a typo would create one). */
-async function checkKnownProvider(
-  context: CliContext,
-  breaker: RedisBreaker,
-  provider: string,
-): Promise<void> {
-  const providers = await allProviders(context, breaker);
+/** Checks that `provider` has a breaker in the registry (a typo would create one). */
+async function checkKnownProvider(breaker: RedisBreaker, provider: string): Promise<void> {
+  const providers = await breaker.knownProviders();
   if (!providers.includes(provider)) {
+    const known = providers.length > 0 ? `expected: ${providers.join(', ')}` : 'no provider has one yet';
     throw new UsageError(
-      `unknown provider '${provider}' (expected: ${providers.join(', ')}; ` +
-        'set LLM_PROVIDERS to act on a provider that has no breaker yet)',
+      `unknown provider '${provider}': it has no breaker in Redis (${known}; ` +
+        "a worker registers its provider's breaker on its first call)",
     );
   }
 }
@@ -85,7 +76,7 @@ async function act(
   parseProviderName(provider, '<provider>');
   const context = open();
   const breaker = await breakerOf(context);
-  await checkKnownProvider(context, breaker, provider);
+  await checkKnownProvider(breaker, provider);
   const result = await action.run(breaker, provider);
   logAction(context, action.name, result);
   context.print(options.json ? formatStatusJson(result) : action.format(result));
@@ -103,7 +94,7 @@ export function breakerCommands(open: OpenContext): Command {
     .action(async (options: JsonOptions) => {
       const context = open();
       const breaker = await breakerOf(context);
-      const providers = await allProviders(context, breaker);
+      const providers = await breaker.knownProviders();
       const statuses = await Promise.all(providers.map((provider) => breaker.status(provider)));
       context.print(options.json ? formatStatusesJson(statuses) : formatStatusTable(statuses));
     });
