@@ -115,7 +115,10 @@ export class BreakwaterClient {
         policy: config.policy,
         taskDeadlineMs: config.taskDeadlineMs,
         maxRequestBytes: config.maxRequestBytes,
-        providers: config.providers.map((provider) => provider.name),
+        // A configuration loaded without providers (the CLI's) knows none: it checks no name.
+        ...(config.providers.length > 0
+          ? { providers: config.providers.map((provider) => provider.name) }
+          : {}),
         liveDeltas: new LiveDeltas(config.redis),
       },
       connection,
