@@ -1,6 +1,7 @@
 /** The shape of Breakwater's configuration, as `loadConfig` returns it. */
 import type { TLSConfig } from '@temporalio/client';
 import type { BreakerSettings } from '../breaker/types';
+import type { EncryptionSettings } from '../codec/types';
 import type { BudgetSettings } from '../budget/types';
 import type { DeltaStreamSettings } from '../deltas/types';
 import type { DlqSettings } from '../dlq/types';
@@ -96,4 +97,8 @@ export interface BreakwaterConfig {
     httpHost: string;
   };
   log: { level: LogLevel };
+  /** `NODE_ENV=production`. */
+  production: boolean;
+  /** Payload encryption in Temporal (`BREAKWATER_ENCRYPTION_*`). */
+  encryption: EncryptionSettings;
 }

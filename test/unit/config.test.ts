@@ -165,6 +165,8 @@ describe('loadConfig defaults', () => {
         httpHost: '0.0.0.0',
       },
       log: { level: 'info' },
+      production: false,
+      encryption: { mode: 'off', keys: [], compression: 'off' },
     });
   });
 
