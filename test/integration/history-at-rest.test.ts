@@ -1,0 +1,106 @@
+/** Prompts and answers reach Temporal only encrypted: its history and its database hold no secret. */
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { taskWorkflowId } from '../../src/client/workflow-id';
+import type { FakeProvider } from '../../src/testing/fake-provider';
+import { leakedSecrets, temporalDatabaseText, workflowShow } from '../support/history-at-rest';
+import { chat, createHarness, startFakeProvider } from '../support/harness';
+
+const run = promisify(execFile);
+const KEY = Buffer.alloc(32, 42).toString('base64');
+
+/**
+ * What a user's prompt may carry, and an answer that must stay as private; `run` makes the first
+ * two and the answer unique, as the database is shared with the whole suite.
+ */
+function secretsOf(run: string) {
+  const promptSecrets = [
+    `jane.roe.${run}@example.com`,
+    `sk-proj-${run}Q7wX9zL2mN4pR6t`,
+    '4111 1111 1111 1111',
+    '+44 20 7946 0958',
+    'DE89 3704 0044 0532 0130 00',
+  ];
+  const answer = `Your refund ${run} of 1234.56 EUR goes to account ending 0130 00`;
+  const [email, apiKey, card, phone, iban] = promptSecrets;
+  return {
+    prompt: (marker: string) =>
+      `${marker}: mail ${email}, key ${apiKey}, card ${card}, call ${phone}, IBAN ${iban} "quoted"\nnext line`,
+    answer,
+    all: [...promptSecrets, answer],
+    unique: [email!, apiKey!, answer],
+  };
+}
+const newRun = () => randomUUID().replaceAll('-', '').slice(0, 12);
+
+let fakeProvider: FakeProvider;
+beforeAll(async () => {
+  fakeProvider = await startFakeProvider();
+});
+afterAll(async () => {
+  await fakeProvider.stop();
+});
+
+describe('history at rest', () => {
+  it('holds no secret of the prompt or the answer, for tasks that succeed, retry and fail', async () => {
+    const h = await createHarness(fakeProvider, 'history-at-rest', {
+      BREAKWATER_ENCRYPTION_KEYS: `k1=${KEY}`,
+      BREAKWATER_ENCRYPTION_COMPRESS: 'gzip',
+    });
+    const { prompt, answer, all, unique } = secretsOf(newRun());
+    h.fake.configure({ script: [{ text: answer }] });
+    h.fake.inject({ contentIncludes: 'flaky', fault: { kind: 'status', status: 503 }, times: 2 });
+    h.fake.inject({ contentIncludes: 'doomed', fault: { kind: 'status', status: 500 } });
+    h.fake.inject({ contentIncludes: 'invalid', fault: { kind: 'status', status: 400 } });
+    const keys = ['ok', 'flaky', 'doomed', 'invalid'].map((kind) => `${h.name}-${kind}`);
+    const operation = h.name;
+    await h.run(async () => {
+      const ok = await h.client.execute(chat(prompt('ok')), { idempotencyKey: keys[0]!, operation });
+      expect(ok.response.text).toBe(answer);
+      const flaky = await h.client.execute(chat(prompt('flaky')), { idempotencyKey: keys[1]!, operation });
+      expect(flaky.attempts).toBe(3);
+      for (const key of keys.slice(2)) {
+        await expect(
+          h.client.execute(chat(prompt(key.endsWith('doomed') ? 'doomed' : 'invalid')), {
+            idempotencyKey: key,
+            operation,
+          }),
+        ).rejects.toThrow();
+      }
+    });
+    for (const key of keys) {
+      const history = await workflowShow(taskWorkflowId(key));
+      // The CLI shows metadata in base64.
+      expect(history).toContain(Buffer.from('binary/encrypted').toString('base64'));
+      expect(leakedSecrets(history, all), key).toEqual([]);
+    }
+    expect(leakedSecrets(temporalDatabaseText(), unique)).toEqual([]);
+
+    // Search attributes stay readable: operators still find tasks by them.
+    const stack = inject('stack');
+    const { stdout } = await run(stack.temporalCli, [
+      'workflow',
+      'count',
+      '--address',
+      stack.temporalAddress,
+      '--namespace',
+      stack.namespace,
+      '--query',
+      `Operation='${operation}'`,
+    ]);
+    expect(stdout).toContain('Total: 4');
+  });
+
+  it('finds the secrets when encryption is off (the check can see them)', async () => {
+    const h = await createHarness(fakeProvider, 'history-in-clear');
+    const { prompt, answer, all, unique } = secretsOf(newRun());
+    h.fake.configure({ script: [{ text: answer }] });
+    const key = `${h.name}-ok`;
+    await h.run(() => h.client.execute(chat(prompt('clear')), { idempotencyKey: key, operation: h.name }));
+    const history = await workflowShow(taskWorkflowId(key));
+    expect(leakedSecrets(history, all)).toEqual(all);
+    expect(leakedSecrets(temporalDatabaseText(), unique)).toEqual(unique);
+  });
+});
