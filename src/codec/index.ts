@@ -3,3 +3,4 @@ export { CODEC_ERROR_TYPES, PayloadDecryptionError, UnknownEncryptionKeyError } 
 export { encryptionCodec, withEncryption } from './data-converter';
 export { ENCRYPTED_ENCODING, EncryptionCodec, type EncryptionCodecOptions } from './encryption-codec';
 export type { Compression, EncryptionKey, EncryptionMode, EncryptionSettings } from './types';
+export { startCodecServer, type CodecServer, type CodecServerOptions } from './codec-server';

@@ -23,3 +23,13 @@ export interface EncryptionSettings {
   activeKeyId?: string;
   compression: Compression;
 }
+
+/** Where `breakwater codec-server` listens, who may call it. */
+export interface CodecServerSettings {
+  host: string;
+  port: number;
+  /** Browser origins allowed by CORS (the Web UI's). */
+  corsOrigins: string[];
+  /** The bearer token every call must carry, when set. */
+  token?: string;
+}

@@ -79,6 +79,14 @@ export function loadConfig(env: Env = process.env): BreakwaterConfig {
     log: { level: values.LOG_LEVEL },
     production: values.NODE_ENV === 'production',
     encryption: readEncryption(values),
+    codecServer: {
+      host: values.BREAKWATER_CODEC_SERVER_HOST,
+      port: values.BREAKWATER_CODEC_SERVER_PORT,
+      corsOrigins: values.BREAKWATER_CODEC_SERVER_CORS_ORIGINS ?? [],
+      ...(values.BREAKWATER_CODEC_SERVER_TOKEN === undefined
+        ? {}
+        : { token: values.BREAKWATER_CODEC_SERVER_TOKEN }),
+    },
   };
 }
 

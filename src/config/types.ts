@@ -1,7 +1,7 @@
 /** The shape of Breakwater's configuration, as `loadConfig` returns it. */
 import type { TLSConfig } from '@temporalio/client';
 import type { BreakerSettings } from '../breaker/types';
-import type { EncryptionSettings } from '../codec/types';
+import type { CodecServerSettings, EncryptionSettings } from '../codec/types';
 import type { BudgetSettings } from '../budget/types';
 import type { DeltaStreamSettings } from '../deltas/types';
 import type { DlqSettings } from '../dlq/types';
@@ -101,4 +101,6 @@ export interface BreakwaterConfig {
   production: boolean;
   /** Payload encryption in Temporal (`BREAKWATER_ENCRYPTION_*`). */
   encryption: EncryptionSettings;
+  /** `breakwater codec-server` (`BREAKWATER_CODEC_SERVER_*`). */
+  codecServer: CodecServerSettings;
 }

@@ -10,6 +10,7 @@ import { DEFAULT_TOKEN_BURST_IN_WORDS, operationRateLimits } from './operation-r
 import { providerNames } from './provider-variables';
 import {
   boolean,
+  commaList,
   decimal,
   hostPorts,
   integer,
@@ -18,6 +19,7 @@ import {
   redisUrl,
   secondsToMs,
   text,
+  url,
   usd,
 } from './schemas';
 import { LOG_LEVELS } from './types';
@@ -481,5 +483,28 @@ export const ENV_VARIABLES = {
     default: 'off',
     schema: oneOf(COMPRESSIONS),
     description: 'Compress payloads before encrypting them (marked in the payload metadata)',
+  },
+  BREAKWATER_CODEC_SERVER_HOST: {
+    default: '127.0.0.1',
+    schema: text,
+    description: 'Interface of `breakwater codec-server`',
+  },
+  BREAKWATER_CODEC_SERVER_PORT: {
+    default: '8888',
+    schema: integer(0, 65_535),
+    description: 'Port of `breakwater codec-server` (0 picks a free port)',
+  },
+  BREAKWATER_CODEC_SERVER_CORS_ORIGINS: {
+    default: NO_DEFAULT,
+    schema: commaList(url(['http', 'https']), 'origin', '`http(s)://host:port`, comma-separated'),
+    description:
+      "Origins allowed to call the codec server from a browser: the Temporal Web UI's (e.g. `http://localhost:8233`)",
+  },
+  BREAKWATER_CODEC_SERVER_TOKEN: {
+    default: NO_DEFAULT,
+    schema: text,
+    description:
+      "When set, the codec server answers only calls with `Authorization: Bearer <token>` (`temporal --codec-auth`, the Web UI's codec settings)",
+    secret: true,
   },
 } satisfies VariableTable;

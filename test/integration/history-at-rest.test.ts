@@ -2,11 +2,12 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { taskWorkflowId } from '../../src/client/workflow-id';
 import type { FakeProvider } from '../../src/testing/fake-provider';
 import { leakedSecrets, temporalDatabaseText, workflowShow } from '../support/history-at-rest';
-import { chat, createHarness, startFakeProvider } from '../support/harness';
+import { killRunning, start, TSX } from '../support/cli';
+import { chat, createHarness, eventually, startFakeProvider } from '../support/harness';
 
 const run = promisify(execFile);
 const KEY = Buffer.alloc(32, 42).toString('base64');
@@ -42,6 +43,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await fakeProvider.stop();
 });
+afterEach(() => killRunning());
 
 describe('history at rest', () => {
   it('holds no secret of the prompt or the answer, for tasks that succeed, retry and fail', async () => {
@@ -102,5 +104,59 @@ describe('history at rest', () => {
     const history = await workflowShow(taskWorkflowId(key));
     expect(leakedSecrets(history, all)).toEqual(all);
     expect(leakedSecrets(temporalDatabaseText(), unique)).toEqual(unique);
+  });
+});
+
+describe('breakwater codec-server', () => {
+  it('shows the plaintext to `temporal workflow show --codec-endpoint`, to callers with the token only', async () => {
+    const keys = `k1=${KEY}`;
+    const h = await createHarness(fakeProvider, 'codec-server', { BREAKWATER_ENCRYPTION_KEYS: keys });
+    const { prompt, answer, all } = secretsOf(newRun());
+    h.fake.configure({ script: [{ text: answer }] });
+    const key = `${h.name}-ok`;
+    await h.run(() => h.client.execute(chat(prompt('decoded')), { idempotencyKey: key, operation: h.name }));
+
+    const token = `token-${newRun()}`;
+    const webUi = 'http://localhost:8233';
+    const server = start(TSX, ['src/cli/main.ts', 'codec-server', '--port', '0'], {
+      BREAKWATER_ENCRYPTION_KEYS: keys,
+      BREAKWATER_CODEC_SERVER_TOKEN: token,
+      BREAKWATER_CODEC_SERVER_CORS_ORIGINS: webUi,
+      LOG_LEVEL: 'silent',
+    });
+    const url = await eventually(
+      () => /codec server listening on (http:\/\/\S+)/.exec(server.output().stdout)?.[1],
+      20_000,
+    );
+
+    const decoded = await workflowShow(taskWorkflowId(key), [
+      '--codec-endpoint',
+      url,
+      '--codec-auth',
+      `Bearer ${token}`,
+    ]);
+    expect(leakedSecrets(decoded, all)).toEqual(all);
+    expect(leakedSecrets(await workflowShow(taskWorkflowId(key)), all)).toEqual([]);
+
+    const body = JSON.stringify({ payloads: [] });
+    expect((await fetch(`${url}/decode`, { method: 'POST', body })).status).toBe(401);
+    const wrong = await fetch(`${url}/decode`, {
+      method: 'POST',
+      body,
+      headers: { Authorization: 'Bearer nope' },
+    });
+    expect(wrong.status).toBe(401);
+
+    const preflight = await fetch(`${url}/decode`, { method: 'OPTIONS', headers: { Origin: webUi } });
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(webUi);
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('Authorization');
+    const stranger = await fetch(`${url}/decode`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'http://evil.example' },
+    });
+    expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
+
+    server.child.kill('SIGTERM');
+    expect((await server.exited).code).toBe(0);
   });
 });
