@@ -3,7 +3,10 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Client } from '@temporalio/client';
+import { BreakwaterClient } from '../../src/client/breakwater-client';
 import { taskWorkflowId } from '../../src/client/workflow-id';
+import { withEncryption } from '../../src/codec';
 import type { FakeProvider } from '../../src/testing/fake-provider';
 import { leakedSecrets, temporalDatabaseText, workflowShow } from '../support/history-at-rest';
 import { killRunning, start, TSX } from '../support/cli';
@@ -158,5 +161,52 @@ describe('breakwater codec-server', () => {
 
     server.child.kill('SIGTERM');
     expect((await server.exited).code).toBe(0);
+  });
+});
+
+describe('a payload encrypted with an unknown key', () => {
+  it('fails its workflow task with UnknownEncryptionKeyError, and the worker keeps serving other tasks', async () => {
+    const h = await createHarness(fakeProvider, 'unknown-key', { BREAKWATER_ENCRYPTION_KEYS: `k1=${KEY}` });
+    const rogue = new Client({
+      connection: h.temporal.connection,
+      namespace: inject('stack').namespace,
+      dataConverter: withEncryption({
+        mode: 'required',
+        keys: [{ id: 'rogue', key: Buffer.alloc(32, 99) }],
+        activeKeyId: 'rogue',
+        compression: 'off',
+      }),
+    });
+    const rogueClient = BreakwaterClient.fromClient({
+      client: rogue,
+      taskQueue: h.config.temporal.taskQueue,
+      policy: h.config.policy,
+      taskDeadlineMs: h.config.taskDeadlineMs,
+    });
+    const rogueKey = `${h.name}-rogue`;
+    await h.run(async () => {
+      await rogueClient.submit(chat('sealed with a key the worker lacks'), {
+        idempotencyKey: rogueKey,
+        operation: h.name,
+      });
+      const handle = h.temporal.workflow.getHandle(taskWorkflowId(rogueKey));
+      const failure = await eventually(async () => {
+        const { events } = await handle.fetchHistory();
+        return (
+          events?.find((event) => event.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes
+            ?.failure ?? undefined
+        );
+      }, 20_000);
+      expect(failure.message).toContain("unknown key id 'rogue'");
+      expect(failure.applicationFailureInfo?.type ?? failure.cause?.applicationFailureInfo?.type).toBe(
+        'UnknownEncryptionKeyError',
+      );
+      const fine = await h.client.execute(chat('still served'), {
+        idempotencyKey: `${h.name}-ok`,
+        operation: h.name,
+      });
+      expect(fine.response.text).toBeTruthy();
+      await handle.terminate('test: sealed with an unknown key');
+    });
   });
 });
