@@ -7,6 +7,7 @@ import { Client } from '@temporalio/client';
 import { BreakwaterClient } from '../../src/client/breakwater-client';
 import { taskWorkflowId } from '../../src/client/workflow-id';
 import { withEncryption } from '../../src/codec';
+import { createLogger } from '../../src/observability/logger';
 import type { FakeProvider } from '../../src/testing/fake-provider';
 import { leakedSecrets, temporalDatabaseText, workflowShow } from '../support/history-at-rest';
 import { killRunning, start, TSX } from '../support/cli';
@@ -208,5 +209,28 @@ describe('a payload encrypted with an unknown key', () => {
       expect(fine.response.text).toBeTruthy();
       await handle.terminate('test: sealed with an unknown key');
     });
+  });
+});
+
+describe('a production worker without a key', () => {
+  it.each([
+    ['warns at start', {}, true],
+    ['is quiet with a key', { BREAKWATER_ENCRYPTION_KEYS: `k1=${KEY}` }, false],
+  ])('%s', async (_title, env: Record<string, string>, warns) => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: 'warn',
+      destination: { write: (line: string) => lines.push(line) },
+    });
+    const h = await createHarness(
+      fakeProvider,
+      'production-warning',
+      { NODE_ENV: 'production', ...env },
+      { workerOptions: () => ({ logger }) },
+    );
+    await h.run(() => h.client.execute(chat('hello'), { idempotencyKey: `${h.name}-ok`, operation: h.name }));
+    const warning = lines.find((line) => line.includes('payloads reach Temporal unencrypted'));
+    expect(warning !== undefined).toBe(warns);
+    if (warning) expect(warning).toContain('BREAKWATER_ENCRYPTION_KEYS');
   });
 });
