@@ -3,9 +3,9 @@
  * Type-only imports count too: a circle of types is still a circle.
  *
  * Each rule names a room and the rooms it must not import; `types.ts` of a room (breaker, budget,
- * ratelimit, dlq, deltas, redis) is vocabulary that every layer may use, so it is never a violation.
+ * ratelimit, dlq, deltas, redis, codec) is vocabulary that every layer may use, so it is never a violation.
  */
-const ROOM_TYPES = '^src/(breaker|budget|ratelimit|dlq|deltas|redis)/types\\.ts$';
+const ROOM_TYPES = '^src/(breaker|budget|ratelimit|dlq|deltas|redis|codec)/types\\.ts$';
 /** Code that runs the product: everything under src/ but the tooling and entry points built on it. */
 const LIBRARY = '^src/(?!testing/|demo/|cli/)';
 
@@ -70,6 +70,12 @@ const LAYERS = [
     '^src/observability/',
     '^(src/(redis|breaker|budget|guard|dlq|client|worker|cli|testing|demo|providers)/|activities/|workflows/)',
     'logs, metrics and redaction serve every room; they know only the configuration and the rooms’ types',
+  ],
+  [
+    'codec-is-a-leaf',
+    '^src/codec/',
+    '^(src/(?!codec/)|activities/|workflows/)',
+    'payload encryption wraps Temporal payloads: it knows nothing of tasks, guards or stores',
   ],
   [
     'cli-is-an-operator-tool',

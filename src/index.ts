@@ -14,6 +14,7 @@ export type {
 export { taskWorkflowId } from './client/workflow-id';
 export { ConfigError, defaultConfig, loadConfig, ENV_VARIABLES, PROVIDER_VARIABLES } from './config';
 export type { BreakwaterConfig, ProviderConfig } from './config';
+export * from './codec';
 export * from './errors';
 export { createLogger } from './observability/logger';
 export { redact, redactText } from './observability/redaction';

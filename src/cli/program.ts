@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { breakerCommands } from './commands/breaker';
 import { budgetCommands } from './commands/budget';
+import { codecServerCommand } from './commands/codec-server';
 import { dlqCommands } from './commands/dlq';
 import type { OpenContext } from './context';
 import { commandTree, HELP_CONFIGURATION, usageOf } from './help';
@@ -22,7 +23,8 @@ export function buildProgram(open: OpenContext): Command {
     .description(DESCRIPTION)
     .addCommand(breakerCommands(open))
     .addCommand(budgetCommands(open))
-    .addCommand(dlqCommands(open));
+    .addCommand(dlqCommands(open))
+    .addCommand(codecServerCommand(open));
   for (const command of commandTree(program)) {
     command
       .usage(usageOf(command))

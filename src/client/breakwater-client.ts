@@ -7,6 +7,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure } from '@temporalio/common';
+import { withEncryption } from '../codec';
 import { DEFAULT_MAX_REQUEST_BYTES, type BreakwaterConfig } from '../config';
 import { LiveDeltas } from '../deltas/live-deltas';
 import { AgentKey, LedgerStateKey, OperationKey, PriorityKey, ProviderKey } from '../search-attributes';
@@ -102,12 +103,19 @@ export class BreakwaterClient {
     return new BreakwaterClient(options);
   }
 
-  /** Connects to Temporal as configured; `close()` releases the connection. */
+  /**
+   * Connects to Temporal as configured, encrypting payloads with the configured keys; `close()`
+   * releases the connection.
+   */
   static async connect(config: BreakwaterConfig): Promise<BreakwaterClient> {
     const connection = await connectingTo(config.temporal, () =>
       Connection.connect(temporalConnectionOptions(config.temporal)),
     );
-    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const client = new Client({
+      connection,
+      namespace: config.temporal.namespace,
+      dataConverter: withEncryption(config.encryption),
+    });
     return new BreakwaterClient(
       {
         client,

@@ -2,7 +2,10 @@
  * Environment → typed, validated configuration, read through the configuration tables. A bad value
  * fails start-up with a `ConfigError` that names the variable.
  */
+import { readFileSync } from 'node:fs';
+import type { EncryptionKey, EncryptionSettings } from '../codec/types';
 import { ConfigError } from './config-error';
+import { parseEncryptionKeys } from './encryption-keys';
 import { defaultTokenBurst } from './operation-rate-limits';
 import {
   BUILT_IN_PROVIDERS,
@@ -91,7 +94,53 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
       httpHost: values.HTTP_HOST,
     },
     log: { level: values.LOG_LEVEL },
+    production: values.NODE_ENV === 'production',
+    encryption: readEncryption(values),
+    codecServer: {
+      host: values.BREAKWATER_CODEC_SERVER_HOST,
+      port: values.BREAKWATER_CODEC_SERVER_PORT,
+      corsOrigins: values.BREAKWATER_CODEC_SERVER_CORS_ORIGINS ?? [],
+      ...(values.BREAKWATER_CODEC_SERVER_TOKEN === undefined
+        ? {}
+        : { token: values.BREAKWATER_CODEC_SERVER_TOKEN }),
+    },
   };
+}
+
+/** The encryption keys (from the variable or the file, not both), the active one and the mode. */
+function readEncryption(values: Values): EncryptionSettings {
+  const file = values.BREAKWATER_ENCRYPTION_KEY_FILE;
+  if (file !== undefined && values.BREAKWATER_ENCRYPTION_KEYS !== undefined) {
+    throw new ConfigError(
+      'BREAKWATER_ENCRYPTION_KEY_FILE',
+      'cannot be used with BREAKWATER_ENCRYPTION_KEYS: set one',
+    );
+  }
+  const keys = file === undefined ? (values.BREAKWATER_ENCRYPTION_KEYS ?? []) : readKeyFile(file);
+  const mode = values.BREAKWATER_ENCRYPTION ?? (keys.length > 0 ? 'optional' : 'off');
+  if (mode === 'required' && keys.length === 0) {
+    throw new ConfigError(
+      'BREAKWATER_ENCRYPTION_KEYS',
+      'is required with BREAKWATER_ENCRYPTION=required (or BREAKWATER_ENCRYPTION_KEY_FILE)',
+    );
+  }
+  const active = values.BREAKWATER_ENCRYPTION_ACTIVE_KEY;
+  if (active !== undefined && !keys.some((key) => key.id === active)) {
+    throw new ConfigError('BREAKWATER_ENCRYPTION_ACTIVE_KEY', `names no configured key (got '${active}')`);
+  }
+  const activeKeyId = active ?? keys.at(-1)?.id;
+  return {
+    mode,
+    keys,
+    ...(activeKeyId === undefined ? {} : { activeKeyId }),
+    compression: values.BREAKWATER_ENCRYPTION_COMPRESS,
+  };
+}
+
+function readKeyFile(path: string): EncryptionKey[] {
+  const keys = parseEncryptionKeys(readFileSync(path, 'utf8'));
+  if (typeof keys === 'string') throw new ConfigError('BREAKWATER_ENCRYPTION_KEY_FILE', keys);
+  return keys;
 }
 
 /** The configuration of an empty environment: every default. */

@@ -11,7 +11,7 @@ export type EnvSchema<Value = unknown> = z.ZodType<Value, string>;
 
 const allowedValues = z.registry<{ allowed: string }>();
 
-function allowing<S extends z.ZodType>(schema: S, allowed: string): S {
+export function allowing<S extends z.ZodType>(schema: S, allowed: string): S {
   allowedValues.add(schema, { allowed });
   return schema;
 }

@@ -1,6 +1,7 @@
 /** The shape of Breakwater's configuration, as `loadConfig` returns it. */
 import type { TLSConfig } from '@temporalio/client';
 import type { BreakerSettings } from '../breaker/types';
+import type { CodecServerSettings, EncryptionSettings } from '../codec/types';
 import type { BudgetSettings } from '../budget/types';
 import type { DeltaStreamSettings } from '../deltas/types';
 import type { DlqSettings } from '../dlq/types';
@@ -98,4 +99,10 @@ export interface BreakwaterConfig {
     httpHost: string;
   };
   log: { level: LogLevel };
+  /** `NODE_ENV=production`. */
+  production: boolean;
+  /** Payload encryption in Temporal (`BREAKWATER_ENCRYPTION_*`). */
+  encryption: EncryptionSettings;
+  /** `breakwater codec-server` (`BREAKWATER_CODEC_SERVER_*`). */
+  codecServer: CodecServerSettings;
 }

@@ -3,11 +3,14 @@
  * per-provider ones are in `provider-variables.ts`). `loadConfig` reads it, and the README's and
  * `docs/configuration.md`'s tables are generated from it (`npm run docs:config`).
  */
+import { COMPRESSIONS, ENCRYPTION_MODES } from '../codec/types';
+import { encryptionKeys } from './encryption-keys';
 import { modelPrices } from './model-prices';
 import { DEFAULT_TOKEN_BURST_IN_WORDS, operationRateLimits } from './operation-rate-limits';
 import { providerNames } from './provider-variables';
 import {
   boolean,
+  commaList,
   decimal,
   hostPorts,
   integer,
@@ -16,6 +19,7 @@ import {
   redisUrl,
   secondsToMs,
   text,
+  url,
   usd,
 } from './schemas';
 import { LOG_LEVELS } from './types';
@@ -465,4 +469,61 @@ export const ENV_VARIABLES = {
   },
   HTTP_HOST: { default: '0.0.0.0', schema: text, description: 'Interface of the metrics and health server' },
   LOG_LEVEL: { default: 'info', schema: oneOf(LOG_LEVELS), description: 'Least level logged' },
+  NODE_ENV: {
+    default: NO_DEFAULT,
+    schema: text,
+    description: '`production`: the worker warns at start when payloads are not encrypted',
+  },
+  BREAKWATER_ENCRYPTION: {
+    default: derived('`optional` when keys are configured, else `off`'),
+    schema: oneOf(ENCRYPTION_MODES),
+    description:
+      'Payload encryption in Temporal: `required` refuses to start without a key; `optional` encrypts when a key is configured; `off` sends payloads as they are',
+  },
+  BREAKWATER_ENCRYPTION_KEYS: {
+    default: NO_DEFAULT,
+    schema: encryptionKeys,
+    description:
+      'AES-256-GCM keys by id: `id=base64key,id=base64key` or JSON `{"id": "base64key"}` (`openssl rand -base64 32`); every key decrypts',
+    secret: true,
+  },
+  BREAKWATER_ENCRYPTION_KEY_FILE: {
+    default: NO_DEFAULT,
+    schema: readableFile,
+    description:
+      'A file of keys in the format of `BREAKWATER_ENCRYPTION_KEYS` (one `id=base64key` a line allowed), instead of it',
+  },
+  BREAKWATER_ENCRYPTION_ACTIVE_KEY: {
+    default: derived('the last key configured'),
+    schema: text,
+    description: 'Id of the key that encrypts new payloads; add a key and make it active to rotate',
+  },
+  BREAKWATER_ENCRYPTION_COMPRESS: {
+    default: 'off',
+    schema: oneOf(COMPRESSIONS),
+    description: 'Compress payloads before encrypting them (marked in the payload metadata)',
+  },
+  BREAKWATER_CODEC_SERVER_HOST: {
+    default: '127.0.0.1',
+    schema: text,
+    description: 'Interface of `breakwater codec-server`',
+  },
+  BREAKWATER_CODEC_SERVER_PORT: {
+    default: '8888',
+    schema: integer(0, 65_535),
+    description: 'Port of `breakwater codec-server` (0 picks a free port)',
+  },
+  BREAKWATER_CODEC_SERVER_CORS_ORIGINS: {
+    default: NO_DEFAULT,
+    schema: commaList(url(['http', 'https']), 'origin', '`http(s)://host:port`, comma-separated'),
+    description:
+      "Origins allowed to call the codec server from a browser: the Temporal Web UI's (e.g. `http://localhost:8233`)",
+  },
+  BREAKWATER_CODEC_SERVER_TOKEN: {
+    default: NO_DEFAULT,
+    schema: text,
+    description:
+      "When set, the codec server answers only calls with `Authorization: Bearer <token>` (`temporal --codec-auth`, the Web UI's codec settings)",
+    secret: true,
+  },
 } satisfies VariableTable;

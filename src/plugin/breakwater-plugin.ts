@@ -5,6 +5,7 @@ import type { AiSdkPlugin } from '@temporalio/ai-sdk';
 import { SimplePlugin } from '@temporalio/plugin';
 import type { ReplayWorkerOptions, Worker, WorkerOptions } from '@temporalio/worker';
 import { breakwaterAiSdkPlugin, type AiSdkGuardOptions } from '../ai-sdk';
+import { encryptionCodec, withEncryption } from '../codec';
 import { loadConfig, type BreakwaterConfig } from '../config';
 import { WORKFLOWS_PATH } from './workflows-path';
 import { createWorkerServices, type WorkerServices, type WorkerServicesOptions } from './worker-services';
@@ -27,7 +28,9 @@ export interface BreakwaterPluginOptions extends WorkerServicesOptions {
  * - the worker's activity concurrency (unless you set a tuner) and shutdown grace from the config,
  *   where you set none;
  * - with `aiSdk`, `@temporalio/ai-sdk`'s plugin serving guarded models;
- * - `/metrics`, `/health` and `/ready` while the worker runs, and Redis closed when it stops.
+ * - `/metrics`, `/health` and `/ready` while the worker runs, and Redis closed when it stops;
+ * - payloads encrypted with the configured keys (`BREAKWATER_ENCRYPTION_*`) on the worker, the
+ *   replay worker and any client built with the plugin.
  *
  * @example
  * const worker = await Worker.create({ connection, taskQueue: 'breakwater', plugins: [new BreakwaterPlugin()] });
@@ -40,9 +43,13 @@ export class BreakwaterPlugin extends SimplePlugin {
   private readonly pluginOptions: BreakwaterPluginOptions;
 
   constructor(options: BreakwaterPluginOptions = {}) {
-    super({ name: 'breakwater' });
+    const config = options.config ?? loadConfig();
+    super({
+      name: 'breakwater',
+      dataConverter: (existing) => withEncryption(config.encryption, existing),
+    });
     this.pluginOptions = options;
-    this.config = options.config ?? loadConfig();
+    this.config = config;
   }
 
   /** The guard, DLQ and activities behind this plugin: built when the first worker is configured. */
@@ -98,6 +105,11 @@ export class BreakwaterPlugin extends SimplePlugin {
         { taskQueue: worker.options.taskQueue, namespace: worker.options.namespace, http },
         'breakwater worker running',
       );
+      if (this.config.production && !encryptionCodec(this.config.encryption)) {
+        services.logger.warn(
+          'payloads reach Temporal unencrypted: set BREAKWATER_ENCRYPTION_KEYS (or BREAKWATER_ENCRYPTION_KEY_FILE)',
+        );
+      }
       await running;
     } finally {
       await this.close();

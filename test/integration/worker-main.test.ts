@@ -40,6 +40,7 @@ describe('worker main: configuration errors', () => {
   it.each([
     [{ REDIS_URL: 'http://nope' }, 'REDIS_URL'],
     [{ RETRY_MAXIMUM_ATTEMPTS: 'zero' }, 'RETRY_MAXIMUM_ATTEMPTS'],
+    [{ BREAKWATER_ENCRYPTION: 'required' }, 'BREAKWATER_ENCRYPTION_KEYS'],
   ])('refuses %j with exit code 2 naming %s', async (env, variable) => {
     const main = startMain(env);
     const { code } = await exitWithin(main, 15_000);

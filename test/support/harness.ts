@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { expect, inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import type { RedisConnection } from '../../src/redis/connection';
+import { withEncryption } from '../../src/codec';
 import type { BreakwaterConfig } from '../../src/config';
 import { BreakwaterClient, TaskFailedError } from '../../src/client/breakwater-client';
 import { LiveDeltas } from '../../src/deltas/live-deltas';
@@ -94,7 +95,11 @@ export async function createHarness(
     ),
   );
   const connection = await Connection.connect({ address: stack.temporalAddress });
-  const temporal = new Client({ connection, namespace: stack.namespace });
+  const temporal = new Client({
+    connection,
+    namespace: stack.namespace,
+    dataConverter: withEncryption(config.encryption),
+  });
   const client = BreakwaterClient.fromClient({
     client: temporal,
     taskQueue: config.temporal.taskQueue,

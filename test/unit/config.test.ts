@@ -50,6 +50,7 @@ const NUMERIC_FIELDS: Record<string, (config: BreakwaterConfig) => number> = {
   WORKER_MAX_CONCURRENT_ACTIVITIES: (c) => c.worker.maxConcurrentActivities,
   WORKER_SHUTDOWN_GRACE_MS: (c) => c.worker.shutdownGraceMs,
   HTTP_PORT: (c) => c.worker.httpPort,
+  BREAKWATER_CODEC_SERVER_PORT: (c) => c.codecServer.port,
   BREAKER_FAILS: (c) => c.breaker.failureThreshold,
   BREAKER_RESET_SEC: (c) => c.breaker.resetMs / 1000,
   BREAKER_HALF_OPEN_PROBES: (c) => c.breaker.halfOpenProbes,
@@ -167,6 +168,9 @@ describe('loadConfig defaults', () => {
         httpHost: '0.0.0.0',
       },
       log: { level: 'info' },
+      production: false,
+      encryption: { mode: 'off', keys: [], compression: 'off' },
+      codecServer: { host: '127.0.0.1', port: 8888, corsOrigins: [] },
     });
   });
 

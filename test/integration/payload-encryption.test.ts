@@ -1,0 +1,236 @@
+/** Prompts and answers reach Temporal only encrypted: its history and its database hold no secret. */
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Client } from '@temporalio/client';
+import { BreakwaterClient } from '../../src/client/breakwater-client';
+import { taskWorkflowId } from '../../src/client/workflow-id';
+import { withEncryption } from '../../src/codec';
+import { createLogger } from '../../src/observability/logger';
+import type { FakeProvider } from '../../src/testing/fake-provider';
+import { leakedSecrets, temporalDatabaseText, workflowShow } from '../support/history-at-rest';
+import { killRunning, start, TSX } from '../support/cli';
+import { chat, createHarness, eventually, startFakeProvider } from '../support/harness';
+
+const run = promisify(execFile);
+const KEY = Buffer.alloc(32, 42).toString('base64');
+
+/**
+ * What a user's prompt may carry, and an answer that must stay as private; `run` makes the first
+ * two and the answer unique, as the database is shared with the whole suite.
+ */
+function secretsOf(run: string) {
+  const promptSecrets = [
+    `jane.roe.${run}@example.com`,
+    `sk-proj-${run}Q7wX9zL2mN4pR6t`,
+    '4111 1111 1111 1111',
+    '+44 20 7946 0958',
+    'DE89 3704 0044 0532 0130 00',
+  ];
+  const answer = `Your refund ${run} of 1234.56 EUR goes to account ending 0130 00`;
+  const [email, apiKey, card, phone, iban] = promptSecrets;
+  return {
+    prompt: (marker: string) =>
+      `${marker}: mail ${email}, key ${apiKey}, card ${card}, call ${phone}, IBAN ${iban} "quoted"\nnext line`,
+    answer,
+    all: [...promptSecrets, answer],
+    unique: [email!, apiKey!, answer],
+  };
+}
+const newRun = () => randomUUID().replaceAll('-', '').slice(0, 12);
+
+let fakeProvider: FakeProvider;
+beforeAll(async () => {
+  fakeProvider = await startFakeProvider();
+});
+afterAll(async () => {
+  await fakeProvider.stop();
+});
+afterEach(() => killRunning());
+
+describe('history at rest', () => {
+  it('holds no secret of the prompt or the answer, for tasks that succeed, retry and fail', async () => {
+    const h = await createHarness(fakeProvider, 'history-at-rest', {
+      BREAKWATER_ENCRYPTION_KEYS: `k1=${KEY}`,
+      BREAKWATER_ENCRYPTION_COMPRESS: 'gzip',
+    });
+    const { prompt, answer, all, unique } = secretsOf(newRun());
+    h.fake.configure({ script: [{ text: answer }] });
+    h.fake.inject({ contentIncludes: 'flaky', fault: { kind: 'status', status: 503 }, times: 2 });
+    h.fake.inject({ contentIncludes: 'doomed', fault: { kind: 'status', status: 500 } });
+    h.fake.inject({ contentIncludes: 'invalid', fault: { kind: 'status', status: 400 } });
+    const keys = ['ok', 'flaky', 'doomed', 'invalid'].map((kind) => `${h.name}-${kind}`);
+    const operation = h.name;
+    await h.run(async () => {
+      const ok = await h.client.execute(chat(prompt('ok')), { idempotencyKey: keys[0]!, operation });
+      expect(ok.response.text).toBe(answer);
+      const flaky = await h.client.execute(chat(prompt('flaky')), { idempotencyKey: keys[1]!, operation });
+      expect(flaky.attempts).toBe(3);
+      for (const key of keys.slice(2)) {
+        await expect(
+          h.client.execute(chat(prompt(key.endsWith('doomed') ? 'doomed' : 'invalid')), {
+            idempotencyKey: key,
+            operation,
+          }),
+        ).rejects.toThrow();
+      }
+    });
+    for (const key of keys) {
+      const history = await workflowShow(taskWorkflowId(key));
+      // The CLI shows metadata in base64.
+      expect(history).toContain(Buffer.from('binary/encrypted').toString('base64'));
+      expect(leakedSecrets(history, all), key).toEqual([]);
+    }
+    expect(leakedSecrets(temporalDatabaseText(), unique)).toEqual([]);
+
+    // Search attributes stay readable: operators still find tasks by them.
+    const stack = inject('stack');
+    const { stdout } = await run(stack.temporalCli, [
+      'workflow',
+      'count',
+      '--address',
+      stack.temporalAddress,
+      '--namespace',
+      stack.namespace,
+      '--query',
+      `Operation='${operation}'`,
+    ]);
+    expect(stdout).toContain('Total: 4');
+  });
+
+  it('finds the secrets when encryption is off (the check can see them)', async () => {
+    const h = await createHarness(fakeProvider, 'history-in-clear');
+    const { prompt, answer, all, unique } = secretsOf(newRun());
+    h.fake.configure({ script: [{ text: answer }] });
+    const key = `${h.name}-ok`;
+    await h.run(() => h.client.execute(chat(prompt('clear')), { idempotencyKey: key, operation: h.name }));
+    const history = await workflowShow(taskWorkflowId(key));
+    expect(leakedSecrets(history, all)).toEqual(all);
+    expect(leakedSecrets(temporalDatabaseText(), unique)).toEqual(unique);
+  });
+});
+
+describe('breakwater codec-server', () => {
+  it('shows the plaintext to `temporal workflow show --codec-endpoint`, to callers with the token only', async () => {
+    const keys = `k1=${KEY}`;
+    const h = await createHarness(fakeProvider, 'codec-server', { BREAKWATER_ENCRYPTION_KEYS: keys });
+    const { prompt, answer, all } = secretsOf(newRun());
+    h.fake.configure({ script: [{ text: answer }] });
+    const key = `${h.name}-ok`;
+    await h.run(() => h.client.execute(chat(prompt('decoded')), { idempotencyKey: key, operation: h.name }));
+
+    const token = `token-${newRun()}`;
+    const webUi = 'http://localhost:8233';
+    const server = start(TSX, ['src/cli/main.ts', 'codec-server', '--port', '0'], {
+      BREAKWATER_ENCRYPTION_KEYS: keys,
+      BREAKWATER_CODEC_SERVER_TOKEN: token,
+      BREAKWATER_CODEC_SERVER_CORS_ORIGINS: webUi,
+      LOG_LEVEL: 'silent',
+    });
+    const url = await eventually(
+      () => /codec server listening on (http:\/\/\S+)/.exec(server.output().stdout)?.[1],
+      20_000,
+    );
+
+    const decoded = await workflowShow(taskWorkflowId(key), [
+      '--codec-endpoint',
+      url,
+      '--codec-auth',
+      `Bearer ${token}`,
+    ]);
+    expect(leakedSecrets(decoded, all)).toEqual(all);
+    expect(leakedSecrets(await workflowShow(taskWorkflowId(key)), all)).toEqual([]);
+
+    const body = JSON.stringify({ payloads: [] });
+    expect((await fetch(`${url}/decode`, { method: 'POST', body })).status).toBe(401);
+    const wrong = await fetch(`${url}/decode`, {
+      method: 'POST',
+      body,
+      headers: { Authorization: 'Bearer nope' },
+    });
+    expect(wrong.status).toBe(401);
+
+    const preflight = await fetch(`${url}/decode`, { method: 'OPTIONS', headers: { Origin: webUi } });
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(webUi);
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('Authorization');
+    const stranger = await fetch(`${url}/decode`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'http://evil.example' },
+    });
+    expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
+
+    server.child.kill('SIGTERM');
+    expect((await server.exited).code).toBe(0);
+  });
+});
+
+describe('a payload encrypted with an unknown key', () => {
+  it('fails its workflow task with UnknownEncryptionKeyError, and the worker keeps serving other tasks', async () => {
+    const h = await createHarness(fakeProvider, 'unknown-key', { BREAKWATER_ENCRYPTION_KEYS: `k1=${KEY}` });
+    const rogue = new Client({
+      connection: h.temporal.connection,
+      namespace: inject('stack').namespace,
+      dataConverter: withEncryption({
+        mode: 'required',
+        keys: [{ id: 'rogue', key: Buffer.alloc(32, 99) }],
+        activeKeyId: 'rogue',
+        compression: 'off',
+      }),
+    });
+    const rogueClient = BreakwaterClient.fromClient({
+      client: rogue,
+      taskQueue: h.config.temporal.taskQueue,
+      policy: h.config.policy,
+      taskDeadlineMs: h.config.taskDeadlineMs,
+    });
+    const rogueKey = `${h.name}-rogue`;
+    await h.run(async () => {
+      await rogueClient.submit(chat('sealed with a key the worker lacks'), {
+        idempotencyKey: rogueKey,
+        operation: h.name,
+      });
+      const handle = h.temporal.workflow.getHandle(taskWorkflowId(rogueKey));
+      const failure = await eventually(async () => {
+        const { events } = await handle.fetchHistory();
+        return (
+          events?.find((event) => event.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes
+            ?.failure ?? undefined
+        );
+      }, 20_000);
+      expect(failure.message).toContain("unknown key id 'rogue'");
+      expect(failure.applicationFailureInfo?.type ?? failure.cause?.applicationFailureInfo?.type).toBe(
+        'UnknownEncryptionKeyError',
+      );
+      const fine = await h.client.execute(chat('still served'), {
+        idempotencyKey: `${h.name}-ok`,
+        operation: h.name,
+      });
+      expect(fine.response.text).toBeTruthy();
+      await handle.terminate('test: sealed with an unknown key');
+    });
+  });
+});
+
+describe('a production worker without a key', () => {
+  it.each([
+    ['warns at start', {}, true],
+    ['is quiet with a key', { BREAKWATER_ENCRYPTION_KEYS: `k1=${KEY}` }, false],
+  ])('%s', async (_title, env: Record<string, string>, warns) => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: 'warn',
+      destination: { write: (line: string) => lines.push(line) },
+    });
+    const h = await createHarness(
+      fakeProvider,
+      'production-warning',
+      { NODE_ENV: 'production', ...env },
+      { workerOptions: () => ({ logger }) },
+    );
+    await h.run(() => h.client.execute(chat('hello'), { idempotencyKey: `${h.name}-ok`, operation: h.name }));
+    const warning = lines.find((line) => line.includes('payloads reach Temporal unencrypted'));
+    expect(warning !== undefined).toBe(warns);
+    if (warning) expect(warning).toContain('BREAKWATER_ENCRYPTION_KEYS');
+  });
+});

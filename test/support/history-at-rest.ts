@@ -1,0 +1,64 @@
+/** Reads what Temporal keeps of a task (its history as the `temporal` CLI shows it, the dev server's SQLite file) and finds text in it in any encoding. */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { inject } from 'vitest';
+
+const run = promisify(execFile);
+
+/** `temporal workflow show --output json` of one workflow, with extra CLI arguments (a codec endpoint, say). */
+export async function workflowShow(workflowId: string, extra: string[] = []): Promise<string> {
+  const stack = inject('stack');
+  const { stdout } = await run(
+    stack.temporalCli,
+    [
+      'workflow',
+      'show',
+      '--address',
+      stack.temporalAddress,
+      '--namespace',
+      stack.namespace,
+      '--workflow-id',
+      workflowId,
+      '--output',
+      'json',
+      ...extra,
+    ],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  return stdout;
+}
+
+/** The dev server's SQLite database and its write-ahead log, as bytes read as latin1 text. */
+export function temporalDatabaseText(): string {
+  const database = join(dirname(inject('stack').workflowBundlePath), 'temporal.sqlite');
+  return [database, `${database}-wal`]
+    .filter((path) => existsSync(path))
+    .map((path) => readFileSync(path).toString('latin1'))
+    .join('\n');
+}
+
+/** The base64 forms of `secret` at each of the three byte alignments it may start at. */
+function base64Forms(secret: string): string[] {
+  return [0, 1, 2].map((shift) => {
+    const encoded = Buffer.from('x'.repeat(shift) + secret).toString('base64');
+    // Drop the characters the prefix touches and the last group, which depends on what follows.
+    return encoded.slice(Math.ceil((shift * 4) / 3), encoded.length - 4);
+  });
+}
+
+/** Every form of `secret` that would give it away: plain, JSON-escaped, base64 (any alignment). */
+export function encodingsOf(secret: string): string[] {
+  return [secret, JSON.stringify(secret).slice(1, -1), ...base64Forms(secret)];
+}
+
+/** The secrets of `secrets` that `text` gives away, in any of their encodings; base64 runs in `text` are decoded and searched too. */
+export function leakedSecrets(text: string, secrets: readonly string[]): string[] {
+  const decoded = [...text.matchAll(/[A-Za-z0-9+/]{16,}={0,2}/g)]
+    .map(([run]) => Buffer.from(run, 'base64').toString('latin1'))
+    .join('\n');
+  return secrets.filter((secret) =>
+    encodingsOf(secret).some((form) => text.includes(form) || decoded.includes(form)),
+  );
+}
