@@ -62,8 +62,9 @@ export function usageOf(command: Command): string {
 export const HELP_CONFIGURATION: HelpConfiguration = {
   visibleCommands: (command) => asListedBy(command, new Help().visibleCommands(command)),
   subcommandTerm: (command) => {
-    if (command.commands.length > 0) return command.name();
+    // The program lists its groups and commands by name; a group lists each command with its synopsis.
     const group = groupOf(command);
-    return [...(group ? wordsOf(command, group) : [command.name()]), command.usage()].join(' ');
+    if (command.commands.length > 0 || !group || group === command) return command.name();
+    return [...wordsOf(command, group), command.usage()].join(' ');
   },
 };

@@ -34,7 +34,7 @@ function untilStopped(): Promise<NodeJS.Signals> {
 export function codecServerCommand(open: OpenContext): Command {
   return new Command('codec-server')
     .description(
-      'Serve /encode and /decode (the Temporal codec-server protocol) with the configured keys, for the Web UI and `temporal --codec-endpoint`',
+      'serve /encode and /decode (the Temporal codec-server protocol) with the configured keys, for the Web UI and `temporal --codec-endpoint`',
     )
     .addOption(new Option('--port <port>', 'port (default BREAKWATER_CODEC_SERVER_PORT)'))
     .addOption(new Option('--host <host>', 'interface (default BREAKWATER_CODEC_SERVER_HOST)'))
