@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { configError } from '../support/config-error';
 import {
   ConfigError,
   ENV_VARIABLES,
@@ -18,16 +19,6 @@ function documentedDefault(name: string): string | undefined {
 
 const OPENAI_KEY = 'sk-openai-Ab3dEf6hIj9kLm2nOp5q';
 const LOCAL_KEY = 'local-key-Zx9yW8vU7tS6rQ5p';
-
-function configError(env: Env): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
-}
 
 /** Where each numeric documented variable lands in the config. */
 const NUMERIC_FIELDS: Record<string, (config: BreakwaterConfig) => number> = {

@@ -7,11 +7,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { configError } from '../support/config-error';
 import { temporalConnectionOptions } from '../../src/client/temporal-connection';
-import { ConfigError, loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config';
 import { redisSecurityOptions, redisSecurityProblem } from '../../src/redis/connection-security';
-
-type Env = Record<string, string>;
 
 let dir: string;
 let ca: string;
@@ -31,16 +30,6 @@ beforeAll(() => {
   cert = file('client.pem', 'CLIENT PEM');
   key = file('client.key', 'CLIENT KEY');
 });
-
-function configError(env: Env): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
-}
 
 describe('the Temporal connection', () => {
   it('is plain gRPC to localhost:7233, namespace default, without any variable or file', () => {

@@ -2,22 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config';
-
-type Env = Record<string, string | undefined>;
+import { configError } from '../support/config-error';
+import { loadConfig } from '../../src/config';
 
 const KEY_A = Buffer.alloc(32, 1).toString('base64');
 const KEY_B = Buffer.alloc(32, 2).toString('base64');
-
-function configError(env: Env): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error(`loadConfig accepted ${JSON.stringify(Object.keys(env))}`);
-}
 
 describe('encryption settings', () => {
   it('are off without keys', () => {
