@@ -10,7 +10,7 @@ import { createRedis, waitUntilReady } from '../../src/redis/connection';
 import type { FakeProvider } from '../../src/testing/fake-provider';
 import { RedisSentinelDevServer } from '../../src/testing/redis-sentinel';
 import { startFakeProvider } from '../support/harness';
-import { haConfig, haSuite, type HaDeployment } from '../support/ha-suite';
+import { haConfig, haSuite, sentinelDeployment, type HaDeployment } from '../support/ha-suite';
 
 let dir: string;
 let sentinel: RedisSentinelDevServer;
@@ -23,18 +23,7 @@ beforeAll(async () => {
     RedisSentinelDevServer.start({ dir, password: 'sentinel-secret' }),
     startFakeProvider(),
   ]);
-  deployment = {
-    env: {
-      REDIS_SENTINELS: sentinel.sentinelsVariable,
-      REDIS_SENTINEL_MASTER: sentinel.masterName,
-      REDIS_SENTINEL_PASSWORD: 'sentinel-secret',
-    },
-    killPrimaryOf: () => sentinel.killPrimary(),
-    waitForFailover: async (port) => {
-      await sentinel.waitForFailover(port);
-    },
-    restart: (port) => sentinel.restart(port),
-  };
+  deployment = sentinelDeployment(sentinel, { REDIS_SENTINEL_PASSWORD: 'sentinel-secret' });
 }, 60_000);
 
 afterAll(async () => {

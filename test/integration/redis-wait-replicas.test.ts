@@ -11,7 +11,14 @@ import { isGuardUnavailableError } from '../../src/errors';
 import type { FakeProvider } from '../../src/testing/fake-provider';
 import { RedisSentinelDevServer } from '../../src/testing/redis-sentinel';
 import { chat, createHarness, eventually, startFakeProvider } from '../support/harness';
-import { admitRequest, connectHa, guardOn, haConfig, type HaDeployment } from '../support/ha-suite';
+import {
+  admitRequest,
+  connectHa,
+  guardOn,
+  haConfig,
+  sentinelDeployment,
+  type HaDeployment,
+} from '../support/ha-suite';
 
 let dir: string;
 let sentinel: RedisSentinelDevServer;
@@ -23,14 +30,7 @@ const WAIT_ENV = { REDIS_WAIT_REPLICAS: '1', REDIS_WAIT_TIMEOUT_MS: '200' };
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'bw-wait-'));
   [sentinel, fakeProvider] = await Promise.all([RedisSentinelDevServer.start({ dir }), startFakeProvider()]);
-  deployment = {
-    env: { REDIS_SENTINELS: sentinel.sentinelsVariable, REDIS_SENTINEL_MASTER: sentinel.masterName },
-    killPrimaryOf: () => sentinel.killPrimary(),
-    waitForFailover: async (port) => {
-      await sentinel.waitForFailover(port);
-    },
-    restart: (port) => sentinel.restart(port),
-  };
+  deployment = sentinelDeployment(sentinel);
 }, 60_000);
 
 afterAll(async () => {

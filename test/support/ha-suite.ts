@@ -18,6 +18,7 @@ import { createGuard } from '../../src/guard/create-guard';
 import { getMetrics } from '../../src/observability/metrics';
 import { createRedis, waitUntilReady, type RedisConnection } from '../../src/redis/connection';
 import type { FakeProvider } from '../../src/testing/fake-provider';
+import type { RedisSentinelDevServer } from '../../src/testing/redis-sentinel';
 import { FAKE_MODEL_PRICES, stackConfig } from '../../src/testing/stack-config';
 import { chat, createHarness, eventually, failureOf, testLogger, uniqueName } from './harness';
 
@@ -31,6 +32,21 @@ export interface HaDeployment {
   waitForFailover(port: number): Promise<void>;
   /** Starts the killed server on `port` again (it comes back as a replica). */
   restart(port: number): Promise<void>;
+}
+
+/** `sentinel` as an HA deployment, with `env` added to the variables that point at it. */
+export function sentinelDeployment(
+  sentinel: RedisSentinelDevServer,
+  env: Record<string, string> = {},
+): HaDeployment {
+  return {
+    env: { REDIS_SENTINELS: sentinel.sentinelsVariable, REDIS_SENTINEL_MASTER: sentinel.masterName, ...env },
+    killPrimaryOf: () => sentinel.killPrimary(),
+    waitForFailover: async (port) => {
+      await sentinel.waitForFailover(port);
+    },
+    restart: (port) => sentinel.restart(port),
+  };
 }
 
 /** Settings of one test on `deployment`: its own key prefix, the fake provider's prices, no rate limit. */
