@@ -24,7 +24,8 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { bundleWorkflows } from '../src/worker/bundle-workflows';
 import { orderActivities } from '../activities/examples/order-lookup';
 import { BreakwaterClient } from '../src/client/breakwater-client';
 import type { BreakwaterConfig } from '../src/config';
@@ -69,11 +70,7 @@ function parseOptions(args: string[]): BenchOptions {
 }
 
 async function workflowBundle(dir: string): Promise<{ codePath: string }> {
-  const ignore = () => undefined;
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: join(__dirname, 'agent-workflows.ts'),
-    logger: { log: ignore, trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore },
-  });
+  const { code } = await bundleWorkflows(join(__dirname, 'agent-workflows.ts'));
   const codePath = join(dir, 'agent-bundle.js');
   writeFileSync(codePath, code);
   return { codePath };

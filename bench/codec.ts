@@ -18,14 +18,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflows } from '../src/worker/bundle-workflows';
 import { BreakwaterClient } from '../src/client/breakwater-client';
 import { taskWorkflowId } from '../src/client/workflow-id';
 import { withEncryption } from '../src/codec';
 import type { BreakwaterConfig } from '../src/config';
 import { mapConcurrent } from '../src/map-concurrent';
 import { createLogger } from '../src/observability/logger';
-import { WORKFLOWS_PATH } from '../src/plugin/workflows-path';
 import { startStack, type Stack } from '../src/testing/stack';
 import { endpointsOf, FAKE_OPENAI, stackConfig } from '../src/testing/stack-config';
 import { createWorker, type BreakwaterWorker } from '../src/worker/create-worker';
@@ -123,11 +122,7 @@ async function bytesPerTask(target: Lane, keys: readonly string[]): Promise<numb
 async function run(options: BenchOptions, cleanup: Cleanup) {
   const stack = await startStack({ dir: benchDir(cleanup), ui: false, removeDirOnStop: false });
   cleanup.add(() => stack.stop());
-  const ignore = () => undefined;
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
-    logger: { log: ignore, trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore },
-  });
+  const { code } = await bundleWorkflows();
   const codePath = join(stack.dir, 'codec-bundle.js');
   writeFileSync(codePath, code);
   const connection = await Connection.connect({ address: stack.temporal.address });

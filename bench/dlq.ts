@@ -244,7 +244,7 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
   });
   const redis = await connectRedis(stack.redis.url, REDIS_COMMAND_TIMEOUT_MS, cleanup);
   const temporal = await connectTemporal(config, cleanup);
-  const store = new DlqStore(redis, new KeySpace(config.redis.keyPrefix), config.dlq);
+  const store = new DlqStore(redis, new KeySpace(config.redis.keyPrefix), config.dlq, config.encryption);
   const client = BreakwaterClient.fromClient({
     client: temporal,
     taskQueue,

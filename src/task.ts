@@ -69,6 +69,7 @@ export type FailureReason =
   | 'deadline_exceeded'
   | 'invalid_input'
   | 'provider_configuration'
+  | 'undecryptable_payload'
   | 'content_policy'
   | 'budget_exceeded'
   | 'circuit_open_timeout'

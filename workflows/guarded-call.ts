@@ -20,7 +20,6 @@ import {
   NON_RETRYABLE_ERROR_TYPES,
   waitReasonOf,
 } from '../src/errors';
-import { CODEC_ERROR_TYPES } from '../src/codec/codec-errors';
 import type { LlmRequest } from '../src/llm/request';
 import type { FailureReason, FallbackProvider, TaskMeta, TaskPolicy } from '../src/task';
 import { callFailureOf } from './call-failure';
@@ -89,7 +88,7 @@ function activitiesFor(policy: TaskPolicy, consumed: number) {
       backoffCoefficient: policy.retry.backoffCoefficient,
       maximumInterval: policy.retry.maximumIntervalMs,
       maximumAttempts: Math.max(1, policy.retry.maximumAttempts - consumed),
-      nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES, ...CODEC_ERROR_TYPES],
+      nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
     },
   });
 }

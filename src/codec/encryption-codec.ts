@@ -5,10 +5,16 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
-import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec } from '@temporalio/common';
+import {
+  ApplicationFailure,
+  METADATA_ENCODING_KEY,
+  type Payload,
+  type PayloadCodec,
+} from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { PayloadDecryptionError, UnknownEncryptionKeyError } from './codec-errors';
-import type { Compression, EncryptionKey } from './types';
+import type { Compression, EncryptionKey, UndecryptablePayloads } from './types';
+import { undecryptablePayload } from './undecryptable';
 
 /** The `encoding` of a payload this codec encrypted. */
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
@@ -32,12 +38,15 @@ export interface EncryptionCodecOptions {
   activeKeyId: string;
   /** Compression before encryption (default `off`). */
   compression?: Compression;
+  /** What `decode` does with a payload it cannot decrypt (default `throw`). */
+  undecryptable?: UndecryptablePayloads;
 }
 
 export class EncryptionCodec implements PayloadCodec {
   private readonly keys: ReadonlyMap<string, Buffer>;
   private readonly active: EncryptionKey;
   private readonly compression: Compression;
+  private readonly undecryptable: UndecryptablePayloads;
 
   constructor(options: EncryptionCodecOptions) {
     this.keys = new Map(options.keys.map(({ id, key }) => [id, key]));
@@ -45,6 +54,7 @@ export class EncryptionCodec implements PayloadCodec {
     if (!active) throw new RangeError(`activeKeyId '${options.activeKeyId}' is not one of the keys`);
     this.active = { id: options.activeKeyId, key: active };
     this.compression = options.compression ?? 'off';
+    this.undecryptable = options.undecryptable ?? 'throw';
   }
 
   async encode(payloads: Payload[]): Promise<Payload[]> {
@@ -52,7 +62,18 @@ export class EncryptionCodec implements PayloadCodec {
   }
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
-    return payloads.map((payload) => this.decrypt(payload));
+    return payloads.map((payload) => this.decryptOrMark(payload));
+  }
+
+  private decryptOrMark(payload: Payload): Payload {
+    try {
+      return this.decrypt(payload);
+    } catch (error) {
+      if (this.undecryptable === 'mark' && error instanceof ApplicationFailure) {
+        return undecryptablePayload(error);
+      }
+      throw error;
+    }
   }
 
   private encrypt(payload: Payload): Payload {

@@ -1,5 +1,5 @@
 /** Payload encryption for Temporal (AES-256-GCM by key id) and the codec server for operators. */
-export { CODEC_ERROR_TYPES, PayloadDecryptionError, UnknownEncryptionKeyError } from './codec-errors';
+export { PayloadDecryptionError, UnknownEncryptionKeyError } from './codec-errors';
 export { encryptionCodec, withEncryption } from './data-converter';
 export { ENCRYPTED_ENCODING, EncryptionCodec, type EncryptionCodecOptions } from './encryption-codec';
 export type { Compression, EncryptionKey, EncryptionMode, EncryptionSettings } from './types';

@@ -8,6 +8,12 @@ export const COMPRESSIONS = ['off', 'gzip', 'brotli'] as const;
 /** How a payload is compressed before it is encrypted. */
 export type Compression = (typeof COMPRESSIONS)[number];
 
+/**
+ * What the codec does with a payload it cannot decrypt: `throw` its error (clients, the CLI), or
+ * `mark` it so that the worker fails the task with that error instead of retrying the workflow task.
+ */
+export type UndecryptablePayloads = 'throw' | 'mark';
+
 /** One AES-256 key and the id written beside every payload it encrypts. */
 export interface EncryptionKey {
   id: string;

@@ -117,7 +117,12 @@ async function dlqSummary(redisUrl: string, config: BreakwaterConfig): Promise<s
   const redis = createRedis({ url: redisUrl, commandTimeoutMs: 5000 });
   try {
     await waitUntilReady(redis);
-    const stats = await new DlqStore(redis, new KeySpace(config.redis.keyPrefix), config.dlq).stats();
+    const stats = await new DlqStore(
+      redis,
+      new KeySpace(config.redis.keyPrefix),
+      config.dlq,
+      config.encryption,
+    ).stats();
     const reasons = Object.entries(stats.byReason)
       .map(([reason, count]) => `${reason} ${count}`)
       .join(', ');

@@ -3,6 +3,7 @@
  * start it again. Stored as the fields of one Redis stream entry.
  */
 import { createHash } from 'node:crypto';
+import type { SealedJson } from '../codec/sealed-json';
 import type { FailureReason, TaskInput } from '../task';
 
 /** What a replay starts the task with again (the original input, less its absolute deadline). */
@@ -25,7 +26,10 @@ export interface DlqEntry {
   errorType?: string;
   attempts: number;
   replayCount: number;
-  /** sha256 of the payload, to tell a job's entries apart from a changed task. */
+  /**
+   * sha256 of the payload's plaintext, to tell a job's entries apart from a changed task; it does
+   * not change when the encryption key rotates.
+   */
   checksum: string;
   provider: string;
   operation: string;
@@ -38,7 +42,13 @@ export interface DlqEntry {
 }
 
 /** An entry as read back, with where it is. */
-export interface StoredDlqEntry extends DlqEntry {
+export interface StoredDlqEntry extends Omit<DlqEntry, 'payload'> {
+  /** The replay payload; absent when it does not open with the configured keys (`payloadError`). */
+  payload?: ReplayPayload;
+  /** Why the payload does not open: its key is not configured, or it does not decrypt. */
+  payloadError?: string;
+  /** The payload as stored, encrypted when encryption is on. */
+  sealedPayload: SealedJson;
   stream: 'dlq' | 'dead';
   /** The stream entry id (its first part is the time it was added, epoch ms). */
   entryId: string;
@@ -64,8 +74,15 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** The entry as stream fields: `[field, value, field, value, …]`. */
-export function encodeEntry(entry: DlqEntry, extra: Record<string, string> = {}): string[] {
+/**
+ * The entry as stream fields, `[field, value, field, value, …]`: everything in the clear but the
+ * payload, which is stored sealed (`payload`, and `payloadKeyId` when it is encrypted).
+ */
+export function encodeEntry(
+  entry: Omit<DlqEntry, 'payload'>,
+  payload: SealedJson,
+  extra: Record<string, string> = {},
+): string[] {
   const fields: Record<string, string> = {
     jobId: entry.jobId,
     idempotencyKey: entry.idempotencyKey,
@@ -81,15 +98,19 @@ export function encodeEntry(entry: DlqEntry, extra: Record<string, string> = {})
     agent: entry.agent,
     firstFailureAt: entry.firstFailureAt,
     lastFailureAt: entry.lastFailureAt,
-    payload: JSON.stringify(entry.payload),
+    payload: payload.text,
     ...extra,
   };
+  if (payload.keyId !== undefined) fields.payloadKeyId = payload.keyId;
   if (entry.errorType !== undefined) fields.errorType = entry.errorType;
   if (entry.lastError !== undefined) fields.lastError = entry.lastError;
   return Object.entries(fields).flat();
 }
 
-/** Reads a stream entry back; undefined for one that is not a Breakwater entry. */
+/**
+ * Reads a stream entry back, its payload still sealed; undefined for one that is not a Breakwater
+ * entry.
+ */
 export function decodeEntry(
   stream: 'dlq' | 'dead',
   entryId: string,
@@ -116,7 +137,10 @@ export function decodeEntry(
     agent: fields.agent ?? '',
     firstFailureAt: fields.firstFailureAt ?? '',
     lastFailureAt: fields.lastFailureAt ?? '',
-    payload: JSON.parse(fields.payload) as ReplayPayload,
+    sealedPayload:
+      fields.payloadKeyId === undefined
+        ? { text: fields.payload }
+        : { text: fields.payload, keyId: fields.payloadKeyId },
   };
   if (fields.errorType !== undefined) entry.errorType = fields.errorType;
   if (fields.lastError !== undefined) entry.lastError = fields.lastError;

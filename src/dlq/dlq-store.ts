@@ -1,12 +1,22 @@
 /**
  * The dead-letter queue on Redis Streams: `ai:dlq` (replayable) and `ai:dead` (input errors and
- * poisoned jobs), one entry per job, trimmed by length and age with every removal counted.
+ * poisoned jobs), one entry per job, trimmed by length and age with every removal counted. Replay
+ * payloads are stored sealed with the payload encryption keys; the fields operators filter on are not.
  */
 import { randomUUID } from 'node:crypto';
+import { JsonSealer } from '../codec/sealed-json';
+import type { EncryptionSettings } from '../codec/types';
+import { errorMessage } from '../error-message';
 import type { RedisConnection } from '../redis/connection';
 import type { KeySpace } from '../redis/keys';
 import { commandsOf, type BreakwaterCommands } from '../redis/function-library';
-import { decodeEntry, encodeEntry, type DlqEntry, type StoredDlqEntry } from './dlq-entry';
+import {
+  decodeEntry,
+  encodeEntry,
+  type DlqEntry,
+  type ReplayPayload,
+  type StoredDlqEntry,
+} from './dlq-entry';
 import type { DlqSettings, DlqStream } from './types';
 
 export interface DlqStats {
@@ -32,15 +42,19 @@ type StreamReply = Array<[string, string[]]>;
 
 export class DlqStore {
   private readonly commands: BreakwaterCommands;
+  private readonly sealer: JsonSealer;
 
   constructor(
     private readonly redis: RedisConnection,
     private readonly keys: KeySpace,
     readonly settings: DlqSettings,
+    /** The payload encryption keys (`BREAKWATER_ENCRYPTION_*`) that seal and open replay payloads. */
+    encryption: EncryptionSettings,
     /** Tests only: a clock instead of Redis time, for trimming by age. */
     private readonly clock?: () => number,
   ) {
     this.commands = commandsOf(redis);
+    this.sealer = new JsonSealer(encryption);
   }
 
   streamKey(stream: DlqStream): string {
@@ -49,6 +63,7 @@ export class DlqStore {
 
   /** Adds the failure, once: enqueueing the same job and run again adds nothing. */
   async enqueue(entry: DlqEntry, stream: DlqStream, extra: Record<string, string> = {}) {
+    const { payload, ...fields } = entry;
     const [added, where, entryId] = await this.commands.dlqEnqueue(
       this.keys.slot(),
       entry.jobId,
@@ -58,7 +73,7 @@ export class DlqStore {
       this.settings.maxAgeMs,
       this.settings.deadMaxAgeMs,
       this.clock ? String(this.clock()) : '',
-      ...encodeEntry(entry, extra),
+      ...encodeEntry(fields, await this.sealer.seal(payload), extra),
     );
     return { added: added === 1, stream: where as DlqStream, entryId };
   }
@@ -69,7 +84,8 @@ export class DlqStore {
     if (!where) return undefined;
     const [stream, entryId] = where.split('|') as [DlqStream, string];
     const [found] = (await this.redis.xrange(this.streamKey(stream), entryId, entryId)) as StreamReply;
-    return found ? decodeEntry(stream, found[0], found[1]) : undefined;
+    const entry = found && decodeEntry(stream, found[0], found[1]);
+    return entry && this.opened(entry);
   }
 
   /** The run a replay of `jobId` started in the last day, if any. */
@@ -101,7 +117,7 @@ export class DlqStore {
         )
           continue;
         if (filter.provider !== undefined && entry.provider !== filter.provider) continue;
-        entries.push(entry);
+        entries.push(await this.opened(entry));
         if (entries.length >= limit) return entries;
       }
       if (batch.length < 500) return entries;
@@ -149,7 +165,7 @@ export class DlqStore {
       entry.entryId,
       'poisoned',
       '',
-      ...encodeEntry(entry, { deadReason: reason }),
+      ...encodeEntry(entry, entry.sealedPayload, { deadReason: reason }),
     );
     return removed === 1;
   }
@@ -179,6 +195,15 @@ export class DlqStore {
 
   async release(jobId: string, token: string): Promise<void> {
     await this.commands.dlqRelease(this.keys.slot(), jobId, token);
+  }
+
+  /** `entry` with its payload opened, or with why it does not open. */
+  private async opened(entry: StoredDlqEntry): Promise<StoredDlqEntry> {
+    try {
+      return { ...entry, payload: await this.sealer.open<ReplayPayload>(entry.sealedPayload) };
+    } catch (error) {
+      return { ...entry, payloadError: errorMessage(error) };
+    }
   }
 
   private now(): number {

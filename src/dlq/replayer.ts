@@ -24,7 +24,9 @@ export type ReplayOutcome =
   /** The entry is in ai:dead: no replay can fix it. */
   | 'dead'
   /** No entry by that id (never failed, purged, or trimmed). */
-  | 'not_found';
+  | 'not_found'
+  /** The entry's payload does not open with the configured keys: it stays until its key is added. */
+  | 'undecryptable';
 
 export interface ReplayResult {
   jobId: string;
@@ -135,6 +137,9 @@ export class Replayer {
         outcome: 'poisoned',
         detail: `replayed ${entry.replayCount} times (limit ${store.settings.maxReplays}): moved to ai:dead`,
       };
+    }
+    if (!entry.payload) {
+      return { ...base, outcome: 'undecryptable', detail: `${entry.payloadError}; the entry stays` };
     }
     const { input, deadlineMs } = entry.payload;
     const handle = await client.resubmit(input, { replayCount, deadlineMs, taskQueue: entry.taskQueue });

@@ -63,6 +63,8 @@ export const ERROR_POLICY: Readonly<Record<ErrorType, ErrorPolicy>> = {
   [ErrorType.CircuitBreakerOpen]:    { retryable: false, breaker: 'neutral',      metric: 'refused',       failureReason: 'circuit_open_timeout',      dlq: 'dlq', wait: BREAKER_WAIT },
   [ErrorType.RateLimitWait]:         { retryable: false, breaker: 'neutral',      metric: 'refused',       failureReason: 'rate_limit_timeout',        dlq: 'dlq', wait: { reason: 'rate_limited', perProvider: true } },
   [ErrorType.BudgetBusy]:            { retryable: false, breaker: 'neutral',      metric: 'refused',       failureReason: 'budget_busy_timeout',       dlq: 'dlq', wait: { reason: 'budget_busy', perProvider: false } },
+  [ErrorType.UnknownEncryptionKey]:  { retryable: false, breaker: 'neutral',      metric: 'configuration', failureReason: 'undecryptable_payload',     dlq: 'dlq' },
+  [ErrorType.PayloadDecryptionFailed]: { retryable: false, breaker: 'neutral',    metric: 'configuration', failureReason: 'undecryptable_payload',     dlq: 'dlq' },
   [ErrorType.GuardUnavailable]:      { retryable: false, breaker: 'neutral',      metric: 'refused',       failureReason: 'guard_unavailable_timeout', dlq: 'dlq', wait: { reason: 'guard_unavailable', perProvider: false } },
 };
 

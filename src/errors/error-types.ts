@@ -13,6 +13,8 @@ export const ErrorType = {
   RateLimitWait: 'RateLimitWaitError',
   RateLimitExceeded: 'RateLimitExceededError',
   ContentPolicy: 'ContentPolicyError',
+  UnknownEncryptionKey: 'UnknownEncryptionKeyError',
+  PayloadDecryptionFailed: 'PayloadDecryptionError',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 

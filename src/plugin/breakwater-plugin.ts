@@ -7,7 +7,8 @@ import type { ReplayWorkerOptions, Worker, WorkerOptions } from '@temporalio/wor
 import { breakwaterAiSdkPlugin, type AiSdkGuardOptions } from '../ai-sdk';
 import { encryptionCodec, withEncryption } from '../codec';
 import { loadConfig, type BreakwaterConfig } from '../config';
-import { WORKFLOWS_PATH } from './workflows-path';
+import { undecryptableActivityInterceptor } from './undecryptable-activity-interceptor';
+import { UNDECRYPTABLE_INTERCEPTORS_PATH, WORKFLOWS_PATH } from './workflows-path';
 import { createWorkerServices, type WorkerServices, type WorkerServicesOptions } from './worker-services';
 
 export interface BreakwaterPluginOptions extends WorkerServicesOptions {
@@ -30,7 +31,9 @@ export interface BreakwaterPluginOptions extends WorkerServicesOptions {
  * - with `aiSdk`, `@temporalio/ai-sdk`'s plugin serving guarded models;
  * - `/metrics`, `/health` and `/ready` while the worker runs, and Redis closed when it stops;
  * - payloads encrypted with the configured keys (`BREAKWATER_ENCRYPTION_*`) on the worker, the
- *   replay worker and any client built with the plugin.
+ *   replay worker and any client built with the plugin; on the workers, a payload that does not
+ *   decrypt fails its workflow or activity with the codec's non-retryable error (bundle
+ *   `UNDECRYPTABLE_INTERCEPTORS_PATH` into a workflow bundle you build yourself).
  *
  * @example
  * const worker = await Worker.create({ connection, taskQueue: 'breakwater', plugins: [new BreakwaterPlugin()] });
@@ -63,6 +66,11 @@ export class BreakwaterPlugin extends SimplePlugin {
     const { worker } = this.config;
     let configured: WorkerOptions = {
       ...super.configureWorker(options),
+      dataConverter: this.workerDataConverter(options.dataConverter),
+      interceptors: {
+        ...withWorkflowInterceptors(options),
+        activity: [...(options.interceptors?.activity ?? []), undecryptableActivityInterceptor],
+      },
       activities: { ...options.activities, ...activities },
       shutdownGraceTime: options.shutdownGraceTime ?? worker.shutdownGraceMs,
     };
@@ -83,9 +91,18 @@ export class BreakwaterPlugin extends SimplePlugin {
   }
 
   override configureReplayWorker(options: ReplayWorkerOptions): ReplayWorkerOptions {
-    const configured = super.configureReplayWorker(options);
+    const configured: ReplayWorkerOptions = {
+      ...super.configureReplayWorker(options),
+      dataConverter: this.workerDataConverter(options.dataConverter),
+      interceptors: withWorkflowInterceptors(options),
+    };
     if (configured.workflowBundle || configured.workflowsPath) return configured;
     return { ...configured, workflowsPath: WORKFLOWS_PATH };
+  }
+
+  /** A worker's converter: payloads that do not decrypt are marked, for the interceptors to fail. */
+  private workerDataConverter(existing: WorkerOptions['dataConverter']): WorkerOptions['dataConverter'] {
+    return withEncryption(this.config.encryption, existing, 'mark');
   }
 
   override async runWorker(worker: Worker, next: (worker: Worker) => Promise<void>): Promise<void> {
@@ -127,4 +144,19 @@ export class BreakwaterPlugin extends SimplePlugin {
     this.aiSdk ??= breakwaterAiSdkPlugin(aiSdk, this.workerServices.aiSdkDeps);
     return this.aiSdk;
   }
+}
+
+/**
+ * The worker's interceptors with Breakwater's workflow interceptors added, when the worker bundles
+ * its workflows: a prebuilt bundle carries its own (`bundleWorkflows`).
+ */
+function withWorkflowInterceptors(
+  options: Pick<WorkerOptions, 'interceptors' | 'workflowBundle'>,
+): NonNullable<WorkerOptions['interceptors']> {
+  const interceptors = options.interceptors ?? {};
+  if (options.workflowBundle) return interceptors;
+  return {
+    ...interceptors,
+    workflowModules: [...(interceptors.workflowModules ?? []), UNDECRYPTABLE_INTERCEPTORS_PATH],
+  };
 }

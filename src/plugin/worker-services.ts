@@ -107,7 +107,7 @@ export function createWorkerServices(
   releases.push(async () => removeStateSource());
   publishBudgetLimits(metrics, config);
   const prices = PriceBook.fromConfig(config.budget.modelPrices, config.providers);
-  const dlq = new DlqStore(redis, keys, config.dlq);
+  const dlq = new DlqStore(redis, keys, config.dlq, config.encryption);
   const tokens = new TokenManager({ scripts, budget: config.budget, prices });
   const removeSources = [
     metrics.setDlqSource(() => dlq.stats()),

@@ -1,9 +1,10 @@
 /** `breakwater/worker`: a Breakwater worker, either whole (`createWorker`) or added to yours (`BreakwaterPlugin`). */
 export { createWorker } from './create-worker';
+export { bundleWorkflows } from './bundle-workflows';
 export type { BreakwaterWorker, CreateWorkerOptions } from './create-worker';
 export { BreakwaterPlugin } from '../plugin/breakwater-plugin';
 export type { BreakwaterPluginOptions } from '../plugin/breakwater-plugin';
-export { WORKFLOWS_PATH } from '../plugin/workflows-path';
+export { UNDECRYPTABLE_INTERCEPTORS_PATH, WORKFLOWS_PATH } from '../plugin/workflows-path';
 export { createActivities } from '../../activities';
 export type { BreakwaterActivities, FailedTask, LlmCallInput, LlmCallResult } from '../../activities';
 export { breakwaterAiSdkPlugin, breakwaterMiddleware, guardedProvider } from '../ai-sdk';

@@ -149,7 +149,7 @@ async function harness(label: string, env: Record<string, string> = {}): Promise
 }
 
 function storeOf(h: Harness): DlqStore {
-  return new DlqStore(redis, new KeySpace(h.config.redis.keyPrefix), h.config.dlq);
+  return new DlqStore(redis, new KeySpace(h.config.redis.keyPrefix), h.config.dlq, h.config.encryption);
 }
 
 /** Executes a task that must end FAILED (call inside `h.run`). */
@@ -414,7 +414,7 @@ describe('breakwater dlq replay', () => {
       await failTask(h, good, chat('good one'));
       h.fake.reset();
       // An entry whose stored request no longer passes the client's validation (no messages).
-      const original = (await storeOf(h).get(good))!.payload;
+      const original = (await storeOf(h).get(good))!.payload!;
       const payload: ReplayPayload = {
         ...original,
         input: {
@@ -616,7 +616,7 @@ describe('redaction', () => {
       await failTask(h, rejected, chat(`${prompt} (reject)`));
     });
     const entry = (await storeOf(h).get(retried))!;
-    expect(entry.payload.input.request.messages[0]!.content).toContain(apiKey);
+    expect(entry.payload!.input.request.messages[0]!.content).toContain(apiKey);
 
     const results = await Promise.all(
       [

@@ -46,7 +46,7 @@ describe.each<[string, 'content_filter' | 'refusal']>([
         h.client.execute(chat('tell me something', provider), { idempotencyKey: h.name, runId: h.name }),
       );
       const keys = new KeySpace(h.config.redis.keyPrefix);
-      const store = new DlqStore(redis, keys, h.config.dlq);
+      const store = new DlqStore(redis, keys, h.config.dlq, h.config.encryption);
       const budgets = new TokenManager({
         scripts: new GuardScripts(redis, keys),
         budget: h.config.budget,

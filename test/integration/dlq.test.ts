@@ -18,6 +18,7 @@ import {
   uniqueName,
   type Harness,
 } from '../support/harness';
+import { closedRunsOf } from '../support/workflow-runs';
 
 let fakeProvider: FakeProvider;
 let redis: RedisConnection;
@@ -31,19 +32,13 @@ afterAll(async () => {
 });
 
 function dlqOf(h: Harness) {
-  const store = new DlqStore(redis, new KeySpace(h.config.redis.keyPrefix), h.config.dlq);
+  const store = new DlqStore(
+    redis,
+    new KeySpace(h.config.redis.keyPrefix),
+    h.config.dlq,
+    h.config.encryption,
+  );
   return { store, replayer: new Replayer({ store, client: h.client, logger: testLogger }) };
-}
-
-/** Every run of the task's workflow id, oldest first: [status, …]. */
-async function runsOf(h: Harness, idempotencyKey: string): Promise<string[]> {
-  const statuses: Array<{ start: number; status: string }> = [];
-  for await (const run of h.temporal.workflow.list({
-    query: `WorkflowId = '${taskWorkflowId(idempotencyKey)}'`,
-  })) {
-    statuses.push({ start: run.startTime.getTime(), status: run.status.name });
-  }
-  return statuses.sort((a, b) => a.start - b.start).map((run) => run.status);
 }
 
 describe('dead-letter queue', () => {
@@ -75,7 +70,7 @@ describe('dead-letter queue', () => {
       // 5. Replay again: a no-op.
       const again = await replayer.replay(key);
       const enqueued = (await registry.getSingleMetric('ai_dlq_enqueued_total')!.get()).values[0]?.value;
-      return { failed, raw, entry, replayed, done, again, enqueued, runs: await runsOf(h, key) };
+      return { failed, raw, entry, replayed, done, again, enqueued, runs: await closedRunsOf(h, key) };
     });
     expect(outcome.failed.reason).toBe('retries_exhausted');
     expect(outcome.raw).toHaveLength(1);
@@ -95,8 +90,8 @@ describe('dead-letter queue', () => {
       provider: 'fake',
       operation: 'summarize',
     });
-    expect(outcome.entry!.checksum).toBe(payloadChecksum(outcome.entry!.payload));
-    expect(outcome.entry!.payload.input.request).toEqual(request);
+    expect(outcome.entry!.checksum).toBe(payloadChecksum(outcome.entry!.payload!));
+    expect(outcome.entry!.payload!.input.request).toEqual(request);
     expect(outcome.entry!.lastError).toContain('503');
     expect(outcome.replayed).toMatchObject({ outcome: 'started', replayCount: 1 });
     expect(outcome.done.ledger.state).toBe('DONE');
@@ -116,7 +111,7 @@ describe('dead-letter queue', () => {
       const replayers = Array.from({ length: 4 }, () => dlqOf(h).replayer);
       const results = await Promise.all(Array.from({ length: 20 }, (_, i) => replayers[i % 4]!.replay(key)));
       await h.client.result(key);
-      return { outcomes: results.map((result) => result.outcome), runs: await runsOf(h, key) };
+      return { outcomes: results.map((result) => result.outcome), runs: await closedRunsOf(h, key) };
     });
     expect(outcomes.filter((outcome) => outcome === 'started')).toHaveLength(1);
     expect(
@@ -174,10 +169,10 @@ describe('dead-letter queue', () => {
       await failureOf(h.client.execute(chat('crash'), { idempotencyKey: key }));
       const entry = (await store.get(key))!;
       // What a replay does before it removes the entry, then "crashes".
-      await h.client.resubmit(entry.payload.input, { replayCount: 1, taskQueue: entry.taskQueue });
+      await h.client.resubmit(entry.payload!.input, { replayCount: 1, taskQueue: entry.taskQueue });
       await h.client.result(key);
       const rerun = await replayer.replay(key);
-      return { rerun, runs: await runsOf(h, key) };
+      return { rerun, runs: await closedRunsOf(h, key) };
     });
     expect(['already_replayed', 'already_done']).toContain(outcome.rerun.outcome);
     expect(outcome.runs).toEqual(['FAILED', 'COMPLETED']);
@@ -213,6 +208,7 @@ describe('trimming', () => {
       redis,
       new KeySpace(`t:${uniqueName('trim')}`),
       { maxLen: 100, maxAgeMs: 3_600_000, deadMaxAgeMs: 3_600_000, maxReplays: 3 },
+      { mode: 'off', keys: [], compression: 'off' },
       () => now,
     );
     for (let i = 0; i < 450; i++) await store.enqueue(entry(`job-${i}`), 'dlq');

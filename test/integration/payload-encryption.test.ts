@@ -1,44 +1,27 @@
 /** Prompts and answers reach Temporal only encrypted: its history and its database hold no secret. */
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { WorkflowFailedError } from '@temporalio/client';
 import { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { BreakwaterClient } from '../../src/client/breakwater-client';
 import { taskWorkflowId } from '../../src/client/workflow-id';
 import { withEncryption } from '../../src/codec';
 import { createLogger } from '../../src/observability/logger';
 import type { FakeProvider } from '../../src/testing/fake-provider';
-import { leakedSecrets, temporalDatabaseText, workflowShow } from '../support/history-at-rest';
+import {
+  leakedSecrets,
+  newRun,
+  secretsOf,
+  temporalDatabaseText,
+  workflowShow,
+} from '../support/history-at-rest';
 import { killRunning, start, TSX } from '../support/cli';
 import { chat, createHarness, eventually, startFakeProvider } from '../support/harness';
 
 const run = promisify(execFile);
 const KEY = Buffer.alloc(32, 42).toString('base64');
-
-/**
- * What a user's prompt may carry, and an answer that must stay as private; `run` makes the first
- * two and the answer unique, as the database is shared with the whole suite.
- */
-function secretsOf(run: string) {
-  const promptSecrets = [
-    `jane.roe.${run}@example.com`,
-    `sk-proj-${run}Q7wX9zL2mN4pR6t`,
-    '4111 1111 1111 1111',
-    '+44 20 7946 0958',
-    'DE89 3704 0044 0532 0130 00',
-  ];
-  const answer = `Your refund ${run} of 1234.56 EUR goes to account ending 0130 00`;
-  const [email, apiKey, card, phone, iban] = promptSecrets;
-  return {
-    prompt: (marker: string) =>
-      `${marker}: mail ${email}, key ${apiKey}, card ${card}, call ${phone}, IBAN ${iban} "quoted"\nnext line`,
-    answer,
-    all: [...promptSecrets, answer],
-    unique: [email!, apiKey!, answer],
-  };
-}
-const newRun = () => randomUUID().replaceAll('-', '').slice(0, 12);
 
 let fakeProvider: FakeProvider;
 beforeAll(async () => {
@@ -166,7 +149,7 @@ describe('breakwater codec-server', () => {
 });
 
 describe('a payload encrypted with an unknown key', () => {
-  it('fails its workflow task with UnknownEncryptionKeyError, and the worker keeps serving other tasks', async () => {
+  it('fails its task with UnknownEncryptionKeyError, without looping, and the worker keeps serving other tasks', async () => {
     const h = await createHarness(fakeProvider, 'unknown-key', { BREAKWATER_ENCRYPTION_KEYS: `k1=${KEY}` });
     const rogue = new Client({
       connection: h.temporal.connection,
@@ -191,23 +174,22 @@ describe('a payload encrypted with an unknown key', () => {
         operation: h.name,
       });
       const handle = h.temporal.workflow.getHandle(taskWorkflowId(rogueKey));
-      const failure = await eventually(async () => {
-        const { events } = await handle.fetchHistory();
-        return (
-          events?.find((event) => event.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes
-            ?.failure ?? undefined
-        );
-      }, 20_000);
-      expect(failure.message).toContain("unknown key id 'rogue'");
-      expect(failure.applicationFailureInfo?.type ?? failure.cause?.applicationFailureInfo?.type).toBe(
-        'UnknownEncryptionKeyError',
+      const failure = await handle.result().then(
+        () => expect.fail('a task sealed with an unknown key completed'),
+        (error: WorkflowFailedError) => error.cause as ApplicationFailure,
       );
+      expect(failure).toBeInstanceOf(ApplicationFailure);
+      expect(failure.type).toBe('UnknownEncryptionKeyError');
+      expect(failure.nonRetryable).toBe(true);
+      expect(failure.message).toContain("unknown key id 'rogue'");
+      const { events } = await handle.fetchHistory();
+      expect(events!.filter((event) => event.workflowTaskFailedEventAttributes)).toEqual([]);
+      expect((await handle.describe()).status.name).toBe('FAILED');
       const fine = await h.client.execute(chat('still served'), {
         idempotencyKey: `${h.name}-ok`,
         operation: h.name,
       });
       expect(fine.response.text).toBeTruthy();
-      await handle.terminate('test: sealed with an unknown key');
     });
   });
 });

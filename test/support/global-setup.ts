@@ -1,10 +1,9 @@
 /** Starts one embedded stack for the integration suites and bundles the workflow code once. */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { startStack, type Stack } from '../../src/testing/stack';
-import { WORKFLOWS_PATH } from '../../src/plugin/workflows-path';
+import { bundleWorkflows } from '../../src/worker/bundle-workflows';
 
 export interface StackInfo {
   temporalAddress: string;
@@ -26,7 +25,7 @@ let stack: Stack | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
   stack = await startStack({ ui: false, fakeProvider: false });
-  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  const bundle = await bundleWorkflows();
   const workflowBundlePath = join(stack.dir, 'workflow-bundle.js');
   writeFileSync(workflowBundlePath, bundle.code);
   project.provide('stack', {
@@ -42,6 +41,3 @@ export async function setup(project: TestProject): Promise<void> {
 export async function teardown(): Promise<void> {
   await stack?.stop();
 }
-
-const ignore = () => undefined;
-const quietLogger = { log: ignore, trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore };

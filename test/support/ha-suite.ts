@@ -134,7 +134,12 @@ export function haSuite(deployment: () => HaDeployment, fakeProvider: () => Fake
     const h = await createHarness(fakeProvider(), 'ha-dlq', { ...ha.env, RETRY_MAXIMUM_ATTEMPTS: '2' });
     const redis = await connectHa(h.config);
     try {
-      const store = new DlqStore(redis, new KeySpace(h.config.redis.keyPrefix), h.config.dlq);
+      const store = new DlqStore(
+        redis,
+        new KeySpace(h.config.redis.keyPrefix),
+        h.config.dlq,
+        h.config.encryption,
+      );
       const replayer = new Replayer({ store, client: h.client, logger: testLogger });
       h.fake.inject({ fault: { kind: 'status', status: 503 } });
       const outcome = await h.run(async () => {

@@ -1,5 +1,9 @@
-/** Reads what Temporal keeps of a task (its history as the `temporal` CLI shows it, the dev server's SQLite file) and finds text in it in any encoding. */
+/**
+ * Reads what is kept of a task at rest (its history as the `temporal` CLI shows it, the dev
+ * server's SQLite file) and finds a prompt's secrets in it in any encoding.
+ */
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -62,3 +66,28 @@ export function leakedSecrets(text: string, secrets: readonly string[]): string[
     encodingsOf(secret).some((form) => text.includes(form) || decoded.includes(form)),
   );
 }
+
+/**
+ * What a user's prompt may carry, and an answer that must stay as private; `run` makes the first
+ * two and the answer unique, as the database is shared with the whole suite.
+ */
+export function secretsOf(run: string) {
+  const promptSecrets = [
+    `jane.roe.${run}@example.com`,
+    `sk-proj-${run}Q7wX9zL2mN4pR6t`,
+    '4111 1111 1111 1111',
+    '+44 20 7946 0958',
+    'DE89 3704 0044 0532 0130 00',
+  ];
+  const answer = `Your refund ${run} of 1234.56 EUR goes to account ending 0130 00`;
+  const [email, apiKey, card, phone, iban] = promptSecrets;
+  return {
+    prompt: (marker: string) =>
+      `${marker}: mail ${email}, key ${apiKey}, card ${card}, call ${phone}, IBAN ${iban} "quoted"\nnext line`,
+    answer,
+    all: [...promptSecrets, answer],
+    unique: [email!, apiKey!, answer],
+  };
+}
+/** A new run id for `secretsOf`. */
+export const newRun = (): string => randomUUID().replaceAll('-', '').slice(0, 12);

@@ -2,15 +2,12 @@
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { inject } from 'vitest';
-
-const ignore = () => undefined;
-const quietLogger = { log: ignore, trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore };
+import { bundleWorkflows } from '../../src/worker/bundle-workflows';
 
 /** Bundles `workflowsPath` into a file beside the stack's own bundle; returns the file and the code. */
 export async function workflowBundleOf(workflowsPath: string): Promise<{ codePath: string; code: string }> {
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  const { code } = await bundleWorkflows(workflowsPath);
   const codePath = join(dirname(inject('stack').workflowBundlePath), `bundle-${randomUUID()}.js`);
   writeFileSync(codePath, code);
   return { codePath, code };

@@ -12,6 +12,7 @@ import {
   isRateLimitExceededError,
   isRateLimitWaitError,
   ErrorType,
+  errorPolicyOf,
   GuardUnavailableError,
   NON_RETRYABLE_ERROR_TYPES,
   NonRetryableInputError,
@@ -32,6 +33,13 @@ import {
   type BreakwaterError,
   type ErrorContext,
 } from '../../src/errors';
+import { PayloadDecryptionError, UnknownEncryptionKeyError } from '../../src/codec/codec-errors';
+
+/** The codec's errors: rows of the error table without being Breakwater error classes. */
+const CODEC_ERRORS = [
+  () => new UnknownEncryptionKeyError('retired'),
+  () => new PayloadDecryptionError('k1', 'authentication failed'),
+];
 
 const NOW = '2025-03-01T12:00:00.000Z';
 const CONTEXT: Partial<ErrorContext> = {
@@ -154,9 +162,25 @@ afterEach(() => {
 });
 
 describe('error classes', () => {
-  it('lists the stable type strings', () => {
-    expect(Object.values(ErrorType).sort()).toEqual(CASES.map((c) => c.type).sort());
+  it('lists the stable type strings: the error classes and the codec errors', () => {
+    expect(Object.values(ErrorType).sort()).toEqual(
+      [...CASES.map((c) => c.type), ...CODEC_ERRORS.map((make) => make().type)].sort(),
+    );
   });
+
+  it.each(CODEC_ERRORS)(
+    'never retries a payload that does not decrypt (%o), and fails the task replayable',
+    (make) => {
+      const type = make().type!;
+      expect(NON_RETRYABLE_ERROR_TYPES).toContain(type);
+      expect(errorPolicyOf(type)).toMatchObject({
+        retryable: false,
+        breaker: 'neutral',
+        failureReason: 'undecryptable_payload',
+        dlq: 'dlq',
+      });
+    },
+  );
 
   it.each(CASES)('$name has its stable type, retryability, name and message', (c) => {
     const error = c.make(CONTEXT);

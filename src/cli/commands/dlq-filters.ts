@@ -13,6 +13,7 @@ const FAILURE_REASONS: Record<FailureReason, true> = {
   deadline_exceeded: true,
   invalid_input: true,
   provider_configuration: true,
+  undecryptable_payload: true,
   content_policy: true,
   budget_exceeded: true,
   circuit_open_timeout: true,

@@ -13,5 +13,5 @@ export function parseJobId(value: string): string {
 
 /** The dead-letter store on the context's Redis. */
 export async function storeOf(context: CliContext): Promise<DlqStore> {
-  return new DlqStore(await context.redis(), context.keys, context.config.dlq);
+  return new DlqStore(await context.redis(), context.keys, context.config.dlq, context.config.encryption);
 }

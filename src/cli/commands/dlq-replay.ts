@@ -2,7 +2,7 @@
  * `breakwater dlq replay <jobId>` or `replay --all [--reason <r>] [--provider <p>] [--older-than <d>]`:
  * starts entries of ai:dlq again under their idempotency key (through `Replayer`), a few at a time.
  * A replay that throws is reported with outcome `error` and the others go on; the command then
- * fails, naming them.
+ * fails, naming them, as it does for entries whose payload does not decrypt.
  */
 import type { Command } from 'commander';
 import { BreakwaterClient } from '../../client/breakwater-client';
@@ -90,14 +90,21 @@ function replayArguments(
   return { jobId: rawJobId === undefined ? undefined : parseJobId(rawJobId), filter };
 }
 
-/** Fails the command, naming the replays that threw, if any did. */
+/** Fails the command, naming the replays that threw or could not decrypt their entry, if any. */
 function throwIfAnyFailed(lines: readonly ReplayLine[]): void {
-  const failed = lines.filter((line) => line.outcome === 'error');
-  if (failed.length === 0) return;
-  throw new Error(
-    `${failed.length} of ${lines.length} replays threw: ` +
-      failed.map((line) => `${line.jobId} (${line.detail})`).join('; '),
-  );
+  const threw = lines.filter((line) => line.outcome === 'error');
+  const undecryptable = lines.filter((line) => line.outcome === 'undecryptable');
+  const problems = [
+    ...(threw.length > 0 ? [`${threw.length} of ${lines.length} replays threw: ${named(threw)}`] : []),
+    ...(undecryptable.length > 0
+      ? [`${undecryptable.length} of ${lines.length} entries do not decrypt: ${named(undecryptable)}`]
+      : []),
+  ];
+  if (problems.length > 0) throw new Error(problems.join('; '));
+}
+
+function named(lines: readonly ReplayLine[]): string {
+  return lines.map((line) => `${line.jobId} (${line.detail})`).join('; ');
 }
 
 /** Adds `replay` to the `dlq` group. */

@@ -84,6 +84,12 @@ function formatFallbacks(fallbacks: readonly FallbackProvider[]): string {
     .join(', ');
 }
 
+/** Whether the payload is encrypted, and by which key, or why it does not decrypt. */
+function formatPayloadState({ keyId, decryptError }: DlqEntryDetailJson['preview']): string {
+  if (decryptError !== null) return `does not decrypt with the configured keys: ${decryptError}`;
+  return keyId === null ? 'stored in the clear' : `encrypted with key ${keyId}`;
+}
+
 /** What `show` prints: one `name  value` line per field. */
 export function formatEntryDetail(detail: DlqEntryDetailJson): string {
   const { request } = detail;
@@ -103,6 +109,7 @@ export function formatEntryDetail(detail: DlqEntryDetailJson): string {
       `${formatRequestSize(request)}, maxTokens ${request.maxTokens ?? 'default'}` +
         (request.temperature === null ? '' : `, temperature ${request.temperature}`),
     ],
+    ['payload', formatPayloadState(detail.preview)],
     ['checksum', `sha256 ${detail.checksum}`],
     ['fallbacks', formatFallbacks(detail.fallbacks)],
     ['operation', detail.operation],

@@ -26,6 +26,10 @@ interface PayloadPreview {
   promptChars: number;
   /** The first characters of the payload's sha256 (`checksum`). */
   checksum: string;
+  /** The id of the key the payload is encrypted with; null when it is stored in the clear. */
+  keyId: string | null;
+  /** Why the payload does not open with the configured keys (its size is then unknown: 0). */
+  decryptError: string | null;
 }
 
 /** One entry as `list` and `dead list` show it. */
@@ -86,6 +90,13 @@ export function formatRequestSize({
   return `${countOf(messages, 'message')}, ${promptChars} chars`;
 }
 
+/** The request's size, or that the payload does not decrypt (an operator then adds its key). */
+function formatPreviewSize(preview: PayloadPreview): string {
+  return preview.decryptError === null
+    ? formatRequestSize(preview)
+    : `does not decrypt (key ${preview.keyId ?? '-'})`;
+}
+
 /** One entry as `list` shows it, `now` giving its age. */
 export function entryJson(entry: StoredDlqEntry, now: number): DlqEntryJson {
   const ageMs = Math.max(0, now - entry.enqueuedAt);
@@ -103,7 +114,12 @@ export function entryJson(entry: StoredDlqEntry, now: number): DlqEntryJson {
     ageMs,
     age: formatDuration(ageMs),
     lastError: entry.lastError === undefined ? null : truncate(redactText(entry.lastError), JSON_ERROR_CHARS),
-    preview: { ...messageStats(entry), checksum: entry.checksum.slice(0, CHECKSUM_PREFIX) },
+    preview: {
+      ...messageStats(entry),
+      checksum: entry.checksum.slice(0, CHECKSUM_PREFIX),
+      keyId: entry.sealedPayload.keyId ?? null,
+      decryptError: entry.payloadError ?? null,
+    },
     workflowId: entry.workflowId,
     runId: entry.runId,
     enqueuedAt: new Date(entry.enqueuedAt).toISOString(),
@@ -140,7 +156,7 @@ export function formatEntries(entries: readonly DlqEntryJson[], dead: boolean): 
     entry.replayCount,
     entry.age,
     entry.lastError === null ? '-' : truncate(entry.lastError.replace(/\s+/g, ' '), TABLE_ERROR_CHARS),
-    `${formatRequestSize(entry.preview)}, sha256 ${entry.preview.checksum}`,
+    `${formatPreviewSize(entry.preview)}, sha256 ${entry.preview.checksum}`,
   ]);
   return formatTable([header, ...rows]);
 }

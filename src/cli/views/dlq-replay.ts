@@ -17,6 +17,7 @@ const OUTCOMES: ReadonlyArray<ReplayOutcome | 'error'> = [
   'poisoned',
   'dead',
   'not_found',
+  'undecryptable',
   'error',
 ];
 
