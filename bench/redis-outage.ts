@@ -2,21 +2,24 @@
  * `npm run bench:outage`: how fast a worker admits calls again once its Redis is back after an
  * outage that caught calls in flight. Prints one JSON object.
  *
- * A real worker (Temporal dev server, fake provider, a redis-server of the stack's own) on a breaker
- * with no success yet (`BREAKER_FAILS` = `--tasks`, so the gate lets exactly these through): `--tasks`
- * calls reach the provider (each answers after `--latency-ms`), then
- * Redis stops; those calls answer while it is down, so their settles cannot reach it. `--later` more
- * tasks are submitted during the outage (they wait `BLOCKED`, `guard_unavailable`). After
- * `--outage-ms` Redis restarts with its data. Reported, from the moment Redis answers again:
- * `resumeMsAfterRedisBack` (the first call to reach the provider) and `allDoneMsAfterRedisBack` (every
- * task `DONE`), next to the outage, the lease (`--lease-ms`, the attempt's timeout) and the breaker
- * window (`--window-sec`). `leasesLeftAfterDone` counts the breaker's leases still held once every
- * task is done (calls whose settle never arrived). Without settles delivered after the outage, the
- * first figure is bounded by the lease: the gate counts the dead leases as possible failures.
+ * A real worker (Temporal dev server, fake provider, the stack's redis-server) on a breaker with no
+ * success yet, whose gate lets exactly `--tasks` calls through (`BREAKER_FAILS` = `--tasks`): that
+ * many calls reach the provider (each answers after `--latency-ms`), then Redis stops; the calls
+ * answer while it is down, so their settles cannot reach it. `--later` more tasks are submitted
+ * during the outage (they wait `BLOCKED`, `guard_unavailable`). After `--outage-ms` Redis restarts
+ * with its data. Reported, from the moment Redis answers again: `resumeMsAfterRedisBack` (the first
+ * call to reach the provider) and `allDoneMsAfterRedisBack` (every task `DONE`), next to the lease
+ * (`--lease-ms`, the attempt's timeout) and the breaker window (`--window-sec`).
+ *
+ * The baseline, in the same run on the same stack: the same outage with no call in flight
+ * (`baseline*`); `resumeRatioToBaseline` is the figure to read, about 1 when the calls in flight do
+ * not slow the recovery. Were their settles lost, the gate would count them as possible failures
+ * until their leases end. `leasesExpired` counts the leases that ended unsettled (the breaker's
+ * `leases_expired` stat), `leasesHeldAfterDone` those still held once every task is done.
  */
 import { BreakwaterClient } from '../src/client/breakwater-client';
 import { createLogger } from '../src/observability/logger';
-import { startStack } from '../src/testing/stack';
+import { startStack, type Stack } from '../src/testing/stack';
 import { endpointsOf, stackConfig } from '../src/testing/stack-config';
 import { createWorker } from '../src/worker/create-worker';
 import { round } from './measure';
@@ -56,12 +59,15 @@ function parseOptions(args: string[]): BenchOptions {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function run(options: BenchOptions, cleanup: Cleanup) {
-  const stack = await startStack({ dir: benchDir(cleanup), ui: false });
-  cleanup.add(() => stack.stop());
-  const tag = `bench-outage-${Date.now().toString(36)}`;
+/**
+ * One outage on a fresh breaker (its own task queue and key prefix): `inFlight` calls at the provider
+ * when Redis stops, `options.later` tasks submitted while it is down.
+ */
+async function outageCase(stack: Stack, options: BenchOptions, inFlight: number, cleanup: Cleanup) {
+  const tag = `bench-outage-${inFlight}-${Date.now().toString(36)}`;
   const fake = stack.fakeProvider!.scenario(tag);
-  fake.inject({ fault: { kind: 'latency', latencyMs: options.latencyMs }, times: options.tasks });
+  if (inFlight > 0)
+    fake.inject({ fault: { kind: 'latency', latencyMs: options.latencyMs }, times: inFlight });
   const config = stackConfig(endpointsOf(stack, tag), {
     TEMPORAL_TASK_QUEUE: tag,
     REDIS_KEY_PREFIX: tag,
@@ -79,7 +85,7 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
   const worker = await createWorker(config, { logger });
   const client = await BreakwaterClient.connect(config);
   cleanup.add(() => client.close());
-  const keys = Array.from({ length: options.tasks + options.later }, (_, index) => `${tag}-${index}`);
+  const keys = Array.from({ length: inFlight + options.later }, (_, index) => `${tag}-${index}`);
   const submit = (batch: string[]) =>
     Promise.all(
       batch.map((key) =>
@@ -90,38 +96,59 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
       ),
     );
   return worker.runUntil(async () => {
-    log(`${options.tasks} calls in flight, then Redis stops for ${options.outageMs} ms`);
-    await submit(keys.slice(0, options.tasks));
-    while (fake.stats.received < options.tasks) await sleep(20);
+    log(`${inFlight} calls in flight, then Redis stops for ${options.outageMs} ms`);
+    await submit(keys.slice(0, inFlight));
+    while (fake.stats.received < inFlight) await sleep(20);
     const stoppedAt = Date.now();
     await stack.redis.stop();
-    await submit(keys.slice(options.tasks));
+    await submit(keys.slice(inFlight));
     await sleep(Math.max(0, stoppedAt + options.outageMs - Date.now()));
     await stack.redis.restart();
     const backAt = Date.now();
-    const outageMs = backAt - stoppedAt;
     log('Redis is back; waiting for every task');
     const results = await Promise.all(keys.map((key) => client.result(key)));
     const allDoneMsAfterRedisBack = Date.now() - backAt;
     const firstCallAfter = fake.stats.receivedAt.find((at) => at >= backAt);
+    if (firstCallAfter === undefined) throw new Error('no call reached the provider after Redis returned');
     const breaker = await worker.breaker.status(PROVIDER);
     return {
-      bench: 'redis-outage',
-      tasksInFlightAtOutage: options.tasks,
-      tasksSubmittedDuringOutage: options.later,
-      done: results.filter((result) => result.ledger.state === 'DONE').length,
-      outageMs,
-      leaseMs: options.leaseMs,
-      windowSec: options.windowSec,
-      resumeMsAfterRedisBack: firstCallAfter === undefined ? null : firstCallAfter - backAt,
+      outageMs: backAt - stoppedAt,
+      resumeMsAfterRedisBack: firstCallAfter - backAt,
       allDoneMsAfterRedisBack,
-      resumeToLeaseRatio:
-        firstCallAfter === undefined ? null : round((firstCallAfter - backAt) / options.leaseMs, 3),
+      done: results.filter((result) => result.ledger.state === 'DONE').length,
+      tasks: keys.length,
       leasesExpired: breaker.stats.leases_expired ?? 0,
       leasesHeldAfterDone: breaker.inFlight,
       providerCalls: fake.stats.received,
     };
   });
+}
+
+async function run(options: BenchOptions, cleanup: Cleanup) {
+  const stack = await startStack({ dir: benchDir(cleanup), ui: false });
+  cleanup.add(() => stack.stop());
+  log('baseline: the same outage with no call in flight');
+  const baseline = await outageCase(stack, options, 0, cleanup);
+  const measured = await outageCase(stack, options, options.tasks, cleanup);
+  return {
+    bench: 'redis-outage',
+    tasksInFlightAtOutage: options.tasks,
+    tasksSubmittedDuringOutage: options.later,
+    leaseMs: options.leaseMs,
+    windowSec: options.windowSec,
+    outageMs: measured.outageMs,
+    resumeMsAfterRedisBack: measured.resumeMsAfterRedisBack,
+    allDoneMsAfterRedisBack: measured.allDoneMsAfterRedisBack,
+    baselineResumeMsAfterRedisBack: baseline.resumeMsAfterRedisBack,
+    baselineAllDoneMsAfterRedisBack: baseline.allDoneMsAfterRedisBack,
+    resumeRatioToBaseline: round(measured.resumeMsAfterRedisBack / baseline.resumeMsAfterRedisBack, 2),
+    resumeToLeaseRatio: round(measured.resumeMsAfterRedisBack / options.leaseMs, 3),
+    done: measured.done,
+    tasks: measured.tasks,
+    leasesExpired: measured.leasesExpired,
+    leasesHeldAfterDone: measured.leasesHeldAfterDone,
+    providerCalls: measured.providerCalls,
+  };
 }
 
 runBenchmark(log, parseOptions, run);

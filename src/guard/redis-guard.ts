@@ -41,7 +41,7 @@ export interface RedisGuardOptions {
  * Backoff of settles that could not reach Redis: a round at most every second, so a settle arrives
  * within about a second of Redis answering again (at once when the connection reports ready).
  */
-export const SETTLE_RETRY_BACKOFF = {
+const SETTLE_RETRY_BACKOFF = {
   initialIntervalMs: 100,
   backoffCoefficient: 2,
   maximumIntervalMs: 1000,
