@@ -17,6 +17,12 @@ export interface RetrySettings {
   retryAfterCapMs: number;
 }
 
+/** The knobs of a backoff alone (no attempt limit). */
+export type BackoffSettings = Pick<
+  RetrySettings,
+  'initialIntervalMs' | 'backoffCoefficient' | 'maximumIntervalMs'
+>;
+
 /**
  * Delay before the retry that follows failed attempt `attempt` (1-based), with "equal jitter":
  * uniformly drawn from [ceiling / 2, ceiling], where ceiling = min(max, initial × coefficient^(attempt-1)).
@@ -24,7 +30,7 @@ export interface RetrySettings {
  */
 export function jitteredBackoffMs(
   attempt: number,
-  settings: RetrySettings,
+  settings: BackoffSettings,
   random: () => number = Math.random,
 ): number {
   const exponent = Math.max(0, attempt - 1);

@@ -13,6 +13,8 @@ export interface GuardParts {
   breaker: RedisBreaker;
   scripts: GuardScripts;
   keys: KeySpace;
+  /** Stops delivering held settles (one last try first); call it before closing `redis`. */
+  close(): Promise<void>;
 }
 
 export function createGuard(
@@ -42,5 +44,12 @@ export function createGuard(
     logger: options.logger,
     metrics: options.metrics,
   });
-  return { guard, breaker, scripts, keys };
+  // Held settles go as soon as Redis answers again: before the tasks it refused try again.
+  const retryHeldSettles = () => guard.retryHeldSettles();
+  redis.on('ready', retryHeldSettles);
+  const close = async () => {
+    redis.off('ready', retryHeldSettles);
+    await guard.close();
+  };
+  return { guard, breaker, scripts, keys, close };
 }

@@ -31,6 +31,11 @@ export interface Admission {
   reservation: string;
   /** Worst-case tokens taken from the rate limit. */
   tokens: number;
+  /**
+   * When the admission's lease ends (epoch ms, this worker's clock, taken before the admission's
+   * round trip so it never ends later than Redis's): a settle that cannot reach Redis is retried until then.
+   */
+  leaseEndsAt: number;
 }
 
 export interface SettleRequest {
@@ -52,6 +57,9 @@ export interface Guard {
    * the guard fails closed, `GuardUnavailableError`.
    */
   admit(request: AdmitRequest): Promise<Admission>;
-  /** Records the outcome, charges the actual cost and releases what the admission held. Never throws. */
+  /**
+   * Records the outcome, charges the actual cost and releases what the admission held. Never throws:
+   * a settle that cannot reach Redis is delivered later, until the admission's lease ends.
+   */
   settle(request: SettleRequest): Promise<void>;
 }

@@ -31,6 +31,8 @@ export interface BreakwaterMetrics {
   llmTokens: Counter<'provider' | 'kind'>;
   /** Admission decisions of the shared guard. */
   guardAdmissions: Counter<'provider' | 'decision'>;
+  /** Settles that could not reach Redis, by what became of them: delivered later, or given up. */
+  guardLateSettles: Counter<'result'>;
   /** Tasks that ended FAILED and were routed, by reason. */
   tasksRouted: Counter<'reason'>;
   /** The shared breaker state per provider, read from Redis when scraped (not one worker's view). */
@@ -209,6 +211,12 @@ export function getMetrics(registry: Registry = defaultRegistry): BreakwaterMetr
       name: 'ai_guard_admissions_total',
       help: 'Admission decisions of the shared guard',
       labelNames: ['provider', 'decision'],
+      registers,
+    }),
+    guardLateSettles: new Counter({
+      name: 'ai_guard_late_settles_total',
+      help: 'Settles that could not reach Redis: delivered later, or given up (lease_ended, closed)',
+      labelNames: ['result'],
       registers,
     }),
     tasksRouted: new Counter({

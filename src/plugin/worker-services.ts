@@ -92,12 +92,13 @@ export function createWorkerServices(
   const releases: Array<() => Promise<unknown>> = [() => closeRedis(redis)];
 
   const workerId = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
-  const { guard, breaker, scripts, keys } = createGuard(config, redis, {
+  const { guard, breaker, scripts, keys, close } = createGuard(config, redis, {
     workerId,
     logger,
     metrics,
     onStateChange: options.onBreakerStateChange,
   });
+  releases.push(close);
   const providerNames = config.providers.map((provider) => provider.name);
   const removeStateSource = metrics.addBreakerStateSource(async () =>
     Promise.all(

@@ -30,7 +30,16 @@ export class ScriptedGuard implements Guard {
     if (refusal) throw refusal;
     this.admitted.push(request);
     const { provider, operation, attemptId, tokens } = request;
-    return { provider, operation, attemptId, tokens, guarded: true, reservation: `r:${attemptId}` };
+    const leaseEndsAt = Date.now() + request.leaseMs;
+    return {
+      provider,
+      operation,
+      attemptId,
+      tokens,
+      guarded: true,
+      reservation: `r:${attemptId}`,
+      leaseEndsAt,
+    };
   }
 
   async settle(request: SettleRequest): Promise<void> {
