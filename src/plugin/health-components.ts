@@ -6,8 +6,7 @@ import type { WorkerStatus } from '@temporalio/worker';
 import type { BreakwaterConfig } from '../config';
 import type { ComponentHealth } from '../observability/health';
 import type { StatusSnapshot } from '../status/status-snapshot';
-import { formatDuration } from '../format-duration';
-import { shareText } from '../status/budget-usage';
+import { formatDuration, formatShare } from '../format-units';
 
 /** A budget scope using this share of its ceiling or more makes the worker degraded. */
 export const BUDGET_DEGRADED_SHARE = 0.9;
@@ -105,12 +104,12 @@ export const HEALTH_COMPONENTS: readonly HealthComponent[] = [
       if (isHealth(budgets)) return budgets;
       const near = budgets.nearest.filter((usage) => usage.share >= BUDGET_DEGRADED_SHARE);
       if (near.length > 0) {
-        const listed = near.map((usage) => `${usage.scope} at ${shareText(usage.share)}`);
+        const listed = near.map((usage) => `${usage.scope} at ${formatShare(usage.share)}`);
         return degraded(`near the ceiling: ${listed.join(', ')}`);
       }
       const top = budgets.nearest[0];
       return healthy(
-        top ? `${top.scope} at ${shareText(top.share)} of its ceiling` : 'no ceiling with a total',
+        top ? `${top.scope} at ${formatShare(top.share)} of its ceiling` : 'no ceiling with a total',
       );
     },
   },

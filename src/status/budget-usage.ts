@@ -31,8 +31,3 @@ export function budgetsNearCeiling(scopes: readonly ScopeStatus[]): BudgetUsage[
     })
     .sort((a, b) => b.share - a.share);
 }
-
-/** A share of a ceiling as people read it: `93%`. */
-export function shareText(share: number): string {
-  return `${Math.round(share * 100)}%`;
-}

@@ -81,7 +81,15 @@ describe('breakwater status', () => {
     const h = await createHarness(
       fakeProvider,
       'cli-status',
-      { RETRY_MAXIMUM_ATTEMPTS: '2', MAX_BLOCKED_MS: '600000', TASK_DEADLINE_MS: '900000', HTTP_PORT: '0' },
+      {
+        RETRY_MAXIMUM_ATTEMPTS: '2',
+        MAX_BLOCKED_MS: '600000',
+        TASK_DEADLINE_MS: '900000',
+        HTTP_PORT: '0',
+        // A rate limit that barely refills during the test: 4 admissions take 4 of 10 requests.
+        RATE_LIMIT_RPM: '1',
+        RATE_LIMIT_BURST: '10',
+      },
       { workerOptions: () => ({ registry: new Registry() }) },
     );
     const env = cliEnv(h);
@@ -139,8 +147,15 @@ describe('breakwater status', () => {
         const stable = ({ at: _at, breakers, ledger, ...rest }: StatusSnapshot) => ({
           ...rest,
           breakers: breakers?.map(
-            ({ retryAfterMs: _retryAfterMs, now: _now, ...breaker }: BreakerStatus & { now?: number }) =>
-              breaker,
+            ({
+              retryAfterMs: _retryAfterMs,
+              now: _now,
+              rateLimit,
+              ...breaker
+            }: BreakerStatus & { now?: number }) => ({
+              ...breaker,
+              rateLimit: rateLimit && { ...rateLimit, requests: Math.floor(rateLimit.requests) },
+            }),
           ),
           ledger: ledger && { ...ledger, since: undefined },
         });
@@ -152,6 +167,11 @@ describe('breakwater status', () => {
           snapshot.breakers?.map(({ provider, state, openUntil }) => ({ provider, state, openUntil })),
         ).toEqual(breakers.map(({ provider, state, openUntil }) => ({ provider, state, openUntil })));
         expect(breakers.map((status) => status.state)).toEqual(['OPEN']);
+        const level = snapshot.breakers?.[0]?.rateLimit;
+        expect(level).toMatchObject({ rpm: 1, tpm: 0, burst: 10 });
+        expect(level!.requests).toBeGreaterThanOrEqual(6);
+        expect(level!.requests).toBeLessThan(7);
+        expect(breakers[0]?.rateLimit).toMatchObject({ rpm: 1, burst: 10 });
 
         const daily = budget.scopes.find((scope) => scope.scope === 'daily')!;
         expect(daily.limit).toBe(1);
@@ -193,7 +213,7 @@ describe('breakwater status', () => {
         // The sections show what the commands show, but for the times that passed between them.
         const timeless = (table: string) => table.replace(/\d+m \d+s|\d+(ms|s|m)\b/g, '<t>');
         expect(timeless(section(stdout, 'Circuit breakers'))).toBe(timeless(breakerText.stdout.trim()));
-        expect(section(stdout, 'Circuit breakers')).toMatch(/^fake +OPEN +9m \d+s +/m);
+        expect(section(stdout, 'Circuit breakers')).toMatch(/^fake +OPEN +9m \d+s +.* (3[3-9]|40)%$/m);
         expect(timeless(section(stdout, 'Dead-letter queue'))).toBe(timeless(dlqText.stdout.trim()));
         expect(section(stdout, 'Budgets nearest their ceilings')).toMatch(/^daily +usd +1 +[\d.]+ +\d+%$/m);
         expect(section(stdout, 'Dead-letter queue')).toMatch(/^ai:dlq +1 entry, the oldest added/m);

@@ -1,5 +1,5 @@
 /** Text helpers every view uses: durations, counted nouns, JSON, field lists and error messages. */
-export { formatDuration } from '../../format-duration';
+export { formatDuration } from '../../format-units';
 
 /** `1 entry`, `2 entries`: `count` with the noun that agrees with it. */
 export function countOf(count: number, singular: string, plural = `${singular}s`): string {

@@ -3,7 +3,8 @@
  * the command it summarises where there is one (`breaker status`, `dlq stats`), and JSON.
  */
 import type { LedgerStatistics } from '../../status/ledger-statistics';
-import { shareText, type BudgetUsage } from '../../status/budget-usage';
+import type { BudgetUsage } from '../../status/budget-usage';
+import { formatShare } from '../../format-units';
 import type { SectionName, StatusSnapshot, TasksStatus } from '../../status/status-snapshot';
 import { formatTable } from '../../format-table';
 import { formatUsd } from '../../money';
@@ -25,7 +26,7 @@ function formatBudgets(nearest: readonly BudgetUsage[]): string {
       usage.unit === 'micro_usd' ? 'usd' : usage.unit,
       amountOf(usage, usage.limit),
       amountOf(usage, usage.used),
-      shareText(usage.share),
+      formatShare(usage.share),
     ]),
   ]);
 }
@@ -44,7 +45,7 @@ function formatLedger(ledger: LedgerStatistics): string {
   const retryRate =
     ledger.retryRate === null
       ? 'no task closed in the window'
-      : `${shareText(ledger.retryRate)} of ${ledger.closed} closed tasks retried (${ledger.retries} retries)`;
+      : `${formatShare(ledger.retryRate)} of ${ledger.closed} closed tasks retried (${ledger.retries} retries)`;
   const times = LEDGER_STATES.flatMap((state) => {
     const time = ledger.timeInState[state];
     return time ? [[state, time.tasks, formatDuration(time.p50Ms), formatDuration(time.p95Ms)]] : [];
