@@ -3,10 +3,8 @@
  * `--json` agree with `breaker status`, `budget show`, `dlq stats` and with `temporal workflow
  * count` per ledger state; `--watch` refreshes until interrupted.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { Registry } from 'prom-client';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BreakerStatus } from '../../src/breaker/types';
 import type { BudgetShowJson } from '../../src/cli/views/budget';
 import type { DlqStatsJson } from '../../src/cli/views/dlq-stats';
@@ -17,8 +15,7 @@ import { LEDGER_STATES, type LedgerState } from '../../src/task';
 import type { FakeProvider } from '../../src/testing/fake-provider';
 import { json, killRunning, runCli, start } from '../support/cli';
 import { chat, createHarness, eventually, startFakeProvider, type Harness } from '../support/harness';
-
-const run = promisify(execFile);
+import { temporalWorkflowCount } from '../support/temporal-cli';
 
 let fakeProvider: FakeProvider;
 beforeAll(async () => {
@@ -40,27 +37,10 @@ function cliEnv(h: Harness): Record<string, string> {
   };
 }
 
-/** `temporal workflow count` of the query that counts the task queue's tasks in `state`. */
-async function temporalCount(taskQueue: string, state: LedgerState): Promise<number> {
-  const stack = inject('stack');
-  const { stdout } = await run(stack.temporalCli, [
-    'workflow',
-    'count',
-    '--address',
-    stack.temporalAddress,
-    '--namespace',
-    stack.namespace,
-    '--query',
-    taskCountQuery(taskQueue, state),
-    '--output',
-    'json',
-  ]);
-  // A count of 0 is left out of the JSON, as proto3 does.
-  return Number((JSON.parse(stdout) as { count?: string }).count ?? 0);
-}
-
 async function temporalCounts(taskQueue: string): Promise<Record<LedgerState, number>> {
-  const counts = await Promise.all(LEDGER_STATES.map((state) => temporalCount(taskQueue, state)));
+  const counts = await Promise.all(
+    LEDGER_STATES.map((state) => temporalWorkflowCount(taskCountQuery(taskQueue, state))),
+  );
   return Object.fromEntries(LEDGER_STATES.map((state, index) => [state, counts[index]!])) as Record<
     LedgerState,
     number
