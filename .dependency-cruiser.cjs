@@ -72,6 +72,12 @@ const LAYERS = [
     'logs, metrics and redaction serve every room; they know only the configuration and the rooms’ types',
   ],
   [
+    'status-reads-shared-state',
+    '^src/status/',
+    '^(src/(guard|client|worker|plugin|cli|testing|demo|providers|observability)/|activities/|workflows/)',
+    'the status snapshot reads the shared state and Temporal visibility; the worker and the CLI serve it',
+  ],
+  [
     'codec-is-a-leaf',
     '^src/codec/',
     '^(src/(?!codec/|errors/error-types\\.ts$)|activities/|workflows/)',

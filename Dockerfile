@@ -18,7 +18,8 @@ COPY --from=build --chown=root:root /app/dist ./dist
 # The image's `node` user (uid 1000) owns nothing here: the code is read-only to the process.
 USER node
 EXPOSE 9464
-# /health is 200 while the worker polls; the slim image has no curl, so Node asks. The start period
+# /health is 503 only when the worker cannot do its job (not polling, or Redis down while the
+# guard fails closed); the slim image has no curl, so Node asks. The start period
 # covers bundling the workflow code at start-up.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.HTTP_PORT || '9464') + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]

@@ -5,6 +5,32 @@
  */
 import type { FailureReason, LedgerEntry, LedgerSnapshot, LedgerState } from './task';
 
+/** The memo field a finished task keeps its `LedgerTimes` in, for the ledger statistics. */
+export const LEDGER_TIMES_MEMO = 'ledgerTimes';
+
+/** How long a task spent in each state it left, and how many times it retried. */
+export interface LedgerTimes {
+  /** Milliseconds in each state, summed over every visit; states never left are not counted. */
+  msInState: Partial<Record<LedgerState, number>>;
+  /** Transitions to RETRY. */
+  retries: number;
+}
+
+/**
+ * The `LedgerTimes` of an audit trail. `queuedSince` (ISO-8601) replaces the first entry's time: the
+ * workflow's start, so the time QUEUED includes the wait for a worker.
+ */
+export function ledgerTimes(entries: readonly LedgerEntry[], queuedSince?: string): LedgerTimes {
+  const msInState: Partial<Record<LedgerState, number>> = {};
+  for (let index = 0; index + 1 < entries.length; index++) {
+    const entry = entries[index]!;
+    const since = index === 0 && queuedSince !== undefined ? queuedSince : entry.at;
+    const ms = Math.max(0, Date.parse(entries[index + 1]!.at) - Date.parse(since));
+    msInState[entry.to] = (msInState[entry.to] ?? 0) + ms;
+  }
+  return { msInState, retries: entries.filter((entry) => entry.to === 'RETRY').length };
+}
+
 const ALLOWED: Readonly<Record<LedgerState, readonly LedgerState[]>> = {
   QUEUED: ['RUNNING', 'FAILED'],
   RUNNING: ['RETRY', 'BLOCKED', 'DONE', 'FAILED'],

@@ -1,9 +1,20 @@
 /**
  * Keeps a task's ledger inside its workflow: mirrors the state to the `LedgerState` search
- * attribute, answers the ledger query and records the attempt reports the activity signals.
+ * attribute, answers the ledger query and records the attempt reports the activity signals. A task
+ * that ends keeps its time in each state in its memo, which visibility lists return (the ledger
+ * statistics read it).
  */
-import { defineQuery, defineSignal, log, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import { Ledger, isTerminal, type TransitionInfo } from '../src/ledger';
+import {
+  defineQuery,
+  defineSignal,
+  log,
+  patched,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { LEDGER_TIMES_MEMO, Ledger, isTerminal, ledgerTimes, type TransitionInfo } from '../src/ledger';
 import { LedgerStateKey, ProviderKey } from '../src/search-attributes';
 import {
   TaskMessages,
@@ -53,6 +64,11 @@ export class LedgerTracker {
       { key: LedgerStateKey, value: to },
       ...(switched ? [{ key: ProviderKey, value: this.provider }] : []),
     ]);
+    // Tasks started before the memo existed replay without it.
+    if (isTerminal(to) && patched('ledger-times-memo')) {
+      const queuedSince = workflowInfo().startTime.toISOString();
+      upsertMemo({ [LEDGER_TIMES_MEMO]: ledgerTimes(this.ledger.entries, queuedSince) });
+    }
     log.info('ledger transition', {
       idempotencyKey: this.meta.idempotencyKey,
       operation: this.meta.operation,

@@ -72,6 +72,18 @@ export interface BreakerSettleResult {
   transition?: BreakerTransition;
 }
 
+/** A provider's shared rate limit (0: that bucket is off) and what its two buckets hold now. */
+export interface RateLimitLevel {
+  rpm: number;
+  tpm: number;
+  burst: number;
+  tokenBurst: number;
+  /** Requests the request bucket holds (of `burst`). */
+  requests: number;
+  /** Tokens the token bucket holds (of `tokenBurst`). */
+  tokens: number;
+}
+
 export interface BreakerStatus {
   provider: string;
   /** The effective state: an OPEN breaker past its reset time reports HALF_OPEN. */
@@ -85,6 +97,11 @@ export interface BreakerStatus {
   counts: BreakerCounts;
   /** Cluster-wide counters: admitted, probes, success, failure, rate_limited, neutral, rejected_*, transitions, … */
   stats: Record<string, number>;
+  /**
+   * The provider's shared rate limit and what its buckets hold now, as the last admission that used a
+   * limit left them (refilled to now); absent until one did.
+   */
+  rateLimit?: RateLimitLevel;
   /** The transition an operator action caused, if any. */
   transition?: BreakerTransition;
 }

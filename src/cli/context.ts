@@ -29,6 +29,8 @@ export interface CliContext {
   logger: Logger;
   /** Whether stdin is a terminal an operator can answer a confirmation on. */
   interactive: boolean;
+  /** Whether stdout is a terminal (a refreshing view may clear it). */
+  terminal: boolean;
   /** Writes `question` to the terminal and reads one line of answer; undefined at the end of input. */
   ask(question: string): Promise<string | undefined>;
 }
@@ -108,6 +110,7 @@ export class CliSession {
         process.stdout.write(`${text}\n`);
       },
       interactive: process.stdin.isTTY === true,
+      terminal: process.stdout.isTTY === true,
       ask: askLine,
       // Synchronous, so the line is written before the CLI exits.
       logger: createLogger({

@@ -8,13 +8,14 @@ import { breakerCommands } from './commands/breaker';
 import { budgetCommands } from './commands/budget';
 import { codecServerCommand } from './commands/codec-server';
 import { dlqCommands } from './commands/dlq';
+import { statusCommand } from './commands/status';
 import type { OpenContext } from './context';
 import { commandTree, HELP_CONFIGURATION, usageOf } from './help';
 import { CommandLineError } from './usage-errors';
 
 const DESCRIPTION =
   'Operator commands for Breakwater. Configuration comes from the environment, as for the worker ' +
-  '(REDIS_URL, REDIS_KEY_PREFIX, BREAKER_*, BUDGET_*, DLQ_*, …; TEMPORAL_* for dlq replay). ' +
+  '(REDIS_URL, REDIS_KEY_PREFIX, BREAKER_*, BUDGET_*, DLQ_*, …; TEMPORAL_* for dlq replay and status). ' +
   'Provider variables (LLM_*, API keys) are not read: providers come from the breaker registry in Redis.';
 
 /** The program; its commands get their context from `open`. */
@@ -24,6 +25,7 @@ export function buildProgram(open: OpenContext): Command {
     .addCommand(breakerCommands(open))
     .addCommand(budgetCommands(open))
     .addCommand(dlqCommands(open))
+    .addCommand(statusCommand(open))
     .addCommand(codecServerCommand(open));
   for (const command of commandTree(program)) {
     command

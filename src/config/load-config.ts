@@ -93,6 +93,11 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
       httpPort: values.HTTP_PORT,
       httpHost: values.HTTP_HOST,
     },
+    health: {
+      dlqDepthThreshold: values.HEALTH_DLQ_DEPTH,
+      dlqGrowthWindowMs: values.HEALTH_DLQ_GROWTH_SEC,
+    },
+    status: { ledgerWindowMs: values.STATUS_LEDGER_WINDOW_SEC },
     log: { level: values.LOG_LEVEL },
     production: values.NODE_ENV === 'production',
     encryption: readEncryption(values),

@@ -98,6 +98,18 @@ export interface BreakwaterConfig {
     httpPort: number;
     httpHost: string;
   };
+  /** What `/health` calls degraded beyond an open breaker. */
+  health: {
+    /** `ai:dlq` depth above which the worker is degraded. */
+    dlqDepthThreshold: number;
+    /** The worker is degraded while tasks were added to `ai:dlq` this recently (0: off). */
+    dlqGrowthWindowMs: number;
+  };
+  /** The status snapshot (`/status`, `breakwater status`). */
+  status: {
+    /** The ledger statistics' recent window: tasks closed within it. */
+    ledgerWindowMs: number;
+  };
   log: { level: LogLevel };
   /** `NODE_ENV=production`. */
   production: boolean;

@@ -468,6 +468,23 @@ export const ENV_VARIABLES = {
     description: '`/metrics` and `/health` port (0 = any, -1 = off)',
   },
   HTTP_HOST: { default: '0.0.0.0', schema: text, description: 'Interface of the metrics and health server' },
+  HEALTH_DLQ_DEPTH: {
+    default: '100',
+    schema: integer(0),
+    description: '`/health` reports `degraded` while `ai:dlq` holds more entries than this (0 = any entry)',
+  },
+  HEALTH_DLQ_GROWTH_SEC: {
+    default: '300',
+    schema: integer(0).transform(secondsToMs),
+    description:
+      '`/health` reports `degraded` while tasks were added to `ai:dlq` within this many seconds (0 = off)',
+  },
+  STATUS_LEDGER_WINDOW_SEC: {
+    default: '3600',
+    schema: integer(1).transform(secondsToMs),
+    description:
+      'The recent window of the ledger statistics in `/status` and `breakwater status` (tasks closed within it)',
+  },
   LOG_LEVEL: { default: 'info', schema: oneOf(LOG_LEVELS), description: 'Least level logged' },
   NODE_ENV: {
     default: NO_DEFAULT,

@@ -236,7 +236,12 @@ async function main(): Promise<void> {
   console.log(
     `           ${cli} workflow describe --address ${stack.temporal.address} -w bw-task-${workload[0]!.options.idempotencyKey}`,
   );
-  const operatorEnv = `REDIS_URL=${stack.redis.url} TEMPORAL_ADDRESS=${stack.temporal.address}`;
+  const operatorEnv =
+    `REDIS_URL=${stack.redis.url} REDIS_KEY_PREFIX=${config.redis.keyPrefix} ` +
+    `TEMPORAL_ADDRESS=${stack.temporal.address} TEMPORAL_TASK_QUEUE=${config.temporal.taskQueue}`;
+  console.log(`  Status:  ${worker.httpUrl}/status  (JSON: what breakwater status prints)`);
+  console.log(`           ${worker.httpUrl}/health  ${worker.httpUrl}/metrics`);
+  console.log(`           ${operatorEnv} npm run -s breakwater -- status --watch`);
   console.log(`  DLQ:     ${operatorEnv} npm run -s breakwater -- dlq list`);
   console.log(
     `           ${operatorEnv} npm run -s breakwater -- dlq replay --all --reason retries_exhausted`,

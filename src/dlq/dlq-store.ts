@@ -26,6 +26,8 @@ export interface DlqStats {
   byProvider: Record<string, number>;
   /** When the oldest `ai:dlq` entry was added, epoch ms. */
   oldestMs: number | null;
+  /** When the newest `ai:dlq` entry was added, epoch ms. */
+  newestMs: number | null;
   /** Cluster-wide: enqueued, dead, replayed, poisoned, purged, trimmed, trimmed_dead. */
   counters: Record<string, number>;
 }

@@ -1,14 +1,16 @@
 /**
  * The worker's operator endpoints:
  *   GET /metrics  Prometheus text (the process default registry plus the product's metrics)
- *   GET /health   liveness: 200 while the worker runs (with the state of its dependencies)
- *   GET /ready    readiness: 200 only when every dependency answers
+ *   GET /health   healthy, degraded or unhealthy, per component: 503 only when unhealthy
+ *   GET /ready    readiness: 200 only when the worker runs and every dependency answers
+ *   GET /status   the status snapshot (breakers, budgets, DLQ, tasks, ledger statistics), JSON
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { healthHttpStatus, type HealthReport } from './health';
 
-export interface HealthReport {
+export interface ReadinessReport {
   /** The worker polls and runs tasks. */
   live: boolean;
   /** Every dependency answers. */
@@ -21,6 +23,8 @@ export interface HttpServerOptions {
   port: number;
   registry: Registry;
   health: () => Promise<HealthReport>;
+  ready: () => Promise<ReadinessReport>;
+  status: () => Promise<unknown>;
 }
 
 export interface RunningHttpServer {
@@ -39,12 +43,17 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       if (req.method !== 'GET') return send(405, 'text/plain', 'method not allowed\n');
       if (path === '/metrics')
         return send(200, options.registry.contentType, await options.registry.metrics());
-      if (path === '/health' || path === '/ready') {
+      if (path === '/health') {
         const report = await options.health();
-        const ok = path === '/health' ? report.live : report.live && report.ready;
+        return send(healthHttpStatus(report.status), 'application/json', JSON.stringify(report));
+      }
+      if (path === '/ready') {
+        const report = await options.ready();
         const status = !report.live ? 'down' : report.ready ? 'ok' : 'degraded';
+        const ok = report.live && report.ready;
         return send(ok ? 200 : 503, 'application/json', JSON.stringify({ status, checks: report.checks }));
       }
+      if (path === '/status') return send(200, 'application/json', JSON.stringify(await options.status()));
       return send(404, 'text/plain', 'not found\n');
     };
     answer().catch((error: unknown) => send(500, 'text/plain', `${String(error)}\n`));

@@ -2,36 +2,11 @@
 import type { Client } from '@temporalio/client';
 import type { TokenManager } from '../budget/token-manager';
 import type { DailyBudgetSource, TaskCountSource } from '../observability/metrics';
-import { LEDGER_STATES, type LedgerState } from '../task';
+import { countTasksByState } from '../status/task-queries';
 
-const CLOSED_STATES: ReadonlySet<LedgerState> = new Set(['DONE', 'FAILED']);
-
-function queryText(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
-/**
- * The visibility query that counts `taskQueue`'s tasks in `state`. An open state counts running
- * workflows only: a workflow terminated from outside keeps the last state it upserted.
- */
-export function taskCountQuery(taskQueue: string, state: LedgerState): string {
-  const query = `TaskQueue = ${queryText(taskQueue)} AND LedgerState = '${state}'`;
-  return CLOSED_STATES.has(state) ? query : `${query} AND ExecutionStatus = 'Running'`;
-}
-
-/** Counts `taskQueue`'s tasks in every ledger state (one visibility count per state). */
+/** Counts `taskQueue`'s tasks in every ledger state when scraped (one visibility count per state). */
 export function taskCountSource(client: Client, taskQueue: string): TaskCountSource {
-  return async () => {
-    const counts = await Promise.all(
-      LEDGER_STATES.map(
-        async (state) => (await client.workflow.count(taskCountQuery(taskQueue, state))).count,
-      ),
-    );
-    return Object.fromEntries(LEDGER_STATES.map((state, index) => [state, counts[index]!])) as Record<
-      LedgerState,
-      number
-    >;
-  };
+  return () => countTasksByState(client, taskQueue);
 }
 
 /** Today's daily budget scope, as the budget API shows it (operator overrides included). */

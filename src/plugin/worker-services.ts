@@ -1,6 +1,6 @@
 /**
  * What a Breakwater worker runs on besides Temporal: the Redis guard, the DLQ, the providers, the
- * activities built from them, and the `/metrics`, `/health` and `/ready` endpoints.
+ * activities built from them, and the `/metrics`, `/health`, `/ready` and `/status` endpoints.
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -25,7 +25,8 @@ import { getMetrics, type BreakwaterMetrics } from '../observability/metrics';
 import { closeRedis, createRedis } from '../redis/connection';
 import { firstSecurityProblem } from '../redis/connection-security';
 import { ProviderRegistry } from '../providers/registry';
-import { createHttpHealth } from './http-health';
+import { readStatusSnapshot, type StatusSources } from '../status/status-snapshot';
+import { createHealth, createReadiness } from './http-health';
 import { dailyBudgetSource, taskCountSource } from './metric-sources';
 
 /** What the services are built with, beside the configuration. */
@@ -48,7 +49,7 @@ export interface WorkerServices {
   logger: Logger;
   /**
    * Serves `worker`'s metrics (its queue's tasks by ledger state, from Temporal) and starts
-   * `/metrics`, `/health` and `/ready` (once); resolves to their base URL.
+   * `/metrics`, `/health`, `/ready` and `/status` (once); resolves to their base URL.
    */
   serve(worker: Worker): Promise<string | undefined>;
   /**
@@ -148,11 +149,22 @@ export function createWorkerServices(
         releases.push(async () => removeTaskCounts());
       }
       if (config.worker.httpPort < 0) return (http = Promise.resolve(undefined));
+      const sources: StatusSources = {
+        breaker,
+        tokens,
+        dlq,
+        ledgerWindowMs: config.status.ledgerWindowMs,
+        ...(worker.client
+          ? { temporal: { client: worker.client, taskQueue: worker.options.taskQueue } }
+          : {}),
+      };
       http = startHttpServer({
         host: config.worker.httpHost,
         port: config.worker.httpPort,
         registry,
-        health: createHttpHealth(worker, redis),
+        health: createHealth(worker, redis, sources, config),
+        ready: createReadiness(worker, redis),
+        status: () => readStatusSnapshot(sources),
       }).then((server) => {
         releases.push(() => server.close());
         return server.url;

@@ -29,6 +29,7 @@ function tableRows(stdout: string): string[][] {
     'failures',
     'rejections',
     'transitions',
+    'rate fill',
   ]);
   const rows: string[][] = [];
   for (const line of lines.slice(2)) {
@@ -106,7 +107,9 @@ describe('breakwater breaker status', () => {
     const table = await breakwater('breaker', 'status');
     expect(table.code, table.stderr).toBe(0);
     expect(table.stderr).toBe('');
-    expect(tableRows(table.stdout)).toEqual([['fake', 'CLOSED', '-', '0', '0', '0', '0', '0', '0', '0']]);
+    expect(tableRows(table.stdout)).toEqual([
+      ['fake', 'CLOSED', '-', '0', '0', '0', '0', '0', '0', '0', '-'],
+    ]);
 
     const statuses = await statusJson();
     expect(statuses).toHaveLength(1);
@@ -133,8 +136,8 @@ describe('breakwater breaker status', () => {
     const accruing = await breakwater('breaker', 'status');
     expect(accruing.code, accruing.stderr).toBe(0);
     expect(tableRows(accruing.stdout)).toEqual([
-      ['fake', 'CLOSED', '-', '3', '0', '1', '4', '3', '0', '0'],
-      ['other', 'CLOSED', '-', '0', '0', '1', '1', '0', '0', '0'],
+      ['fake', 'CLOSED', '-', '3', '0', '1', '4', '3', '0', '0', '-'],
+      ['other', 'CLOSED', '-', '0', '0', '1', '1', '0', '0', '0', '-'],
     ]);
 
     await breaker.settle('fake', 'held', 'failure');
@@ -158,6 +161,7 @@ describe('breakwater breaker status', () => {
       '5',
       '1',
       '1',
+      '-',
     ]);
 
     const [status] = await statusJson();
@@ -218,7 +222,10 @@ describe('breakwater breaker open and reset', () => {
 
 describe('breakwater: errors', () => {
   it.each([
-    [['brekaer'], /^breakwater: unknown command 'brekaer' \(expected: breaker, budget, dlq, codec-server\)$/],
+    [
+      ['brekaer'],
+      /^breakwater: unknown command 'brekaer' \(expected: breaker, budget, dlq, status, codec-server\)$/,
+    ],
     [
       ['breaker', 'stauts'],
       /^breakwater: unknown breaker command 'stauts' \(expected: status, reset, open\)$/,

@@ -1,11 +1,9 @@
 /** Operators find tasks by ledger state with the real `temporal` CLI. */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeProvider } from '../../src/testing/fake-provider';
 import { chat, createHarness, eventually, startFakeProvider } from '../support/harness';
+import { temporalWorkflow } from '../support/temporal-cli';
 
-const run = promisify(execFile);
 let fakeProvider: FakeProvider;
 beforeAll(async () => {
   fakeProvider = await startFakeProvider();
@@ -15,19 +13,7 @@ afterAll(async () => {
 });
 
 async function listWorkflowIds(query: string): Promise<string[]> {
-  const stack = inject('stack');
-  const { stdout } = await run(stack.temporalCli, [
-    'workflow',
-    'list',
-    '--address',
-    stack.temporalAddress,
-    '--namespace',
-    stack.namespace,
-    '--query',
-    query,
-    '--output',
-    'json',
-  ]);
+  const stdout = await temporalWorkflow('list', '--query', query, '--output', 'json');
   const parsed = JSON.parse(stdout.trim() === '' ? '[]' : stdout) as Array<{
     execution: { workflowId: string };
   }>;

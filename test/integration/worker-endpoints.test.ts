@@ -22,15 +22,23 @@ import {
   uniqueName,
 } from '../support/harness';
 
-interface HealthBody {
+interface ReadyBody {
   status: string;
   checks: Record<string, { ok: boolean; detail?: string }>;
 }
 
-async function getHealth(url: string): Promise<{ status: number; body: HealthBody }> {
-  const response = await fetch(url);
-  return { status: response.status, body: (await response.json()) as HealthBody };
+interface HealthBody {
+  status: string;
+  components: Record<string, { status: string; detail: string }>;
 }
+
+async function getJson<Body>(url: string): Promise<{ status: number; body: Body }> {
+  const response = await fetch(url);
+  return { status: response.status, body: (await response.json()) as Body };
+}
+
+const getHealth = (url: string) => getJson<HealthBody>(url);
+const getReady = (url: string) => getJson<ReadyBody>(url);
 
 let fakeProvider: FakeProvider;
 let redisDir: string;
@@ -92,10 +100,10 @@ describe('worker endpoints', () => {
 
         const health = await getHealth(`${httpUrl}/health`);
         expect(health.status).toBe(200);
-        expect(health.body.status).toBe('ok');
-        expect(health.body.checks.worker).toMatchObject({ ok: true, detail: 'RUNNING' });
-        expect(health.body.checks.redis).toEqual({ ok: true });
-        const ready = await getHealth(`${httpUrl}/ready`);
+        expect(health.body.status).toBe('healthy');
+        expect(health.body.components.pollers?.status).toBe('healthy');
+        expect(health.body.components.redis?.status).toBe('healthy');
+        const ready = await getReady(`${httpUrl}/ready`);
         expect(ready.status).toBe(200);
         expect(ready.body.status).toBe('ok');
 
@@ -103,11 +111,11 @@ describe('worker endpoints', () => {
         expect((await fetch(`${httpUrl}/health`, { method: 'POST' })).status).toBe(405);
 
         await redis.stop();
-        const liveWithoutRedis = await getHealth(`${httpUrl}/health`);
-        expect(liveWithoutRedis.status).toBe(200);
-        expect(liveWithoutRedis.body.status).toBe('degraded');
-        expect(liveWithoutRedis.body.checks.redis?.ok).toBe(false);
-        const notReady = await getHealth(`${httpUrl}/ready`);
+        const withoutRedis = await getHealth(`${httpUrl}/health`);
+        expect(withoutRedis.status).toBe(503);
+        expect(withoutRedis.body.status).toBe('unhealthy');
+        expect(withoutRedis.body.components.redis?.status).toBe('unhealthy');
+        const notReady = await getReady(`${httpUrl}/ready`);
         expect(notReady.status).toBe(503);
         expect(notReady.body.status).toBe('degraded');
         expect(notReady.body.checks.redis?.ok).toBe(false);
@@ -116,7 +124,7 @@ describe('worker endpoints', () => {
 
         await redis.restart();
         const recovered = await eventually(async () => {
-          const probe = await getHealth(`${httpUrl}/ready`);
+          const probe = await getReady(`${httpUrl}/ready`);
           return probe.status === 200 ? probe : undefined;
         });
         expect(recovered.body).toMatchObject({ status: 'ok', checks: { redis: { ok: true } } });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidLedgerTransitionError, Ledger, isTerminal } from '../../src/ledger';
+import { InvalidLedgerTransitionError, Ledger, isTerminal, ledgerTimes } from '../../src/ledger';
 import { LEDGER_STATES, type LedgerState } from '../../src/task';
 
 const START = Date.parse('2025-03-01T12:00:00.000Z');
@@ -236,5 +236,26 @@ describe('Ledger', () => {
     expect(ledger.entries[0]?.reason).toBe('submitted');
     expect(ledger.entries[0]?.at).toBe(iso(0));
     expect(ledger.snapshot().entries).toHaveLength(2);
+  });
+});
+
+describe('ledgerTimes', () => {
+  it('sums the time of every visit to each state left, from the workflow start, and counts retries', () => {
+    const ledger = new Ledger(steppingClock().clock);
+    ledger.transition('RUNNING', { reason: 'started' }); // +1 s
+    ledger.transition('RETRY', { reason: 'attempt_failed' }); // +2 s
+    ledger.transition('RUNNING', { reason: 'retry_started' }); // +3 s
+    ledger.transition('BLOCKED', { reason: 'circuit_open' }); // +4 s
+    ledger.transition('RUNNING', { reason: 'unblocked' }); // +5 s
+    ledger.transition('DONE', { reason: 'completed' }); // +6 s
+    expect(ledgerTimes(ledger.entries)).toEqual({
+      msInState: { QUEUED: 1000, RUNNING: 3000, RETRY: 1000, BLOCKED: 1000 },
+      retries: 1,
+    });
+    expect(ledgerTimes(ledger.entries, iso(-2)).msInState.QUEUED).toBe(3000);
+  });
+
+  it('counts nothing for a task that never left QUEUED', () => {
+    expect(ledgerTimes(new Ledger(steppingClock().clock).entries)).toEqual({ msInState: {}, retries: 0 });
   });
 });

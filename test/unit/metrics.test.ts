@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { getMetrics } from '../../src/observability/metrics';
-import { taskCountQuery } from '../../src/plugin/metric-sources';
+import { taskCountQuery } from '../../src/status/task-queries';
 
 const COUNTS = { QUEUED: 1, RUNNING: 2, RETRY: 0, BLOCKED: 3, DONE: 40, FAILED: 5 };
 

@@ -29,7 +29,8 @@ function cliWorkerId(): string {
   return `cli/${hostname()}/${process.pid}`;
 }
 
-async function breakerOf(context: CliContext): Promise<RedisBreaker> {
+/** The shared breaker, as the CLI reads and operates it. */
+export async function breakerOf(context: CliContext): Promise<RedisBreaker> {
   return new RedisBreaker({
     scripts: await context.scripts(),
     settings: context.config.breaker,

@@ -34,7 +34,8 @@ interface SetOptions extends JsonOptions {
   run?: string;
 }
 
-async function tokenManagerOf(context: CliContext): Promise<TokenManager> {
+/** The budget API on the CLI's connection. */
+export async function tokenManagerOf(context: CliContext): Promise<TokenManager> {
   const { config } = context;
   return new TokenManager({
     scripts: await context.scripts(),

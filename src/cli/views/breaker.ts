@@ -1,6 +1,8 @@
 /** How `breakwater breaker …` shows breakers: the status table, the result of an action, and JSON. */
 import type { BreakerStatus, BreakerTransition } from '../../breaker/types';
 import { formatTable } from '../../format-table';
+import { formatShare } from '../../format-units';
+import { rateLimitFill } from '../../ratelimit/rate-fill';
 import { formatDuration, toJson } from './format';
 
 const STATUS_HEADER = [
@@ -14,6 +16,7 @@ const STATUS_HEADER = [
   'failures',
   'rejections',
   'transitions',
+  'rate fill',
 ];
 
 /** Sum of the `rejected_*` counters (OPEN, HALF_OPEN and the gate while failures accrue). */
@@ -35,6 +38,7 @@ function statusRow(status: BreakerStatus): Array<string | number> {
     status.stats.failure ?? 0,
     rejections(status.stats),
     status.stats.transitions ?? 0,
+    status.rateLimit ? formatShare(rateLimitFill(status.rateLimit)) : '-',
   ];
 }
 

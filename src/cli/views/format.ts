@@ -1,15 +1,5 @@
 /** Text helpers every view uses: durations, counted nouns, JSON, field lists and error messages. */
-
-/** A duration for people: `850ms`, `42s`, `1m 30s`, `2h 5m` (seconds are rounded up). */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.max(0, Math.ceil(ms))}ms`;
-  const seconds = Math.ceil(ms / 1000);
-  if (seconds < 60) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m ${seconds % 60}s`;
-  const hours = Math.floor(minutes / 60);
-  return minutes % 60 === 0 ? `${hours}h` : `${hours}h ${minutes % 60}m`;
-}
+export { formatDuration } from '../../format-units';
 
 /** `1 entry`, `2 entries`: `count` with the noun that agrees with it. */
 export function countOf(count: number, singular: string, plural = `${singular}s`): string {

@@ -30,25 +30,29 @@ local NO_RATE_LIMIT = { ok = true }
 
 --[[
   The buckets as stored (`requests` nil: full), with `refunded` tokens more, refilled to `now`.
+  Returns requests, tokens: what each bucket holds now.
+]]
+local function rateRefill(R, requests, available, at, refunded, now)
+  if requests == nil then return R.burst, R.tokenBurst end
+  -- Refunds are capped as the refill is: adding them first and capping once is the same.
+  available = math.min(R.tokenBurst, available + refunded)
+  local elapsed = math.max(0, now - at)
+  if R.rpm > 0 then requests = math.min(R.burst, requests + elapsed * R.rpm / 60000) end
+  if R.tpm > 0 then available = math.min(R.tokenBurst, available + elapsed * R.tpm / 60000) end
+  return requests, available
+end
+
+--[[
+  The buckets as stored (`requests` nil: full), with `refunded` tokens more, refilled to `now`.
   Returns { ok, retryAfterMs } or { ok, requests, tokens, need }: the refilled buckets and the take.
 ]]
 local function rateDecide(R, requests, available, at, refunded, tokens, now)
-  if requests == nil then
-    requests, available, at = R.burst, R.tokenBurst, now
-  else
-    -- Refunds are capped as the refill is: adding them first and capping once is the same.
-    available = math.min(R.tokenBurst, available + refunded)
-  end
-  local elapsed = math.max(0, now - at)
+  requests, available = rateRefill(R, requests, available, at, refunded, now)
   local wait = 0
-  if R.rpm > 0 then
-    requests = math.min(R.burst, requests + elapsed * R.rpm / 60000)
-    if requests < 1 then wait = math.ceil((1 - requests) * 60000 / R.rpm) end
-  end
+  if R.rpm > 0 and requests < 1 then wait = math.ceil((1 - requests) * 60000 / R.rpm) end
   local need = math.min(tokens, R.tokenBurst)
-  if R.tpm > 0 then
-    available = math.min(R.tokenBurst, available + elapsed * R.tpm / 60000)
-    if available < need then wait = math.max(wait, math.ceil((need - available) * 60000 / R.tpm)) end
+  if R.tpm > 0 and available < need then
+    wait = math.max(wait, math.ceil((need - available) * 60000 / R.tpm))
   end
   if wait > 0 then return { ok = false, retryAfterMs = wait } end
   if R.rpm > 0 then requests = requests - 1 end
@@ -64,11 +68,12 @@ local function providerRateDecide(R, breaker, tokens, now)
   return rateDecide(R, tonumber(rate[5]), tonumber(rate[6]), tonumber(rate[7]), tonumber(rate[8] or '0'), tokens, now)
 end
 
--- Takes the call from the provider's buckets, as `plan` (providerRateDecide's) found them.
+-- Takes the call from the provider's buckets, as `plan` (providerRateDecide's) found them, and keeps
+-- the limit beside them (field rateLimit: rpm,tpm,burst,tokenBurst) for the breaker's status.
 local function providerRateCommit(R, plan, now)
   if R == nil then return end
   redis.call('HSET', breakerKey('breakerState'), 'rateRequests', plan.requests, 'rateTokens', plan.tokens, 'rateAt',
-    nowText, 'rateRefunds', '0')
+    nowText, 'rateRefunds', '0', 'rateLimit', R.rpm .. ',' .. R.tpm .. ',' .. R.burst .. ',' .. R.tokenBurst)
 end
 
 local function operationRateDecide(operation, R, tokens, now)
@@ -97,4 +102,19 @@ local function operationRateRefund(operation, refund)
   local key, text = KEY.rateLimit('op:' .. operation), ',' .. refund
   -- APPEND keeps the bucket's expiry; a bucket that expired meanwhile is full again: nothing to refund.
   if redis.call('APPEND', key, text) == #text then redis.call('DEL', key) end
+end
+
+--[[
+  The provider's rate limit as its last admission left it, refilled to `now`: { rpm, tpm, burst,
+  tokenBurst, requests, tokens } (what each bucket holds now), or nil when no admission used one.
+]]
+local function providerRateStatus(now)
+  local f = redis.call('HMGET', breakerKey('breakerState'), 'rateLimit', 'rateRequests', 'rateTokens', 'rateAt',
+    'rateRefunds')
+  if not f[1] then return nil end
+  local values = split(f[1], ',')
+  local R = rateFrom({ tonumber(values[1]), tonumber(values[2]), tonumber(values[3]), tonumber(values[4]) }, 1)
+  if R == nil then return nil end
+  local requests, tokens = rateRefill(R, tonumber(f[2]), tonumber(f[3]), tonumber(f[4]), tonumber(f[5] or '0'), now)
+  return { rpm = R.rpm, tpm = R.tpm, burst = R.burst, tokenBurst = R.tokenBurst, requests = requests, tokens = tokens }
 end

@@ -8,7 +8,9 @@
   ARGV[4]  clock                '' for Redis time; an epoch-ms value in tests
   ARGV[5]  provider
 
-  Returns  JSON { state, openUntil?, retryAfterMs, inFlight, probesInFlight, counts, stats, transition? }
+  Returns  JSON { state, openUntil?, retryAfterMs, inFlight, probesInFlight, counts, stats, rateLimit?,
+           transition? } (rateLimit: the provider's rate limit and what its buckets hold now, once an
+           admission used it: { rpm, tpm, burst, tokenBurst, requests, tokens })
            (state is the effective one: an OPEN breaker past its reset time reports HALF_OPEN;
            stats.admitted is derived: settled outcomes + expired leases + calls in flight)
 ]]
@@ -59,5 +61,6 @@ for _, name in ipairs({ 'success', 'failure', 'rate_limited', 'neutral', 'leases
   admitted = admitted + (status.stats[name] or 0)
 end
 status.stats.admitted = admitted
+status.rateLimit = providerRateStatus(now)
 if transition then status.transition = cjson.decode(transition) end
 return cjson.encode(status)

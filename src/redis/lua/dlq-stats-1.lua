@@ -7,7 +7,8 @@
   ARGV[3]  deadMaxAgeMs     of ai:dead
   ARGV[4]  clock            '' for Redis time; an epoch-ms value in tests
 
-  Returns  JSON { depth, deadDepth, byReason, byProvider, oldestMs, counters }
+  Returns  JSON { depth, deadDepth, byReason, byProvider, oldestMs, newestMs, counters }
+           (oldestMs, newestMs: when the oldest and the newest ai:dlq entry were added, or null)
 ]]
 
 local now = clock(ARGV[4])
@@ -15,13 +16,14 @@ trimStream('dlq', tonumber(ARGV[1]), tonumber(ARGV[2]), now)
 trimStream('dead', tonumber(ARGV[1]), tonumber(ARGV[3]), now)
 
 local byReason, byProvider = {}, {}
-local oldest = nil
+local oldest, newest = nil, nil
 local cursor = '-'
 repeat
   local batch = redis.call('XRANGE', KEY.dlqStream(), cursor, '+', 'COUNT', 500)
   for _, entry in ipairs(batch) do
     local id, fields = entry[1], entry[2]
     if oldest == nil then oldest = tonumber(split(id, '-')[1]) end
+    newest = tonumber(split(id, '-')[1])
     for i = 1, #fields, 2 do
       if fields[i] == 'reason' then byReason[fields[i + 1]] = (byReason[fields[i + 1]] or 0) + 1 end
       if fields[i] == 'provider' then byProvider[fields[i + 1]] = (byProvider[fields[i + 1]] or 0) + 1 end
@@ -39,5 +41,6 @@ return cjson.encode({
   byReason = byReason,
   byProvider = byProvider,
   oldestMs = oldest or cjson.null,
+  newestMs = newest or cjson.null,
   counters = counters,
 })
