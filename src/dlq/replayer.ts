@@ -99,6 +99,11 @@ export class Replayer {
   private async replayClaimed(entry: StoredDlqEntry): Promise<ReplayResult> {
     const { store, client } = this.options;
     const base = { jobId: entry.jobId, workflowId: entry.workflowId };
+    // Without its key nothing of the task can be read: not its payload, nor its runs' memos.
+    const { payload } = entry;
+    if (!payload) {
+      return { ...base, outcome: 'undecryptable', detail: `${entry.payloadError}; the entry stays` };
+    }
     const latest = await this.latestRun(entry.workflowId);
     if (latest && latest.runId !== entry.runId) {
       // The task ran again after this failure: a replay that crashed before its ack, or a new submit.
@@ -138,10 +143,7 @@ export class Replayer {
         detail: `replayed ${entry.replayCount} times (limit ${store.settings.maxReplays}): moved to ai:dead`,
       };
     }
-    if (!entry.payload) {
-      return { ...base, outcome: 'undecryptable', detail: `${entry.payloadError}; the entry stays` };
-    }
-    const { input, deadlineMs } = entry.payload;
+    const { input, deadlineMs } = payload;
     const handle = await client.resubmit(input, { replayCount, deadlineMs, taskQueue: entry.taskQueue });
     await store.removeReplayed(entry, handle.runId);
     return {
