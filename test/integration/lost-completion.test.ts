@@ -30,6 +30,8 @@ import {
   type Harness,
 } from '../support/harness';
 
+/** A generous bound: a worker child process and two dev server starts take a while on a loaded machine. */
+const TEST_TIMEOUT_MS = 120_000;
 const TASKS = 6;
 /** Every call is in flight until Temporal is down. */
 const LATENCY_MS = 2500;
@@ -70,6 +72,18 @@ async function ownTemporal(): Promise<TemporalDevServer> {
     rmSync(dir, { recursive: true, force: true });
   });
   return server;
+}
+
+/** A harness on a Temporal dev server of its own, with its metrics registry, a run and `TASKS` task keys. */
+async function outageSetup(label: string) {
+  const server = await ownTemporal();
+  const registry = new Registry();
+  const h = await createHarness(fakeProvider, label, ENV, {
+    temporal: server,
+    workerOptions: () => ({ registry }),
+  });
+  const keys = Array.from({ length: TASKS }, (_, index) => `${h.name}-${index}`);
+  return { server, registry, h, runId: `${h.name}-run`, keys };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -122,71 +136,65 @@ function recoveredOf(results: TaskResult[]): TaskResult[] {
 }
 
 describe('a completion lost to a Temporal outage', () => {
-  it('every task ends DONE with one provider call, charged once, across an outage longer than the heartbeat timeout', async () => {
-    const server = await ownTemporal();
-    const registry = new Registry();
-    const h = await createHarness(fakeProvider, 'lost-completion-outage', ENV, {
-      temporal: server,
-      workerOptions: () => ({ registry }),
-    });
-    const runId = `${h.name}-run`;
-    const keys = Array.from({ length: TASKS }, (_, index) => `${h.name}-${index}`);
+  it(
+    'every task ends DONE with one provider call, charged once, across an outage longer than the heartbeat timeout',
+    async () => {
+      const { server, registry, h, runId, keys } = await outageSetup('lost-completion-outage');
 
-    const results = await h.run(async () => {
-      await outageWithCallsInFlight(h, server, keys, runId);
-      // Every call answers while Temporal is down, and the outage outlasts the heartbeat timeout.
-      await eventually(() => (h.fake.stats.succeeded === TASKS ? true : undefined));
-      await sleep(2 * HEARTBEAT_TIMEOUT_MS);
-      await server.restart();
-      return Promise.all(keys.map((key) => h.client.result(key)));
-    });
+      const results = await h.run(async () => {
+        await outageWithCallsInFlight(h, server, keys, runId);
+        // Every call answers while Temporal is down, and the outage outlasts the heartbeat timeout.
+        await eventually(() => (h.fake.stats.succeeded === TASKS ? true : undefined));
+        await sleep(2 * HEARTBEAT_TIMEOUT_MS);
+        await server.restart();
+        return Promise.all(keys.map((key) => h.client.result(key)));
+      });
 
-    await expectOneChargedCallPerTask(h, results, runId);
-    const recovered = recoveredOf(results);
-    expect(recovered.length).toBeGreaterThan(0);
-    expect(await counterValue(getMetrics(registry).answersRecovered, { provider: 'fake' })).toBe(
-      recovered.length,
-    );
-    expect(await keptAnswerKeys(h)).toHaveLength(TASKS);
-  });
+      await expectOneChargedCallPerTask(h, results, runId);
+      const recovered = recoveredOf(results);
+      expect(recovered.length).toBeGreaterThan(0);
+      expect(await counterValue(getMetrics(registry).answersRecovered, { provider: 'fake' })).toBe(
+        recovered.length,
+      );
+      expect(await keptAnswerKeys(h)).toHaveLength(TASKS);
+    },
+    TEST_TIMEOUT_MS,
+  );
 });
 
 describe('a completion lost with its worker', () => {
-  it('a worker killed after the provider answered: the next worker returns the kept answers, and nothing is paid twice', async () => {
-    const server = await ownTemporal();
-    const registry = new Registry();
-    const h = await createHarness(fakeProvider, 'lost-completion-kill', ENV, {
-      temporal: server,
-      workerOptions: () => ({ registry }),
-    });
-    const runId = `${h.name}-run`;
-    const keys = Array.from({ length: TASKS }, (_, index) => `${h.name}-${index}`);
-    // The worker that dies: `npm start` as a child process, on the harness's task queue and key prefix.
-    const dying = start(TSX, ['src/worker/main.ts'], {
-      ...FAST_POLICY_ENV,
-      ...ENV,
-      TEMPORAL_ADDRESS: server.address,
-      TEMPORAL_NAMESPACE: server.namespace,
-      TEMPORAL_TASK_QUEUE: h.config.temporal.taskQueue,
-      REDIS_URL: h.config.redis.url,
-      REDIS_KEY_PREFIX: h.config.redis.keyPrefix,
-      LLM_PROVIDERS: 'fake',
-      LLM_FAKE_BASE_URL: h.fake.openAiBaseUrl,
-      MODEL_PRICES: FAKE_MODEL_PRICES,
-      LOG_LEVEL: 'warn',
-    });
+  it(
+    'a worker killed after the provider answered: the next worker returns the kept answers, and nothing is paid twice',
+    async () => {
+      const { server, registry, h, runId, keys } = await outageSetup('lost-completion-kill');
+      // The worker that dies: `npm start` as a child process, on the harness's task queue and key prefix.
+      const dying = start(TSX, ['src/worker/main.ts'], {
+        ...FAST_POLICY_ENV,
+        ...ENV,
+        TEMPORAL_ADDRESS: server.address,
+        TEMPORAL_NAMESPACE: server.namespace,
+        TEMPORAL_TASK_QUEUE: h.config.temporal.taskQueue,
+        REDIS_URL: h.config.redis.url,
+        REDIS_KEY_PREFIX: h.config.redis.keyPrefix,
+        LLM_PROVIDERS: 'fake',
+        LLM_FAKE_BASE_URL: h.fake.openAiBaseUrl,
+        MODEL_PRICES: FAKE_MODEL_PRICES,
+        LOG_LEVEL: 'warn',
+      });
 
-    await outageWithCallsInFlight(h, server, keys, runId);
-    // The provider answers the dying worker, which keeps the answers; their completions cannot reach Temporal.
-    await eventually(async () => ((await keptAnswerKeys(h)).length === TASKS ? true : undefined));
-    killRunning();
-    await dying.exited;
-    await server.restart();
+      await outageWithCallsInFlight(h, server, keys, runId);
+      // The provider answers the dying worker, which keeps the answers; their completions cannot reach Temporal.
+      await eventually(async () => ((await keptAnswerKeys(h)).length === TASKS ? true : undefined));
+      killRunning();
+      await dying.exited;
+      await server.restart();
 
-    const results = await h.run(() => Promise.all(keys.map((key) => h.client.result(key))));
+      const results = await h.run(() => Promise.all(keys.map((key) => h.client.result(key))));
 
-    await expectOneChargedCallPerTask(h, results, runId);
-    expect(recoveredOf(results)).toHaveLength(TASKS);
-    expect(await counterValue(getMetrics(registry).answersRecovered, { provider: 'fake' })).toBe(TASKS);
-  });
+      await expectOneChargedCallPerTask(h, results, runId);
+      expect(recoveredOf(results)).toHaveLength(TASKS);
+      expect(await counterValue(getMetrics(registry).answersRecovered, { provider: 'fake' })).toBe(TASKS);
+    },
+    TEST_TIMEOUT_MS,
+  );
 });
