@@ -4,8 +4,9 @@
  *
  * A real worker (Temporal dev server with its SQLite file, the stack's redis-server, the fake
  * provider): `--tasks` tasks reach the provider, which answers each after `--latency-ms`; the
- * Temporal dev server stops as soon as they all arrived and starts again after `--outage-ms`, so
- * every answer comes while Temporal is down and each completion may be lost. Every task must end
+ * Temporal dev server stops (a graceful stop, as in a restart) as soon as they all arrived and
+ * starts again `--outage-ms` after it is down, so the answers come while it stops or is down, past
+ * the heartbeat timeout (`--heartbeat-ms`), and their completions may be lost. Every task must end
  * `DONE`; `providerCalls` counts the calls that reached the provider, `callsPerTask` is the figure
  * to read (1 when no answer was paid twice), `recovered` the answers a retry took from Redis.
  *
