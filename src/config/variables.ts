@@ -392,7 +392,7 @@ export const ENV_VARIABLES = {
     default: '900',
     schema: integer(0).transform(secondsToMs),
     description:
-      "How long a call's answer is kept in Redis, sealed with the payload keys, so that a retry whose earlier attempt's completion never reached Temporal returns it instead of calling the provider again (the default covers a task's default deadline); 0 = off",
+      "How long a call's answer stays in Redis, sealed with the payload keys, for a retry whose earlier attempt's completion was lost to return instead of calling again; 0 = off",
   },
   RETRY_INITIAL_INTERVAL_MS: { default: '1000', schema: integer(1), description: 'First retry delay' },
   RETRY_BACKOFF_COEFFICIENT: {
