@@ -3,9 +3,9 @@
  * Type-only imports count too: a circle of types is still a circle.
  *
  * Each rule names a room and the rooms it must not import; `types.ts` of a room (breaker, budget,
- * ratelimit, dlq, deltas, redis, codec) is vocabulary that every layer may use, so it is never a violation.
+ * ratelimit, dlq, deltas, answers, redis, codec) is vocabulary that every layer may use, so it is never a violation.
  */
-const ROOM_TYPES = '^src/(breaker|budget|ratelimit|dlq|deltas|redis|codec)/types\\.ts$';
+const ROOM_TYPES = '^src/(breaker|budget|ratelimit|dlq|deltas|answers|redis|codec)/types\\.ts$';
 /** Code that runs the product: everything under src/ but the tooling and entry points built on it. */
 const LIBRARY = '^src/(?!testing/|demo/|cli/)';
 
@@ -46,6 +46,12 @@ const LAYERS = [
     '^src/deltas/',
     '^(src/(guard|breaker|budget|dlq|client|worker|cli|testing|demo|providers|ai-sdk)/|activities/|workflows/)',
     'live deltas are a Redis Stream per task: written by the activity, read by the client',
+  ],
+  [
+    'answers-are-a-store',
+    '^src/answers/',
+    '^(src/(guard|breaker|budget|dlq|deltas|client|worker|cli|testing|demo|providers|ai-sdk)/|activities/|workflows/)',
+    'kept answers are a Redis string per call: written and read by the LLM call activity',
   ],
   [
     'dlq-below-the-workers',

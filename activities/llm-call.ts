@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import type { KeptAnswers } from '../src/answers/kept-answers';
 import type { CallCosting, WorstCase } from '../src/budget/call-costing';
 import type { DeltaWriters } from '../src/deltas/delta-writer';
 import {
@@ -34,6 +35,11 @@ export interface LlmCallResult {
   /** The task-wide number of the attempt that succeeded. */
   attempt: number;
   latencyMs: number;
+  /**
+   * Set when a retry returned the answer an earlier attempt of this call received (kept in Redis)
+   * because that attempt's completion never reached Temporal: the provider was not called again.
+   */
+  recovered?: true;
 }
 
 export interface LlmCallDeps {
@@ -44,6 +50,8 @@ export interface LlmCallDeps {
   callsPerTask: number;
   /** Where streamed answers' deltas go, live. */
   deltaWriters: DeltaWriters;
+  /** Where each answer is kept for a retry whose completion was lost. */
+  keptAnswers: KeptAnswers;
   logger: Logger;
   metrics: BreakwaterMetrics;
   random?: () => number;
@@ -68,7 +76,20 @@ export function createLlmCall(deps: LlmCallDeps) {
     const reporter = input.reportAttempts
       ? new AttemptReporter(ctx.client, execution, deps.logger)
       : undefined;
-    if (info.attempt > 1) await reporter?.started({ attempt, provider });
+    const call = { ...execution, activityId: info.activityId };
+    if (info.attempt > 1) {
+      await reporter?.started({ attempt, provider });
+      // An earlier attempt may have been answered (and charged) after all: its answer, not a second call.
+      const kept = await deps.keptAnswers.recover(call);
+      if (kept) {
+        deps.metrics.answersRecovered.inc({ provider });
+        deps.logger.info(
+          { provider, operation: input.meta.operation, attempt, answeredAttempt: kept.attempt },
+          'llm call answered by an earlier attempt whose completion was lost',
+        );
+        return { response: kept.response, attempt: kept.attempt, latencyMs: kept.latencyMs, recovered: true };
+      }
+    }
 
     let admission: Admission | undefined;
     let worst: WorstCase | undefined;
@@ -112,7 +133,10 @@ export function createLlmCall(deps: LlmCallDeps) {
       const { operation } = input.meta;
       const latencyMs = performance.now() - startedAt;
       recordSuccess(deps.metrics, { provider, operation, actual, usage: response.usage, latencyMs });
-      return { response, attempt, latencyMs: Math.round(latencyMs) };
+      const result = { response, attempt, latencyMs: Math.round(latencyMs) };
+      // Kept once settled: a retry that takes it was charged once, by this attempt.
+      await deps.keptAnswers.keep(call, result);
+      return result;
     } catch (error) {
       const cancelled = ctx.cancellationSignal.aborted;
       const policy = errorPolicyOf(errorTypeOf(error));

@@ -60,6 +60,8 @@ export interface TransitionInfo {
   nextDelayMs?: number;
   provider?: string;
   failureReason?: FailureReason;
+  /** The answer was recovered from an earlier attempt whose completion was lost (see `LedgerEntry.recovered`). */
+  recovered?: true;
 }
 
 export function isTerminal(state: LedgerState): boolean {
@@ -116,6 +118,7 @@ export class Ledger {
     if (info.errorType !== undefined) entry.errorType = info.errorType;
     if (info.nextDelayMs !== undefined) entry.nextDelayMs = info.nextDelayMs;
     if (info.provider !== undefined) entry.provider = info.provider;
+    if (info.recovered) entry.recovered = true;
     if (to === 'FAILED') this.failure = info.failureReason ?? (info.reason as FailureReason);
     this.trail.push(entry);
     this.current = to;

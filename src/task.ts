@@ -91,6 +91,11 @@ export interface LedgerEntry {
   errorType?: string;
   nextDelayMs?: number;
   provider?: string;
+  /**
+   * On `DONE`: the answer is one an earlier attempt received, kept in Redis and returned by a retry
+   * because that attempt's completion never reached Temporal; the provider was called once for it.
+   */
+  recovered?: true;
 }
 
 export interface LedgerSnapshot {

@@ -28,6 +28,7 @@ export async function llmTask(input: TaskInput): Promise<TaskResult> {
       reason: 'completed',
       attempt: result.attempt,
       provider: result.response.provider,
+      ...(result.recovered ? { recovered: true } : {}),
     });
     return {
       idempotencyKey: meta.idempotencyKey,

@@ -83,6 +83,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
       maxReplays: values.DLQ_MAX_REPLAYS,
     },
     deltas: { maxLen: values.STREAM_DELTAS_MAX_LEN, ttlMs: values.STREAM_DELTAS_TTL_SEC },
+    answers: { ttlMs: values.ANSWER_RECOVERY_TTL_SEC },
     policy: readPolicy(values),
     taskDeadlineMs: values.TASK_DEADLINE_MS,
     maxRequestBytes: values.MAX_REQUEST_BYTES,

@@ -1,5 +1,6 @@
 /** The shape of Breakwater's configuration, as `loadConfig` returns it. */
 import type { TLSConfig } from '@temporalio/client';
+import type { KeptAnswerSettings } from '../answers/types';
 import type { BreakerSettings } from '../breaker/types';
 import type { CodecServerSettings, EncryptionSettings } from '../codec/types';
 import type { BudgetSettings } from '../budget/types';
@@ -84,6 +85,8 @@ export interface BreakwaterConfig {
   dlq: DlqSettings;
   /** Live deltas of streamed tasks (a capped Redis Stream per task). */
   deltas: DeltaStreamSettings;
+  /** Answers kept for a retry whose completion was lost (a Redis string per call). */
+  answers: KeptAnswerSettings;
   /** Defaults for every task; a submit may override the deadline. */
   policy: TaskPolicy;
   taskDeadlineMs: number;

@@ -388,6 +388,12 @@ export const ENV_VARIABLES = {
     schema: integer(1).transform(secondsToMs),
     description: "Life of a streamed task's live deltas after its last attempt started or ended",
   },
+  ANSWER_RECOVERY_TTL_SEC: {
+    default: '900',
+    schema: integer(0).transform(secondsToMs),
+    description:
+      "How long a call's answer stays in Redis, sealed with the payload keys, for a retry whose earlier attempt's completion was lost to return instead of calling again; 0 = off",
+  },
   RETRY_INITIAL_INTERVAL_MS: { default: '1000', schema: integer(1), description: 'First retry delay' },
   RETRY_BACKOFF_COEFFICIENT: {
     default: '2',

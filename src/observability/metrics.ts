@@ -33,6 +33,11 @@ export interface BreakwaterMetrics {
   guardAdmissions: Counter<'provider' | 'decision'>;
   /** Settles that could not reach Redis, by what became of them: delivered later, or given up. */
   guardLateSettles: Counter<'result'>;
+  /**
+   * Retries that returned the answer an earlier attempt of the same call received (kept in Redis)
+   * instead of calling the provider again: the earlier attempt's completion never reached Temporal.
+   */
+  answersRecovered: Counter<'provider'>;
   /** Tasks that ended FAILED and were routed, by reason. */
   tasksRouted: Counter<'reason'>;
   /** The shared breaker state per provider, read from Redis when scraped (not one worker's view). */
@@ -217,6 +222,12 @@ export function getMetrics(registry: Registry = defaultRegistry): BreakwaterMetr
       name: 'ai_guard_late_settles_total',
       help: 'Settles that could not reach Redis: delivered later, or given up (lease_ended, closed)',
       labelNames: ['result'],
+      registers,
+    }),
+    answersRecovered: new Counter({
+      name: 'ai_answers_recovered_total',
+      help: 'Retries answered with the kept answer of an earlier attempt whose completion was lost, not by the provider',
+      labelNames: ['provider'],
       registers,
     }),
     tasksRouted: new Counter({

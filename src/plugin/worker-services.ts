@@ -8,6 +8,7 @@ import type { Worker } from '@temporalio/worker';
 import { collectDefaultMetrics, register as defaultRegistry, type Registry } from 'prom-client';
 import { createActivities, type BreakwaterActivities } from '../../activities';
 import type { AiSdkProviderDeps } from '../ai-sdk';
+import { KeptAnswers } from '../answers/kept-answers';
 import type { RedisBreaker } from '../breaker/redis-breaker';
 import { CallCosting } from '../budget/call-costing';
 import { PriceBook } from '../budget/pricing';
@@ -124,6 +125,7 @@ export function createWorkerServices(
     costing,
     callsPerTask: config.rateLimit.callsPerTask,
     deltaWriters: deltaWriters(redis, keys, config.deltas, logger),
+    keptAnswers: new KeptAnswers(redis, keys, config.answers, config.encryption, logger),
     logger,
     metrics,
   });

@@ -40,6 +40,7 @@ export const KEY_MAP = {
   dlqClaim:              { pattern: ':dlq:claim:<jobId>', type: 'STRING', holds: 'the token of the replay under way (expires)' },
   dlqReplayed:           { pattern: ':dlq:replayed:<jobId>', type: 'STRING', holds: 'the run a replay started (kept a day)' },
   taskDeltas:            { pattern: ':deltas:<idempotencyKey>', type: 'STREAM', holds: 'live deltas of a streamed task: attempt markers, deltas, an end marker (capped, expires)' },
+  keptAnswer:            { pattern: ':answer:<call>', type: 'STRING', holds: 'the sealed answer of a call (workflowId/runId/activityId) that succeeded, with the attempt that received it, for a retry whose completion was lost (expires)' },
 } as const satisfies Record<string, KeyDefinition>;
 
 export type KeyName = keyof typeof KEY_MAP;

@@ -37,6 +37,13 @@ export interface TemporalDevServer {
   /** The server's Prometheus endpoint (undefined with the SDK's download, which picks its own port). */
   metricsUrl?: string;
   stop(): Promise<void>;
+  /**
+   * Kills it outright (SIGKILL): a crash, unreachable at once, where `stop` lets it drain for a
+   * few seconds. The SQLite file keeps what it committed. (A plain stop with the SDK's download.)
+   */
+  kill(): Promise<void>;
+  /** Starts it again (stopping it first if it runs) on the same ports and SQLite file: an outage, with the workflows kept. */
+  restart(): Promise<void>;
 }
 
 /** Resolves once the frontend answers and the namespace exists. */
@@ -76,22 +83,33 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   const cli = resolveTemporalCli();
 
   if (!cli) {
-    const env = await TestWorkflowEnvironment.createLocal({
-      server: {
-        ip: host,
-        port,
-        ui,
-        uiPort,
-        dbFilename,
-        namespace,
-        searchAttributes: [LedgerStateKey, AgentKey, PriorityKey, ProviderKey, OperationKey],
-      },
-    });
+    const launch = () =>
+      TestWorkflowEnvironment.createLocal({
+        server: {
+          ip: host,
+          port,
+          ui,
+          uiPort,
+          dbFilename,
+          namespace,
+          searchAttributes: [LedgerStateKey, AgentKey, PriorityKey, ProviderKey, OperationKey],
+        },
+      });
+    let env: TestWorkflowEnvironment | undefined = await launch();
+    const stop = async () => {
+      await env?.teardown();
+      env = undefined;
+    };
     return {
       address: `${host}:${port}`,
       namespace,
       uiUrl: uiPort ? `http://${host}:${uiPort}` : undefined,
-      stop: () => env.teardown(),
+      stop,
+      kill: stop,
+      restart: async () => {
+        await stop();
+        env = await launch();
+      },
     };
   }
 
@@ -118,27 +136,44 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
       `${name}=${cliType}`,
     ]),
   ];
-  const process = ManagedProcess.spawn('temporal', cli.path, args, {
-    logFile: join(options.dir, 'temporal.log'),
-  });
-  const exited = process.whenExited().then((code): never => {
-    throw new Error(
-      `temporal dev server exited (code ${code}) during start-up; see ${join(options.dir, 'temporal.log')}`,
-    );
-  });
-  exited.catch(() => undefined);
-  try {
-    await waitForFrontend(`${host}:${port}`, namespace, 60_000, exited);
-  } catch (error) {
-    await process.stop();
-    throw error;
-  }
+  const launch = async () => {
+    const process = ManagedProcess.spawn('temporal', cli.path, args, {
+      logFile: join(options.dir, 'temporal.log'),
+    });
+    const exited = process.whenExited().then((code): never => {
+      throw new Error(
+        `temporal dev server exited (code ${code}) during start-up; see ${join(options.dir, 'temporal.log')}`,
+      );
+    });
+    exited.catch(() => undefined);
+    try {
+      await waitForFrontend(`${host}:${port}`, namespace, 60_000, exited);
+    } catch (error) {
+      await process.stop();
+      throw error;
+    }
+    return process;
+  };
+  let process: ManagedProcess | undefined = await launch();
+  const stop = async () => {
+    await process?.stop();
+    process = undefined;
+  };
   return {
     address: `${host}:${port}`,
     namespace,
     uiUrl: uiPort ? `http://${host}:${uiPort}` : undefined,
     cliPath: cli.path,
     metricsUrl: `http://${host}:${metricsPort}/metrics`,
-    stop: () => process.stop(),
+    stop,
+    kill: async () => {
+      process?.killNow();
+      await process?.whenExited();
+      process = undefined;
+    },
+    restart: async () => {
+      await stop();
+      process = await launch();
+    },
   };
 }

@@ -62,6 +62,8 @@ export interface HarnessOptions {
   workers?: number;
   /** A Redis of the test's own (default: the shared stack's). */
   redisUrl?: string;
+  /** A Temporal dev server of the test's own, which it may stop and restart (default: the shared stack's). */
+  temporal?: { address: string; namespace: string };
   /** Options for each worker, by index (`fake`: the test's fake provider scenario). */
   workerOptions?: (index: number, fake: FakeScenario) => CreateWorkerOptions;
 }
@@ -81,8 +83,9 @@ export async function createHarness(
   const name = uniqueName(label);
   const fake = fakeProvider.scenario(name);
   const redisUrl = options.redisUrl ?? stack.redisUrl;
+  const temporal = options.temporal ?? { address: stack.temporalAddress, namespace: stack.namespace };
   const config = stackConfig(
-    { temporalAddress: stack.temporalAddress, namespace: stack.namespace, redisUrl, fake },
+    { temporalAddress: temporal.address, namespace: temporal.namespace, redisUrl, fake },
     { ...FAST_POLICY_ENV, TEMPORAL_TASK_QUEUE: name, REDIS_KEY_PREFIX: `t:${name}`, ...env },
   );
   const workers = await Promise.all(
@@ -94,14 +97,14 @@ export async function createHarness(
       }),
     ),
   );
-  const connection = await Connection.connect({ address: stack.temporalAddress });
-  const temporal = new Client({
+  const connection = await Connection.connect({ address: temporal.address });
+  const temporalClient = new Client({
     connection,
-    namespace: stack.namespace,
+    namespace: temporal.namespace,
     dataConverter: withEncryption(config.encryption),
   });
   const client = BreakwaterClient.fromClient({
-    client: temporal,
+    client: temporalClient,
     taskQueue: config.temporal.taskQueue,
     policy: config.policy,
     taskDeadlineMs: config.taskDeadlineMs,
@@ -112,7 +115,7 @@ export async function createHarness(
     config,
     fake,
     client,
-    temporal,
+    temporal: temporalClient,
     worker: workers[0]!,
     workers,
     run: async (work) => {

@@ -70,6 +70,7 @@ const NUMERIC_FIELDS: Record<string, (config: BreakwaterConfig) => number> = {
   DLQ_MAX_LEN: (c) => c.dlq.maxLen,
   STREAM_DELTAS_MAX_LEN: (c) => c.deltas.maxLen,
   STREAM_DELTAS_TTL_SEC: (c) => c.deltas.ttlMs / 1000,
+  ANSWER_RECOVERY_TTL_SEC: (c) => c.answers.ttlMs / 1000,
   DLQ_MAX_AGE_SEC: (c) => c.dlq.maxAgeMs / 1000,
   DLQ_DEAD_MAX_AGE_SEC: (c) => c.dlq.deadMaxAgeMs / 1000,
   DLQ_MAX_REPLAYS: (c) => c.dlq.maxReplays,
@@ -152,6 +153,7 @@ describe('loadConfig defaults', () => {
       rateLimit: { mode: 'wait', callsPerTask: 10, operations: {} },
       dlq: { maxLen: 10_000, maxAgeMs: 86_400_000, deadMaxAgeMs: 604_800_000, maxReplays: 3 },
       deltas: { maxLen: 10_000, ttlMs: 3_600_000 },
+      answers: { ttlMs: 900_000 },
       taskDeadlineMs: 900_000,
       maxRequestBytes: 1_572_864,
       worker: {
@@ -283,6 +285,7 @@ describe('loadConfig refusals', () => {
     ],
     ['a port above 65535', { HTTP_PORT: '70000' }, 'HTTP_PORT'],
     ['a port below -1', { HTTP_PORT: '-2' }, 'HTTP_PORT'],
+    ['a negative answer recovery time', { ANSWER_RECOVERY_TTL_SEC: '-1' }, 'ANSWER_RECOVERY_TTL_SEC'],
   ])('refuses %s with a ConfigError naming the variable', (_label, env, variable) => {
     const error = configError(env);
     expect(error.name).toBe('ConfigError');

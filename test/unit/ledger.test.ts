@@ -156,6 +156,13 @@ describe('Ledger', () => {
     });
   });
 
+  it('marks a DONE entry whose answer was recovered from an earlier attempt', () => {
+    const ledger = new Ledger(() => new Date(START));
+    ledger.transition('RUNNING', { reason: 'retry_started', attempt: 2 });
+    const entry = ledger.transition('DONE', { reason: 'completed', attempt: 1, recovered: true });
+    expect(entry).toMatchObject({ to: 'DONE', reason: 'completed', attempt: 2, recovered: true });
+  });
+
   it('omits optional fields that were not given', () => {
     const ledger = new Ledger(() => new Date(START));
     const entry = ledger.transition('RUNNING', { reason: 'started' });
