@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { breakerCommands } from './commands/breaker';
 import { budgetCommands } from './commands/budget';
 import { codecServerCommand } from './commands/codec-server';
+import { degradedCommands } from './commands/degraded';
 import { dlqCommands } from './commands/dlq';
 import type { OpenContext } from './context';
 import { commandTree, HELP_CONFIGURATION, usageOf } from './help';
@@ -24,6 +25,7 @@ export function buildProgram(open: OpenContext): Command {
     .addCommand(breakerCommands(open))
     .addCommand(budgetCommands(open))
     .addCommand(dlqCommands(open))
+    .addCommand(degradedCommands(open))
     .addCommand(codecServerCommand(open));
   for (const command of commandTree(program)) {
     command

@@ -13,6 +13,8 @@ export const ErrorType = {
   RateLimitWait: 'RateLimitWaitError',
   RateLimitExceeded: 'RateLimitExceededError',
   ContentPolicy: 'ContentPolicyError',
+  ServiceDegraded: 'ServiceDegradedError',
+  Overloaded: 'OverloadedError',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 

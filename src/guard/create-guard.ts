@@ -29,6 +29,7 @@ export function createGuard(
   const scripts = new GuardScripts(redis, keys, config.redis.replicaWait);
   const breaker = new RedisBreaker({ scripts, settings: config.breaker, workerId: options.workerId });
   const guard = new RedisGuard({
+    enabled: config.resilience.enabled,
     scripts,
     breaker,
     workerId: options.workerId,

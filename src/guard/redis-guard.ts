@@ -15,6 +15,8 @@ export interface BreakerStateChange extends BreakerTransition {
 }
 
 export interface RedisGuardOptions {
+  /** `RESILIENCE_ENABLED`: false admits every call without asking Redis (Temporal's retry policy alone). */
+  enabled?: boolean;
   scripts: GuardScripts;
   breaker: RedisBreaker;
   workerId: string;
@@ -45,6 +47,10 @@ export class RedisGuard implements Guard {
   async admit(request: AdmitRequest): Promise<Admission> {
     const { provider } = request;
     const { options } = this;
+    if (options.enabled === false) {
+      options.metrics.guardAdmissions.inc({ provider, decision: 'disabled' });
+      return this.unguarded(request);
+    }
     options.breaker.register(provider);
     let outcome: AdmitOutcome;
     try {
@@ -60,6 +66,7 @@ export class RedisGuard implements Guard {
         claim: request.claim,
         ceilings: options.budget.ceilings,
         random: (options.random ?? Math.random)(),
+        ...(request.task ? { task: request.task } : {}),
       });
     } catch (error) {
       if (!(error instanceof UnreplicatedAdmissionError)) return this.unavailable(request, error);
@@ -128,6 +135,18 @@ export class RedisGuard implements Guard {
     };
   }
 
+  /** An admission that took nothing from Redis (settle skips it). */
+  private unguarded(request: AdmitRequest): Admission {
+    return {
+      provider: request.provider,
+      operation: request.operation,
+      attemptId: request.attemptId,
+      guarded: false,
+      reservation: '',
+      tokens: 0,
+    };
+  }
+
   private transitioned(provider: string, transition: BreakerTransition): void {
     this.options.metrics.breakerTransitions.inc({ provider, from: transition.from, to: transition.to });
     this.options.logger.warn(
@@ -151,16 +170,7 @@ export class RedisGuard implements Guard {
     const decision = this.options.failOpen ? 'failed_open' : 'unavailable';
     this.options.metrics.guardAdmissions.inc({ provider: request.provider, decision });
     this.options.logger.warn({ provider: request.provider, decision, err: error }, 'guard state unreachable');
-    if (this.options.failOpen) {
-      return {
-        provider: request.provider,
-        operation: request.operation,
-        attemptId: request.attemptId,
-        guarded: false,
-        reservation: '',
-        tokens: 0,
-      };
-    }
+    if (this.options.failOpen) return this.unguarded(request);
     throw new GuardUnavailableError(
       'guard state (Redis) is unreachable; failing closed',
       this.options.unavailableRetryMs,

@@ -2,20 +2,17 @@
 import type { Client } from '@temporalio/client';
 import type { TokenManager } from '../budget/token-manager';
 import type { DailyBudgetSource, TaskCountSource } from '../observability/metrics';
+import { visibilityText } from '../search-attributes';
 import { LEDGER_STATES, type LedgerState } from '../task';
 
 const CLOSED_STATES: ReadonlySet<LedgerState> = new Set(['DONE', 'FAILED']);
-
-function queryText(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
 
 /**
  * The visibility query that counts `taskQueue`'s tasks in `state`. An open state counts running
  * workflows only: a workflow terminated from outside keeps the last state it upserted.
  */
 export function taskCountQuery(taskQueue: string, state: LedgerState): string {
-  const query = `TaskQueue = ${queryText(taskQueue)} AND LedgerState = '${state}'`;
+  const query = `TaskQueue = ${visibilityText(taskQueue)} AND LedgerState = '${state}'`;
   return CLOSED_STATES.has(state) ? query : `${query} AND ExecutionStatus = 'Running'`;
 }
 

@@ -23,6 +23,8 @@ export interface AdmitCall {
   claim?: BudgetClaim;
   ceilings?: BudgetCeilings;
   random: number;
+  /** The task this call is for: it leaves the waiting tasks, or enters the blocked ones when refused with a wait. */
+  task?: { taskQueue: string; workflowId: string };
   /** Tests only: a clock instead of Redis time. */
   clock?: number;
 }
@@ -198,6 +200,8 @@ export function encodeAdmit(call: AdmitCall): EncodedCall {
     claim?.runId ?? '',
     claim?.turn ?? '',
     claim?.operation ?? '',
+    call.task?.taskQueue ?? '',
+    call.task?.workflowId ?? '',
   ]);
   return { text, settings };
 }

@@ -27,6 +27,10 @@ import {
   isProviderConfigurationError,
   isRateLimitedError,
   isRetryableExternalError,
+  isOverloadedError,
+  isServiceDegradedError,
+  OverloadedError,
+  ServiceDegradedError,
   retryAfterOf,
   toApplicationFailure,
   type BreakwaterError,
@@ -139,6 +143,22 @@ const CASES: Case[] = [
     retryable: false,
     details: { finishReason: 'refusal', rawFinishReason: 'stop' },
     guard: isContentPolicyError,
+  },
+  {
+    name: 'ServiceDegradedError',
+    make: (context) => new ServiceDegradedError('degraded: submit refused', 'all_breakers_open', 42, context),
+    type: 'ServiceDegradedError',
+    retryable: true,
+    details: { reason: 'all_breakers_open', retryAfterSec: 42 },
+    guard: isServiceDegradedError,
+  },
+  {
+    name: 'OverloadedError',
+    make: (context) => new OverloadedError('queue full: submit refused', 120, 100, 30, context),
+    type: 'OverloadedError',
+    retryable: true,
+    details: { waiting: 120, limit: 100, retryAfterSec: 30 },
+    guard: isOverloadedError,
   },
 ];
 
@@ -322,5 +342,20 @@ describe('retryAfterOf', () => {
     expect(retryAfterOf(new RateLimitedError('slow down'))).toBeUndefined();
     expect(retryAfterOf(new ProviderConfigurationError('key refused'))).toBeUndefined();
     expect(retryAfterOf(new BudgetExceededError('over', 'run', 60))).toBeUndefined();
+  });
+});
+
+describe('submit refusals', () => {
+  it('give the 503-style body an API returns as is, naming the reason', () => {
+    expect(new ServiceDegradedError('refused', 'forced', 30).toResponse()).toEqual({
+      error: 'service_degraded',
+      reason: 'forced',
+      retry_after_sec: 30,
+    });
+    expect(new OverloadedError('refused', 101, 100, 15).toResponse()).toEqual({
+      error: 'overloaded',
+      reason: 'queue_limit',
+      retry_after_sec: 15,
+    });
   });
 });
