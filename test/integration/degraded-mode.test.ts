@@ -69,7 +69,7 @@ function cliEnv(h: Harness): Record<string, string> {
 describe('degraded mode', () => {
   it('parks a submit while every breaker is open; the task completes after recovery and degraded mode clears by itself', async () => {
     const h = await createHarness(fakeProvider, 'degraded-park', ENV);
-    const client = gatedClient(h, redis);
+    const client = gatedClient(h.config, h.temporal, redis);
     const mode = degradedModeOf(h, redis);
     await h.run(async () => {
       expect((await mode.status()).active).toBe(false);
@@ -107,7 +107,7 @@ describe('degraded mode', () => {
       ...ENV,
       DEGRADED_READONLY_ENABLED: 'false',
     });
-    const client = gatedClient(h, redis);
+    const client = gatedClient(h.config, h.temporal, redis);
     await h.run(async () => {
       await openEveryBreaker(h, 20_000);
       const key = `${h.name}-refused`;
@@ -134,7 +134,7 @@ describe('degraded mode', () => {
 
   it('parks a task whose own provider and fallbacks are all open, while others serve', async () => {
     const h = await createHarness(fakeProvider, 'degraded-own', ENV);
-    const client = gatedClient(h, redis);
+    const client = gatedClient(h.config, h.temporal, redis);
     await h.run(async () => {
       await eventually(async () =>
         (await h.worker.breaker.knownProviders()).length === 2 ? true : undefined,
@@ -165,7 +165,7 @@ describe('degraded mode', () => {
       DEGRADED_READONLY_ENABLED: 'false',
       DEGRADED_RETRY_AFTER_SEC: '17',
     });
-    const client = gatedClient(h, redis);
+    const client = gatedClient(h.config, h.temporal, redis);
     await h.run(async () => {
       const on = await runCli(['degraded', 'on'], cliEnv(h));
       expect(on.code, on.stderr).toBe(0);

@@ -1,32 +1,38 @@
 /** Degraded mode and load shedding in tests: a client whose submits pass the gate, and the mode's status. */
+import type { Client } from '@temporalio/client';
 import type { Harness } from './harness';
 import { BreakwaterClient } from '../../src/client/breakwater-client';
+import type { BreakwaterConfig } from '../../src/config';
 import { DegradedMode } from '../../src/degraded/degraded-mode';
 import { SubmitGate } from '../../src/degraded/submit-gate';
 import type { RedisConnection } from '../../src/redis/connection';
 import { DegradedScripts } from '../../src/redis/degraded-scripts';
 import { KeySpace } from '../../src/redis/keys';
 
-/** The degraded-mode scripts on the harness's key prefix. */
-export function degradedScripts(h: Harness, redis: RedisConnection): DegradedScripts {
-  return new DegradedScripts(redis, new KeySpace(h.config.redis.keyPrefix));
+/** The degraded-mode scripts on the key prefix of `config`. */
+export function degradedScripts(config: BreakwaterConfig, redis: RedisConnection): DegradedScripts {
+  return new DegradedScripts(redis, new KeySpace(config.redis.keyPrefix));
 }
 
-/** A client of the harness's task queue whose submits pass the submit gate, as `BreakwaterClient.connect` builds it. */
-export function gatedClient(h: Harness, redis: RedisConnection): BreakwaterClient {
+/** A client of the task queue of `config` whose submits pass the submit gate, as `BreakwaterClient.connect` builds it. */
+export function gatedClient(
+  config: BreakwaterConfig,
+  temporal: Client,
+  redis: RedisConnection,
+): BreakwaterClient {
   return BreakwaterClient.fromClient({
-    client: h.temporal,
-    taskQueue: h.config.temporal.taskQueue,
-    policy: h.config.policy,
-    taskDeadlineMs: h.config.taskDeadlineMs,
-    gate: new SubmitGate({ scripts: degradedScripts(h, redis), settings: h.config.degraded }),
+    client: temporal,
+    taskQueue: config.temporal.taskQueue,
+    policy: config.policy,
+    taskDeadlineMs: config.taskDeadlineMs,
+    gate: new SubmitGate({ scripts: degradedScripts(config, redis), settings: config.degraded }),
   });
 }
 
 /** Degraded mode of the harness's key prefix and task queue. */
 export function degradedModeOf(h: Harness, redis: RedisConnection): DegradedMode {
   return new DegradedMode({
-    scripts: degradedScripts(h, redis),
+    scripts: degradedScripts(h.config, redis),
     settings: h.config.degraded,
     resilienceEnabled: h.config.resilience.enabled,
     taskQueue: h.config.temporal.taskQueue,
