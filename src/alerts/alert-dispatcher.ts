@@ -145,7 +145,7 @@ export class AlertDispatcher {
       const response = await fetch(this.options.webhookUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ id, ...(JSON.parse(data) as Record<string, unknown>) }),
+        body: JSON.stringify({ ...(JSON.parse(data) as Record<string, unknown>), id }),
         signal: AbortSignal.timeout(POST_TIMEOUT_MS),
       });
       await response.body?.cancel();

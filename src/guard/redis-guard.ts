@@ -107,6 +107,7 @@ export class RedisGuard implements Guard {
         actualTokens: actual?.tokens ?? 0,
         actualToolCalls: actual?.toolCalls ?? 0,
         budgetTtlMs: options.budget.ttlMs,
+        ceilings: options.budget.ceilings,
       });
       if (result.transition) this.transitioned(admission.provider, result.transition);
       if (!result.replicated) {

@@ -50,6 +50,8 @@ export interface SettleCall {
   /** The tool calls the call's answer asked for: added to its turn's call count. */
   actualToolCalls?: number;
   budgetTtlMs?: number;
+  /** The default budget ceilings: a charge crossing 90 % of one raises an alert. */
+  ceilings?: BudgetCeilings;
   clock?: number;
 }
 
@@ -208,7 +210,7 @@ export function encodeAdmit(call: AdmitCall): EncodedCall {
 
 /** The settle script's arguments (layout in `lua/settle-1.lua`). */
 export function encodeSettle(call: SettleCall): EncodedCall {
-  const settings = guardSettings(call.breaker, call.rate, call.operationRate, undefined);
+  const settings = guardSettings(call.breaker, call.rate, call.operationRate, call.ceilings);
   const text = fields([
     settings.id,
     call.clock ?? -1,

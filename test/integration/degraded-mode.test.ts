@@ -9,6 +9,7 @@ import { taskWorkflowId } from '../../src/client/workflow-id';
 import { DegradedMode } from '../../src/degraded/degraded-mode';
 import { SubmitGate } from '../../src/degraded/submit-gate';
 import { isServiceDegradedError, ServiceDegradedError } from '../../src/errors';
+import { createLogger } from '../../src/observability/logger';
 import { createRedis, type RedisConnection } from '../../src/redis/connection';
 import { DegradedScripts } from '../../src/redis/degraded-scripts';
 import { KeySpace } from '../../src/redis/keys';
@@ -193,6 +194,33 @@ describe('degraded mode', () => {
       ['degraded_on', 'forced'],
       ['degraded_off', 'forced'],
     ]);
+  });
+
+  it('with RESILIENCE_ENABLED=false, runs calls without the guard and says so loudly at start', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: 'warn',
+      destination: { write: (line: string) => lines.push(line) },
+    });
+    const h = await createHarness(
+      fakeProvider,
+      'resilience-off',
+      { RESILIENCE_ENABLED: 'false' },
+      { workerOptions: () => ({ logger }) },
+    );
+    expect(h.worker.resilienceEnabled).toBe(false);
+    expect((await h.worker.degradedMode.status()).resilienceEnabled).toBe(false);
+    await h.run(async () => {
+      // An open breaker is not consulted: nothing guards the call.
+      await h.worker.breaker.forceOpen(FAKE_OPENAI, 60_000);
+      const result = await h.client.execute(chat('unguarded call'), { idempotencyKey: `${h.name}-1` });
+      expect(result.ledger.entries.map((entry) => entry.to)).toEqual(['QUEUED', 'RUNNING', 'DONE']);
+    });
+    expect(h.fake.stats.succeeded).toBe(1);
+    const warnings = lines.map((line) => JSON.parse(line) as { level: string; msg: string });
+    expect(warnings).toContainEqual(
+      expect.objectContaining({ level: 'warn', msg: expect.stringContaining('RESILIENCE_ENABLED=false') }),
+    );
   });
 
   it('is on with reason guard_unavailable while Redis cannot be reached', async () => {
