@@ -218,7 +218,10 @@ describe('breakwater breaker open and reset', () => {
 
 describe('breakwater: errors', () => {
   it.each([
-    [['brekaer'], /^breakwater: unknown command 'brekaer' \(expected: breaker, budget, dlq, codec-server\)$/],
+    [
+      ['brekaer'],
+      /^breakwater: unknown command 'brekaer' \(expected: breaker, budget, dlq, degraded, codec-server\)$/,
+    ],
     [
       ['breaker', 'stauts'],
       /^breakwater: unknown breaker command 'stauts' \(expected: status, reset, open\)$/,
