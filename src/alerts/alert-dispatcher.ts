@@ -96,17 +96,7 @@ export class AlertDispatcher {
     const { redis, consumer } = this.options;
     if (!this.joined) await this.join();
     // Own events not yet posted (retries), then those of a worker gone quiet, then new ones.
-    const pending = (await redis.xreadgroup(
-      'GROUP',
-      ALERT_GROUP,
-      consumer,
-      'COUNT',
-      BATCH,
-      'STREAMS',
-      this.stream,
-      '0',
-    )) as StreamReply;
-    await this.deliverAll(pending?.[0]?.[1] ?? []);
+    await this.deliverAll(await this.readGroup('0'));
     const [, claimed] = (await redis.xautoclaim(
       this.stream,
       ALERT_GROUP,
@@ -117,7 +107,13 @@ export class AlertDispatcher {
       BATCH,
     )) as [string, StreamEntry[]];
     await this.deliverAll(claimed);
-    const fresh = (await redis.xreadgroup(
+    await this.deliverAll(await this.readGroup('>'));
+  }
+
+  /** This worker's pending events (`from` 0), or events no worker was given yet (`from` >). */
+  private async readGroup(from: '0' | '>'): Promise<StreamEntry[]> {
+    const { redis, consumer } = this.options;
+    const reply = (await redis.xreadgroup(
       'GROUP',
       ALERT_GROUP,
       consumer,
@@ -125,9 +121,9 @@ export class AlertDispatcher {
       BATCH,
       'STREAMS',
       this.stream,
-      '>',
+      from,
     )) as StreamReply;
-    await this.deliverAll(fresh?.[0]?.[1] ?? []);
+    return reply?.[0]?.[1] ?? [];
   }
 
   private async deliverAll(entries: StreamEntry[]): Promise<void> {

@@ -16,23 +16,21 @@ import { isOverloadedError, type OverloadedError } from '../../src/errors';
 import type { RedisConnection } from '../../src/redis/connection';
 import { GuardScripts } from '../../src/redis/guard-scripts';
 import { KeySpace } from '../../src/redis/keys';
-import { freePort } from '../../src/testing/free-port';
 import type { FakeProvider } from '../../src/testing/fake-provider';
-import { FAKE_MODEL_PRICES } from '../../src/testing/stack-config';
 import type { Priority } from '../../src/task';
 import { createWorker } from '../../src/worker/create-worker';
-import { killRunning, start, TSX } from '../support/cli';
+import { killRunning } from '../support/cli';
 import { degradedModeOf, degradedScripts, gatedClient } from '../support/degraded';
 import {
   chat,
   connectStackRedis,
   createHarness,
   eventually,
-  FAST_POLICY_ENV,
   startFakeProvider,
   testLogger,
   uniqueName,
 } from '../support/harness';
+import { mainEnv, startMain, untilHealthy } from '../support/worker-main';
 
 let fakeProvider: FakeProvider;
 let redis: RedisConnection;
@@ -111,24 +109,11 @@ describe('load shedding', () => {
   it('keeps the count through a worker killed with SIGKILL; the reconciliation with visibility repairs drift', async () => {
     const stack = inject('stack');
     const name = uniqueName('shed-kill');
-    const fake = fakeProvider.scenario(name);
-    const port = await freePort();
-    const env: Record<string, string> = {
-      ...FAST_POLICY_ENV,
-      TEMPORAL_ADDRESS: stack.temporalAddress,
-      TEMPORAL_NAMESPACE: stack.namespace,
-      TEMPORAL_TASK_QUEUE: name,
-      REDIS_URL: stack.redisUrl,
-      REDIS_KEY_PREFIX: `t:${name}`,
-      HTTP_PORT: String(port),
-      HTTP_HOST: '127.0.0.1',
-      LLM_PROVIDERS: 'fake',
-      LLM_FAKE_BASE_URL: fake.openAiBaseUrl,
-      MODEL_PRICES: FAKE_MODEL_PRICES,
+    const { env, port } = await mainEnv(name, fakeProvider.scenario(name), {
       DEGRADED_RECONCILE_SEC: '1',
       BREAKER_SUCCESS_THRESHOLD: '1',
       MAX_BLOCKED_MS: '60000',
-    };
+    });
     const config = loadConfig(env);
     const keys = new KeySpace(config.redis.keyPrefix);
     const breaker = new RedisBreaker({
@@ -139,11 +124,8 @@ describe('load shedding', () => {
     const scripts = degradedScripts(config, redis);
     const counts = async () => (await scripts.degradedControl('status', { taskQueue: name })).waiting;
 
-    const first = start(TSX, ['src/worker/main.ts'], env);
-    await eventually(async () => {
-      if (first.child.exitCode !== null) throw new Error(`worker exited: ${first.output().stderr}`);
-      return (await fetch(`http://127.0.0.1:${port}/health`)).status === 200 ? true : undefined;
-    }, 30_000);
+    const first = startMain(env);
+    await untilHealthy(first, port, 30_000);
     await eventually(async () => ((await breaker.knownProviders()).includes('fake') ? true : undefined));
     await breaker.forceOpen('fake', 15_000);
 
