@@ -195,9 +195,9 @@ export function createWorkerServices(
           releases.push(() => reconciler.stop());
         }
       }
-      const alerts = Promise.all([startAlerts(), registerProviders()]);
-      if (config.worker.httpPort < 0) return (http = alerts.then(() => undefined));
-      http = alerts
+      const ready = Promise.all([startAlerts(), registerProviders()]);
+      if (config.worker.httpPort < 0) return (http = ready.then(() => undefined));
+      http = ready
         .then(() =>
           startHttpServer({
             host: config.worker.httpHost,
