@@ -6,7 +6,7 @@
  *
  * The provider is slowed to a fixed rate: every call takes `latency-ms` and the worker makes one call
  * at a time (`WORKER_MAX_CONCURRENT_ACTIVITIES=1`), so tasks pile up waiting. A burst of
- * 3 × `limit` submits of mixed priority (one in 50 `critical`, one in 100 `high`, the others `low` and
+ * 3 × `limit` submits of mixed priority (one in 75 `critical`, one in 150 `high`, the others `low` and
  * `normal` in turn; the same sequence in both runs) goes through the submit gate twice, on a queue and
  * a key prefix of its own each time:
  * 1. without shedding (`DEGRADED_QUEUE_LIMIT` far above the burst): every task is accepted;
@@ -58,10 +58,14 @@ function parseOptions(args: string[]): BenchOptions {
   return { limit: integer('limit', 100), latencyMs: integer('latency-ms', 250) };
 }
 
-/** The priority of the burst's submit `index`. */
+/**
+ * The priority of the burst's submit `index`: 2 % of the burst is `critical` or `high`. Those pass
+ * the limit by design, so the peak above it is the high and critical submits accepted while the
+ * queue was full (less what the provider served meanwhile): about 2 × their share of the burst.
+ */
 function priorityOf(index: number): Priority {
-  if (index % 50 === 49) return 'critical';
-  if (index % 100 === 24) return 'high';
+  if (index % 75 === 74) return 'critical';
+  if (index % 150 === 37) return 'high';
   return index % 2 === 0 ? 'low' : 'normal';
 }
 
