@@ -104,7 +104,7 @@ export class SubmitGate {
       `Breakwater is degraded (${reason}) and DEGRADED_READONLY_ENABLED=false: ` +
         `the submit of ${task.workflowId} is refused, nothing started; retry in ${retryAfterSec} s`,
       reason,
-      retryAfterSec,
+      retryAfterSec * 1000,
       task.context,
     );
   }

@@ -207,19 +207,24 @@ export interface SubmitRefusal {
 }
 
 /**
- * A submit refused because Breakwater is degraded and `DEGRADED_READONLY_ENABLED=false`: nothing was
- * started. `reason` says why it is degraded.
+ * Breakwater is degraded: a submit refused with `DEGRADED_READONLY_ENABLED=false` (nothing was
+ * started), or a call refused while an operator forces degraded mode on (the task waits `BLOCKED`).
+ * `reason` says why it is degraded.
  */
-export class ServiceDegradedError extends BreakwaterError {
+export class ServiceDegradedError extends WaitError {
   readonly type = ErrorType.ServiceDegraded;
   constructor(
     message: string,
     readonly reason: DegradedReason,
-    /** When to submit again. */
-    readonly retryAfterSec: number,
+    /** When to submit (or call) again. */
+    retryAfterMs: number,
     context: Partial<ErrorContext> = {},
   ) {
-    super(message, context);
+    super(message, retryAfterMs, context);
+  }
+  /** `retryAfterMs` in whole seconds, rounded up. */
+  get retryAfterSec(): number {
+    return Math.ceil(this.retryAfterMs / 1000);
   }
   /** The 503-style body: `{ error: 'service_degraded', reason, retry_after_sec }`. */
   toResponse(): SubmitRefusal {

@@ -64,8 +64,9 @@ export const ERROR_POLICY: Readonly<Record<ErrorType, ErrorPolicy>> = {
   [ErrorType.RateLimitWait]:         { retryable: false, breaker: 'neutral',      metric: 'refused',       failureReason: 'rate_limit_timeout',        dlq: 'dlq', wait: { reason: 'rate_limited', perProvider: true } },
   [ErrorType.BudgetBusy]:            { retryable: false, breaker: 'neutral',      metric: 'refused',       failureReason: 'budget_busy_timeout',       dlq: 'dlq', wait: { reason: 'budget_busy', perProvider: false } },
   [ErrorType.GuardUnavailable]:      { retryable: false, breaker: 'neutral',      metric: 'refused',       failureReason: 'guard_unavailable_timeout', dlq: 'dlq', wait: { reason: 'guard_unavailable', perProvider: false } },
-  // Refusals of a submit, before any workflow starts: never a Temporal failure; the caller may submit again later.
-  [ErrorType.ServiceDegraded]:       { retryable: true,  breaker: 'neutral',      metric: 'refused',       failureReason: 'retries_exhausted',         dlq: 'dlq' },
+  // Degraded mode: a submit refused (read-only off), or, while an operator forces it on, a call that waits.
+  [ErrorType.ServiceDegraded]:       { retryable: false, breaker: 'neutral',      metric: 'refused',       failureReason: 'degraded_timeout',          dlq: 'dlq', wait: { reason: 'degraded', perProvider: false } },
+  // A submit refused past DEGRADED_QUEUE_LIMIT, before any workflow starts: never a Temporal failure.
   [ErrorType.Overloaded]:            { retryable: true,  breaker: 'neutral',      metric: 'refused',       failureReason: 'retries_exhausted',         dlq: 'dlq' },
 };
 

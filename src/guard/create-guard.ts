@@ -40,6 +40,7 @@ export function createGuard(
     onStateChange: options.onStateChange,
     failOpen: config.guard.failOpen,
     unavailableRetryMs: config.guard.unavailableRetryMs,
+    degradedRetryMs: config.degraded.retryAfterSec * 1000,
     logger: options.logger,
     metrics: options.metrics,
   });

@@ -30,6 +30,8 @@ export interface RedisGuardOptions {
   failOpen: boolean;
   /** The wait a fail-closed refusal asks for. */
   unavailableRetryMs: number;
+  /** The wait of a call refused while degraded mode is forced on. */
+  degradedRetryMs: number;
   logger: Logger;
   metrics: BreakwaterMetrics;
   /** Called once, cluster-wide, for every breaker transition (by the worker whose call caused it). */
@@ -84,8 +86,15 @@ export class RedisGuard implements Guard {
       return this.admissionOf(request, outcome);
     }
     options.metrics.guardAdmissions.inc({ provider, decision: outcome.code });
-    const { metrics, rateLimit, budget } = options;
-    throw refusalError(outcome, { provider, context: request.context, metrics, rateLimit, budget });
+    const { metrics, rateLimit, budget, degradedRetryMs } = options;
+    throw refusalError(outcome, {
+      provider,
+      context: request.context,
+      metrics,
+      rateLimit,
+      budget,
+      degradedRetryMs,
+    });
   }
 
   async settle({ admission, outcome, actual }: SettleRequest): Promise<void> {

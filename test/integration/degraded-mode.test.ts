@@ -196,6 +196,25 @@ describe('degraded mode', () => {
     ]);
   });
 
+  it('forced on, holds calls too: a parked task waits BLOCKED (degraded) until `degraded off`, then completes', async () => {
+    const h = await createHarness(fakeProvider, 'degraded-hold', { ...ENV, DEGRADED_RETRY_AFTER_SEC: '1' });
+    const client = gatedClient(h.config, h.temporal, redis);
+    const mode = degradedModeOf(h, redis);
+    await h.run(async () => {
+      await mode.force(true, 'test');
+      const handle = await client.submit(chat('held while forced'), { idempotencyKey: `${h.name}-held` });
+      expect(handle.accepted).toBe('parked');
+      await eventually(async () => ((await mode.status()).waiting?.BLOCKED === 1 ? true : undefined));
+      const ledger = await client.getLedger(handle.idempotencyKey);
+      expect(ledger.entries.find((entry) => entry.to === 'BLOCKED')?.reason).toBe('degraded');
+      expect(h.fake.stats.received).toBe(0);
+      await mode.force(false, 'test');
+      const result = await client.result(handle.idempotencyKey);
+      expect(result.ledger.state).toBe('DONE');
+      expect(result.attempts).toBe(1);
+    });
+  });
+
   it('with RESILIENCE_ENABLED=false, runs calls without the guard and says so loudly at start', async () => {
     const lines: string[] = [];
     const logger = createLogger({

@@ -146,10 +146,11 @@ const CASES: Case[] = [
   },
   {
     name: 'ServiceDegradedError',
-    make: (context) => new ServiceDegradedError('degraded: submit refused', 'all_breakers_open', 42, context),
+    make: (context) =>
+      new ServiceDegradedError('degraded: submit refused', 'all_breakers_open', 42_000, context),
     type: 'ServiceDegradedError',
-    retryable: true,
-    details: { reason: 'all_breakers_open', retryAfterSec: 42 },
+    retryable: false,
+    details: { reason: 'all_breakers_open', retryAfterMs: 42_000 },
     guard: isServiceDegradedError,
   },
   {
@@ -217,12 +218,13 @@ describe('error classes', () => {
     }
   });
 
-  it('lists the waits (breaker, guard, budget in flight, rate limit) as blocking', () => {
+  it('lists the waits (breaker, guard, budget in flight, rate limit, forced degraded mode) as blocking', () => {
     expect([...BLOCKING_ERROR_TYPES].sort()).toEqual([
       'BudgetBusyError',
       'CircuitBreakerOpenError',
       'GuardUnavailableError',
       'RateLimitWaitError',
+      'ServiceDegradedError',
     ]);
   });
 });
@@ -307,6 +309,7 @@ describe('toApplicationFailure', () => {
       'GuardUnavailableError',
       'BudgetBusyError',
       'RateLimitWaitError',
+      'ServiceDegradedError',
     ].includes(c.type);
     if (blocking) expect(failure.category).toBe(ApplicationFailureCategory.BENIGN);
     else expect(failure.category ?? undefined).toBeUndefined();
@@ -347,7 +350,7 @@ describe('retryAfterOf', () => {
 
 describe('submit refusals', () => {
   it('give the 503-style body an API returns as is, naming the reason', () => {
-    expect(new ServiceDegradedError('refused', 'forced', 30).toResponse()).toEqual({
+    expect(new ServiceDegradedError('refused', 'forced', 29_001).toResponse()).toEqual({
       error: 'service_degraded',
       reason: 'forced',
       retry_after_sec: 30,

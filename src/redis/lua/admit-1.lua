@@ -25,6 +25,7 @@
              RATE_LIMITED      retryAfterMs = until the bucket has room; detail = the bucket
              BUDGET_BUSY       detail = scope; reservations in flight are in the way
              BUDGET_EXCEEDED   detail = scope; retryAfterMs = until the scope resets (0: never)
+             DEGRADED          degraded mode is forced on (_degraded.lua): the call waits
              SETTINGS_UNKNOWN  call again with ARGV[2]
 ]]
 
@@ -43,6 +44,10 @@ useBreaker(provider)
 local taskQueue, workflowId = A[15], A[16]
 local tracked = workflowId ~= ''
 if tracked then waitingLeave(taskQueue, workflowId) end
+if redis.call('HGET', KEY.degradedMode(), 'forced') == 'on' then
+  if tracked then waitingBlock(taskQueue, workflowId) end
+  return { CODE.DEGRADED, 0, 0, 'forced', '', '' }
+end
 
 local budget = NO_CLAIM
 if claim then
