@@ -114,6 +114,10 @@ export function createLlmCall(deps: LlmCallDeps) {
         claim: worst.claim,
         tokens: worst.tokens,
         context,
+        // A task that keeps a ledger counts as waiting until admitted (load shedding reads the count).
+        ...(input.reportAttempts
+          ? { task: { taskQueue: info.taskQueue, workflowId: execution.workflowId } }
+          : {}),
       });
       reachedProvider = true;
       const response = await callProvider(adapter, {

@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { payloadChecksum, type DlqEntry, type ReplayPayload } from '../src/dlq/dlq-entry';
 import type { DlqStore } from '../src/dlq/dlq-store';
+import type { DegradedScripts } from '../src/redis/degraded-scripts';
 import { errorPolicyOf } from '../src/errors';
 import type { Logger } from '../src/observability/logger';
 import type { BreakwaterMetrics } from '../src/observability/metrics';
@@ -24,6 +25,8 @@ export interface FailedTask {
 
 export interface RouteFailedTaskDeps {
   dlq: DlqStore;
+  /** Where the waiting tasks are counted: a task that failed while waiting no longer counts. */
+  waiting: Pick<DegradedScripts, 'forgetWaiting'>;
   logger: Logger;
   metrics: BreakwaterMetrics;
 }
@@ -71,6 +74,10 @@ export function createRouteFailedTask(deps: RouteFailedTaskDeps) {
       stream === 'dead' ? { deadReason: task.reason } : {},
     );
     deps.metrics.tasksRouted.inc({ reason: task.reason });
+    await deps.waiting.forgetWaiting(info.taskQueue, execution.workflowId).catch((error: unknown) => {
+      // The reconciliation with visibility repairs the count.
+      deps.logger.warn({ workflowId: execution.workflowId, err: error }, 'waiting count not updated');
+    });
     deps.logger.warn(
       {
         idempotencyKey: entry.idempotencyKey,

@@ -15,3 +15,8 @@ export const SEARCH_ATTRIBUTE_DEFINITIONS: ReadonlyArray<{ name: string; cliType
   ProviderKey,
   OperationKey,
 ].map((key) => ({ name: key.name, cliType: 'Keyword' }));
+
+/** `value` as a quoted string of a visibility query (escaped). */
+export function visibilityText(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}

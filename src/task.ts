@@ -74,6 +74,7 @@ export type FailureReason =
   | 'budget_exceeded'
   | 'circuit_open_timeout'
   | 'guard_unavailable_timeout'
+  | 'degraded_timeout'
   | 'budget_busy_timeout'
   | 'rate_limited'
   | 'rate_limit_timeout'

@@ -96,6 +96,13 @@ export class RedisBreaker {
     return (await this.scripts.redis.smembers(this.scripts.keys.key('breakerRegistry'))).sort();
   }
 
+  /** Records `providers` in the registry now (a worker's configured ones, at start). */
+  async registerAll(providers: readonly string[]): Promise<void> {
+    if (providers.length === 0) return;
+    await this.scripts.redis.sadd(this.scripts.keys.key('breakerRegistry'), ...providers);
+    providers.forEach((provider) => this.registered.add(provider));
+  }
+
   /** Records the provider in the registry once per process; not on the admission's round trip. */
   register(provider: string): void {
     if (this.registered.has(provider)) return;

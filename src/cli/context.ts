@@ -39,7 +39,12 @@ export interface CliContext {
 export type OpenContext = () => CliContext;
 
 /** The groups whose commands change shared state, each with its own audit message. */
-export type AuditedGroup = 'breaker' | 'budget' | 'dlq';
+export type AuditedGroup = 'breaker' | 'budget' | 'dlq' | 'degraded';
+
+/** Who runs the CLI, as the audit log records it. */
+export function operatorName(): string {
+  return process.env.USER ?? 'unknown';
+}
 
 /**
  * Records who did what in the structured log (`{ operator, action, ...fields }`, message
@@ -52,10 +57,7 @@ export function logOperatorAction(
   fields: Record<string, unknown>,
   level: 'warn' | 'error' = 'warn',
 ): void {
-  context.logger[level](
-    { operator: process.env.USER ?? 'unknown', action, ...fields },
-    `${group} operator action`,
-  );
+  context.logger[level]({ operator: operatorName(), action, ...fields }, `${group} operator action`);
 }
 
 /** Asks `question` on stderr and reads one line from stdin; undefined at end of input or on Ctrl-C. */

@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { breakerCommands } from './commands/breaker';
 import { budgetCommands } from './commands/budget';
 import { codecServerCommand } from './commands/codec-server';
+import { degradedCommands } from './commands/degraded';
 import { dlqCommands } from './commands/dlq';
 import { statusCommand } from './commands/status';
 import type { OpenContext } from './context';
@@ -26,6 +27,7 @@ export function buildProgram(open: OpenContext): Command {
     .addCommand(budgetCommands(open))
     .addCommand(dlqCommands(open))
     .addCommand(statusCommand(open))
+    .addCommand(degradedCommands(open))
     .addCommand(codecServerCommand(open));
   for (const command of commandTree(program)) {
     command

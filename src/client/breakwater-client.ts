@@ -10,6 +10,7 @@ import { ApplicationFailure, CancelledFailure, TerminatedFailure } from '@tempor
 import { withEncryption } from '../codec';
 import { DEFAULT_MAX_REQUEST_BYTES, type BreakwaterConfig } from '../config';
 import { LiveDeltas } from '../deltas/live-deltas';
+import { SubmitGate, type Acceptance } from '../degraded/submit-gate';
 import { AgentKey, LedgerStateKey, OperationKey, PriorityKey, ProviderKey } from '../search-attributes';
 import type { LlmRequest } from '../llm/request';
 import type { TaskStreamEvent } from '../llm/stream';
@@ -58,6 +59,11 @@ export interface TaskHandle {
   workflowId: string;
   /** The run that holds the task (an existing one when the submit was a duplicate). */
   runId: string;
+  /**
+   * `parked`: accepted while degraded (the seed's 202): the task waits `BLOCKED` until a provider
+   * serves again. `started` otherwise.
+   */
+  accepted: Acceptance;
 }
 
 /** Thrown by `execute` and `result` when a task ended `FAILED`. */
@@ -90,12 +96,18 @@ export interface BreakwaterClientOptions {
   providers?: readonly string[];
   /** Where `stream` reads live deltas (without it, `stream` yields the final response only). */
   liveDeltas?: LiveDeltas;
+  /**
+   * Degraded mode and load shedding for `submit` (see `SubmitGate`); without it every submit starts
+   * (`RESILIENCE_ENABLED=false`).
+   */
+  gate?: SubmitGate;
 }
 
 export class BreakwaterClient {
   private constructor(
     private readonly options: BreakwaterClientOptions,
     private readonly ownedConnection?: Connection,
+    private readonly closeGate?: () => Promise<void>,
   ) {}
 
   /** A client over an existing Temporal client. */
@@ -116,6 +128,7 @@ export class BreakwaterClient {
       namespace: config.temporal.namespace,
       dataConverter: withEncryption(config.encryption),
     });
+    const gated = config.resilience.enabled ? SubmitGate.connect(config) : undefined;
     return new BreakwaterClient(
       {
         client,
@@ -128,8 +141,10 @@ export class BreakwaterClient {
           ? { providers: config.providers.map((provider) => provider.name) }
           : {}),
         liveDeltas: new LiveDeltas(config.redis),
+        ...(gated ? { gate: gated.gate } : {}),
       },
       connection,
+      gated?.close,
     );
   }
 
@@ -142,6 +157,10 @@ export class BreakwaterClient {
    * never executes twice, and a task that ended `DONE` is never executed again. Bad input throws
    * `NonRetryableInputError` naming the field, and nothing is started: so does a request larger than
    * `maxRequestBytes` (naming `request`), or a provider that is not one of `providers`.
+   *
+   * With a gate: while degraded the task is parked (`accepted: 'parked'`), or refused with
+   * `ServiceDegradedError` when `DEGRADED_READONLY_ENABLED=false`; a `low` or `normal` one is refused
+   * with `OverloadedError` once `DEGRADED_QUEUE_LIMIT` tasks wait. A refused submit starts nothing.
    */
   async submit(request: LlmRequest, options: SubmitOptions): Promise<TaskHandle> {
     const { policy: overrides, ...rest } = options ?? ({} as SubmitOptions);
@@ -150,24 +169,37 @@ export class BreakwaterClient {
     const policy = this.resolvePolicy(
       overrides === undefined ? undefined : validatePolicyOverrides(overrides),
     );
-    return this.start(
-      {
-        request: submission.request,
-        meta: {
-          idempotencyKey: submission.idempotencyKey,
-          operation: submission.operation,
-          agent: submission.agent,
-          priority: submission.priority,
-          ...(submission.runId !== undefined ? { runId: submission.runId } : {}),
-          ...(submission.turn !== undefined ? { turn: submission.turn } : {}),
-        },
-        policy,
-        deadline: submission.deadline,
-        replayCount: 0,
-        ...(submission.fallbacks ? { fallbacks: submission.fallbacks } : {}),
+    const input: TaskInput = {
+      request: submission.request,
+      meta: {
+        idempotencyKey: submission.idempotencyKey,
+        operation: submission.operation,
+        agent: submission.agent,
+        priority: submission.priority,
+        ...(submission.runId !== undefined ? { runId: submission.runId } : {}),
+        ...(submission.turn !== undefined ? { turn: submission.turn } : {}),
       },
-      this.options.taskQueue,
-    );
+      policy,
+      deadline: submission.deadline,
+      replayCount: 0,
+      ...(submission.fallbacks ? { fallbacks: submission.fallbacks } : {}),
+    };
+    const { taskQueue, gate } = this.options;
+    if (!gate) return this.start(input, taskQueue);
+    const workflowId = taskWorkflowId(input.meta.idempotencyKey);
+    const accepted = await gate.admit({
+      taskQueue,
+      workflowId,
+      priority: input.meta.priority,
+      providers: [input.request.provider, ...(input.fallbacks ?? []).map((fallback) => fallback.provider)],
+      context: { operation: input.meta.operation, provider: input.request.provider },
+    });
+    try {
+      return await this.start(input, taskQueue, accepted);
+    } catch (error) {
+      await gate.release(taskQueue, workflowId);
+      throw error;
+    }
   }
 
   /**
@@ -185,7 +217,11 @@ export class BreakwaterClient {
   }
 
   /** The one start of a task: its workflow id, id policies and search attributes. */
-  private async start(input: TaskInput, taskQueue: string): Promise<TaskHandle> {
+  private async start(
+    input: TaskInput,
+    taskQueue: string,
+    accepted: Acceptance = 'started',
+  ): Promise<TaskHandle> {
     const { idempotencyKey } = input.meta;
     const workflowId = taskWorkflowId(idempotencyKey);
     try {
@@ -203,12 +239,13 @@ export class BreakwaterClient {
           { key: OperationKey, value: input.meta.operation },
         ],
       });
-      return { idempotencyKey, workflowId, runId: handle.firstExecutionRunId };
+      return { idempotencyKey, workflowId, runId: handle.firstExecutionRunId, accepted };
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       // The task already ran to completion: it is returned, not executed again.
       const description = await this.options.client.workflow.getHandle(workflowId).describe();
-      return { idempotencyKey, workflowId, runId: description.runId };
+      await this.options.gate?.release(taskQueue, workflowId);
+      return { idempotencyKey, workflowId, runId: description.runId, accepted: 'started' };
     }
   }
 
@@ -262,6 +299,7 @@ export class BreakwaterClient {
 
   async close(): Promise<void> {
     await this.ownedConnection?.close();
+    await this.closeGate?.();
   }
 
   private handle(idempotencyKey: string): WorkflowHandle {

@@ -44,6 +44,14 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     temporal: { ...loadTemporalConnection(values, env), taskQueue: values.TEMPORAL_TASK_QUEUE },
     redis: readRedis(values),
     guard: { failOpen: values.GUARD_FAIL_OPEN, unavailableRetryMs: values.GUARD_UNAVAILABLE_RETRY_MS },
+    resilience: { enabled: values.RESILIENCE_ENABLED },
+    degraded: {
+      queueLimit: values.DEGRADED_QUEUE_LIMIT,
+      readonly: values.DEGRADED_READONLY_ENABLED,
+      retryAfterSec: values.DEGRADED_RETRY_AFTER_SEC,
+      reconcileMs: values.DEGRADED_RECONCILE_SEC,
+    },
+    alerts: values.ALERT_WEBHOOK_URL === undefined ? {} : { webhookUrl: values.ALERT_WEBHOOK_URL },
     providers: options.providers === false ? [] : readProviders(values, env),
     breaker: {
       mode: values.BREAKER_MODE,

@@ -78,6 +78,21 @@ export interface BreakwaterConfig {
     /** How long a task waits `BLOCKED` before it tries Redis again. */
     unavailableRetryMs: number;
   };
+  /** `RESILIENCE_ENABLED`: false turns the guards, parking and shedding off. */
+  resilience: { enabled: boolean };
+  /** Degraded mode and load shedding (`DEGRADED_*`). */
+  degraded: {
+    /** Waiting tasks past which `low` and `normal` submits are shed. */
+    queueLimit: number;
+    /** Accept (park) submits while degraded, instead of refusing them. */
+    readonly: boolean;
+    /** `retry_after_sec` of a shed submit, or of a refusal while degraded mode is forced. */
+    retryAfterSec: number;
+    /** How often the waiting-task counts are reconciled with Temporal visibility. */
+    reconcileMs: number;
+  };
+  /** Alert webhook (`ALERT_WEBHOOK_URL`). */
+  alerts: { webhookUrl?: string };
   providers: ProviderConfig[];
   breaker: BreakerSettings;
   budget: BudgetSettings;

@@ -204,6 +204,43 @@ export const ENV_VARIABLES = {
     schema: integer(10),
     description: 'Wait (BLOCKED) before retrying an unreachable Redis',
   },
+  RESILIENCE_ENABLED: {
+    default: 'true',
+    schema: boolean,
+    description:
+      "Guard every call (breakers, rate limits, budgets), park or refuse submits while degraded and shed load; `false`: calls run under Temporal's retry policy alone (the worker warns at start)",
+  },
+  DEGRADED_QUEUE_LIMIT: {
+    default: '10000',
+    schema: integer(1),
+    description:
+      'Waiting tasks (`QUEUED` + `BLOCKED`) of a task queue past which `low` and `normal` submits are refused with `OverloadedError`; `high` and `critical` pass',
+  },
+  DEGRADED_READONLY_ENABLED: {
+    default: 'true',
+    schema: boolean,
+    description:
+      "While degraded, accept submits and park them (`accepted: 'parked'`, they wait `BLOCKED`); `false` refuses them with `ServiceDegradedError`",
+  },
+  DEGRADED_RETRY_AFTER_SEC: {
+    default: '30',
+    schema: integer(1, 86_400),
+    description:
+      '`retry_after_sec` of a shed submit, and of a refusal while degraded mode is forced (a breaker-driven refusal gives its time to half-open)',
+  },
+  DEGRADED_RECONCILE_SEC: {
+    default: '30',
+    schema: decimal(0.1, 86_400).transform(secondsToMs),
+    description:
+      'How often one worker reconciles the waiting-task counts in Redis with Temporal visibility (repairs drift)',
+  },
+  ALERT_WEBHOOK_URL: {
+    default: NO_DEFAULT,
+    schema: url(['http', 'https']),
+    description:
+      'Receives a JSON POST for each breaker transition, degraded mode on and off, and a budget crossing 90 %; once per event cluster-wide, retried with backoff',
+    secret: true,
+  },
   LLM_PROVIDERS: {
     default: 'openai,anthropic',
     schema: providerNames,

@@ -196,6 +196,65 @@ export class ContentPolicyError extends BreakwaterError {
   }
 }
 
+/** Why a submit was parked or refused while degraded (see `docs/runbooks/degraded-mode.md`). */
+export type DegradedReason = 'forced' | 'all_breakers_open' | 'task_providers_open' | 'guard_unavailable';
+
+/** The 503-style body of a refused submit, as an API in front of Breakwater can return it. */
+export interface SubmitRefusal {
+  error: 'service_degraded' | 'overloaded';
+  reason: string;
+  retry_after_sec: number;
+}
+
+/**
+ * Breakwater is degraded: a submit refused with `DEGRADED_READONLY_ENABLED=false` (nothing was
+ * started), or a call refused while an operator forces degraded mode on (the task waits `BLOCKED`).
+ * `reason` says why it is degraded.
+ */
+export class ServiceDegradedError extends WaitError {
+  readonly type = ErrorType.ServiceDegraded;
+  constructor(
+    message: string,
+    readonly reason: DegradedReason,
+    /** When to submit (or call) again. */
+    retryAfterMs: number,
+    context: Partial<ErrorContext> = {},
+  ) {
+    super(message, retryAfterMs, context);
+  }
+  /** `retryAfterMs` in whole seconds, rounded up. */
+  get retryAfterSec(): number {
+    return Math.ceil(this.retryAfterMs / 1000);
+  }
+  /** The 503-style body: `{ error: 'service_degraded', reason, retry_after_sec }`. */
+  toResponse(): SubmitRefusal {
+    return { error: 'service_degraded', reason: this.reason, retry_after_sec: this.retryAfterSec };
+  }
+}
+
+/**
+ * A `low` or `normal` submit refused because the waiting tasks (`QUEUED` + `BLOCKED`) reached
+ * `DEGRADED_QUEUE_LIMIT`: nothing was started.
+ */
+export class OverloadedError extends BreakwaterError {
+  readonly type = ErrorType.Overloaded;
+  constructor(
+    message: string,
+    /** The waiting tasks when it was refused. */
+    readonly waiting: number,
+    readonly limit: number,
+    /** When to submit again. */
+    readonly retryAfterSec: number,
+    context: Partial<ErrorContext> = {},
+  ) {
+    super(message, context);
+  }
+  /** The 503-style body: `{ error: 'overloaded', reason: 'queue_limit', retry_after_sec }`. */
+  toResponse(): SubmitRefusal {
+    return { error: 'overloaded', reason: 'queue_limit', retry_after_sec: this.retryAfterSec };
+  }
+}
+
 /** True for any Breakwater error, also one thrown by another copy of this package. */
 export function isBreakwaterError(error: unknown): error is BreakwaterError {
   return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[BRAND] === true;
@@ -218,3 +277,5 @@ export const isBudgetBusyError = guardFor<BudgetBusyError>(ErrorType.BudgetBusy)
 export const isRateLimitWaitError = guardFor<RateLimitWaitError>(ErrorType.RateLimitWait);
 export const isRateLimitExceededError = guardFor<RateLimitExceededError>(ErrorType.RateLimitExceeded);
 export const isContentPolicyError = guardFor<ContentPolicyError>(ErrorType.ContentPolicy);
+export const isServiceDegradedError = guardFor<ServiceDegradedError>(ErrorType.ServiceDegraded);
+export const isOverloadedError = guardFor<OverloadedError>(ErrorType.Overloaded);

@@ -66,6 +66,10 @@ export const ERROR_POLICY: Readonly<Record<ErrorType, ErrorPolicy>> = {
   [ErrorType.UnknownEncryptionKey]:  { retryable: false, breaker: 'neutral',      metric: 'configuration', failureReason: 'undecryptable_payload',     dlq: 'dlq' },
   [ErrorType.PayloadDecryptionFailed]: { retryable: false, breaker: 'neutral',    metric: 'configuration', failureReason: 'undecryptable_payload',     dlq: 'dlq' },
   [ErrorType.GuardUnavailable]:      { retryable: false, breaker: 'neutral',      metric: 'refused',       failureReason: 'guard_unavailable_timeout', dlq: 'dlq', wait: { reason: 'guard_unavailable', perProvider: false } },
+  // Degraded mode: a submit refused (read-only off), or, while an operator forces it on, a call that waits.
+  [ErrorType.ServiceDegraded]:       { retryable: false, breaker: 'neutral',      metric: 'refused',       failureReason: 'degraded_timeout',          dlq: 'dlq', wait: { reason: 'degraded', perProvider: false } },
+  // A submit refused past DEGRADED_QUEUE_LIMIT, before any workflow starts: never a Temporal failure.
+  [ErrorType.Overloaded]:            { retryable: true,  breaker: 'neutral',      metric: 'refused',       failureReason: 'retries_exhausted',         dlq: 'dlq' },
 };
 
 /** Any other error (an unexpected exception, an attempt's timeout): retried, and counted against nothing. */

@@ -15,6 +15,8 @@ export const ErrorType = {
   ContentPolicy: 'ContentPolicyError',
   UnknownEncryptionKey: 'UnknownEncryptionKeyError',
   PayloadDecryptionFailed: 'PayloadDecryptionError',
+  ServiceDegraded: 'ServiceDegradedError',
+  Overloaded: 'OverloadedError',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 

@@ -31,6 +31,7 @@ export function createGuard(
   const scripts = new GuardScripts(redis, keys, config.redis.replicaWait);
   const breaker = new RedisBreaker({ scripts, settings: config.breaker, workerId: options.workerId });
   const guard = new RedisGuard({
+    enabled: config.resilience.enabled,
     scripts,
     breaker,
     workerId: options.workerId,
@@ -41,6 +42,7 @@ export function createGuard(
     onStateChange: options.onStateChange,
     failOpen: config.guard.failOpen,
     unavailableRetryMs: config.guard.unavailableRetryMs,
+    degradedRetryMs: config.degraded.retryAfterSec * 1000,
     logger: options.logger,
     metrics: options.metrics,
   });

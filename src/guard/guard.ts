@@ -19,6 +19,11 @@ export interface AdmitRequest {
   /** Worst-case tokens, for the provider's tokens-per-minute limit. */
   tokens: number;
   context: Partial<ErrorContext>;
+  /**
+   * The Breakwater task this call is for: admitted, it no longer counts as waiting; refused with a
+   * wait, it counts as `BLOCKED` (the counts load shedding reads).
+   */
+  task?: { taskQueue: string; workflowId: string };
 }
 
 export interface Admission {

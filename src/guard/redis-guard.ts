@@ -17,6 +17,8 @@ export interface BreakerStateChange extends BreakerTransition {
 }
 
 export interface RedisGuardOptions {
+  /** `RESILIENCE_ENABLED`: false admits every call without asking Redis (Temporal's retry policy alone). */
+  enabled?: boolean;
   scripts: GuardScripts;
   breaker: RedisBreaker;
   workerId: string;
@@ -30,6 +32,8 @@ export interface RedisGuardOptions {
   failOpen: boolean;
   /** The wait a fail-closed refusal asks for. */
   unavailableRetryMs: number;
+  /** The wait of a call refused while degraded mode is forced on. */
+  degradedRetryMs: number;
   logger: Logger;
   metrics: BreakwaterMetrics;
   /** Called once, cluster-wide, for every breaker transition (by the worker whose call caused it). */
@@ -91,6 +95,10 @@ export class RedisGuard implements Guard {
   async admit(request: AdmitRequest): Promise<Admission> {
     const { provider } = request;
     const { options } = this;
+    if (options.enabled === false) {
+      options.metrics.guardAdmissions.inc({ provider, decision: 'disabled' });
+      return this.unguarded(request);
+    }
     options.breaker.register(provider);
     const leaseEndsAt = Date.now() + request.leaseMs;
     let outcome: AdmitOutcome;
@@ -107,6 +115,7 @@ export class RedisGuard implements Guard {
         claim: request.claim,
         ceilings: options.budget.ceilings,
         random: (options.random ?? Math.random)(),
+        ...(request.task ? { task: request.task } : {}),
       });
     } catch (error) {
       if (!(error instanceof UnreplicatedAdmissionError)) return this.unavailable(request, error);
@@ -127,8 +136,15 @@ export class RedisGuard implements Guard {
       return this.admissionOf(request, outcome, leaseEndsAt);
     }
     options.metrics.guardAdmissions.inc({ provider, decision: outcome.code });
-    const { metrics, rateLimit, budget } = options;
-    throw refusalError(outcome, { provider, context: request.context, metrics, rateLimit, budget });
+    const { metrics, rateLimit, budget, degradedRetryMs } = options;
+    throw refusalError(outcome, {
+      provider,
+      context: request.context,
+      metrics,
+      rateLimit,
+      budget,
+      degradedRetryMs,
+    });
   }
 
   async settle({ admission, outcome, actual }: SettleRequest): Promise<void> {
@@ -149,6 +165,7 @@ export class RedisGuard implements Guard {
       actualTokens: actual?.tokens ?? 0,
       actualToolCalls: actual?.toolCalls ?? 0,
       budgetTtlMs: options.budget.ttlMs,
+      ceilings: options.budget.ceilings,
     };
     try {
       await this.deliver(call);
@@ -202,6 +219,19 @@ export class RedisGuard implements Guard {
     };
   }
 
+  /** An admission that took nothing from Redis (settle skips it). */
+  private unguarded(request: AdmitRequest): Admission {
+    return {
+      provider: request.provider,
+      operation: request.operation,
+      attemptId: request.attemptId,
+      guarded: false,
+      reservation: '',
+      tokens: 0,
+      leaseEndsAt: 0,
+    };
+  }
+
   private transitioned(provider: string, transition: BreakerTransition): void {
     this.options.metrics.breakerTransitions.inc({ provider, from: transition.from, to: transition.to });
     this.options.logger.warn(
@@ -225,17 +255,7 @@ export class RedisGuard implements Guard {
     const decision = this.options.failOpen ? 'failed_open' : 'unavailable';
     this.options.metrics.guardAdmissions.inc({ provider: request.provider, decision });
     this.options.logger.warn({ provider: request.provider, decision, err: error }, 'guard state unreachable');
-    if (this.options.failOpen) {
-      return {
-        provider: request.provider,
-        operation: request.operation,
-        attemptId: request.attemptId,
-        guarded: false,
-        reservation: '',
-        tokens: 0,
-        leaseEndsAt: 0,
-      };
-    }
+    if (this.options.failOpen) return this.unguarded(request);
     throw new GuardUnavailableError(
       'guard state (Redis) is unreachable; failing closed',
       this.options.unavailableRetryMs,

@@ -4,6 +4,7 @@ import {
   BudgetBusyError,
   BudgetExceededError,
   CircuitBreakerOpenError,
+  ServiceDegradedError,
   RateLimitExceededError,
   RateLimitWaitError,
   type BreakwaterError,
@@ -21,6 +22,8 @@ export interface RefusalContext {
   metrics: BreakwaterMetrics;
   rateLimit: RateLimitSettings;
   budget: BudgetSettings;
+  /** The wait of a call refused while degraded mode is forced on. */
+  degradedRetryMs: number;
 }
 
 type RefusalTable = {
@@ -60,6 +63,13 @@ const REFUSALS: RefusalTable = {
       `budget scope ${refusal.scope} is held by calls in flight`,
       refusal.scope,
       budget.busyRetryMs,
+      context,
+    ),
+  degraded: (_refusal, { provider, context, degradedRetryMs }) =>
+    new ServiceDegradedError(
+      `degraded mode is forced on: the call to ${provider} waits`,
+      'forced',
+      degradedRetryMs,
       context,
     ),
   budget_exceeded: (refusal, { context, metrics }) => {

@@ -23,6 +23,13 @@ export type DailyBudgetSource = () => Promise<{
   limitMicros: number;
 }>;
 
+/** Reads degraded mode and the waiting tasks (cluster-wide, from Redis) at scrape time. */
+export type DegradedSource = () => Promise<{
+  active: boolean;
+  waiting?: { QUEUED: number; BLOCKED: number };
+  submits?: { shed: Record<string, number> };
+}>;
+
 export interface BreakwaterMetrics {
   registry: Registry;
   /** LLM calls that reached a provider, by outcome (`success`, `retryable`, `rate_limited`, `input`, …). */
@@ -61,6 +68,11 @@ export interface BreakwaterMetrics {
   setTaskCountSource(source: TaskCountSource): () => void;
   /** Registers where the `ai_budget_*_usd{scope="daily"}` metrics read from; returns the unregister function. */
   setDailyBudgetSource(source: DailyBudgetSource): () => void;
+  /**
+   * Registers where `ai_degraded_active`, `ai_tasks_waiting{state}` and `ai_submits_shed_total{priority}`
+   * read from; returns the unregister function.
+   */
+  setDegradedSource(source: DegradedSource): () => void;
 }
 
 /**
@@ -112,6 +124,42 @@ export function getMetrics(registry: Registry = defaultRegistry): BreakwaterMetr
   const dlq = scrapeSource<Awaited<ReturnType<DlqSource>>>();
   const taskCounts = scrapeSource<Awaited<ReturnType<TaskCountSource>>>();
   const dailyBudget = scrapeSource<Awaited<ReturnType<DailyBudgetSource>>>();
+  const degraded = scrapeSource<Awaited<ReturnType<DegradedSource>>>();
+  new Gauge({
+    name: 'ai_degraded_active',
+    help: 'Degraded mode, cluster-wide: 1 while on (every breaker open, forced, or Redis unreachable), else 0',
+    registers,
+    async collect() {
+      this.reset();
+      const status = await degraded.read();
+      if (status) this.set(status.active ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'ai_tasks_waiting',
+    help: 'Tasks of the task queue waiting, as load shedding counts them (Redis): QUEUED (submitted, first call not admitted yet) and BLOCKED',
+    labelNames: ['state'],
+    registers,
+    async collect() {
+      this.reset();
+      const waiting = (await degraded.read())?.waiting;
+      if (!waiting) return;
+      this.set({ state: 'QUEUED' }, waiting.QUEUED);
+      this.set({ state: 'BLOCKED' }, waiting.BLOCKED);
+    },
+  });
+  new Counter({
+    name: 'ai_submits_shed_total',
+    help: 'Submits refused with OverloadedError past DEGRADED_QUEUE_LIMIT, cluster-wide, by priority',
+    labelNames: ['priority'],
+    registers,
+    async collect() {
+      const shed = (await degraded.read())?.submits?.shed;
+      if (!shed) return;
+      this.reset();
+      for (const [priority, count] of Object.entries(shed)) this.inc({ priority }, count);
+    },
+  });
   for (const [name, counter, help] of DLQ_COUNTERS) {
     new Counter({
       name,
@@ -298,6 +346,7 @@ export function getMetrics(registry: Registry = defaultRegistry): BreakwaterMetr
     setDlqSource: dlq.set,
     setTaskCountSource: taskCounts.set,
     setDailyBudgetSource: dailyBudget.set,
+    setDegradedSource: degraded.set,
   };
   byRegistry.set(registry, metrics);
   return metrics;

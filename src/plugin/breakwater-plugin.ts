@@ -122,6 +122,11 @@ export class BreakwaterPlugin extends SimplePlugin {
         { taskQueue: worker.options.taskQueue, namespace: worker.options.namespace, http },
         'breakwater worker running',
       );
+      if (!services.resilienceEnabled) {
+        services.logger.warn(
+          "RESILIENCE_ENABLED=false: no circuit breaker, rate limit, budget, degraded mode or load shedding; LLM calls run under Temporal's retry policy alone",
+        );
+      }
       if (this.config.production && !encryptionCodec(this.config.encryption)) {
         services.logger.warn(
           'payloads reach Temporal unencrypted: set BREAKWATER_ENCRYPTION_KEYS (or BREAKWATER_ENCRYPTION_KEY_FILE)',

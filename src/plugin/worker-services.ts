@@ -15,6 +15,9 @@ import { PriceBook } from '../budget/pricing';
 import { TokenManager } from '../budget/token-manager';
 import { loadTokenizer } from '../budget/tokenizer';
 import { ConfigError, type BreakwaterConfig } from '../config';
+import { AlertDispatcher } from '../alerts/alert-dispatcher';
+import { DegradedMode } from '../degraded/degraded-mode';
+import { WaitingReconciler } from '../degraded/waiting-reconciler';
 import { deltaWriters } from '../deltas/delta-writer';
 import { DlqStore } from '../dlq/dlq-store';
 import { createGuard } from '../guard/create-guard';
@@ -24,6 +27,7 @@ import { startHttpServer } from '../observability/http-server';
 import { createLogger, type Logger } from '../observability/logger';
 import { getMetrics, type BreakwaterMetrics } from '../observability/metrics';
 import { closeRedis, createRedis } from '../redis/connection';
+import { DegradedScripts } from '../redis/degraded-scripts';
 import { firstSecurityProblem } from '../redis/connection-security';
 import { ProviderRegistry } from '../providers/registry';
 import { readStatusSnapshot, type StatusSources } from '../status/status-snapshot';
@@ -44,13 +48,18 @@ export interface WorkerServices {
   workerId: string;
   /** The shared breaker, for status and operator actions. */
   breaker: RedisBreaker;
+  /** `RESILIENCE_ENABLED`: false means calls run under Temporal's retry policy alone (no guard). */
+  resilienceEnabled: boolean;
+  /** Degraded mode and the waiting tasks of the configured task queue (for health and status). */
+  degradedMode: DegradedMode;
   activities: BreakwaterActivities;
   /** What the AI SDK guard is built from. */
   aiSdkDeps: AiSdkProviderDeps;
   logger: Logger;
   /**
    * Serves `worker`'s metrics (its queue's tasks by ledger state, from Temporal) and starts
-   * `/metrics`, `/health`, `/ready` and `/status` (once); resolves to their base URL.
+   * `/metrics`, `/health`, `/ready` and `/status` (once), the reconciliation of its queue's waiting
+   * tasks and, with `ALERT_WEBHOOK_URL`, the alert delivery; resolves to the endpoints' base URL.
    */
   serve(worker: Worker): Promise<string | undefined>;
   /**
@@ -102,6 +111,13 @@ export function createWorkerServices(
   });
   releases.push(close);
   const providerNames = config.providers.map((provider) => provider.name);
+  const degradedScripts = new DegradedScripts(redis, keys);
+  const degradedMode = new DegradedMode({
+    scripts: degradedScripts,
+    settings: config.degraded,
+    resilienceEnabled: config.resilience.enabled,
+    taskQueue: config.temporal.taskQueue,
+  });
   const removeStateSource = metrics.addBreakerStateSource(async () =>
     Promise.all(
       providerNames.map(async (provider) => ({ provider, state: (await breaker.status(provider)).state })),
@@ -115,11 +131,13 @@ export function createWorkerServices(
   const removeSources = [
     metrics.setDlqSource(() => dlq.stats()),
     metrics.setDailyBudgetSource(dailyBudgetSource(tokens)),
+    metrics.setDegradedSource(() => degradedMode.status()),
   ];
   releases.push(async () => removeSources.forEach((remove) => remove()));
   const costing = new CallCosting(prices, config.budget);
   const activities = createActivities({
     dlq,
+    waiting: degradedScripts,
     providers: ProviderRegistry.fromConfig(config.providers),
     guard,
     costing,
@@ -130,11 +148,30 @@ export function createWorkerServices(
     metrics,
   });
 
+  /** With `ALERT_WEBHOOK_URL`: joins the alert delivery (its consumer group exists once this resolves). */
+  const startAlerts = async (): Promise<void> => {
+    const { webhookUrl } = config.alerts;
+    if (webhookUrl === undefined) return;
+    const dispatcher = new AlertDispatcher({ redis, keys, webhookUrl, consumer: workerId, logger });
+    releases.push(() => dispatcher.stop());
+    await dispatcher.start().catch((error: unknown) => {
+      logger.warn({ err: error }, 'alert delivery not started: Redis unreachable');
+    });
+  };
+  // Degraded mode is judged over every provider with a breaker: a configured one never called counts too.
+  const registerProviders = async (): Promise<void> => {
+    if (!config.resilience.enabled) return;
+    await breaker.registerAll(providerNames).catch((error: unknown) => {
+      logger.warn({ err: error }, 'providers not registered yet: each registers on its first call');
+    });
+  };
   let http: Promise<string | undefined> | undefined;
   let closed: Promise<void> | undefined;
   return {
     workerId,
     breaker,
+    resilienceEnabled: config.resilience.enabled,
+    degradedMode,
     activities,
     aiSdkDeps: { guard, costing, policy: config.policy, logger, metrics, providerNames },
     logger,
@@ -149,8 +186,21 @@ export function createWorkerServices(
           taskCountSource(worker.client, worker.options.taskQueue),
         );
         releases.push(async () => removeTaskCounts());
+        if (config.resilience.enabled) {
+          const reconciler = new WaitingReconciler({
+            client: worker.client,
+            taskQueue: worker.options.taskQueue,
+            scripts: degradedScripts,
+            intervalMs: config.degraded.reconcileMs,
+            workerId,
+            logger,
+          });
+          reconciler.start();
+          releases.push(() => reconciler.stop());
+        }
       }
-      if (config.worker.httpPort < 0) return (http = Promise.resolve(undefined));
+      const ready = Promise.all([startAlerts(), registerProviders()]);
+      if (config.worker.httpPort < 0) return (http = ready.then(() => undefined));
       const sources: StatusSources = {
         breaker,
         tokens,
@@ -160,17 +210,21 @@ export function createWorkerServices(
           ? { temporal: { client: worker.client, taskQueue: worker.options.taskQueue } }
           : {}),
       };
-      http = startHttpServer({
-        host: config.worker.httpHost,
-        port: config.worker.httpPort,
-        registry,
-        health: createHealth(worker, redis, sources, config),
-        ready: createReadiness(worker, redis),
-        status: () => readStatusSnapshot(sources),
-      }).then((server) => {
-        releases.push(() => server.close());
-        return server.url;
-      });
+      http = ready
+        .then(() =>
+          startHttpServer({
+            host: config.worker.httpHost,
+            port: config.worker.httpPort,
+            registry,
+            health: createHealth(worker, redis, sources, config),
+            ready: createReadiness(worker, redis),
+            status: () => readStatusSnapshot(sources),
+          }),
+        )
+        .then((server) => {
+          releases.push(() => server.close());
+          return server.url;
+        });
       return http;
     },
     close() {

@@ -23,7 +23,17 @@ import type { ReplicaWaitSettings } from './types';
 
 const LUA_DIR = join(__dirname, 'lua');
 /** The shared pieces after `_common.lua` and the key functions, in the order they depend on each other. */
-const SHARED = ['_codes.lua', '_breaker.lua', '_ratelimit.lua', '_budget.lua', '_settings.lua', '_dlq.lua'];
+const SHARED = [
+  '_codes.lua',
+  '_alerts.lua',
+  '_degraded.lua',
+  '_waiting.lua',
+  '_breaker.lua',
+  '_ratelimit.lua',
+  '_budget.lua',
+  '_settings.lua',
+  '_dlq.lua',
+];
 
 export type AdmitReply = [
   code: number,
@@ -47,6 +57,12 @@ export interface BreakwaterCommands {
   dlqRemove(slot: string, ...args: Args): Promise<[removed: number, deadEntryId: string]>;
   dlqStats(slot: string, ...args: Args): Promise<string>;
   dlqRelease(slot: string, ...args: Args): Promise<number>;
+  submitGate(
+    slot: string,
+    ...args: Args
+  ): Promise<[decision: string, reason: string, waiting: number, retryAfterMs: number]>;
+  degradedControl(slot: string, ...args: Args): Promise<string>;
+  waiting(slot: string, ...args: Args): Promise<string>;
 }
 
 export type ScriptName = keyof BreakwaterCommands;

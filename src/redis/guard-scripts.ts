@@ -33,6 +33,7 @@ export const SCRIPT_CODES = {
   RATE_LIMITED: -1,
   BUDGET_BUSY: -2,
   BUDGET_EXCEEDED: -3,
+  DEGRADED: -4,
   SETTINGS_UNKNOWN: -9,
 } as const;
 
@@ -41,7 +42,8 @@ export type AdmitOutcome =
   | { code: 'breaker_refused'; state: BreakerStateName; retryAfterMs: number; transition?: BreakerTransition }
   | { code: 'rate_limited'; retryAfterMs: number; bucket: string; transition?: BreakerTransition }
   | { code: 'budget_busy'; scope: string; transition?: BreakerTransition }
-  | { code: 'budget_exceeded'; scope: string; retryAfterMs: number };
+  | { code: 'budget_exceeded'; scope: string; retryAfterMs: number }
+  | { code: 'degraded' };
 
 export interface SettleResult {
   breakerSettled: boolean;
@@ -122,6 +124,7 @@ const ADMIT_REPLIES: Record<number, (reply: AdmitReply) => AdmitOutcome> = {
     scope,
     retryAfterMs: Number(retryAfterMs),
   }),
+  [SCRIPT_CODES.DEGRADED]: () => ({ code: 'degraded' }),
 };
 
 export class GuardScripts {

@@ -41,6 +41,12 @@ export const KEY_MAP = {
   dlqReplayed:           { pattern: ':dlq:replayed:<jobId>', type: 'STRING', holds: 'the run a replay started (kept a day)' },
   taskDeltas:            { pattern: ':deltas:<idempotencyKey>', type: 'STREAM', holds: 'live deltas of a streamed task: attempt markers, deltas, an end marker (capped, expires)' },
   keptAnswer:            { pattern: ':answer:<call>', type: 'STRING', holds: 'the sealed answer of a call (workflowId/runId/activityId) that succeeded, with the attempt that received it, for a retry whose completion was lost (expires)' },
+  degradedMode:          { pattern: ':degraded', type: 'HASH', holds: 'degraded mode: active (1|0), reason, since (ms), forced (on, while an operator forces it), forcedBy' },
+  degradedStats:         { pattern: ':degraded:stats', type: 'HASH', holds: 'cluster-wide submit counters: shed_<priority>, refused_degraded, parked' },
+  tasksQueued:           { pattern: ':tasks:<taskQueue>:queued', type: 'ZSET', holds: 'workflowId -> time added: tasks submitted whose first call was not admitted yet' },
+  tasksBlocked:          { pattern: ':tasks:<taskQueue>:blocked', type: 'ZSET', holds: 'workflowId -> time blocked: tasks whose last admission was refused with a wait (BLOCKED)' },
+  tasksReconcile:        { pattern: ':tasks:<taskQueue>:reconcile', type: 'STRING', holds: 'the worker reconciling the waiting tasks against Temporal visibility now (expires)' },
+  alertStream:           { pattern: ':alerts', type: 'STREAM', holds: 'alert events (breaker transitions, degraded on/off, budgets crossing 90 %), each raised once by the script that caused it (capped)' },
 } as const satisfies Record<string, KeyDefinition>;
 
 export type KeyName = keyof typeof KEY_MAP;

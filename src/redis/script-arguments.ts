@@ -23,6 +23,8 @@ export interface AdmitCall {
   claim?: BudgetClaim;
   ceilings?: BudgetCeilings;
   random: number;
+  /** The task this call is for: it leaves the waiting tasks, or enters the blocked ones when refused with a wait. */
+  task?: { taskQueue: string; workflowId: string };
   /** Tests only: a clock instead of Redis time. */
   clock?: number;
 }
@@ -48,6 +50,8 @@ export interface SettleCall {
   /** The tool calls the call's answer asked for: added to its turn's call count. */
   actualToolCalls?: number;
   budgetTtlMs?: number;
+  /** The default budget ceilings: a charge crossing 90 % of one raises an alert. */
+  ceilings?: BudgetCeilings;
   clock?: number;
 }
 
@@ -198,13 +202,15 @@ export function encodeAdmit(call: AdmitCall): EncodedCall {
     claim?.runId ?? '',
     claim?.turn ?? '',
     claim?.operation ?? '',
+    call.task?.taskQueue ?? '',
+    call.task?.workflowId ?? '',
   ]);
   return { text, settings };
 }
 
 /** The settle script's arguments (layout in `lua/settle-1.lua`). */
 export function encodeSettle(call: SettleCall): EncodedCall {
-  const settings = guardSettings(call.breaker, call.rate, call.operationRate, undefined);
+  const settings = guardSettings(call.breaker, call.rate, call.operationRate, call.ceilings);
   const text = fields([
     settings.id,
     call.clock ?? -1,

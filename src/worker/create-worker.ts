@@ -5,6 +5,7 @@ import type { AiSdkGuardOptions } from '../ai-sdk';
 import type { BreakwaterConfig } from '../config';
 import { connectingTo, temporalConnectionOptions } from '../client/temporal-connection';
 import type { RedisBreaker } from '../breaker/redis-breaker';
+import type { DegradedMode } from '../degraded/degraded-mode';
 import type { BreakerStateChange } from '../guard/redis-guard';
 import { createLogger, TemporalLoggerAdapter, type Logger } from '../observability/logger';
 import { BreakwaterPlugin } from '../plugin/breakwater-plugin';
@@ -45,6 +46,10 @@ export interface BreakwaterWorker {
   workerId: string;
   /** The shared breaker, for status and operator actions. */
   breaker: RedisBreaker;
+  /** `RESILIENCE_ENABLED`: false means calls run under Temporal's retry policy alone. */
+  resilienceEnabled: boolean;
+  /** Degraded mode and the waiting tasks, cluster-wide (for health and status). */
+  degradedMode: DegradedMode;
 }
 
 let runtimeInstalled = false;
@@ -121,6 +126,8 @@ export async function createWorker(
       shutdown: () => worker.shutdown(),
       workerId: services.workerId,
       breaker: services.breaker,
+      resilienceEnabled: services.resilienceEnabled,
+      degradedMode: services.degradedMode,
     };
   } catch (error) {
     await release();

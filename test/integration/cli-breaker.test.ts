@@ -53,7 +53,7 @@ function statusJson(): Promise<BreakerStatus[]> {
   return json<BreakerStatus[]>(breakwater('breaker', 'status', '--json'));
 }
 
-/** Registers `provider`'s breaker as a worker does on its first call, and waits until Redis has it. */
+/** Registers `provider`'s breaker as a worker does, and waits until Redis has it. */
 async function registered(provider: string): Promise<void> {
   breaker.register(provider);
   await eventually(async () => ((await breaker.knownProviders()).includes(provider) ? true : undefined));
@@ -224,7 +224,7 @@ describe('breakwater: errors', () => {
   it.each([
     [
       ['brekaer'],
-      /^breakwater: unknown command 'brekaer' \(expected: breaker, budget, dlq, status, codec-server\)$/,
+      /^breakwater: unknown command 'brekaer' \(expected: breaker, budget, dlq, status, degraded, codec-server\)$/,
     ],
     [
       ['breaker', 'stauts'],
@@ -256,7 +256,7 @@ describe('breakwater: errors', () => {
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr.split('\n')[0]).toBe(
       "breakwater: unknown provider 'opneai': it has no breaker in Redis (expected: fake, other; " +
-        "a worker registers its provider's breaker on its first call)",
+        "a worker registers its providers' breakers when it starts and on their first call)",
     );
     expect(await breaker.knownProviders()).toEqual(['fake', 'other']);
     expect(await redis.keys(`${prefix}:*opneai*`)).toEqual([]);

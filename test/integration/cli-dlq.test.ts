@@ -325,8 +325,8 @@ describe('breakwater dlq replay', () => {
       return { breakers, replayed, done, again };
     });
 
-    // The worker registered the provider it called; the CLI, given no provider variable, lists it.
-    expect(outcome.breakers.map((status) => status.provider)).toEqual(['fake']);
+    // The worker registered its configured providers; the CLI, given no provider variable, lists them.
+    expect(outcome.breakers.map((status) => status.provider)).toEqual(['fake', 'fake-anthropic']);
 
     expect(outcome.replayed.code, outcome.replayed.stderr).toBe(0);
     const [row] = tableRows(outcome.replayed.stdout, ['job', 'outcome', 'detail']);

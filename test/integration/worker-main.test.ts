@@ -7,16 +7,10 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BreakwaterClient } from '../../src/client/breakwater-client';
 import { loadConfig } from '../../src/config';
-import { FAKE_MODEL_PRICES } from '../../src/testing/stack-config';
-import { freePort } from '../../src/testing/free-port';
 import type { FakeProvider } from '../../src/testing/fake-provider';
-import { killRunning, start, TSX, type Started } from '../support/cli';
-import { chat, eventually, FAST_POLICY_ENV, startFakeProvider, uniqueName } from '../support/harness';
-
-/** `tsx src/worker/main.ts` with exactly `env` (plus PATH and HOME), in its own process group. */
-function startMain(env: Record<string, string>): Started {
-  return start(TSX, ['src/worker/main.ts'], env);
-}
+import { killRunning, type Started } from '../support/cli';
+import { chat, startFakeProvider, uniqueName } from '../support/harness';
+import { mainEnv, startMain, untilHealthy } from '../support/worker-main';
 
 /** Resolves with the exit, or rejects when the process is still running after `ms`. */
 async function exitWithin(process: Started, ms: number) {
@@ -63,28 +57,9 @@ describe('worker main: against the stack', () => {
     const stack = inject('stack');
     const name = uniqueName('main');
     const fake = fakeProvider.scenario(name);
-    const port = await freePort();
-    const env: Record<string, string> = {
-      ...FAST_POLICY_ENV,
-      TEMPORAL_ADDRESS: stack.temporalAddress,
-      TEMPORAL_NAMESPACE: stack.namespace,
-      TEMPORAL_TASK_QUEUE: name,
-      REDIS_URL: stack.redisUrl,
-      REDIS_KEY_PREFIX: `t:${name}`,
-      HTTP_PORT: String(port),
-      HTTP_HOST: '127.0.0.1',
-      LLM_PROVIDERS: 'fake',
-      LLM_FAKE_BASE_URL: fake.openAiBaseUrl,
-      MODEL_PRICES: FAKE_MODEL_PRICES,
-      LOG_LEVEL: 'debug',
-    };
+    const { env, port } = await mainEnv(name, fake, { LOG_LEVEL: 'debug' });
     const main = startMain(env);
-
-    await eventually(async () => {
-      if (main.child.exitCode !== null) throw new Error(`worker exited: ${main.output().stderr}`);
-      const response = await fetch(`http://127.0.0.1:${port}/health`);
-      return response.status === 200 ? true : undefined;
-    }, 20_000);
+    await untilHealthy(main, port);
 
     const marker = `marker-${randomUUID()}`;
     const email = `${randomUUID().slice(0, 8)}@example.com`;

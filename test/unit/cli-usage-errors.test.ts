@@ -30,15 +30,19 @@ async function refused(argv: string[]): Promise<{ message: string; usage: string
 
 describe('the command line commander refuses', () => {
   it.each([
-    [[], 'missing command (expected: breaker, budget, dlq, status, codec-server)', 'breakwater <group>'],
+    [
+      [],
+      'missing command (expected: breaker, budget, dlq, status, degraded, codec-server)',
+      'breakwater <group>',
+    ],
     [
       ['brekaer'],
-      "unknown command 'brekaer' (expected: breaker, budget, dlq, status, codec-server)",
+      "unknown command 'brekaer' (expected: breaker, budget, dlq, status, degraded, codec-server)",
       'breakwater <group>',
     ],
     [
       ['help', 'brekaer'],
-      "unknown command 'brekaer' (expected: breaker, budget, dlq, status, codec-server)",
+      "unknown command 'brekaer' (expected: breaker, budget, dlq, status, degraded, codec-server)",
       'breakwater <group>',
     ],
     [['--bogus'], "unknown flag '--bogus' (expected: --help)", 'breakwater <group>'],

@@ -26,6 +26,9 @@ const NUMERIC_FIELDS: Record<string, (config: BreakwaterConfig) => number> = {
   REDIS_WAIT_REPLICAS: (c) => c.redis.replicaWait.replicas,
   REDIS_WAIT_TIMEOUT_MS: (c) => c.redis.replicaWait.timeoutMs,
   GUARD_UNAVAILABLE_RETRY_MS: (c) => c.guard.unavailableRetryMs,
+  DEGRADED_QUEUE_LIMIT: (c) => c.degraded.queueLimit,
+  DEGRADED_RETRY_AFTER_SEC: (c) => c.degraded.retryAfterSec,
+  DEGRADED_RECONCILE_SEC: (c) => c.degraded.reconcileMs / 1000,
   RETRY_INITIAL_INTERVAL_MS: (c) => c.policy.retry.initialIntervalMs,
   RETRY_BACKOFF_COEFFICIENT: (c) => c.policy.retry.backoffCoefficient,
   RETRY_MAXIMUM_INTERVAL_MS: (c) => c.policy.retry.maximumIntervalMs,
@@ -92,6 +95,9 @@ describe('loadConfig defaults', () => {
         replicaWait: { replicas: 0, timeoutMs: 100 },
       },
       guard: { failOpen: false, unavailableRetryMs: 5000 },
+      resilience: { enabled: true },
+      degraded: { queueLimit: 10_000, readonly: true, retryAfterSec: 30, reconcileMs: 30_000 },
+      alerts: {},
       providers: [
         {
           name: 'openai',
@@ -193,6 +199,8 @@ describe('loadConfig defaults', () => {
     expect(config.redis.url).toBe(doc('REDIS_URL'));
     expect(config.redis.keyPrefix).toBe(doc('REDIS_KEY_PREFIX'));
     expect(String(config.guard.failOpen)).toBe(doc('GUARD_FAIL_OPEN'));
+    expect(String(config.resilience.enabled)).toBe(doc('RESILIENCE_ENABLED'));
+    expect(String(config.degraded.readonly)).toBe(doc('DEGRADED_READONLY_ENABLED'));
     expect(config.providers.map((provider) => provider.name).join(',')).toBe(doc('LLM_PROVIDERS'));
     expect(config.worker.httpHost).toBe(doc('HTTP_HOST'));
     expect(config.log.level).toBe(doc('LOG_LEVEL'));

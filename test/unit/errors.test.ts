@@ -28,6 +28,10 @@ import {
   isProviderConfigurationError,
   isRateLimitedError,
   isRetryableExternalError,
+  isOverloadedError,
+  isServiceDegradedError,
+  OverloadedError,
+  ServiceDegradedError,
   retryAfterOf,
   toApplicationFailure,
   type BreakwaterError,
@@ -148,6 +152,23 @@ const CASES: Case[] = [
     details: { finishReason: 'refusal', rawFinishReason: 'stop' },
     guard: isContentPolicyError,
   },
+  {
+    name: 'ServiceDegradedError',
+    make: (context) =>
+      new ServiceDegradedError('degraded: submit refused', 'all_breakers_open', 42_000, context),
+    type: 'ServiceDegradedError',
+    retryable: false,
+    details: { reason: 'all_breakers_open', retryAfterMs: 42_000 },
+    guard: isServiceDegradedError,
+  },
+  {
+    name: 'OverloadedError',
+    make: (context) => new OverloadedError('queue full: submit refused', 120, 100, 30, context),
+    type: 'OverloadedError',
+    retryable: true,
+    details: { waiting: 120, limit: 100, retryAfterSec: 30 },
+    guard: isOverloadedError,
+  },
 ];
 
 const GUARDS = CASES.map((c) => c.guard);
@@ -221,12 +242,13 @@ describe('error classes', () => {
     }
   });
 
-  it('lists the waits (breaker, guard, budget in flight, rate limit) as blocking', () => {
+  it('lists the waits (breaker, guard, budget in flight, rate limit, forced degraded mode) as blocking', () => {
     expect([...BLOCKING_ERROR_TYPES].sort()).toEqual([
       'BudgetBusyError',
       'CircuitBreakerOpenError',
       'GuardUnavailableError',
       'RateLimitWaitError',
+      'ServiceDegradedError',
     ]);
   });
 });
@@ -311,6 +333,7 @@ describe('toApplicationFailure', () => {
       'GuardUnavailableError',
       'BudgetBusyError',
       'RateLimitWaitError',
+      'ServiceDegradedError',
     ].includes(c.type);
     if (blocking) expect(failure.category).toBe(ApplicationFailureCategory.BENIGN);
     else expect(failure.category ?? undefined).toBeUndefined();
@@ -346,5 +369,20 @@ describe('retryAfterOf', () => {
     expect(retryAfterOf(new RateLimitedError('slow down'))).toBeUndefined();
     expect(retryAfterOf(new ProviderConfigurationError('key refused'))).toBeUndefined();
     expect(retryAfterOf(new BudgetExceededError('over', 'run', 60))).toBeUndefined();
+  });
+});
+
+describe('submit refusals', () => {
+  it('give the 503-style body an API returns as is, naming the reason', () => {
+    expect(new ServiceDegradedError('refused', 'forced', 29_001).toResponse()).toEqual({
+      error: 'service_degraded',
+      reason: 'forced',
+      retry_after_sec: 30,
+    });
+    expect(new OverloadedError('refused', 101, 100, 15).toResponse()).toEqual({
+      error: 'overloaded',
+      reason: 'queue_limit',
+      retry_after_sec: 15,
+    });
   });
 });

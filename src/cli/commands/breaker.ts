@@ -1,8 +1,8 @@
 /**
  * `breakwater breaker …`: read and operate the shared circuit breakers (one per provider, in Redis).
  *
- * - `status [--json]`: every provider in the breaker registry (a worker registers its provider on its
- *   first admission), so no provider variable is needed.
+ * - `status [--json]`: every provider in the breaker registry (a worker registers its providers when
+ *   it starts, and each on its first admission), so no provider variable is needed.
  * - `reset <provider> [--json]`: closes the breaker and clears its counters.
  * - `open <provider> --for <duration> [--json]`: a maintenance window; it may half-open after it.
  */
@@ -45,7 +45,7 @@ async function checkKnownProvider(breaker: RedisBreaker, provider: string): Prom
     const known = providers.length > 0 ? `expected: ${providers.join(', ')}` : 'no provider has one yet';
     throw new UsageError(
       `unknown provider '${provider}': it has no breaker in Redis (${known}; ` +
-        "a worker registers its provider's breaker on its first call)",
+        "a worker registers its providers' breakers when it starts and on their first call)",
     );
   }
 }

@@ -18,6 +18,7 @@ const FAILURE_REASONS: Record<FailureReason, true> = {
   budget_exceeded: true,
   circuit_open_timeout: true,
   guard_unavailable_timeout: true,
+  degraded_timeout: true,
   budget_busy_timeout: true,
   rate_limited: true,
   rate_limit_timeout: true,

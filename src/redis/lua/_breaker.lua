@@ -1,5 +1,6 @@
 --[[
-  The circuit breaker of one provider (a shared piece; needs _common.lua first).
+  The circuit breaker of one provider (a shared piece; needs _common.lua, _alerts.lua and _degraded.lua
+  first: each transition raises its alert and evaluates degraded mode).
 
   Its keys are the `breaker*` keys of src/redis/keys.ts, `breakerKey(name)` once `useBreaker(provider)`
   named the provider (each built when first used, then kept per key prefix and provider).
@@ -134,6 +135,8 @@ local function moveTo(to, reason, now)
   end
   countStat('transitions')
   countStat('transitions_to_' .. string.lower(to))
+  raiseAlert('breaker_transition', { provider = breakerProvider, from = transition.from, to = to, reason = reason }, now)
+  degradedEvaluate(now)
   return cjson.encode(transition)
 end
 

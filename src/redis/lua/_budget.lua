@@ -285,6 +285,20 @@ local function addToFields(key, deltas)
   redis.call('HSET', key, unpack(fields))
 end
 
+-- Spend past this share of a ceiling raises alert `budget_threshold` (_alerts.lua), once per crossing.
+local BUDGET_ALERT_SHARE = 0.9
+
+-- Raises `budget_threshold` when a charge of `micros` moved a scope's spend across the share of `limit`;
+-- `alert` names the scope ({ scope = 'run', runId } or { scope = 'daily', day }).
+local function budgetCrossing(alert, spentAfter, micros, limit, now)
+  if limit <= 0 or micros <= 0 then return end
+  local mark = limit * BUDGET_ALERT_SHARE
+  if spentAfter >= mark and spentAfter - micros < mark then
+    alert.spentMicros, alert.limitMicros, alert.share = spentAfter, limit, BUDGET_ALERT_SHARE
+    raiseAlert('budget_threshold', alert, now)
+  end
+end
+
 --[[
   Settles an attempt once: releases its reservation (if it still holds one) and charges the actual
   cost to the scopes in `member` (a reservation member, or "attemptId|runId|turn|*||" for usage
@@ -295,8 +309,10 @@ end
   An attempt settles once: its reservation is removed when it settles; one whose lease expired
   first was released by expireReservations, which leaves a record (KEY.budgetReleased) that its
   settle removes. Neither there: it settled already. Usage records in KEY.budgetSettled.
+  A charge that moves the run's or the day's spend across 90 % of its ceiling (`D`, the default
+  ceilings, or an operator's override) raises alert `budget_threshold`.
 ]]
-local function budgetSettle(attemptId, member, actual, ttlMs, now)
+local function budgetSettle(attemptId, member, actual, ttlMs, now, D)
   if sweepDue(prefixCached().sweeps, 'reservations', now) then expireReservations(now) end
   local _, runId, turn, day, micros, tokens = string.match(member, MEMBER_FIELDS)
   local held, dayKey = false, nil
@@ -326,6 +342,11 @@ local function budgetSettle(attemptId, member, actual, ttlMs, now)
     local key = runKey(runId)
     addToFields(key, deltas)
     refreshExpiry(key, ttlMs, now)
+    if runId ~= '' and actual.micros > 0 then
+      local run = redis.call('HMGET', key, 'spent', 'ceiling')
+      local limit = limitOf(run[2], limitOf(ceilingOverrides('', now)[1], D.run))
+      budgetCrossing({ scope = 'run', runId = runId }, tonumber(run[1]), actual.micros, limit, now)
+    end
   end
   if day ~= '' then
     local key = dayKey
@@ -334,8 +355,10 @@ local function budgetSettle(attemptId, member, actual, ttlMs, now)
       key = day == today and todayKey or KEY.budgetDaily(day)
     end
     if held then redis.call('HINCRBY', key, 'reserved', integerText(-tonumber(micros))) end
-    redis.call('HINCRBY', key, 'spent', actual.microsText)
+    local spent = redis.call('HINCRBY', key, 'spent', actual.microsText)
     refreshExpiry(key, 2 * 86400000, now)
+    local dailyLimit = limitOf(ceilingOverrides('', now)[2], D.daily)
+    budgetCrossing({ scope = 'daily', day = tonumber(day) }, spent, actual.micros, dailyLimit, now)
   end
   return 1
 end

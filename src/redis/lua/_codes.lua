@@ -10,5 +10,6 @@ local CODE = {
   RATE_LIMITED = -1,            -- detail = the bucket (the provider, or op:<operation>)
   BUDGET_BUSY = -2,             -- detail = the scope; reservations in flight are in the way
   BUDGET_EXCEEDED = -3,         -- detail = the scope; retryAfterMs = until the scope resets (0: never)
+  DEGRADED = -4,                -- an operator forces degraded mode on: no call is admitted (detail = forced)
   SETTINGS_UNKNOWN = -9,        -- Redis does not know the call's settings: call again with them
 }

@@ -3,7 +3,7 @@
   Nothing is taken unless every check passes.
 
   KEYS[1]  the slot key (see _common.lua)
-  ARGV[1]  the call, as 14 zero-terminated text fields (one short text argument: this runs on every
+  ARGV[1]  the call, as 16 zero-terminated text fields (one short text argument: this runs on every
            call's path, every argument costs, and a binary one costs the client more):
              settings id   the fingerprint of the guard settings (see _settings.lua)
              leaseMs       how long the admission holds if its worker never settles it
@@ -13,7 +13,9 @@
              hasClaim      1 = check budgets
              worstMicros, worstTokens   the claim's worst case
              attemptId, provider, operation (with a rate limit of its own, else ''), runId, turn,
-             the claim's operation
+             the claim's operation,
+             taskQueue, workflowId   the task whose call this is ('' = not a task): it leaves the
+                           waiting sets (_waiting.lua), and enters the blocked one on a refusal it waits out
   ARGV[2]  the packed guard settings: only when a first call was answered SETTINGS_UNKNOWN
 
   Returns  { code, probe (1|0), retryAfterMs, detail, transition JSON or '', reservation member or '' },
@@ -23,10 +25,11 @@
              RATE_LIMITED      retryAfterMs = until the bucket has room; detail = the bucket
              BUDGET_BUSY       detail = scope; reservations in flight are in the way
              BUDGET_EXCEEDED   detail = scope; retryAfterMs = until the scope resets (0: never)
+             DEGRADED          degraded mode is forced on (_degraded.lua): the call waits
              SETTINGS_UNKNOWN  call again with ARGV[2]
 ]]
 
-local A = { struct.unpack('ssssssssssssss', ARGV[1]) }
+local A = { struct.unpack('ssssssssssssssss', ARGV[1]) }
 local G = settingsNamed(A[1], ARGV[2], guardSettings)
 if G == nil then return { CODE.SETTINGS_UNKNOWN, 0, 0, '', '', '' } end
 local S, R, operationRate = G.breaker, G.rate, G.operationRate
@@ -38,6 +41,13 @@ if A[6] == '1' then
     turn = A[13], operation = A[14] }
 end
 useBreaker(provider)
+local taskQueue, workflowId = A[15], A[16]
+local tracked = workflowId ~= ''
+if tracked then waitingLeave(taskQueue, workflowId) end
+if redis.call('HGET', KEY.degradedMode(), 'forced') == 'on' then
+  if tracked then waitingBlock(taskQueue, workflowId) end
+  return { CODE.DEGRADED, 0, 0, 'forced', '', '' }
+end
 
 local budget = NO_CLAIM
 if claim then
@@ -49,14 +59,21 @@ if claim then
 end
 
 local breaker = breakerDecide(attemptId, random, S, now)
-if not breaker.admitted then return { CODE.BREAKER_REFUSED, 0, breaker.retryAfterMs, breaker.state, breaker.transition, '' } end
-if budget.busy then return { CODE.BUDGET_BUSY, 0, 0, budget.busy, breaker.transition, '' } end
+if not breaker.admitted then
+  if tracked then waitingBlock(taskQueue, workflowId) end
+  return { CODE.BREAKER_REFUSED, 0, breaker.retryAfterMs, breaker.state, breaker.transition, '' }
+end
+if budget.busy then
+  if tracked then waitingBlock(taskQueue, workflowId) end
+  return { CODE.BUDGET_BUSY, 0, 0, budget.busy, breaker.transition, '' }
+end
 
 local rate = providerRateDecide(R, breaker, tokens, now)
 local perOperation = NO_RATE_LIMIT
 if rate.ok then perOperation = operationRateDecide(operation, operationRate, tokens, now) end
 if not (rate.ok and perOperation.ok) then
   countStat('rate_limited_waits')
+  if tracked then waitingBlock(taskQueue, workflowId) end
   local limitedBy = provider
   if rate.ok then limitedBy = 'op:' .. operation end
   return { CODE.RATE_LIMITED, 0, rate.retryAfterMs or perOperation.retryAfterMs, limitedBy, breaker.transition, '' }

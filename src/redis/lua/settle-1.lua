@@ -39,5 +39,5 @@ elseif refund > 0 then
 end
 operationRateRefund(operation, rateRefundOf(G.operationRate, unused))
 local budgetSettled = 0
-if member ~= '' then budgetSettled = budgetSettle(attemptId, member, actual, ttlMs, now) end
+if member ~= '' then budgetSettled = budgetSettle(attemptId, member, actual, ttlMs, now, G.ceilings) end
 return { breakerSettled, transition, budgetSettled }
