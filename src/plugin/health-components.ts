@@ -19,9 +19,9 @@ export interface HealthFacts {
   temporalError?: string;
   /** Why Redis did not answer; undefined when every primary did. */
   redisError?: string;
-  /** The breakers, budgets and dlq sections of the status snapshot. */
+  /** The breakers, budgets, dlq and degraded sections of the status snapshot. */
   snapshot: StatusSnapshot;
-  config: Pick<BreakwaterConfig, 'guard' | 'health'>;
+  config: Pick<BreakwaterConfig, 'guard' | 'health' | 'resilience'>;
   now: number;
 }
 
@@ -35,7 +35,7 @@ const degraded = (detail: string): ComponentHealth => ({ status: 'degraded', det
 const unhealthy = (detail: string): ComponentHealth => ({ status: 'unhealthy', detail });
 
 /** A section of the snapshot, or the degraded health of a section that could not be read. */
-function sectionOf<Name extends 'breakers' | 'budgets' | 'dlq'>(
+function sectionOf<Name extends 'breakers' | 'budgets' | 'dlq' | 'degraded'>(
   snapshot: StatusSnapshot,
   name: Name,
 ): NonNullable<StatusSnapshot[Name]> | ComponentHealth {
@@ -127,6 +127,28 @@ export const HEALTH_COMPONENTS: readonly HealthComponent[] = [
       }
       return healthy(depth);
     },
+  },
+  {
+    name: 'degraded',
+    check: ({ snapshot }) => {
+      const mode = sectionOf(snapshot, 'degraded');
+      if (isHealth(mode)) return mode;
+      if (!mode.active) return healthy('off');
+      const forced = mode.forced ? `, forced by ${mode.forcedBy ?? 'an operator'}` : '';
+      const since = mode.since === undefined ? '' : ` since ${mode.since}`;
+      const submits = mode.readonly ? 'submits are parked' : 'submits are refused (ServiceDegradedError)';
+      return degraded(`on (${mode.reason ?? 'unknown'}${forced})${since}: ${submits}`);
+    },
+  },
+  {
+    name: 'resilience',
+    check: ({ config }) =>
+      config.resilience.enabled
+        ? healthy('breakers, budgets and rate limits guard every call')
+        : degraded(
+            "RESILIENCE_ENABLED=false: calls run under Temporal's retry policy alone, " +
+              'with no breaker, budget, rate limit, parking or shedding',
+          ),
   },
 ];
 

@@ -74,13 +74,13 @@ export function createHealth(
   worker: Worker,
   redis: RedisConnection,
   sources: StatusSources,
-  config: Pick<BreakwaterConfig, 'guard' | 'health'>,
+  config: Pick<BreakwaterConfig, 'guard' | 'health' | 'resilience'>,
 ): () => Promise<HealthReport> {
   return async () => {
     const [temporalError, redisError, snapshot] = await Promise.all([
       temporalProblem(worker),
       redisProblem(redis),
-      readStatusSnapshot(sources, ['breakers', 'budgets', 'dlq']),
+      readStatusSnapshot(sources, ['breakers', 'budgets', 'dlq', 'degraded']),
     ]);
     return healthReport(
       componentHealth({

@@ -205,6 +205,7 @@ export function createWorkerServices(
         breaker,
         tokens,
         dlq,
+        degraded: degradedMode,
         ledgerWindowMs: config.status.ledgerWindowMs,
         ...(worker.client
           ? { temporal: { client: worker.client, taskQueue: worker.options.taskQueue } }

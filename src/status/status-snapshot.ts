@@ -1,7 +1,7 @@
 /**
  * The status snapshot (seed 002's cockpit): every provider's breaker, the budgets nearest their
- * ceilings, the dead-letter queue, the tasks by ledger state and the ledger statistics, read
- * together. The worker serves it at `/status`; `breakwater status` prints it.
+ * ceilings, the dead-letter queue, degraded mode, the tasks by ledger state and the ledger
+ * statistics, read together. The worker serves it at `/status`; `breakwater status` prints it.
  *
  * One row of `SECTIONS` per section: a new section is one more row (and its field in
  * `StatusSections`). A section that cannot be read is reported in `errors`, the others still are.
@@ -10,6 +10,7 @@ import type { Client } from '@temporalio/client';
 import type { RedisBreaker } from '../breaker/redis-breaker';
 import type { BreakerStatus } from '../breaker/types';
 import type { ScopeStatus, TokenManager } from '../budget/token-manager';
+import type { DegradedMode, DegradedStatus } from '../degraded/degraded-mode';
 import type { DlqStats, DlqStore } from '../dlq/dlq-store';
 import { errorMessage } from '../error-message';
 import type { LedgerState } from '../task';
@@ -22,6 +23,7 @@ export interface StatusSources {
   breaker: RedisBreaker;
   tokens: TokenManager;
   dlq: DlqStore;
+  degraded: DegradedMode;
   /** The task queue whose tasks are counted; without it the tasks and ledger sections are left out. */
   temporal?: { client: Client; taskQueue: string };
   /** The ledger statistics' recent window. */
@@ -45,6 +47,7 @@ export interface StatusSections {
   breakers: BreakerStatus[];
   budgets: BudgetsStatus;
   dlq: DlqStats;
+  degraded: DegradedStatus;
   tasks: TasksStatus;
   ledger: LedgerStatistics;
 }
@@ -74,6 +77,7 @@ const SECTIONS: { [Name in SectionName]: SectionReader<Name> } = {
     return { ...shown, nearest: budgetsNearCeiling(shown.scopes) };
   },
   dlq: ({ dlq }) => dlq.stats(),
+  degraded: ({ degraded }) => degraded.status(),
   tasks: async ({ temporal }) =>
     temporal && {
       taskQueue: temporal.taskQueue,

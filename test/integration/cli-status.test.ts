@@ -108,7 +108,7 @@ describe('breakwater status', () => {
           const read = await json<StatusSnapshot>(breakwater('status', '--json'));
           return read.ledger?.closed === 3 ? read : undefined;
         }, 15_000);
-        const [served, breakers, budget, dlq, text, breakerText, dlqText] = await Promise.all([
+        const [served, breakers, budget, dlq, text, breakerText, dlqText, degradedText] = await Promise.all([
           fetch(`${h.worker.httpUrl}/status`).then(async (response) => {
             expect(response.status).toBe(200);
             expect(response.headers.get('content-type')).toBe('application/json');
@@ -120,6 +120,7 @@ describe('breakwater status', () => {
           breakwater('status'),
           breakwater('breaker', 'status'),
           breakwater('dlq', 'stats'),
+          breakwater('degraded', 'status'),
         ]);
 
         expect(snapshot.errors).toEqual({});
@@ -146,7 +147,12 @@ describe('breakwater status', () => {
         expect(
           snapshot.breakers?.map(({ provider, state, openUntil }) => ({ provider, state, openUntil })),
         ).toEqual(breakers.map(({ provider, state, openUntil }) => ({ provider, state, openUntil })));
-        expect(breakers.map((status) => status.state)).toEqual(['OPEN']);
+        // Every configured provider is registered at the worker's start; only `fake` was failing.
+        expect(breakers.map(({ provider, state }) => [provider, state])).toEqual([
+          ['fake', 'OPEN'],
+          ['fake-anthropic', 'CLOSED'],
+        ]);
+        expect(snapshot.degraded).toMatchObject({ active: false, reason: null, resilienceEnabled: true });
         const level = snapshot.breakers?.[0]?.rateLimit;
         expect(level).toMatchObject({ rpm: 1, tpm: 0, burst: 10 });
         expect(level!.requests).toBeGreaterThanOrEqual(6);
@@ -195,6 +201,7 @@ describe('breakwater status', () => {
         expect(timeless(section(stdout, 'Circuit breakers'))).toBe(timeless(breakerText.stdout.trim()));
         expect(section(stdout, 'Circuit breakers')).toMatch(/^fake +OPEN +9m \d+s +.* (3[3-9]|40)%$/m);
         expect(timeless(section(stdout, 'Dead-letter queue'))).toBe(timeless(dlqText.stdout.trim()));
+        expect(section(stdout, 'Degraded mode')).toBe(degradedText.stdout.trim());
         expect(section(stdout, 'Budgets nearest their ceilings')).toMatch(/^daily +usd +1 +[\d.]+ +\d+%$/m);
         expect(section(stdout, 'Dead-letter queue')).toMatch(/^ai:dlq +1 entry, the oldest added/m);
         expect(section(stdout, 'Dead-letter queue')).toMatch(/^retries_exhausted +1$/m);

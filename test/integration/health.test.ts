@@ -18,7 +18,7 @@ interface HealthBody {
   components: Record<string, { status: string; detail: string }>;
 }
 
-const COMPONENTS = ['temporal', 'pollers', 'redis', 'breakers', 'budgets', 'dlq'];
+const COMPONENTS = ['temporal', 'pollers', 'redis', 'breakers', 'budgets', 'dlq', 'degraded', 'resilience'];
 
 async function getHealth(url: string): Promise<{ status: number; body: HealthBody }> {
   const response = await fetch(url);
@@ -77,7 +77,8 @@ describe('health transitions', () => {
       expect(healthy.status).toBe(200);
       expect(healthy.body.status).toBe('healthy');
       expect(Object.keys(healthy.body.components)).toEqual(COMPONENTS);
-      expect(healthy.body.components.breakers?.detail).toBe('fake CLOSED');
+      expect(healthy.body.components.breakers?.detail).toBe('fake CLOSED, fake-anthropic CLOSED');
+      expect(healthy.body.components.degraded).toEqual({ status: 'healthy', detail: 'off' });
       expect(healthy.body.components.redis?.detail).toBe('answers; the guard is fail-closed');
 
       // A breaker forced open: degraded, 200, and healthy again once it may half-open.
@@ -89,7 +90,7 @@ describe('health transitions', () => {
       expect(open.body.components.breakers?.detail).toMatch(/^OPEN: fake \(half-open in [1-3]s\)$/);
       const halfOpen = await healthBecomes(url, 'healthy');
       expect(halfOpen.status).toBe(200);
-      expect(halfOpen.body.components.breakers?.detail).toBe('fake HALF_OPEN');
+      expect(halfOpen.body.components.breakers?.detail).toBe('fake HALF_OPEN, fake-anthropic CLOSED');
       await h.worker.breaker.reset('fake');
 
       // A task routed to the DLQ: degraded while the DLQ grew within HEALTH_DLQ_GROWTH_SEC.

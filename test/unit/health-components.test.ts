@@ -2,6 +2,7 @@ import type { WorkerStatus } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import type { BreakerStatus } from '../../src/breaker/types';
 import type { ScopeStatus } from '../../src/budget/token-manager';
+import type { DegradedStatus } from '../../src/degraded/degraded-mode';
 import type { DlqStats } from '../../src/dlq/dlq-store';
 import { healthHttpStatus, healthReport } from '../../src/observability/health';
 import { componentHealth, type HealthFacts } from '../../src/plugin/health-components';
@@ -31,6 +32,15 @@ const EMPTY_DLQ: DlqStats = {
   oldestMs: null,
   newestMs: null,
   counters: {},
+};
+
+const DEGRADED_OFF: DegradedStatus = {
+  active: false,
+  reason: null,
+  forced: false,
+  readonly: true,
+  resilienceEnabled: true,
+  queueLimit: 10_000,
 };
 
 function daily(spent: number, reserved: number, limit: number): ScopeStatus {
@@ -66,10 +76,12 @@ function facts(change: Partial<HealthFacts> = {}): HealthFacts {
       breakers: [breaker('openai', 'CLOSED')],
       budgets: { scopes, overrides: {}, nearest: budgetsNearCeiling(scopes) },
       dlq: EMPTY_DLQ,
+      degraded: DEGRADED_OFF,
     },
     config: {
       guard: { failOpen: false, unavailableRetryMs: 5000 },
       health: { dlqDepthThreshold: 100, dlqGrowthWindowMs: 300_000 },
+      resilience: { enabled: true },
     },
     now: NOW,
     ...change,
@@ -98,6 +110,8 @@ describe('health components', () => {
       'breakers',
       'budgets',
       'dlq',
+      'degraded',
+      'resilience',
     ]);
     expect(report.components.budgets?.detail).toBe('daily at 0% of its ceiling');
   });
@@ -193,5 +207,33 @@ describe('healthReport', () => {
     expect(healthHttpStatus('healthy')).toBe(200);
     expect(healthHttpStatus('degraded')).toBe(200);
     expect(healthHttpStatus('unhealthy')).toBe(503);
+  });
+
+  it('make degraded mode on degraded (200), naming why, and whether submits are parked', () => {
+    const on = (change: Partial<DegradedStatus>) =>
+      componentHealth(withSnapshot({ degraded: { ...DEGRADED_OFF, active: true, ...change } })).degraded!;
+    expect(on({ reason: 'all_breakers_open', since: '2026-01-01T11:59:00.000Z' })).toEqual({
+      status: 'degraded',
+      detail: 'on (all_breakers_open) since 2026-01-01T11:59:00.000Z: submits are parked',
+    });
+    expect(on({ reason: 'forced', forced: true, forcedBy: 'ops', readonly: false })).toEqual({
+      status: 'degraded',
+      detail: 'on (forced, forced by ops): submits are refused (ServiceDegradedError)',
+    });
+    expect(
+      healthReport(componentHealth(withSnapshot({ degraded: { ...DEGRADED_OFF, active: true } }))).status,
+    ).toBe('degraded');
+    const unread = withSnapshot({ degraded: undefined, errors: { degraded: 'no answer' } });
+    expect(componentHealth(unread).degraded).toEqual({ status: 'degraded', detail: 'not read: no answer' });
+  });
+
+  it('say loudly that RESILIENCE_ENABLED=false runs calls unguarded, without failing the worker', () => {
+    const base = facts();
+    const report = healthReport(
+      componentHealth({ ...base, config: { ...base.config, resilience: { enabled: false } } }),
+    );
+    expect(report.status).toBe('degraded');
+    expect(healthHttpStatus(report.status)).toBe(200);
+    expect(report.components.resilience?.detail).toContain('RESILIENCE_ENABLED=false');
   });
 });

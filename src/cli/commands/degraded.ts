@@ -12,7 +12,8 @@ import { logOperatorAction, operatorName, type CliContext, type OpenContext } fr
 import { formatDegradedJson, formatDegradedStatus, formatDegradedSwitch } from '../views/degraded';
 import { jsonOption, type JsonOptions } from './options';
 
-async function degradedModeOf(context: CliContext): Promise<DegradedMode> {
+/** Degraded mode on the context's Redis, counting the waiting tasks of TEMPORAL_TASK_QUEUE. */
+export async function degradedModeOf(context: CliContext): Promise<DegradedMode> {
   const { config } = context;
   return new DegradedMode({
     scripts: new DegradedScripts(await context.redis(), context.keys),

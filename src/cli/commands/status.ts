@@ -13,6 +13,7 @@ import type { CliContext, OpenContext } from '../context';
 import { formatStatus, formatStatusJson } from '../views/status';
 import { breakerOf } from './breaker';
 import { tokenManagerOf } from './budget';
+import { degradedModeOf } from './degraded';
 import { storeOf } from './dlq-jobs';
 import { jsonOption, type JsonOptions } from './options';
 
@@ -59,6 +60,7 @@ async function readSnapshot(context: CliContext, temporal: TemporalLink): Promis
     breaker: await breakerOf(context),
     tokens: await tokenManagerOf(context),
     dlq: await storeOf(context),
+    degraded: await degradedModeOf(context),
     ledgerWindowMs: config.status.ledgerWindowMs,
     ...('client' in temporal
       ? { temporal: { client: temporal.client.temporal, taskQueue: config.temporal.taskQueue } }

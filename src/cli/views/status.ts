@@ -10,6 +10,7 @@ import { formatTable } from '../../format-table';
 import { formatUsd } from '../../money';
 import { LEDGER_STATES, PRIORITIES } from '../../task';
 import { formatStatusTable } from './breaker';
+import { formatDegradedStatus } from './degraded';
 import { formatStats, statsJson } from './dlq-stats';
 import { formatDuration, toJson } from './format';
 
@@ -77,6 +78,7 @@ const SECTION_VIEWS: { [Name in SectionName]: (snapshot: StatusSnapshot) => [str
     ],
   budgets: ({ budgets }) => budgets && ['Budgets nearest their ceilings', formatBudgets(budgets.nearest)],
   dlq: ({ dlq, at }) => dlq && ['Dead-letter queue', formatStats(statsJson(dlq, Date.parse(at)))],
+  degraded: ({ degraded }) => degraded && ['Degraded mode', formatDegradedStatus(degraded)],
   tasks: ({ tasks }) =>
     tasks && [`Tasks by ledger state (task queue ${tasks.taskQueue})`, formatTasks(tasks)],
   ledger: ({ ledger }) => ledger && ['Ledger statistics', formatLedger(ledger)],
