@@ -9,7 +9,8 @@ import { LEDGER_TIMES_MEMO, type LedgerTimes } from '../ledger';
 import { percentile } from '../percentiles';
 import { AgentKey } from '../search-attributes';
 import { PRIORITIES, type LedgerState, type Priority } from '../task';
-import { queryText, recentTasksQuery } from './task-queries';
+import { visibilityText } from '../search-attributes';
+import { recentTasksQuery } from './task-queries';
 
 /** The most tasks one reading lists; past it, agents, retries and times are of a sample. */
 export const LEDGER_SAMPLE_LIMIT = 1000;
@@ -54,7 +55,7 @@ async function countByPriority(client: Client, population: string): Promise<Reco
   const counts = await Promise.all(
     PRIORITIES.map(
       async (priority) =>
-        (await client.workflow.count(`${population} AND Priority = ${queryText(priority)}`)).count,
+        (await client.workflow.count(`${population} AND Priority = ${visibilityText(priority)}`)).count,
     ),
   );
   return Object.fromEntries(PRIORITIES.map((priority, index) => [priority, counts[index]!])) as Record<

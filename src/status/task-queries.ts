@@ -3,21 +3,17 @@
  * group by execution status only, so a count by ledger state or priority is one query per value.
  */
 import type { Client } from '@temporalio/client';
+import { visibilityText } from '../search-attributes';
 import { LEDGER_STATES, type LedgerState } from '../task';
 
 const CLOSED_STATES: ReadonlySet<LedgerState> = new Set(['DONE', 'FAILED']);
-
-/** `value` as a quoted string of the visibility query language. */
-export function queryText(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
 
 /**
  * The visibility query that counts `taskQueue`'s tasks in `state`. An open state counts running
  * workflows only: a workflow terminated from outside keeps the last state it upserted.
  */
 export function taskCountQuery(taskQueue: string, state: LedgerState): string {
-  const query = `TaskQueue = ${queryText(taskQueue)} AND LedgerState = '${state}'`;
+  const query = `TaskQueue = ${visibilityText(taskQueue)} AND LedgerState = '${state}'`;
   return CLOSED_STATES.has(state) ? query : `${query} AND ExecutionStatus = 'Running'`;
 }
 
@@ -42,7 +38,7 @@ export async function countTasksByState(
 export function recentTasksQuery(taskQueue: string, since: Date): string {
   const states = LEDGER_STATES.map((state) => `'${state}'`).join(', ');
   return (
-    `TaskQueue = ${queryText(taskQueue)} AND LedgerState IN (${states}) AND ` +
+    `TaskQueue = ${visibilityText(taskQueue)} AND LedgerState IN (${states}) AND ` +
     `(ExecutionStatus = 'Running' OR CloseTime >= '${since.toISOString()}')`
   );
 }
@@ -50,7 +46,7 @@ export function recentTasksQuery(taskQueue: string, since: Date): string {
 /** The tasks of `taskQueue` that closed since `since`. */
 export function closedTasksQuery(taskQueue: string, since: Date): string {
   return (
-    `TaskQueue = ${queryText(taskQueue)} AND LedgerState IN ('DONE', 'FAILED') AND ` +
+    `TaskQueue = ${visibilityText(taskQueue)} AND LedgerState IN ('DONE', 'FAILED') AND ` +
     `CloseTime >= '${since.toISOString()}'`
   );
 }

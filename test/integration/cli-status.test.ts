@@ -106,7 +106,9 @@ describe('breakwater status', () => {
 
         const snapshot = await eventually(async () => {
           const read = await json<StatusSnapshot>(breakwater('status', '--json'));
-          return read.ledger?.closed === 3 ? read : undefined;
+          // Visibility settles a moment after the counts above: wait until the snapshot sees them too.
+          const settled = LEDGER_STATES.every((state) => read.tasks?.byState[state] === counts[state]);
+          return read.ledger?.closed === 3 && settled ? read : undefined;
         }, 15_000);
         const [served, breakers, budget, dlq, text, breakerText, dlqText, degradedText] = await Promise.all([
           fetch(`${h.worker.httpUrl}/status`).then(async (response) => {

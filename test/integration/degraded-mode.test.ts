@@ -9,7 +9,6 @@ import { taskWorkflowId } from '../../src/client/workflow-id';
 import { DegradedMode } from '../../src/degraded/degraded-mode';
 import { SubmitGate } from '../../src/degraded/submit-gate';
 import { isServiceDegradedError, ServiceDegradedError } from '../../src/errors';
-import { createLogger } from '../../src/observability/logger';
 import { createRedis, type RedisConnection } from '../../src/redis/connection';
 import { DegradedScripts } from '../../src/redis/degraded-scripts';
 import { KeySpace } from '../../src/redis/keys';
@@ -24,6 +23,7 @@ import {
   createHarness,
   eventually,
   startFakeProvider,
+  warnLogCapture,
   type Harness,
 } from '../support/harness';
 
@@ -216,11 +216,7 @@ describe('degraded mode', () => {
   });
 
   it('with RESILIENCE_ENABLED=false, runs calls without the guard and says so loudly at start', async () => {
-    const lines: string[] = [];
-    const logger = createLogger({
-      level: 'warn',
-      destination: { write: (line: string) => lines.push(line) },
-    });
+    const { logger, lines } = warnLogCapture();
     const h = await createHarness(
       fakeProvider,
       'resilience-off',

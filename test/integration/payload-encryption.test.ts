@@ -8,7 +8,6 @@ import { ApplicationFailure } from '@temporalio/common';
 import { BreakwaterClient } from '../../src/client/breakwater-client';
 import { taskWorkflowId } from '../../src/client/workflow-id';
 import { withEncryption } from '../../src/codec';
-import { createLogger } from '../../src/observability/logger';
 import type { FakeProvider } from '../../src/testing/fake-provider';
 import {
   leakedSecrets,
@@ -18,7 +17,7 @@ import {
   workflowShow,
 } from '../support/history-at-rest';
 import { killRunning, start, TSX } from '../support/cli';
-import { chat, createHarness, eventually, startFakeProvider } from '../support/harness';
+import { chat, createHarness, eventually, startFakeProvider, warnLogCapture } from '../support/harness';
 
 const run = promisify(execFile);
 const KEY = Buffer.alloc(32, 42).toString('base64');
@@ -199,11 +198,7 @@ describe('a production worker without a key', () => {
     ['warns at start', {}, true],
     ['is quiet with a key', { BREAKWATER_ENCRYPTION_KEYS: `k1=${KEY}` }, false],
   ])('%s', async (_title, env: Record<string, string>, warns) => {
-    const lines: string[] = [];
-    const logger = createLogger({
-      level: 'warn',
-      destination: { write: (line: string) => lines.push(line) },
-    });
+    const { logger, lines } = warnLogCapture();
     const h = await createHarness(
       fakeProvider,
       'production-warning',

@@ -11,7 +11,7 @@ import type { BreakwaterConfig } from '../../src/config';
 import { BreakwaterClient, TaskFailedError } from '../../src/client/breakwater-client';
 import { LiveDeltas } from '../../src/deltas/live-deltas';
 import { stackConfig } from '../../src/testing/stack-config';
-import { createLogger } from '../../src/observability/logger';
+import { createLogger, type Logger } from '../../src/observability/logger';
 import { FakeProvider, type FakeScenario } from '../../src/testing/fake-provider';
 import {
   createWorker,
@@ -23,6 +23,13 @@ import { createRedis, waitUntilReady } from '../../src/redis/connection';
 export const testLogger = createLogger({
   level: (process.env.TEST_LOG_LEVEL as 'warn' | undefined) ?? 'silent',
 });
+
+/** A logger at warn that keeps every line it writes, for tests that read what a worker logged. */
+export function warnLogCapture(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const logger = createLogger({ level: 'warn', destination: { write: (line: string) => lines.push(line) } });
+  return { logger, lines };
+}
 
 /** Fast retries and short timeouts, so each test takes seconds. */
 export const FAST_POLICY_ENV: Record<string, string> = {
