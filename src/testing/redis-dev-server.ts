@@ -47,8 +47,11 @@ export const NO_SYNC_DELAY: readonly string[] = ['--repl-diskless-sync-delay', '
 export async function waitForReplicaLink(port: number, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const redis = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 0 });
+  redis.on('error', () => undefined);
+  // A sentinel that reconfigures the server kills its clients (CLIENT KILL TYPE normal): ask again.
+  const linked = () => redis.info('replication').then((info) => info.includes('master_link_status:up'), () => false);
   try {
-    while (!(await redis.info('replication')).includes('master_link_status:up')) {
+    while (!(await linked())) {
       if (Date.now() > deadline) throw new Error(`replica on ${port} not in sync within ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -198,8 +198,9 @@ describe('breakwater status', () => {
 
         expect(text.code, text.stderr).toBe(0);
         const stdout = text.stdout;
-        // The sections show what the commands show, but for the times that passed between them.
-        const timeless = (table: string) => table.replace(/\d+m \d+s|\d+(ms|s|m)\b/g, '<t>');
+        // The sections show what the commands show, but for the times that passed between them and
+        // the rate fill, whose window slides with them.
+        const timeless = (table: string) => table.replace(/\d+m \d+s|\d+(ms|s|m)\b|\d+%/g, '<t>');
         expect(timeless(section(stdout, 'Circuit breakers'))).toBe(timeless(breakerText.stdout.trim()));
         expect(section(stdout, 'Circuit breakers')).toMatch(/^fake +OPEN +9m \d+s +.* (3[3-9]|40)%$/m);
         expect(timeless(section(stdout, 'Dead-letter queue'))).toBe(timeless(dlqText.stdout.trim()));
