@@ -49,7 +49,11 @@ export async function waitForReplicaLink(port: number, timeoutMs = 30_000): Prom
   const redis = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 0 });
   redis.on('error', () => undefined);
   // A sentinel that reconfigures the server kills its clients (CLIENT KILL TYPE normal): ask again.
-  const linked = () => redis.info('replication').then((info) => info.includes('master_link_status:up'), () => false);
+  const linked = () =>
+    redis.info('replication').then(
+      (info) => info.includes('master_link_status:up'),
+      () => false,
+    );
   try {
     while (!(await linked())) {
       if (Date.now() > deadline) throw new Error(`replica on ${port} not in sync within ${timeoutMs} ms`);
