@@ -57,9 +57,7 @@ async function install(logger: Logger): Promise<RuntimeOwner> {
 export function temporalMetricsAddress(): string | undefined {
   const metrics = Runtime.defaultOptions.telemetryOptions?.metrics;
   if (!metrics || !('prometheus' in metrics)) return undefined;
-  return metrics.prometheus.bindAddress
-    .replace(/^0\.0\.0\.0:/, '127.0.0.1:')
-    .replace(/^\[::\]:/, '[::1]:');
+  return metrics.prometheus.bindAddress.replace(/^0\.0\.0\.0:/, '127.0.0.1:').replace(/^\[::\]:/, '[::1]:');
 }
 
 /**

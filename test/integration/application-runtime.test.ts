@@ -55,7 +55,9 @@ describe('a Runtime the application installed', () => {
     const transitions = capture.lines
       .map((line) => JSON.parse(line) as Record<string, unknown>)
       .filter((entry) => entry.msg === 'ledger transition');
-    expect(transitions).toContainEqual(expect.objectContaining({ to: 'DONE', workflowId: expect.any(String) }));
+    expect(transitions).toContainEqual(
+      expect.objectContaining({ to: 'DONE', workflowId: expect.any(String) }),
+    );
     // The SDK's own logs are the application's; Breakwater's ledger log is not among them.
     expect(applicationLog.some((entry) => entry.meta?.sdkComponent === 'worker')).toBe(true);
     expect(applicationLog.map((entry) => entry.message)).not.toContain('ledger transition');
