@@ -7,16 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeProvider } from '../../src/testing/fake-provider';
 import { expositionError, sampleValue } from '../support/exposition';
 import { chat, createHarness, eventually, logCapture, startFakeProvider } from '../support/harness';
-
-/** Series of the SDK's worker metrics that an operator watches: polls, schedule-to-start, slots, sticky cache. */
-const TEMPORAL_WORKER_SERIES = [
-  'temporal_num_pollers',
-  'temporal_workflow_task_schedule_to_start_latency_bucket',
-  'temporal_activity_schedule_to_start_latency_bucket',
-  'temporal_worker_task_slots_used',
-  'temporal_worker_task_slots_available',
-  'temporal_sticky_cache_size',
-];
+import { TEMPORAL_SDK_SERIES } from '../support/monitoring';
 
 let fakeProvider: FakeProvider;
 
@@ -59,7 +50,7 @@ describe('Temporal metrics on /metrics', () => {
       const text = await response.text();
       expect(await expositionError(text)).toBeUndefined();
       const queue = `task_queue="${harness.name}"`;
-      for (const series of TEMPORAL_WORKER_SERIES) {
+      for (const series of TEMPORAL_SDK_SERIES) {
         expect(text, series).toMatch(new RegExp(`^${series}\\{[^}]*${queue}[^}]*\\} \\S+$`, 'm'));
       }
       expect(text).toMatch(/^ai_llm_calls_total\{provider="fake",outcome="success"\} 1$/m);
