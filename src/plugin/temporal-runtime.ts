@@ -13,6 +13,9 @@ export type RuntimeOwner = 'breakwater' | 'application';
 /** How long a scrape waits for the Runtime's Prometheus exporter. */
 const SCRAPE_TIMEOUT_MS = 2000;
 
+/** Free ports tried for the exporter: another process may take a free port before the core binds it. */
+const BIND_ATTEMPTS = 3;
+
 let installing: Promise<RuntimeOwner> | undefined;
 
 /**
@@ -25,11 +28,14 @@ let installing: Promise<RuntimeOwner> | undefined;
  * `BreakwaterPlugin` yourself; `createWorker` calls it.
  */
 export function installTemporalRuntime(logger: Logger): Promise<RuntimeOwner> {
-  installing ??= install(logger);
+  installing ??= install(logger).catch((error: unknown) => {
+    installing = undefined;
+    throw error;
+  });
   return installing;
 }
 
-async function install(logger: Logger): Promise<RuntimeOwner> {
+async function install(logger: Logger, attempt = 1): Promise<RuntimeOwner> {
   const port = await freePort('127.0.0.1');
   try {
     Runtime.install({
@@ -41,6 +47,8 @@ async function install(logger: Logger): Promise<RuntimeOwner> {
     });
     return 'breakwater';
   } catch (error) {
+    const portTaken = error instanceof Error && /address already in use/i.test(error.message);
+    if (portTaken && attempt < BIND_ATTEMPTS) return install(logger, attempt + 1);
     if (!(error instanceof IllegalStateError)) throw error;
     const address = temporalMetricsAddress();
     const metrics = address
