@@ -62,7 +62,7 @@ async function install(logger: Logger, attempt = 1): Promise<RuntimeOwner> {
 }
 
 /** host:port of the Runtime's Prometheus exporter, whoever installed it; undefined when it has none. */
-export function temporalMetricsAddress(): string | undefined {
+function temporalMetricsAddress(): string | undefined {
   const metrics = Runtime.defaultOptions.telemetryOptions?.metrics;
   if (!metrics || !('prometheus' in metrics)) return undefined;
   return metrics.prometheus.bindAddress.replace(/^0\.0\.0\.0:/, '127.0.0.1:').replace(/^\[::\]:/, '[::1]:');
