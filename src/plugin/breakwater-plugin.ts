@@ -8,6 +8,7 @@ import { breakwaterAiSdkPlugin, type AiSdkGuardOptions } from '../ai-sdk';
 import { encryptionCodec, withEncryption } from '../codec';
 import { loadConfig, type BreakwaterConfig } from '../config';
 import { undecryptableActivityInterceptor } from './undecryptable-activity-interceptor';
+import { withPrebuiltBundle } from './prebuilt-bundle';
 import { UNDECRYPTABLE_INTERCEPTORS_PATH, WORKFLOWS_PATH } from './workflows-path';
 import { createWorkerServices, type WorkerServices, type WorkerServicesOptions } from './worker-services';
 
@@ -25,9 +26,10 @@ export interface BreakwaterPluginOptions extends WorkerServicesOptions {
  * Adds what a Breakwater worker needs to a worker you create yourself:
  * - the activities (`llmCall`, `routeFailedTask`), beside yours, guarded by the shared Redis state;
  * - Breakwater's workflows, unless you give your own `workflowsPath` or `workflowBundle` (export
- *   `llmTask` from it to run Breakwater tasks; `guardedLlmCall` needs nothing more);
- * - the worker's activity concurrency (unless you set a tuner) and shutdown grace from the config,
- *   where you set none;
+ *   `llmTask` from it to run Breakwater tasks; `guardedLlmCall` needs nothing more); from the built
+ *   package, the bundle `npm run build` made of them, so that the worker does not bundle at start;
+ * - the worker's activity concurrency (unless you set a tuner), workflow cache size and shutdown
+ *   grace from the config, where you set none;
  * - with `aiSdk`, `@temporalio/ai-sdk`'s plugin serving guarded models;
  * - `/metrics`, `/health` and `/ready` while the worker runs, and Redis closed when it stops;
  * - payloads encrypted with the configured keys (`BREAKWATER_ENCRYPTION_*`) on the worker, the
@@ -73,6 +75,7 @@ export class BreakwaterPlugin extends SimplePlugin {
       },
       activities: { ...options.activities, ...activities },
       shutdownGraceTime: options.shutdownGraceTime ?? worker.shutdownGraceMs,
+      maxCachedWorkflows: options.maxCachedWorkflows ?? worker.maxCachedWorkflows,
     };
     // A tuner of the application's own excludes slot counts.
     if (configured.tuner === undefined && configured.maxConcurrentActivityTaskExecutions === undefined) {
@@ -87,7 +90,7 @@ export class BreakwaterPlugin extends SimplePlugin {
     if (!configured.workflowBundle && !configured.workflowsPath) configured.workflowsPath = WORKFLOWS_PATH;
     const aiSdk = this.aiSdkPlugin();
     if (aiSdk) configured = aiSdk.configureWorker(configured);
-    return configured;
+    return withPrebuiltBundle(configured);
   }
 
   override configureReplayWorker(options: ReplayWorkerOptions): ReplayWorkerOptions {
