@@ -17,6 +17,7 @@
  *   they add up to `tasks`;
  * - `rssSlopeMbPer1000`: the least-squares slope of RSS against tasks ended, in MB per 1,000 tasks,
  *   over the samples after the first `WARM_UP_SHARE` of the tasks (`heapSlopeMbPer1000` likewise);
+ * - `rssMbByTenth`: the RSS once each tenth of the tasks had ended (a plateau or a climb);
  * - `readyMs`: from the worker's spawn to `/ready` answering 200 (`readyCpuMs`: the CPU time it had
  *   used then); `rssBeforeFirstTaskMb`: its RSS once ready, before any task (the most of the samples
  *   over `IDLE_MS`).
@@ -24,7 +25,9 @@
  * Targets (reported in `targets`, never enforced): `lost` = 0, `rssSlopeMbPer1000` ≤ 1,
  * `rssBeforeFirstTaskMb` ≤ 250, `readyMs` ≤ 2000.
  */
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Fault, FaultRule } from '../src/testing/fake-faults';
 import { ManagedProcess } from '../src/testing/child-process';
@@ -45,6 +48,7 @@ const WARM_UP_SHARE = 0.2;
 /** How long the idle worker is sampled before the first task. */
 const IDLE_MS = 2000;
 const MB = 1024 * 1024;
+const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
 
 /** Each fault and its share of all provider calls (20 % in all). */
 const FAULTS: Array<[share: number, fault: Fault]> = [
@@ -87,22 +91,17 @@ interface Sample {
   heapUsedMb: number;
 }
 
-/** Reads the worker's `/metrics`: the value of an unlabelled series by name. */
-async function scrape(metricsUrl: string): Promise<(name: string) => number> {
-  const text = await (await fetch(metricsUrl)).text();
-  return (name) => {
-    const value = new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1];
-    if (value === undefined) throw new Error(`${name} is not on ${metricsUrl}`);
-    return Number(value);
-  };
-}
-
 /** The worker's RSS and heap from its `/metrics`. */
 async function memoryOf(metricsUrl: string): Promise<Omit<Sample, 'ended'>> {
-  const series = await scrape(metricsUrl);
+  const text = await (await fetch(metricsUrl)).text();
+  const megabytes = (name: string) => {
+    const value = new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1];
+    if (value === undefined) throw new Error(`${name} is not on ${metricsUrl}`);
+    return Number(value) / MB;
+  };
   return {
-    rssMb: series('process_resident_memory_bytes') / MB,
-    heapUsedMb: series('nodejs_heap_size_used_bytes') / MB,
+    rssMb: megabytes('process_resident_memory_bytes'),
+    heapUsedMb: megabytes('nodejs_heap_size_used_bytes'),
   };
 }
 
@@ -118,7 +117,27 @@ function slope(points: ReadonlyArray<[x: number, y: number]>): number {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Spawns the worker and waits for `/ready`; returns the time it took and the base URL. */
+/** The process that `guardPid` (a `ManagedProcess`'s guard shell) runs: its child that is not a shell. */
+function guardedPid(guardPid: number): number {
+  const children = readFileSync(`/proc/${guardPid}/task/${guardPid}/children`, 'utf8').trim().split(/\s+/);
+  const pid = children.find((child) => readFileSync(`/proc/${child}/comm`, 'utf8').trim() !== 'sh');
+  if (pid === undefined) throw new Error(`no process runs under ${guardPid}`);
+  return Number(pid);
+}
+
+/**
+ * CPU time (user and system, all threads) process `pid` has used, in ms, from `/proc/<pid>/stat`.
+ * The CPU it took to get ready is what start-up costs on an idle machine: the wall time grows with
+ * the machine's load.
+ */
+function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // After the command's name in parentheses: state (field 3), …, utime (14) and stime (15).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** Spawns the worker and waits for `/ready`; returns the time and CPU it took, and the base URL. */
 async function startWorker(env: Record<string, string>, logFile: string, cleanup: Cleanup) {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -135,7 +154,10 @@ async function startWorker(env: Record<string, string>, logFile: string, cleanup
       (response) => response.status,
       () => 0,
     );
-    if (status === 200) return { readyMs: performance.now() - startedAt, baseUrl };
+    if (status === 200) {
+      const readyMs = performance.now() - startedAt;
+      return { readyMs, readyCpuMs: Math.round(cpuMsOf(guardedPid(worker.pid!))), baseUrl };
+    }
     await sleep(20);
   }
 }
@@ -168,11 +190,8 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
     BREAKER_MODE: 'rate',
   };
   const config = stackConfig(endpointsOf(stack, tag), env);
-  const { readyMs, baseUrl } = await startWorker(env, join(stack.dir, 'worker.log'), cleanup);
+  const { readyMs, readyCpuMs, baseUrl } = await startWorker(env, join(stack.dir, 'worker.log'), cleanup);
   const metricsUrl = `${baseUrl}/metrics`;
-  // CPU time is what start-up costs on an idle machine: the wall time grows with the machine's load.
-  const atReady = await scrape(metricsUrl);
-  const readyCpuMs = Math.round(1000 * atReady('process_cpu_seconds_total'));
   log(`worker ready in ${Math.round(readyMs)} ms (${readyCpuMs} ms of CPU)`);
   const idle: number[] = [];
   for (let waited = 0; waited <= IDLE_MS; waited += SAMPLE_EVERY_MS) {
@@ -227,6 +246,10 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
     readyMs: Math.round(readyMs),
     readyCpuMs,
     rssPeakMb: round(Math.max(...samples.map((sample) => sample.rssMb))),
+    rssMbByTenth: Array.from({ length: 10 }, (_, tenth) => {
+      const sample = samples.find((each) => each.ended >= ((tenth + 1) * options.tasks) / 10) ?? last;
+      return round(sample.rssMb);
+    }),
     rssEndMb: round(last.rssMb),
     heapUsedEndMb: round(last.heapUsedMb),
     samples: samples.length,
