@@ -92,7 +92,9 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
   const keys = Array.from({ length: options.tasks }, (_, index) => `${tag}-${index}`);
   const done = new Set<string>();
 
-  log(`${options.tasks} tasks, ${options.inFlight} in flight, at ${options.rpm} RPM (burst ${options.burst})`);
+  log(
+    `${options.tasks} tasks, ${options.inFlight} in flight, at ${options.rpm} RPM (burst ${options.burst})`,
+  );
   const startedAt = Date.now();
   let lastEndAt = startedAt;
   await worker.runUntil(async () => {
