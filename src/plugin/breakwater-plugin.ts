@@ -9,6 +9,7 @@ import { encryptionCodec, withEncryption } from '../codec';
 import { loadConfig, type BreakwaterConfig } from '../config';
 import { taskLogSinks } from './task-log-sink';
 import { undecryptableActivityInterceptor } from './undecryptable-activity-interceptor';
+import { withPrebuiltBundle } from './prebuilt-bundle';
 import { UNDECRYPTABLE_INTERCEPTORS_PATH, WORKFLOWS_PATH } from './workflows-path';
 import { createWorkerServices, type WorkerServices, type WorkerServicesOptions } from './worker-services';
 
@@ -26,9 +27,10 @@ export interface BreakwaterPluginOptions extends WorkerServicesOptions {
  * Adds what a Breakwater worker needs to a worker you create yourself:
  * - the activities (`llmCall`, `routeFailedTask`), beside yours, guarded by the shared Redis state;
  * - Breakwater's workflows, unless you give your own `workflowsPath` or `workflowBundle` (export
- *   `llmTask` from it to run Breakwater tasks; `guardedLlmCall` needs nothing more);
- * - the worker's activity concurrency (unless you set a tuner) and shutdown grace from the config,
- *   where you set none;
+ *   `llmTask` from it to run Breakwater tasks; `guardedLlmCall` needs nothing more); from the built
+ *   package, the bundle `npm run build` made of them, so that the worker does not bundle at start;
+ * - the worker's activity concurrency (unless you set a tuner), workflow cache size and shutdown
+ *   grace from the config, where you set none;
  * - with `aiSdk`, `@temporalio/ai-sdk`'s plugin serving guarded models;
  * - `/metrics` (with the `temporal_*` series of the Runtime's Prometheus exporter, when it has
  *   one: see `installTemporalRuntime`), `/health` and `/ready` while the worker runs, and Redis
@@ -78,6 +80,7 @@ export class BreakwaterPlugin extends SimplePlugin {
       activities: { ...options.activities, ...activities },
       sinks: { ...options.sinks, ...taskLogSinks(() => this.workerServices.logger) },
       shutdownGraceTime: options.shutdownGraceTime ?? worker.shutdownGraceMs,
+      maxCachedWorkflows: options.maxCachedWorkflows ?? worker.maxCachedWorkflows,
     };
     // A tuner of the application's own excludes slot counts.
     if (configured.tuner === undefined && configured.maxConcurrentActivityTaskExecutions === undefined) {
@@ -92,7 +95,7 @@ export class BreakwaterPlugin extends SimplePlugin {
     if (!configured.workflowBundle && !configured.workflowsPath) configured.workflowsPath = WORKFLOWS_PATH;
     const aiSdk = this.aiSdkPlugin();
     if (aiSdk) configured = aiSdk.configureWorker(configured);
-    return configured;
+    return withPrebuiltBundle(configured);
   }
 
   override configureReplayWorker(options: ReplayWorkerOptions): ReplayWorkerOptions {

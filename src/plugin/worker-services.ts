@@ -13,7 +13,6 @@ import type { RedisBreaker } from '../breaker/redis-breaker';
 import { CallCosting } from '../budget/call-costing';
 import { PriceBook } from '../budget/pricing';
 import { TokenManager } from '../budget/token-manager';
-import { loadTokenizer } from '../budget/tokenizer';
 import { ConfigError, type BreakwaterConfig } from '../config';
 import { AlertDispatcher } from '../alerts/alert-dispatcher';
 import { DegradedMode } from '../degraded/degraded-mode';
@@ -96,8 +95,6 @@ export function createWorkerServices(
     collectDefaultMetrics({ register: registry });
     withDefaultMetrics.add(registry);
   }
-  // Build the tokenizer now, so no LLM call pays for it (about half a second).
-  loadTokenizer();
   const metrics = getMetrics(registry);
   const redis = createRedis(config.redis);
   redis.on('error', (error: Error) => logger.debug({ err: error }, 'redis connection error'));
