@@ -93,6 +93,12 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     deltas: { maxLen: values.STREAM_DELTAS_MAX_LEN, ttlMs: values.STREAM_DELTAS_TTL_SEC },
     answers: { ttlMs: values.ANSWER_RECOVERY_TTL_SEC },
     policy: readPolicy(values),
+    timeouts: {
+      p95Factor: values.LLM_TIMEOUT_P95_FACTOR,
+      minMs: values.LLM_TIMEOUT_MIN_MS,
+      minSamples: values.LLM_TIMEOUT_MIN_SAMPLES,
+      slowCallMs: values.LLM_SLOW_CALL_MS,
+    },
     taskDeadlineMs: values.TASK_DEADLINE_MS,
     maxRequestBytes: values.MAX_REQUEST_BYTES,
     worker: {

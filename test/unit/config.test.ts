@@ -22,6 +22,10 @@ const LOCAL_KEY = 'local-key-Zx9yW8vU7tS6rQ5p';
 
 /** Where each numeric documented variable lands in the config. */
 const NUMERIC_FIELDS: Record<string, (config: BreakwaterConfig) => number> = {
+  LLM_TIMEOUT_P95_FACTOR: (c) => c.timeouts.p95Factor,
+  LLM_TIMEOUT_MIN_MS: (c) => c.timeouts.minMs,
+  LLM_TIMEOUT_MIN_SAMPLES: (c) => c.timeouts.minSamples,
+  LLM_SLOW_CALL_MS: (c) => c.timeouts.slowCallMs,
   REDIS_COMMAND_TIMEOUT_MS: (c) => c.redis.commandTimeoutMs,
   REDIS_WAIT_REPLICAS: (c) => c.redis.replicaWait.replicas,
   REDIS_WAIT_TIMEOUT_MS: (c) => c.redis.replicaWait.timeoutMs,
@@ -130,6 +134,7 @@ describe('loadConfig defaults', () => {
         firstTokenTimeoutMs: 30_000,
         streamIdleTimeoutMs: 20_000,
       },
+      timeouts: { p95Factor: 2, minMs: 5000, minSamples: 20, slowCallMs: 30_000 },
       breaker: {
         mode: 'consecutive',
         failureThreshold: 5,

@@ -3,7 +3,7 @@
   the actual cost and its reservation released. Each part counts once per attempt id.
 
   KEYS[1]  the slot key (see _common.lua)
-  ARGV[1]  the call, as 13 zero-terminated text fields:
+  ARGV[1]  the call, as 16 zero-terminated text fields:
              settings id      the fingerprint of the guard settings (see _settings.lua)
              clock            < 0 for Redis time; an epoch-ms value in tests
              unusedTokens     worst-case tokens taken from the rate limits and not used
@@ -13,14 +13,17 @@
              ttlMs            how long run and turn budgets live after their last charge
              attemptId, outcome (success | failure | rate_limited | neutral; '' = no breaker
              settle), workerId, provider, operation (with a rate limit of its own, else ''),
-             the reservation member admit returned ('' = no budget)
+             the reservation member admit returned ('' = no budget),
+             model, totalMs, firstTokenMs   a successful call's latency samples (_latency.lua): its
+                           whole time and a stream's time to first token ('' = no sample); recorded
+                           with its breaker outcome, so once per attempt
   ARGV[2]  the packed guard settings: only when a first call was answered SETTINGS_UNKNOWN
 
   Returns  { breakerSettled (1|0), transition JSON or '', budgetSettled (1|0) },
            or { CODE.SETTINGS_UNKNOWN }: call again with ARGV[2]
 ]]
 
-local A = { struct.unpack('sssssssssssss', ARGV[1]) }
+local A = { struct.unpack('ssssssssssssssss', ARGV[1]) }
 local G = settingsNamed(A[1], ARGV[2], guardSettings)
 if G == nil then return { CODE.SETTINGS_UNKNOWN } end
 local now, unused = clock(tonumber(A[2])), tonumber(A[3])
@@ -40,4 +43,9 @@ end
 operationRateRefund(operation, rateRefundOf(G.operationRate, unused))
 local budgetSettled = 0
 if member ~= '' then budgetSettled = budgetSettle(attemptId, member, actual, ttlMs, now, G.ceilings) end
+-- A sample counts once per attempt, as its breaker outcome does (a settle delivered twice adds none).
+if A[14] ~= '' and breakerSettled == 1 then
+  latencyRecord(provider, A[14], 'total', A[15])
+  latencyRecord(provider, A[14], 'firstToken', A[16])
+end
 return { breakerSettled, transition, budgetSettled }
