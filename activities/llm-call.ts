@@ -9,6 +9,7 @@ import {
   isRetryableExternalError,
   RateLimitExceededError,
   type ErrorContext,
+  type RetryableExternalError,
 } from '../src/errors';
 import { callTimeouts, type CallTimeouts } from '../src/guard/adaptive-timeouts';
 import type { Admission, Guard } from '../src/guard/guard';
@@ -179,7 +180,7 @@ export function createLlmCall(deps: LlmCallDeps) {
         if (!cancelled) reportIfSlow(slowDeps, { ...slowCall, durationMs, outcome });
         if (timeouts && isAdaptiveTimeout(error, timeouts)) {
           deps.logger.warn(
-            { ...slowCall, durationMs: Math.round(durationMs), timeouts },
+            { ...slowCall, reason: error.reason, durationMs: Math.round(durationMs), timeouts },
             'llm call aborted by its adaptive timeout',
           );
         }
@@ -199,7 +200,7 @@ export function createLlmCall(deps: LlmCallDeps) {
 }
 
 /** Whether `error` is a call (or a stream's first token) timing out under an adaptive timeout. */
-function isAdaptiveTimeout(error: unknown, timeouts: CallTimeouts): boolean {
+function isAdaptiveTimeout(error: unknown, timeouts: CallTimeouts): error is RetryableExternalError {
   if (!isRetryableExternalError(error)) return false;
   if (error.reason === 'timeout') return timeouts.call.source === 'adaptive';
   return error.reason === 'first_token_timeout' && timeouts.firstToken.source === 'adaptive';
