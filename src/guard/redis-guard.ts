@@ -167,7 +167,9 @@ export class RedisGuard implements Guard {
       actualToolCalls: actual?.toolCalls ?? 0,
       budgetTtlMs: options.budget.ttlMs,
       ceilings: options.budget.ceilings,
-      ...(latency && admission.model !== undefined ? { latency: { model: admission.model, ...latency } } : {}),
+      ...(latency && admission.model !== undefined
+        ? { latency: { model: admission.model, ...latency } }
+        : {}),
     };
     try {
       await this.deliver(call);

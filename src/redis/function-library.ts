@@ -44,7 +44,12 @@ export type AdmitReply = [
   transition: string,
   reservation: string,
   /** When admitted with a model: its rolling latency (see `lua/_latency.lua`). */
-  ...latency: [totalP95Ms?: number, totalSamples?: number, firstTokenP95Ms?: number, firstTokenSamples?: number],
+  ...latency: [
+    totalP95Ms?: number,
+    totalSamples?: number,
+    firstTokenP95Ms?: number,
+    firstTokenSamples?: number,
+  ],
 ];
 export type SettleReply = [breakerSettled: number, transition: string, budgetSettled: number];
 
