@@ -23,7 +23,7 @@ import { attemptFailure, errorTypeOf, recordFailure, recordSuccess } from './att
 import { AttemptReporter } from './attempt-reporter';
 import { callingWorkflow } from './calling-workflow';
 import { callProvider } from './provider-call';
-import { reportIfSlow, type SlowCallHook } from './slow-calls';
+import { isSlow, reportIfSlow, type SlowCallHook } from './slow-calls';
 
 export interface LlmCallInput {
   request: LlmRequest;
@@ -155,6 +155,7 @@ export function createLlmCall(deps: LlmCallDeps) {
         outcome: 'success',
         actual: { ...actual, toolCalls: response.toolCalls.length },
         latency: { totalMs: callMs, ...(firstTokenMs === undefined ? {} : { firstTokenMs }) },
+        slow: isSlow(slowDeps.thresholdMs, callMs),
       });
       reportIfSlow(slowDeps, { ...slowCall, durationMs: callMs, outcome: 'success' });
       const { operation } = input.meta;
@@ -170,13 +171,18 @@ export function createLlmCall(deps: LlmCallDeps) {
       // A declined answer was still billed: the budgets charge what it used.
       const billed = isContentPolicyError(error) ? error.usage : undefined;
       const actual = billed && worst ? deps.costing.actual(input.request, billed, worst) : undefined;
+      const durationMs = providerStartedAt === undefined ? 0 : performance.now() - providerStartedAt;
       if (admission) {
-        await deps.guard.settle({ admission, outcome: cancelled ? 'neutral' : policy.breaker, actual });
+        await deps.guard.settle({
+          admission,
+          outcome: cancelled ? 'neutral' : policy.breaker,
+          actual,
+          slow: !cancelled && isSlow(slowDeps.thresholdMs, durationMs),
+        });
       }
       if (providerStartedAt !== undefined) {
         const outcome = cancelled ? 'cancelled' : policy.metric;
         recordFailure(deps.metrics, { provider, outcome, latencyMs: performance.now() - startedAt });
-        const durationMs = performance.now() - providerStartedAt;
         if (!cancelled) reportIfSlow(slowDeps, { ...slowCall, durationMs, outcome });
         if (timeouts && isAdaptiveTimeout(error, timeouts)) {
           deps.logger.warn(

@@ -32,10 +32,15 @@ export interface SlowCallDeps {
   onSlowCall?: SlowCallHook;
 }
 
+/** Whether a call of `durationMs` is slow under `LLM_SLOW_CALL_MS` = `thresholdMs` (0 = none is). */
+export function isSlow(thresholdMs: number, durationMs: number): boolean {
+  return thresholdMs > 0 && durationMs > thresholdMs;
+}
+
 /** Reports the call when it was slow; a hook that throws is logged, never the call's failure. */
 export function reportIfSlow(deps: SlowCallDeps, call: Omit<SlowCall, 'thresholdMs'>): void {
   const { thresholdMs } = deps;
-  if (thresholdMs === 0 || call.durationMs <= thresholdMs) return;
+  if (!isSlow(thresholdMs, call.durationMs)) return;
   const slow: SlowCall = { ...call, durationMs: Math.round(call.durationMs), thresholdMs };
   deps.metrics.llmSlowCalls.inc({ provider: call.provider });
   deps.logger.warn(slow, 'slow llm call');

@@ -308,6 +308,11 @@ export const ENV_VARIABLES = {
     schema: integer(1),
     description: 'Rate mode: calls in the window before the rate counts',
   },
+  BREAKER_SLOW_CALL_RATE: {
+    default: '0',
+    schema: decimal(0, 1),
+    description: 'Rate mode: share of calls slower than `LLM_SLOW_CALL_MS` in the window that opens; 0 = off',
+  },
   BREAKER_MIN_WORKERS: {
     default: '1',
     schema: integer(1, 1000),

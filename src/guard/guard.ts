@@ -67,6 +67,8 @@ export interface SettleRequest {
    * model's rolling latency, recorded in the same round trip.
    */
   latency?: { totalMs: number; firstTokenMs?: number };
+  /** The call was slower than `LLM_SLOW_CALL_MS` (counted by the breaker's slow-call rate). */
+  slow?: boolean;
 }
 
 export interface Guard {

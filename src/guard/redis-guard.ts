@@ -148,7 +148,7 @@ export class RedisGuard implements Guard {
     });
   }
 
-  async settle({ admission, outcome, actual, latency }: SettleRequest): Promise<void> {
+  async settle({ admission, outcome, actual, latency, slow }: SettleRequest): Promise<void> {
     if (!admission.guarded) return;
     const { options } = this;
     const call: SettleCall = {
@@ -167,6 +167,7 @@ export class RedisGuard implements Guard {
       actualToolCalls: actual?.toolCalls ?? 0,
       budgetTtlMs: options.budget.ttlMs,
       ceilings: options.budget.ceilings,
+      ...(slow ? { slow } : {}),
       ...(latency && admission.model !== undefined
         ? { latency: { model: admission.model, ...latency } }
         : {}),

@@ -24,6 +24,7 @@ export const KEY_MAP = {
   breakerProbes:         { pattern: ':breaker:<provider>:probes', type: 'ZSET', holds: 'attemptId -> lease expiry (ms): the HALF_OPEN probes among them' },
   breakerWindow:         { pattern: ':breaker:<provider>:window', type: 'ZSET', holds: 'attemptId -> settle time: counted outcomes in the sliding window' },
   breakerWindowFailures: { pattern: ':breaker:<provider>:window-failures', type: 'ZSET', holds: 'attemptId -> settle time: the failures among them' },
+  breakerWindowSlow:     { pattern: ':breaker:<provider>:window-slow', type: 'ZSET', holds: 'attemptId -> settle time: the slow calls among them (rate mode with BREAKER_SLOW_CALL_RATE)' },
   breakerFailers:        { pattern: ':breaker:<provider>:failers', type: 'HASH', holds: 'workerId -> time of its last counted failure' },
   rateLimit:             { pattern: ':ratelimit:<bucket>', type: 'STRING', holds: '"requests,tokens,atMs" of an operation\'s bucket (op:<operation>), then ",<tokens>" per refund since; expires after 10 idle minutes' },
   budgetRun:             { pattern: ':budget:run:<runId>', type: 'HASH', holds: 'spent, reserved (micro-dollars), ceiling (a per-run override); per turn turn:<turn>:tokensSpent, turn:<turn>:tokensReserved, turn:<turn>:calls (LLM calls admitted + tool calls their answers asked for)' },

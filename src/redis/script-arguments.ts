@@ -65,6 +65,8 @@ export interface SettleCall {
   ceilings?: BudgetCeilings;
   /** Recorded with a settled breaker outcome (send it with `success` only). */
   latency?: LatencySample;
+  /** The call was slower than `LLM_SLOW_CALL_MS` (for the breaker's slow-call rate). */
+  slow?: boolean;
   clock?: number;
 }
 
@@ -124,15 +126,16 @@ const packBreaker = memoized((s: BreakerSettings) =>
     s.failureRate,
     s.minimumVolume,
     s.minDistinctWorkers,
+    s.slowCallRate,
   ]),
 );
 
-/** The breaker settings as the scripts take them: 11 doubles (see `lua/_breaker.lua`). */
+/** The breaker settings as the scripts take them: 12 doubles (see `lua/_breaker.lua`). */
 export function packBreakerSettings(settings: BreakerSettings): Buffer {
   return packBreaker(settings).bytes;
 }
 
-const NO_BREAKER = packed(doubles(new Array<number>(11).fill(0)));
+const NO_BREAKER = packed(doubles(new Array<number>(12).fill(0)));
 
 const NO_RATE = packed(doubles([0, 0, 1, 1]));
 
@@ -243,6 +246,7 @@ export function encodeSettle(call: SettleCall): EncodedCall {
     latency?.model ?? '',
     latency ? Math.round(latency.totalMs) : '',
     latency?.firstTokenMs === undefined ? '' : Math.round(latency.firstTokenMs),
+    call.slow ? 1 : 0,
   ]);
   return { text, settings };
 }

@@ -7,6 +7,7 @@
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SlowCall } from '../../activities/slow-calls';
+import type { BreakerStateChange } from '../../src/guard/redis-guard';
 import type { CallTimeouts } from '../../src/guard/adaptive-timeouts';
 import { getMetrics } from '../../src/observability/metrics';
 import type { RedisConnection } from '../../src/redis/connection';
@@ -207,5 +208,31 @@ describe('slow calls', () => {
     expect(logged).toHaveLength(1);
     expect(logged[0]).toContain('"thresholdMs":200');
     expect(lines.join('\n')).not.toContain('secret slow prompt');
+  });
+
+  it('open the breaker at BREAKER_SLOW_CALL_RATE, though every call succeeded', async () => {
+    const changes: BreakerStateChange[] = [];
+    const h = await createHarness(
+      fakeProvider,
+      'slow-breaker',
+      {
+        LLM_SLOW_CALL_MS: '200',
+        BREAKER_MODE: 'rate',
+        BREAKER_SLOW_CALL_RATE: '0.5',
+        BREAKER_MIN_VOLUME: '2',
+      },
+      { workerOptions: () => ({ onBreakerStateChange: (change) => changes.push(change) }) },
+    );
+    h.fake.inject({ fault: { kind: 'latency', latencyMs: 400 } });
+    const status = await h.run(async () => {
+      for (const index of [1, 2]) {
+        await h.client.execute(chat(`slow ${index}`), { idempotencyKey: `${h.name}-${index}` });
+      }
+      return h.worker.breaker.status('fake');
+    });
+    expect(status.state).toBe('OPEN');
+    expect(changes).toEqual([
+      expect.objectContaining({ provider: 'fake', from: 'CLOSED', to: 'OPEN', reason: 'slow_call_rate' }),
+    ]);
   });
 });
