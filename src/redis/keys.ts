@@ -47,7 +47,7 @@ export const KEY_MAP = {
   tasksQueued:           { pattern: ':tasks:<taskQueue>:queued', type: 'ZSET', holds: 'workflowId -> time added: tasks submitted whose first call was not admitted yet' },
   tasksBlocked:          { pattern: ':tasks:<taskQueue>:blocked', type: 'ZSET', holds: 'workflowId -> time blocked: tasks whose last admission was refused with a wait (BLOCKED)' },
   tasksReconcile:        { pattern: ':tasks:<taskQueue>:reconcile', type: 'STRING', holds: 'the worker reconciling the waiting tasks against Temporal visibility now (expires)' },
-  latencySummary:        { pattern: ':latency:<provider>:<model>', type: 'HASH', holds: 'the rolling latency of successful calls to a model: totalP95, totalSamples, firstTokenP95, firstTokenSamples (ms; expires 7 idle days)' },
+  latencySummary:        { pattern: ':latency:<provider>:<model>', type: 'HASH', holds: 'the rolling latency of successful calls to a model: totalP95, totalSamples, firstTokenP95, firstTokenSamples (ms), and totalPushes, firstTokenPushes (samples ever recorded; past the window, the p95 is computed every 10th); expires 7 idle days' },
   latencySamples:        { pattern: ':latency-samples:<kind>:<provider>:<model>', type: 'LIST', holds: 'the last 100 latencies (ms) of successful calls to a model, newest first; kind: total or firstToken (expires 7 idle days)' },
   alertStream:           { pattern: ':alerts', type: 'STREAM', holds: 'alert events (breaker transitions, degraded on/off, budgets crossing 90 %), each raised once by the script that caused it (capped)' },
 } as const satisfies Record<string, KeyDefinition>;

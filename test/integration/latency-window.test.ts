@@ -76,6 +76,15 @@ describe('rolling latency', () => {
     expect(await redis.pttl(keys.key('latencySummary', 'fake', 'm'))).toBeGreaterThan(0);
   });
 
+  it('once the window is full, computes the p95 again every 10th sample', async () => {
+    const scripts = new GuardScripts(redis, new KeySpace(uniqueName('lat')));
+    for (let i = 0; i < 100; i++) await succeed(scripts, { model: 'm', totalMs: 100 });
+    for (let i = 0; i < 9; i++) await succeed(scripts, { model: 'm', totalMs: 9000 });
+    expect((await admit(scripts, 'm')).outcome.latency?.total).toEqual({ p95Ms: 100, samples: 100 });
+    await succeed(scripts, { model: 'm', totalMs: 9000 });
+    expect((await admit(scripts, 'm')).outcome.latency?.total).toEqual({ p95Ms: 9000, samples: 100 });
+  });
+
   it("keeps a stream's time to first token apart from its total time", async () => {
     const scripts = new GuardScripts(redis, new KeySpace(uniqueName('lat')));
     for (let i = 1; i <= 20; i++)

@@ -9,12 +9,16 @@
   last calls, it follows a model that turns slow within one window of calls (however long they took),
   and it needs no bucket bounds that would have to fit both a 200 ms model and a 2 minute one.
 
-  Its p95 (nearest rank) is computed when a sample is recorded (once per successful call, on the
-  settle it already makes) and kept with the sample count in the HASH `latencySummary(provider,
-  model)`: admit reads four fields of one key, whatever the window's size. Both keys expire
-  LATENCY_IDLE_MS after their last sample, so a model no longer called leaves nothing behind.
+  Its p95 (nearest rank) is computed on the settle that records a sample (a successful call's, in
+  the round trip it already makes) and kept with the sample count in the HASH
+  `latencySummary(provider, model)`: admit reads four fields of one key, whatever the window's size.
+  Sorting the window costs more than the rest of a settle, so once the ring is full the p95 is
+  computed again every LATENCY_REFRESH samples only (it lags at most that many calls); until then,
+  on every sample. Both keys expire LATENCY_IDLE_MS after their last refresh, so a model no longer
+  called leaves nothing behind.
 ]]
 local LATENCY_WINDOW = 100
+local LATENCY_REFRESH = 10
 local LATENCY_IDLE_MS = 7 * 86400000
 
 -- The p95 by nearest rank of `samples` (texts, as LRANGE returns them; at least one).
@@ -30,6 +34,8 @@ local function latencyRecord(provider, model, kind, ms)
   local ring, summary = KEY.latencySamples(kind, provider, model), KEY.latencySummary(provider, model)
   redis.call('LPUSH', ring, ms)
   redis.call('LTRIM', ring, 0, LATENCY_WINDOW - 1)
+  local pushes = redis.call('HINCRBY', summary, kind .. 'Pushes', 1)
+  if pushes > LATENCY_WINDOW and pushes % LATENCY_REFRESH ~= 0 then return end
   local samples = redis.call('LRANGE', ring, 0, -1)
   local count = #samples
   redis.call('HSET', summary, kind .. 'P95', integerText(latencyP95(samples)), kind .. 'Samples', count)
