@@ -21,7 +21,7 @@ import {
   failureOf,
   startFakeProvider,
   uniqueName,
-  warnLogCapture,
+  logCapture,
   type Harness,
 } from '../support/harness';
 
@@ -53,7 +53,7 @@ afterAll(async () => {
 
 /** A harness whose worker logs warnings into `lines`. */
 async function harnessLogging(label: string, env: Record<string, string> = {}) {
-  const { logger, lines } = warnLogCapture();
+  const { logger, lines } = logCapture();
   const h = await createHarness(
     fakeProvider,
     label,
@@ -177,7 +177,7 @@ describe('adaptive timeouts', () => {
 
 describe('slow calls', () => {
   it('are logged without the prompt, counted per provider and reported to onSlowCall', async () => {
-    const { logger, lines } = warnLogCapture();
+    const { logger, lines } = logCapture();
     const registry = new Registry();
     const reported: SlowCall[] = [];
     const h = await createHarness(
