@@ -78,6 +78,7 @@ export type FailureReason =
   | 'budget_busy_timeout'
   | 'rate_limited'
   | 'rate_limit_timeout'
+  | 'tool_call_cap'
   | 'cancelled';
 
 /** One row of the audit trail. */
