@@ -21,6 +21,7 @@ import { WaitingReconciler } from '../degraded/waiting-reconciler';
 import { deltaWriters } from '../deltas/delta-writer';
 import { DlqStore } from '../dlq/dlq-store';
 import { createGuard } from '../guard/create-guard';
+import { ToolGuard, type ToolBreakerStateChange } from '../guard/tool-guard';
 import type { BreakerStateChange } from '../guard/redis-guard';
 import { microsToUsd } from '../money';
 import { startHttpServer } from '../observability/http-server';
@@ -28,6 +29,7 @@ import { createLogger, type Logger } from '../observability/logger';
 import { getMetrics, type BreakwaterMetrics } from '../observability/metrics';
 import { closeRedis, createRedis } from '../redis/connection';
 import { DegradedScripts } from '../redis/degraded-scripts';
+import { ToolScripts } from '../redis/tool-scripts';
 import { firstSecurityProblem } from '../redis/connection-security';
 import { ProviderRegistry } from '../providers/registry';
 import { readStatusSnapshot, type StatusSources } from '../status/status-snapshot';
@@ -41,6 +43,8 @@ export interface WorkerServicesOptions {
   registry?: Registry;
   /** Called for every circuit breaker transition this worker's calls cause. */
   onBreakerStateChange?: (change: BreakerStateChange) => void;
+  /** Called for every transition of a tool's breaker (`TOOL_GUARDS`) this worker's calls cause. */
+  onToolBreakerStateChange?: (change: ToolBreakerStateChange) => void;
 }
 
 export interface WorkerServices {
@@ -53,6 +57,8 @@ export interface WorkerServices {
   /** Degraded mode and the waiting tasks of the configured task queue (for health and status). */
   degradedMode: DegradedMode;
   activities: BreakwaterActivities;
+  /** The guard of the activities `TOOL_GUARDS` names (none while `RESILIENCE_ENABLED=false`). */
+  toolGuard: ToolGuard;
   /** What the AI SDK guard is built from. */
   aiSdkDeps: AiSdkProviderDeps;
   logger: Logger;
@@ -110,6 +116,15 @@ export function createWorkerServices(
     onStateChange: options.onBreakerStateChange,
   });
   releases.push(close);
+  const toolGuard = new ToolGuard({
+    scripts: new ToolScripts(redis, keys, config.redis.replicaWait),
+    tools: config.resilience.enabled ? config.toolGuards : {},
+    workerId,
+    failOpen: config.guard.failOpen,
+    unavailableRetryMs: config.guard.unavailableRetryMs,
+    logger,
+    onStateChange: options.onToolBreakerStateChange,
+  });
   const providerNames = config.providers.map((provider) => provider.name);
   const degradedScripts = new DegradedScripts(redis, keys);
   const degradedMode = new DegradedMode({
@@ -164,6 +179,9 @@ export function createWorkerServices(
     await breaker.registerAll(providerNames).catch((error: unknown) => {
       logger.warn({ err: error }, 'providers not registered yet: each registers on its first call');
     });
+    await toolGuard.registerAll().catch((error: unknown) => {
+      logger.warn({ err: error }, 'tools not registered yet: each registers on its first call');
+    });
   };
   let http: Promise<string | undefined> | undefined;
   let closed: Promise<void> | undefined;
@@ -173,6 +191,7 @@ export function createWorkerServices(
     resilienceEnabled: config.resilience.enabled,
     degradedMode,
     activities,
+    toolGuard,
     aiSdkDeps: { guard, costing, policy: config.policy, logger, metrics, providerNames },
     logger,
     async assertRedisAccess() {

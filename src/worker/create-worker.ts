@@ -2,11 +2,13 @@
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { Registry } from 'prom-client';
 import type { AiSdkGuardOptions } from '../ai-sdk';
+import type { ToolGuardInput } from '../config';
 import type { BreakwaterConfig } from '../config';
 import { connectingTo, temporalConnectionOptions } from '../client/temporal-connection';
 import type { RedisBreaker } from '../breaker/redis-breaker';
 import type { DegradedMode } from '../degraded/degraded-mode';
 import type { BreakerStateChange } from '../guard/redis-guard';
+import type { ToolBreakerStateChange } from '../guard/tool-guard';
 import { createLogger, TemporalLoggerAdapter, type Logger } from '../observability/logger';
 import { BreakwaterPlugin } from '../plugin/breakwater-plugin';
 
@@ -30,6 +32,10 @@ export interface CreateWorkerOptions {
   aiSdk?: AiSdkGuardOptions;
   /** Your own activities (your agent's tools, say), registered beside Breakwater's. */
   activities?: Record<string, (...args: never[]) => Promise<unknown>>;
+  /** Activities to guard like LLM calls, by activity type, in the shape of `TOOL_GUARDS` (see `BreakwaterPlugin`). */
+  toolGuards?: Record<string, ToolGuardInput>;
+  /** Called for every transition of a tool's breaker this worker's calls cause. */
+  onToolBreakerStateChange?: (change: ToolBreakerStateChange) => void;
 }
 
 export interface BreakwaterWorker {
@@ -80,6 +86,8 @@ export async function createWorker(
     registry: options.registry,
     onBreakerStateChange: options.onBreakerStateChange,
     aiSdk: options.aiSdk,
+    toolGuards: options.toolGuards,
+    onToolBreakerStateChange: options.onToolBreakerStateChange,
   });
   let connection: NativeConnection | undefined;
   const release = async () => {
