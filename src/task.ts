@@ -93,6 +93,8 @@ export interface LedgerEntry {
   errorType?: string;
   nextDelayMs?: number;
   provider?: string;
+  /** The guarded activity (a tool, `TOOL_GUARDS`) a `BLOCKED` entry waits on, and its resume. */
+  tool?: string;
   /**
    * On `DONE`: the answer is one an earlier attempt received, kept in Redis and returned by a retry
    * because that attempt's completion never reached Temporal; the provider was called once for it.

@@ -79,6 +79,7 @@ export class LedgerTracker {
       errorType: entry.errorType,
       nextDelayMs: entry.nextDelayMs,
       provider: entry.provider,
+      tool: entry.tool,
       recovered: entry.recovered,
     });
   }

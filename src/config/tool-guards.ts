@@ -93,43 +93,41 @@ const toolGuard = jsonFields(
     failures: failures.default(() => failures.parse({})),
   },
   '{"breaker", "rateLimit", "maxCallsPerTask", "failures"}',
-).transform(
-  (settings): ToolGuard => ({
-    breaker: {
-      mode: settings.breaker.mode,
-      failureThreshold: settings.breaker.failureThreshold,
-      resetMs: settings.breaker.resetTimeoutMs,
-      halfOpenProbes: settings.breaker.halfOpenProbes,
-      halfOpenProbability: 1,
-      successThreshold: settings.breaker.successThreshold,
-      halfOpenRetryMs: settings.breaker.halfOpenRetryMs,
-      windowMs: settings.breaker.windowMs,
-      failureRate: settings.breaker.failureRate,
-      minimumVolume: settings.breaker.minimumVolume,
-      minDistinctWorkers: 1,
-    },
-    leaseMs: settings.breaker.probeLeaseMs,
-    ...(settings.rateLimit
-      ? {
-          rateLimit: {
-            rate: {
-              rpm: settings.rateLimit.maxCallsPerMinute,
-              tpm: 0,
-              burst: settings.rateLimit.burstSize ?? 1,
-              tokenBurst: 1,
-            },
-            onLimit: settings.rateLimit.onLimit,
-            cooldownMs: settings.rateLimit.cooldownMs,
+).transform((settings): ToolGuard => ({
+  breaker: {
+    mode: settings.breaker.mode,
+    failureThreshold: settings.breaker.failureThreshold,
+    resetMs: settings.breaker.resetTimeoutMs,
+    halfOpenProbes: settings.breaker.halfOpenProbes,
+    halfOpenProbability: 1,
+    successThreshold: settings.breaker.successThreshold,
+    halfOpenRetryMs: settings.breaker.halfOpenRetryMs,
+    windowMs: settings.breaker.windowMs,
+    failureRate: settings.breaker.failureRate,
+    minimumVolume: settings.breaker.minimumVolume,
+    minDistinctWorkers: 1,
+  },
+  leaseMs: settings.breaker.probeLeaseMs,
+  ...(settings.rateLimit
+    ? {
+        rateLimit: {
+          rate: {
+            rpm: settings.rateLimit.maxCallsPerMinute,
+            tpm: 0,
+            burst: settings.rateLimit.burstSize ?? 1,
+            tokenBurst: 1,
           },
-        }
-      : {}),
-    ...(settings.maxCallsPerTask !== undefined ? { maxCallsPerTask: settings.maxCallsPerTask } : {}),
-    failures: {
-      ...(settings.failures.errorTypes ? { errorTypes: settings.failures.errorTypes } : {}),
-      ignoreErrorTypes: settings.failures.ignoreErrorTypes,
-    },
-  }),
-);
+          onLimit: settings.rateLimit.onLimit,
+          cooldownMs: settings.rateLimit.cooldownMs,
+        },
+      }
+    : {}),
+  ...(settings.maxCallsPerTask !== undefined ? { maxCallsPerTask: settings.maxCallsPerTask } : {}),
+  failures: {
+    ...(settings.failures.errorTypes ? { errorTypes: settings.failures.errorTypes } : {}),
+    ignoreErrorTypes: settings.failures.ignoreErrorTypes,
+  },
+}));
 
 /** The settings of one tool as written in `TOOL_GUARDS` (or the `toolGuards` option): every field optional. */
 export type ToolGuardInput = z.input<typeof toolGuard>;

@@ -63,7 +63,10 @@ export class ToolGuard {
 
   constructor(private readonly options: ToolGuardOptions) {
     for (const [tool, guard] of Object.entries(options.tools)) {
-      this.settings.set(tool, { breaker: guard.breaker, ...(guard.rateLimit ? { rate: guard.rateLimit.rate } : {}) });
+      this.settings.set(tool, {
+        breaker: guard.breaker,
+        ...(guard.rateLimit ? { rate: guard.rateLimit.rate } : {}),
+      });
     }
   }
 
@@ -143,7 +146,8 @@ export class ToolGuard {
 
   private requireGuard(tool: string): ToolGuardSettings {
     const guard = this.guardOf(tool);
-    if (!guard) throw new RangeError(`tool: '${tool}' is not guarded (TOOL_GUARDS names ${this.tools.join(', ')})`);
+    if (!guard)
+      throw new RangeError(`tool: '${tool}' is not guarded (TOOL_GUARDS names ${this.tools.join(', ')})`);
     return guard;
   }
 

@@ -45,7 +45,13 @@ export type AdmitReply = [
   reservation: string,
 ];
 export type SettleReply = [breakerSettled: number, transition: string, budgetSettled: number];
-export type ToolAdmitReply = [code: number, probe: number, retryAfterMs: number, detail: string, transition: string];
+export type ToolAdmitReply = [
+  code: number,
+  probe: number,
+  retryAfterMs: number,
+  detail: string,
+  transition: string,
+];
 export type ToolSettleReply = [settled: number, transition: string];
 
 type Args = Array<string | number | Buffer>;

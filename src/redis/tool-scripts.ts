@@ -102,7 +102,13 @@ function fields(values: ReadonlyArray<string | number>): string {
   return `${values.join('\0')}\0`;
 }
 
-function admitOutcomeOf([code, probe, retryAfterMs, detail, transitionJson]: ToolAdmitReply): ToolAdmitOutcome {
+function admitOutcomeOf([
+  code,
+  probe,
+  retryAfterMs,
+  detail,
+  transitionJson,
+]: ToolAdmitReply): ToolAdmitOutcome {
   const transition = parseTransition(transitionJson);
   const withTransition = transition ? { transition } : {};
   switch (code) {
@@ -152,7 +158,11 @@ export class ToolScripts {
 
   async settle(call: ToolSettleCall): Promise<ToolSettleResult> {
     const text = fields(['', call.clock ?? -1, call.attemptId, call.outcome, call.workerId, call.tool]);
-    const [settled, transitionJson] = await this.withSettings<ToolSettleReply>('toolSettle', text, call.settings);
+    const [settled, transitionJson] = await this.withSettings<ToolSettleReply>(
+      'toolSettle',
+      text,
+      call.settings,
+    );
     const transition = parseTransition(transitionJson);
     return { settled: settled === 1, ...(transition ? { transition } : {}) };
   }

@@ -71,7 +71,10 @@ describe('TOOL_GUARDS', () => {
       '{"search":{"failures":{"errorTypes":"Timeout"}}}',
       "TOOL_GUARDS: key 'search' field 'failures' field 'errorTypes' must be a list of error types (got 'Timeout')",
     ],
-    ['{"bad name":{}}', "TOOL_GUARDS: key 'bad name' is not an activity type (letters, digits, _, $, . or -)"],
+    [
+      '{"bad name":{}}',
+      "TOOL_GUARDS: key 'bad name' is not an activity type (letters, digits, _, $, . or -)",
+    ],
     ['[1]', 'TOOL_GUARDS: must be a JSON object of tool settings by activity type'],
   ])('%s refuses with %s', (value, message) => {
     expect(configError({ TOOL_GUARDS: value }).message).toBe(message);
