@@ -9,7 +9,7 @@ import { collectDefaultMetrics, register as defaultRegistry, type Registry } fro
 import { createActivities, type BreakwaterActivities } from '../../activities';
 import type { AiSdkProviderDeps } from '../ai-sdk';
 import { KeptAnswers } from '../answers/kept-answers';
-import type { RedisBreaker } from '../breaker/redis-breaker';
+import { RedisBreaker } from '../breaker/redis-breaker';
 import { CallCosting } from '../budget/call-costing';
 import { PriceBook } from '../budget/pricing';
 import { TokenManager } from '../budget/token-manager';
@@ -29,6 +29,7 @@ import { createLogger, type Logger } from '../observability/logger';
 import { getMetrics, type BreakwaterMetrics } from '../observability/metrics';
 import { closeRedis, createRedis } from '../redis/connection';
 import { DegradedScripts } from '../redis/degraded-scripts';
+import { toolBreakerName } from '../redis/keys';
 import { ToolScripts } from '../redis/tool-scripts';
 import { firstSecurityProblem } from '../redis/connection-security';
 import { ProviderRegistry } from '../providers/registry';
@@ -139,6 +140,19 @@ export function createWorkerServices(
     ),
   );
   releases.push(async () => removeStateSource());
+  const toolBreakers = toolGuard.tools.map((tool) => ({
+    tool,
+    breaker: new RedisBreaker({ scripts, settings: toolGuard.guardOf(tool)!.breaker, workerId }),
+  }));
+  const removeToolStateSource = metrics.addBreakerStateSource(async () =>
+    Promise.all(
+      toolBreakers.map(async ({ tool, breaker: toolBreaker }) => ({
+        tool,
+        state: (await toolBreaker.status(toolBreakerName(tool))).state,
+      })),
+    ),
+  );
+  releases.push(async () => removeToolStateSource());
   publishBudgetLimits(metrics, config);
   const prices = PriceBook.fromConfig(config.budget.modelPrices, config.providers);
   const dlq = new DlqStore(redis, keys, config.dlq, config.encryption);
