@@ -17,6 +17,7 @@ import {
 } from './function-library';
 import { NO_REPLICA_WAIT, parseTransition, SCRIPT_CODES } from './guard-scripts';
 import type { KeySpace } from './keys';
+import { doubles, fields, packBreakerSettings } from './script-arguments';
 import type { ReplicaWaitSettings } from './types';
 
 /** A tool's settings as its scripts take them. */
@@ -72,34 +73,19 @@ const packedSettings = new WeakMap<ToolScriptSettings, PackedSettings>();
 function pack(settings: ToolScriptSettings): PackedSettings {
   let result = packedSettings.get(settings);
   if (result !== undefined) return result;
-  const { breaker: s, rate } = settings;
-  const values = [
-    s.mode === 'rate' ? 1 : 0,
-    s.failureThreshold,
-    s.resetMs,
-    s.halfOpenProbes,
-    s.halfOpenProbability,
-    s.successThreshold,
-    s.halfOpenRetryMs,
-    s.windowMs,
-    s.failureRate,
-    s.minimumVolume,
-    s.minDistinctWorkers,
-    rate?.rpm ?? 0,
-    rate?.tpm ?? 0,
-    Math.max(1, rate?.burst ?? 1),
-    Math.max(1, rate?.tokenBurst ?? 1),
-  ];
-  const packed = Buffer.alloc(values.length * 8);
-  values.forEach((value, index) => packed.writeDoubleLE(value, index * 8));
+  const { rate } = settings;
+  const packed = Buffer.concat([
+    packBreakerSettings(settings.breaker),
+    doubles([
+      rate?.rpm ?? 0,
+      rate?.tpm ?? 0,
+      Math.max(1, rate?.burst ?? 1),
+      Math.max(1, rate?.tokenBurst ?? 1),
+    ]),
+  ]);
   result = { id: `tool:${createHash('sha1').update(packed).digest('hex').slice(0, 20)}`, packed };
   packedSettings.set(settings, result);
   return result;
-}
-
-/** Zero-terminated text fields, as the scripts read them with `struct.unpack('s…')`. */
-function fields(values: ReadonlyArray<string | number>): string {
-  return `${values.join('\0')}\0`;
 }
 
 function admitOutcomeOf([
