@@ -236,6 +236,7 @@ export function createWorkerServices(
       if (config.worker.httpPort < 0) return (http = ready.then(() => undefined));
       const sources: StatusSources = {
         breaker,
+        toolBreakers,
         tokens,
         dlq,
         degraded: degradedMode,

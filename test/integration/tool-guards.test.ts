@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import Redis from 'ioredis';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RedisBreaker } from '../../src/breaker/redis-breaker';
 import { functionLibrary } from '../../src/redis/function-library';
@@ -191,15 +192,18 @@ describe('a tool guarded by TOOL_GUARDS', () => {
     expect(looped.runs).toBe(3);
   });
 
-  it('shows BLOCKED for the tool in the ledger while its breaker is open, then the resume', async () => {
+  it('shows BLOCKED for the tool in the ledger while its breaker is open, then the resume; the gauge shows it OPEN', async () => {
     const search = countingTool();
+    const registry = new Registry();
     const h = await createHarness(
       fakeProvider,
       'tool-ledger',
       { TOOL_GUARDS: JSON.stringify({ search: {} }) },
-      { workerOptions: () => ({ workflowBundle: bundle, activities: { search: search.run } }) },
+      { workerOptions: () => ({ workflowBundle: bundle, activities: { search: search.run }, registry }) },
     );
     await withToolBreaker(h, (breaker, name) => breaker.forceOpen(name, 5000));
+    const states = (await registry.getSingleMetric('ai_circuit_breaker_state')!.get()).values;
+    expect(states.find((value) => value.labels.tool === 'search')?.value).toBe(1);
     const { results, ledger } = await h.run(() => loopOf(h, { tool: 'search', calls: 1 }, 'loop'));
     expect(results).toEqual(['result of call-0']);
     expect(search.runs).toBe(1);
