@@ -168,6 +168,23 @@ describe('a tool guarded by TOOL_GUARDS', () => {
     }
   });
 
+  it('refuses a call past its rate limit in refuse mode, without running the tool', async () => {
+    const rated = countingTool();
+    const h = await createHarness(
+      fakeProvider,
+      'tool-refuse',
+      { TOOL_GUARDS: JSON.stringify({ rated: { rateLimit: { maxCallsPerMinute: 1, onLimit: 'refuse' } } }) },
+      { workerOptions: () => ({ workflowBundle: bundle, activities: { rated: rated.run } }) },
+    );
+    const [first, second] = await h.run(async () => [
+      await callOf(h, { tool: 'rated', arg: 'a' }, 'first'),
+      await callOf(h, { tool: 'rated', arg: 'b' }, 'second'),
+    ]);
+    expect(first).toEqual({ value: 'result of a' });
+    expect(second).toEqual({ errorType: 'ToolRateLimitExceededError' });
+    expect(rated.runs).toBe(1);
+  });
+
   it('stops a looping agent at its cap of calls per task with a clear failure reason', async () => {
     const looped = countingTool();
     const h = await createHarness(
