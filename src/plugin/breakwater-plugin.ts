@@ -7,6 +7,7 @@ import type { ReplayWorkerOptions, Worker, WorkerOptions } from '@temporalio/wor
 import { breakwaterAiSdkPlugin, type AiSdkGuardOptions } from '../ai-sdk';
 import { encryptionCodec, withEncryption } from '../codec';
 import { loadConfig, parseToolGuards, type BreakwaterConfig, type ToolGuardInput } from '../config';
+import { taskLogSinks } from './task-log-sink';
 import { toolGuardInterceptor } from './tool-guard-interceptor';
 import { undecryptableActivityInterceptor } from './undecryptable-activity-interceptor';
 import { UNDECRYPTABLE_INTERCEPTORS_PATH, WORKFLOWS_PATH } from './workflows-path';
@@ -37,7 +38,10 @@ export interface BreakwaterPluginOptions extends WorkerServicesOptions {
  * - the worker's activity concurrency (unless you set a tuner) and shutdown grace from the config,
  *   where you set none;
  * - with `aiSdk`, `@temporalio/ai-sdk`'s plugin serving guarded models;
- * - `/metrics`, `/health` and `/ready` while the worker runs, and Redis closed when it stops;
+ * - `/metrics` (with the `temporal_*` series of the Runtime's Prometheus exporter, when it has
+ *   one: see `installTemporalRuntime`), `/health` and `/ready` while the worker runs, and Redis
+ *   closed when it stops;
+ * - the ledger logs of Breakwater's workflows on Breakwater's logger, whoever installed the Runtime;
  * - payloads encrypted with the configured keys (`BREAKWATER_ENCRYPTION_*`) on the worker, the
  *   replay worker and any client built with the plugin; on the workers, a payload that does not
  *   decrypt fails its workflow or activity with the codec's non-retryable error (bundle
@@ -87,6 +91,7 @@ export class BreakwaterPlugin extends SimplePlugin {
         ],
       },
       activities: { ...options.activities, ...activities },
+      sinks: { ...options.sinks, ...taskLogSinks(() => this.workerServices.logger) },
       shutdownGraceTime: options.shutdownGraceTime ?? worker.shutdownGraceMs,
     };
     // A tuner of the application's own excludes slot counts.
@@ -110,6 +115,7 @@ export class BreakwaterPlugin extends SimplePlugin {
       ...super.configureReplayWorker(options),
       dataConverter: this.workerDataConverter(options.dataConverter),
       interceptors: withWorkflowInterceptors(options),
+      sinks: { ...options.sinks, ...taskLogSinks(() => this.workerServices.logger) },
     };
     if (configured.workflowBundle || configured.workflowsPath) return configured;
     return { ...configured, workflowsPath: WORKFLOWS_PATH };

@@ -35,6 +35,7 @@ import { firstSecurityProblem } from '../redis/connection-security';
 import { ProviderRegistry } from '../providers/registry';
 import { readStatusSnapshot, type StatusSources } from '../status/status-snapshot';
 import { createHealth, createReadiness } from './http-health';
+import { scrapeTemporalMetrics } from './temporal-runtime';
 import { dailyBudgetSource, taskCountSource } from './metric-sources';
 
 /** What the services are built with, beside the configuration. */
@@ -251,6 +252,7 @@ export function createWorkerServices(
             host: config.worker.httpHost,
             port: config.worker.httpPort,
             registry,
+            moreMetrics: scrapeTemporalMetrics,
             health: createHealth(worker, redis, sources, config),
             ready: createReadiness(worker, redis),
             status: () => readStatusSnapshot(sources),

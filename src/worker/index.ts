@@ -4,6 +4,8 @@ export { bundleWorkflows } from './bundle-workflows';
 export type { BreakwaterWorker, CreateWorkerOptions } from './create-worker';
 export { BreakwaterPlugin } from '../plugin/breakwater-plugin';
 export type { BreakwaterPluginOptions } from '../plugin/breakwater-plugin';
+export { installTemporalRuntime } from '../plugin/temporal-runtime';
+export type { RuntimeOwner } from '../plugin/temporal-runtime';
 export { UNDECRYPTABLE_INTERCEPTORS_PATH, WORKFLOWS_PATH } from '../plugin/workflows-path';
 export { createActivities } from '../../activities';
 export type { BreakwaterActivities, FailedTask, LlmCallInput, LlmCallResult } from '../../activities';
