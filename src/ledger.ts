@@ -72,6 +72,8 @@ export interface TransitionInfo {
   errorType?: string;
   nextDelayMs?: number;
   provider?: string;
+  /** The guarded activity (a tool) the transition is about. */
+  tool?: string;
   failureReason?: FailureReason;
   /** The answer was recovered from an earlier attempt whose completion was lost (see `LedgerEntry.recovered`). */
   recovered?: true;
@@ -131,6 +133,7 @@ export class Ledger {
     if (info.errorType !== undefined) entry.errorType = info.errorType;
     if (info.nextDelayMs !== undefined) entry.nextDelayMs = info.nextDelayMs;
     if (info.provider !== undefined) entry.provider = info.provider;
+    if (info.tool !== undefined) entry.tool = info.tool;
     if (info.recovered) entry.recovered = true;
     if (to === 'FAILED') this.failure = info.failureReason ?? (info.reason as FailureReason);
     this.trail.push(entry);

@@ -79,6 +79,7 @@ export type FailureReason =
   | 'budget_busy_timeout'
   | 'rate_limited'
   | 'rate_limit_timeout'
+  | 'tool_call_cap'
   | 'cancelled';
 
 /** One row of the audit trail. */
@@ -93,6 +94,8 @@ export interface LedgerEntry {
   errorType?: string;
   nextDelayMs?: number;
   provider?: string;
+  /** The guarded activity (a tool, `TOOL_GUARDS`) a `BLOCKED` entry waits on, and its resume. */
+  tool?: string;
   /**
    * On `DONE`: the answer is one an earlier attempt received, kept in Redis and returned by a retry
    * because that attempt's completion never reached Temporal; the provider was called once for it.

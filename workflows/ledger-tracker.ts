@@ -96,6 +96,7 @@ export class LedgerTracker {
       errorType: entry.errorType,
       nextDelayMs: entry.nextDelayMs,
       provider: entry.provider,
+      tool: entry.tool,
       recovered: entry.recovered,
     });
   }

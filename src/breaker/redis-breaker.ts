@@ -103,6 +103,11 @@ export class RedisBreaker {
     return (await this.scripts.redis.smembers(this.scripts.keys.key('breakerRegistry'))).sort();
   }
 
+  /** Activity types guarded as tools (`TOOL_GUARDS`) under this key prefix; each one's breaker is `toolBreakerName(tool)`. */
+  async knownTools(): Promise<string[]> {
+    return (await this.scripts.redis.smembers(this.scripts.keys.key('toolRegistry'))).sort();
+  }
+
   /** Records `providers` in the registry now (a worker's configured ones, at start). */
   async registerAll(providers: readonly string[]): Promise<void> {
     if (providers.length === 0) return;

@@ -22,3 +22,11 @@ export {
   type VariableTable,
 } from './variable-table';
 export { DEFAULT_MAX_REQUEST_BYTES, ENV_VARIABLES } from './variables';
+export {
+  parseToolGuards,
+  type ToolFailureRule,
+  type ToolGuard,
+  type ToolGuardInput,
+  type ToolGuards,
+  type ToolRateLimit,
+} from './tool-guards';

@@ -85,6 +85,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
       callsPerTask: values.RATE_LIMIT_CALLS_PER_TASK,
       operations: values.RATE_LIMIT_OPERATIONS,
     },
+    toolGuards: values.TOOL_GUARDS,
     dlq: {
       maxLen: values.DLQ_MAX_LEN,
       maxAgeMs: values.DLQ_MAX_AGE_SEC,

@@ -9,6 +9,7 @@ import type { DlqSettings } from '../dlq/types';
 import type { RateLimit, RateLimitSettings } from '../ratelimit/types';
 import type { RedisClusterSettings, RedisSentinelSettings, ReplicaWaitSettings } from '../redis/types';
 import type { TaskPolicy } from '../task';
+import type { ToolGuards } from './tool-guards';
 
 export const PROVIDER_KINDS = ['openai', 'anthropic'] as const;
 /** The API a provider speaks. */
@@ -97,6 +98,8 @@ export interface BreakwaterConfig {
   breaker: BreakerSettings;
   budget: BudgetSettings;
   rateLimit: RateLimitSettings;
+  /** Activities (an agent's tools) guarded like LLM calls (`TOOL_GUARDS`), by activity type. */
+  toolGuards: ToolGuards;
   dlq: DlqSettings;
   /** Live deltas of streamed tasks (a capped Redis Stream per task). */
   deltas: DeltaStreamSettings;

@@ -7,6 +7,7 @@ import { COMPRESSIONS, ENCRYPTION_MODES } from '../codec/types';
 import { encryptionKeys } from './encryption-keys';
 import { modelPrices } from './model-prices';
 import { DEFAULT_TOKEN_BURST_IN_WORDS, operationRateLimits } from './operation-rate-limits';
+import { toolGuardsSchema } from './tool-guards';
 import { providerNames } from './provider-variables';
 import {
   boolean,
@@ -399,6 +400,12 @@ export const ENV_VARIABLES = {
     schema: operationRateLimits,
     description:
       'Rate limits per operation (an agent\'s tool), shared by every worker: `{"search":{"rpm":30,"burst":5,"tpm":0}}`',
+  },
+  TOOL_GUARDS: {
+    default: '{}',
+    schema: toolGuardsSchema,
+    description:
+      'Activities (an agent\'s tools) guarded like LLM calls, by activity type: a shared `breaker` (`mode`, `failureThreshold` 5, `successThreshold` 2, `resetTimeoutMs` 60000, `windowMs` 300000, `failureRate` 0.5, `minimumVolume` 10, `halfOpenProbes` 1, `halfOpenRetryMs` 2000, `probeLeaseMs` 60000), a shared `rateLimit` (`maxCallsPerMinute`, `burstSize` 1, `onLimit` `wait` or `refuse`, `cooldownMs` 0), `maxCallsPerTask`, and which `failures` count (`errorTypes`, `ignoreErrorTypes`; default: every error but a non-retryable `ApplicationFailure`): `{"searchWeb":{"rateLimit":{"maxCallsPerMinute":30,"burstSize":5},"maxCallsPerTask":20}}`',
   },
   DLQ_MAX_LEN: {
     default: '10000',

@@ -255,6 +255,65 @@ export class OverloadedError extends BreakwaterError {
   }
 }
 
+/**
+ * A guarded activity's breaker (`TOOL_GUARDS`) refused the call: the tool did not run. `breakerState`
+ * says why, as for a provider's breaker (`CircuitBreakerOpenError`).
+ */
+export class ToolCircuitOpenError extends WaitError {
+  readonly type = ErrorType.ToolCircuitOpen;
+  constructor(
+    message: string,
+    retryAfterMs: number,
+    /** The activity type. */
+    readonly tool: string,
+    readonly breakerState: 'OPEN' | 'HALF_OPEN' | 'CLOSED',
+    context: Partial<ErrorContext> = {},
+  ) {
+    super(message, retryAfterMs, context);
+  }
+}
+
+/** A guarded activity's shared rate limit has no room now (`onLimit: wait`): the caller waits, the tool did not run. */
+export class ToolRateLimitWaitError extends WaitError {
+  readonly type = ErrorType.ToolRateLimitWait;
+  constructor(
+    message: string,
+    retryAfterMs: number,
+    readonly tool: string,
+    context: Partial<ErrorContext> = {},
+  ) {
+    super(message, retryAfterMs, context);
+  }
+}
+
+/** A guarded activity's shared rate limit refused the call (`onLimit: refuse`): the tool did not run. */
+export class ToolRateLimitExceededError extends BreakwaterError {
+  readonly type = ErrorType.ToolRateLimitExceeded;
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+    readonly tool: string,
+    context: Partial<ErrorContext> = {},
+  ) {
+    super(message, context);
+  }
+}
+
+/** The task reached a guarded activity's `maxCallsPerTask` (a looping agent): the tool did not run. */
+export class ToolCallCapError extends BreakwaterError {
+  readonly type = ErrorType.ToolCallCap;
+  constructor(
+    message: string,
+    readonly tool: string,
+    /** The calls of the tool the task made. */
+    readonly calls: number,
+    readonly maxCallsPerTask: number,
+    context: Partial<ErrorContext> = {},
+  ) {
+    super(message, context);
+  }
+}
+
 /** True for any Breakwater error, also one thrown by another copy of this package. */
 export function isBreakwaterError(error: unknown): error is BreakwaterError {
   return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[BRAND] === true;
@@ -279,3 +338,9 @@ export const isRateLimitExceededError = guardFor<RateLimitExceededError>(ErrorTy
 export const isContentPolicyError = guardFor<ContentPolicyError>(ErrorType.ContentPolicy);
 export const isServiceDegradedError = guardFor<ServiceDegradedError>(ErrorType.ServiceDegraded);
 export const isOverloadedError = guardFor<OverloadedError>(ErrorType.Overloaded);
+export const isToolCircuitOpenError = guardFor<ToolCircuitOpenError>(ErrorType.ToolCircuitOpen);
+export const isToolRateLimitWaitError = guardFor<ToolRateLimitWaitError>(ErrorType.ToolRateLimitWait);
+export const isToolRateLimitExceededError = guardFor<ToolRateLimitExceededError>(
+  ErrorType.ToolRateLimitExceeded,
+);
+export const isToolCallCapError = guardFor<ToolCallCapError>(ErrorType.ToolCallCap);

@@ -51,6 +51,15 @@ const BREAKER_WAIT: WaitPolicy = {
   perProvider: true,
 };
 
+const TOOL_BREAKER_WAIT: WaitPolicy = {
+  reason: {
+    OPEN: 'tool_circuit_open',
+    HALF_OPEN: 'tool_circuit_half_open',
+    CLOSED: 'tool_circuit_saturated',
+  },
+  perProvider: false,
+};
+
 // prettier-ignore
 export const ERROR_POLICY: Readonly<Record<ErrorType, ErrorPolicy>> = {
   [ErrorType.RetryableExternal]:     { retryable: true,  breaker: 'failure',      metric: 'retryable',     failureReason: 'retries_exhausted',         dlq: 'dlq' },
@@ -70,6 +79,11 @@ export const ERROR_POLICY: Readonly<Record<ErrorType, ErrorPolicy>> = {
   [ErrorType.ServiceDegraded]:       { retryable: false, breaker: 'neutral',      metric: 'refused',       failureReason: 'degraded_timeout',          dlq: 'dlq', wait: { reason: 'degraded', perProvider: false } },
   // A submit refused past DEGRADED_QUEUE_LIMIT, before any workflow starts: never a Temporal failure.
   [ErrorType.Overloaded]:            { retryable: true,  breaker: 'neutral',      metric: 'refused',       failureReason: 'retries_exhausted',         dlq: 'dlq' },
+  // A guarded activity (a tool, TOOL_GUARDS) refused before it ran: by its breaker or its rate limit (`wait`: BLOCKED), by its cap per task.
+  [ErrorType.ToolCircuitOpen]:       { retryable: false, breaker: 'neutral',      metric: 'refused',       failureReason: 'circuit_open_timeout',      dlq: 'dlq', wait: TOOL_BREAKER_WAIT },
+  [ErrorType.ToolRateLimitWait]:     { retryable: false, breaker: 'neutral',      metric: 'refused',       failureReason: 'rate_limit_timeout',        dlq: 'dlq', wait: { reason: 'tool_rate_limited', perProvider: false } },
+  [ErrorType.ToolRateLimitExceeded]: { retryable: false, breaker: 'neutral',      metric: 'refused',       failureReason: 'rate_limited',              dlq: 'dlq' },
+  [ErrorType.ToolCallCap]:           { retryable: false, breaker: 'neutral',      metric: 'refused',       failureReason: 'tool_call_cap',             dlq: 'dlq' },
 };
 
 /** Any other error (an unexpected exception, an attempt's timeout): retried, and counted against nothing. */

@@ -17,6 +17,10 @@ export const ErrorType = {
   PayloadDecryptionFailed: 'PayloadDecryptionError',
   ServiceDegraded: 'ServiceDegradedError',
   Overloaded: 'OverloadedError',
+  ToolCircuitOpen: 'ToolCircuitOpenError',
+  ToolRateLimitWait: 'ToolRateLimitWaitError',
+  ToolRateLimitExceeded: 'ToolRateLimitExceededError',
+  ToolCallCap: 'ToolCallCapError',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 

@@ -11,7 +11,10 @@ import { LEDGER_STATES, type LedgerState } from '../task';
 export type DlqSource = () => Promise<{ depth: number; deadDepth: number; counters: Record<string, number> }>;
 
 /** Reads the shared breaker states (provider → 0=CLOSED, 1=OPEN, 2=HALF_OPEN) at scrape time. */
-export type BreakerStateSource = () => Promise<Array<{ provider: string; state: BreakerStateName }>>;
+/** Reads breaker states at scrape time: a provider's, or a guarded tool's (`TOOL_GUARDS`). */
+export type BreakerStateSource = () => Promise<
+  Array<{ provider: string; state: BreakerStateName } | { tool: string; state: BreakerStateName }>
+>;
 
 /** Counts the tasks in each ledger state at scrape time (from Temporal visibility). */
 export type TaskCountSource = () => Promise<Record<LedgerState, number>>;
@@ -50,7 +53,8 @@ export interface BreakwaterMetrics {
   /** Tasks that ended FAILED and were routed, by reason. */
   tasksRouted: Counter<'reason'>;
   /** The shared breaker state per provider, read from Redis when scraped (not one worker's view). */
-  breakerState: Gauge<'provider'>;
+  /** A provider's breaker (`provider` label) or a guarded tool's (`tool` label). */
+  breakerState: Gauge<'provider' | 'tool'>;
   /** Breaker transitions observed by this worker (each transition is observed by exactly one worker). */
   breakerTransitions: Counter<'provider' | 'from' | 'to'>;
   breakerRejections: Counter<'provider' | 'state'>;
@@ -314,14 +318,17 @@ export function getMetrics(registry: Registry = defaultRegistry): BreakwaterMetr
     }),
     breakerState: new Gauge({
       name: 'ai_circuit_breaker_state',
-      help: 'Shared circuit breaker state per provider: 0=CLOSED, 1=OPEN, 2=HALF_OPEN',
-      labelNames: ['provider'],
+      help: 'Shared circuit breaker state per provider (label provider) or guarded tool (label tool): 0=CLOSED, 1=OPEN, 2=HALF_OPEN',
+      labelNames: ['provider', 'tool'],
       registers,
       async collect() {
         this.reset();
         for (const source of stateSources) {
           const states = await source().catch(() => []);
-          for (const { provider, state } of states) this.set({ provider }, BREAKER_STATES.indexOf(state));
+          for (const entry of states) {
+            const labels = 'tool' in entry ? { tool: entry.tool } : { provider: entry.provider };
+            this.set(labels, BREAKER_STATES.indexOf(entry.state));
+          }
         }
       },
     }),

@@ -6,8 +6,9 @@ import { SimplePlugin } from '@temporalio/plugin';
 import type { ReplayWorkerOptions, Worker, WorkerOptions } from '@temporalio/worker';
 import { breakwaterAiSdkPlugin, type AiSdkGuardOptions } from '../ai-sdk';
 import { encryptionCodec, withEncryption } from '../codec';
-import { loadConfig, type BreakwaterConfig } from '../config';
+import { loadConfig, parseToolGuards, type BreakwaterConfig, type ToolGuardInput } from '../config';
 import { taskLogSinks } from './task-log-sink';
+import { toolGuardInterceptor } from './tool-guard-interceptor';
 import { undecryptableActivityInterceptor } from './undecryptable-activity-interceptor';
 import { withPrebuiltBundle } from './prebuilt-bundle';
 import { UNDECRYPTABLE_INTERCEPTORS_PATH, WORKFLOWS_PATH } from './workflows-path';
@@ -21,11 +22,18 @@ export interface BreakwaterPluginOptions extends WorkerServicesOptions {
    * models, every call under the worker's guard.
    */
   aiSdk?: AiSdkGuardOptions;
+  /**
+   * Activities (your agent's tools) to guard like LLM calls, by activity type, in the shape of
+   * `TOOL_GUARDS` (a tool named in both takes these settings).
+   */
+  toolGuards?: Record<string, ToolGuardInput>;
 }
 
 /**
  * Adds what a Breakwater worker needs to a worker you create yourself:
  * - the activities (`llmCall`, `routeFailedTask`), beside yours, guarded by the shared Redis state;
+ * - the activities `TOOL_GUARDS` (or `toolGuards`) names guarded too: a shared breaker, rate limit and
+ *   cap per task each (call them with `guardedActivity` to wait BLOCKED while one refuses);
  * - Breakwater's workflows, unless you give your own `workflowsPath` or `workflowBundle` (export
  *   `llmTask` from it to run Breakwater tasks; `guardedLlmCall` needs nothing more); from the built
  *   package, the bundle `npm run build` made of them, so that the worker does not bundle at start;
@@ -52,7 +60,10 @@ export class BreakwaterPlugin extends SimplePlugin {
   private readonly pluginOptions: BreakwaterPluginOptions;
 
   constructor(options: BreakwaterPluginOptions = {}) {
-    const config = options.config ?? loadConfig();
+    const loaded = options.config ?? loadConfig();
+    const config = options.toolGuards
+      ? { ...loaded, toolGuards: { ...loaded.toolGuards, ...parseToolGuards(options.toolGuards) } }
+      : loaded;
     super({
       name: 'breakwater',
       dataConverter: (existing) => withEncryption(config.encryption, existing),
@@ -68,14 +79,18 @@ export class BreakwaterPlugin extends SimplePlugin {
   }
 
   override configureWorker(options: WorkerOptions): WorkerOptions {
-    const { activities } = this.workerServices;
+    const { activities, toolGuard } = this.workerServices;
     const { worker } = this.config;
     let configured: WorkerOptions = {
       ...super.configureWorker(options),
       dataConverter: this.workerDataConverter(options.dataConverter),
       interceptors: {
         ...withWorkflowInterceptors(options),
-        activity: [...(options.interceptors?.activity ?? []), undecryptableActivityInterceptor],
+        activity: [
+          ...(options.interceptors?.activity ?? []),
+          undecryptableActivityInterceptor,
+          toolGuardInterceptor(toolGuard),
+        ],
       },
       activities: { ...options.activities, ...activities },
       sinks: { ...options.sinks, ...taskLogSinks(() => this.workerServices.logger) },

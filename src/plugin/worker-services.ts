@@ -10,7 +10,7 @@ import { createActivities, type BreakwaterActivities } from '../../activities';
 import type { SlowCallHook } from '../../activities/slow-calls';
 import type { AiSdkProviderDeps } from '../ai-sdk';
 import { KeptAnswers } from '../answers/kept-answers';
-import type { RedisBreaker } from '../breaker/redis-breaker';
+import { RedisBreaker } from '../breaker/redis-breaker';
 import { CallCosting } from '../budget/call-costing';
 import { PriceBook } from '../budget/pricing';
 import { TokenManager } from '../budget/token-manager';
@@ -21,6 +21,7 @@ import { WaitingReconciler } from '../degraded/waiting-reconciler';
 import { deltaWriters } from '../deltas/delta-writer';
 import { DlqStore } from '../dlq/dlq-store';
 import { createGuard } from '../guard/create-guard';
+import { ToolGuard, type ToolBreakerStateChange } from '../guard/tool-guard';
 import type { BreakerStateChange } from '../guard/redis-guard';
 import { microsToUsd } from '../money';
 import { startHttpServer } from '../observability/http-server';
@@ -28,6 +29,8 @@ import { createLogger, type Logger } from '../observability/logger';
 import { getMetrics, type BreakwaterMetrics } from '../observability/metrics';
 import { closeRedis, createRedis } from '../redis/connection';
 import { DegradedScripts } from '../redis/degraded-scripts';
+import { toolBreakerName } from '../redis/keys';
+import { ToolScripts } from '../redis/tool-scripts';
 import { firstSecurityProblem } from '../redis/connection-security';
 import { ProviderRegistry } from '../providers/registry';
 import { readStatusSnapshot, type StatusSources } from '../status/status-snapshot';
@@ -44,6 +47,8 @@ export interface WorkerServicesOptions {
   onBreakerStateChange?: (change: BreakerStateChange) => void;
   /** Called for every provider call of this worker slower than `LLM_SLOW_CALL_MS`. */
   onSlowCall?: SlowCallHook;
+  /** Called for every transition of a tool's breaker (`TOOL_GUARDS`) this worker's calls cause. */
+  onToolBreakerStateChange?: (change: ToolBreakerStateChange) => void;
 }
 
 export interface WorkerServices {
@@ -56,6 +61,8 @@ export interface WorkerServices {
   /** Degraded mode and the waiting tasks of the configured task queue (for health and status). */
   degradedMode: DegradedMode;
   activities: BreakwaterActivities;
+  /** The guard of the activities `TOOL_GUARDS` names (none while `RESILIENCE_ENABLED=false`). */
+  toolGuard: ToolGuard;
   /** What the AI SDK guard is built from. */
   aiSdkDeps: AiSdkProviderDeps;
   logger: Logger;
@@ -111,6 +118,15 @@ export function createWorkerServices(
     onStateChange: options.onBreakerStateChange,
   });
   releases.push(close);
+  const toolGuard = new ToolGuard({
+    scripts: new ToolScripts(redis, keys, config.redis.replicaWait),
+    tools: config.resilience.enabled ? config.toolGuards : {},
+    workerId,
+    failOpen: config.guard.failOpen,
+    unavailableRetryMs: config.guard.unavailableRetryMs,
+    logger,
+    onStateChange: options.onToolBreakerStateChange,
+  });
   const providerNames = config.providers.map((provider) => provider.name);
   const degradedScripts = new DegradedScripts(redis, keys);
   const degradedMode = new DegradedMode({
@@ -125,6 +141,19 @@ export function createWorkerServices(
     ),
   );
   releases.push(async () => removeStateSource());
+  const toolBreakers = toolGuard.tools.map((tool) => ({
+    tool,
+    breaker: new RedisBreaker({ scripts, settings: toolGuard.guardOf(tool)!.breaker, workerId }),
+  }));
+  const removeToolStateSource = metrics.addBreakerStateSource(async () =>
+    Promise.all(
+      toolBreakers.map(async ({ tool, breaker: toolBreaker }) => ({
+        tool,
+        state: (await toolBreaker.status(toolBreakerName(tool))).state,
+      })),
+    ),
+  );
+  releases.push(async () => removeToolStateSource());
   publishBudgetLimits(metrics, config);
   const prices = PriceBook.fromConfig(config.budget.modelPrices, config.providers);
   const dlq = new DlqStore(redis, keys, config.dlq, config.encryption);
@@ -167,6 +196,9 @@ export function createWorkerServices(
     await breaker.registerAll(providerNames).catch((error: unknown) => {
       logger.warn({ err: error }, 'providers not registered yet: each registers on its first call');
     });
+    await toolGuard.registerAll().catch((error: unknown) => {
+      logger.warn({ err: error }, 'tools not registered yet: each registers on its first call');
+    });
   };
   let http: Promise<string | undefined> | undefined;
   let closed: Promise<void> | undefined;
@@ -176,6 +208,7 @@ export function createWorkerServices(
     resilienceEnabled: config.resilience.enabled,
     degradedMode,
     activities,
+    toolGuard,
     aiSdkDeps: { guard, costing, policy: config.policy, logger, metrics, providerNames },
     logger,
     async assertRedisAccess() {
@@ -206,6 +239,7 @@ export function createWorkerServices(
       if (config.worker.httpPort < 0) return (http = ready.then(() => undefined));
       const sources: StatusSources = {
         breaker,
+        toolBreakers,
         tokens,
         dlq,
         degraded: degradedMode,

@@ -32,6 +32,7 @@ const SHARED = [
   '_ratelimit.lua',
   '_budget.lua',
   '_settings.lua',
+  '_tools.lua',
   '_dlq.lua',
   '_latency.lua',
 ];
@@ -52,6 +53,14 @@ export type AdmitReply = [
   ],
 ];
 export type SettleReply = [breakerSettled: number, transition: string, budgetSettled: number];
+export type ToolAdmitReply = [
+  code: number,
+  probe: number,
+  retryAfterMs: number,
+  detail: string,
+  transition: string,
+];
+export type ToolSettleReply = [settled: number, transition: string];
 
 type Args = Array<string | number | Buffer>;
 
@@ -71,6 +80,8 @@ export interface BreakwaterCommands {
   ): Promise<[decision: string, reason: string, waiting: number, retryAfterMs: number]>;
   degradedControl(slot: string, ...args: Args): Promise<string>;
   waiting(slot: string, ...args: Args): Promise<string>;
+  toolAdmit(slot: string, ...args: Args): Promise<ToolAdmitReply>;
+  toolSettle(slot: string, ...args: Args): Promise<ToolSettleReply>;
 }
 
 export type ScriptName = keyof BreakwaterCommands;

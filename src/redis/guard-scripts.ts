@@ -34,6 +34,7 @@ export const SCRIPT_CODES = {
   BUDGET_BUSY: -2,
   BUDGET_EXCEEDED: -3,
   DEGRADED: -4,
+  TOOL_CALL_CAP: -5,
   SETTINGS_UNKNOWN: -9,
 } as const;
 

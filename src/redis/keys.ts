@@ -49,10 +49,23 @@ export const KEY_MAP = {
   tasksReconcile:        { pattern: ':tasks:<taskQueue>:reconcile', type: 'STRING', holds: 'the worker reconciling the waiting tasks against Temporal visibility now (expires)' },
   latencySummary:        { pattern: ':latency:<provider>:<model>', type: 'HASH', holds: 'the rolling latency of successful calls to a model: totalP95, totalSamples, firstTokenP95, firstTokenSamples (ms), and totalPushes, firstTokenPushes (samples ever recorded; past the window, the p95 is computed every 10th); expires 7 idle days' },
   latencySamples:        { pattern: ':latency-samples:<kind>:<provider>:<model>', type: 'LIST', holds: 'the last 100 latencies (ms) of successful calls to a model, newest first; kind: total or firstToken (expires 7 idle days)' },
+  toolRegistry:          { pattern: ':tools', type: 'SET', holds: 'activity types guarded as tools (for status listings); a tool\'s breaker and rate limit are the breaker* keys of `tool:<name>` (see `toolBreakerName`)' },
+  toolTaskCalls:         { pattern: ':tool:<tool>:task:<workflowId>:calls', type: 'STRING', holds: 'attempts of a tool admitted for one task (workflow id), against its maxCallsPerTask; expires a day after its last call' },
   alertStream:           { pattern: ':alerts', type: 'STREAM', holds: 'alert events (breaker transitions, degraded on/off, budgets crossing 90 %), each raised once by the script that caused it (capped)' },
 } as const satisfies Record<string, KeyDefinition>;
 
 export type KeyName = keyof typeof KEY_MAP;
+
+/** The prefix of a tool's name among the breakers: its breaker* keys are `:breaker:tool:<name>:…`. */
+export const TOOL_BREAKER_PREFIX = 'tool:';
+
+/**
+ * The name a tool's breaker (and its rate limit) goes by in the breaker* keys, apart from every
+ * provider's (a provider's name never holds ':'). `lua/_tools.lua` builds the same.
+ */
+export function toolBreakerName(tool: string): string {
+  return `${TOOL_BREAKER_PREFIX}${tool}`;
+}
 
 /** The `<part>`s a pattern takes, in order. */
 type PartsOf<Pattern extends string> = Pattern extends `${string}<${string}>${infer Rest}`

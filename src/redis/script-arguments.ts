@@ -102,14 +102,14 @@ function memoized<T extends object>(pack: (value: T) => Buffer): (value: T) => P
 }
 
 /** Little-endian doubles, as the scripts read them with `struct.unpack('<d…')`. */
-function doubles(values: readonly number[]): Buffer {
+export function doubles(values: readonly number[]): Buffer {
   const buffer = Buffer.alloc(values.length * 8);
   values.forEach((value, index) => buffer.writeDoubleLE(value, index * 8));
   return buffer;
 }
 
 /** Zero-terminated text fields (the scripts read them with `struct.unpack('s…')`; ids never hold a NUL). */
-function fields(values: ReadonlyArray<string | number>): string {
+export function fields(values: ReadonlyArray<string | number>): string {
   return `${values.join('\0')}\0`;
 }
 

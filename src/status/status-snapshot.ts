@@ -13,6 +13,7 @@ import type { ScopeStatus, TokenManager } from '../budget/token-manager';
 import type { DegradedMode, DegradedStatus } from '../degraded/degraded-mode';
 import type { DlqStats, DlqStore } from '../dlq/dlq-store';
 import { errorMessage } from '../error-message';
+import { toolBreakerName } from '../redis/keys';
 import type { LedgerState } from '../task';
 import { budgetsNearCeiling, type BudgetUsage } from './budget-usage';
 import { readLedgerStatistics, type LedgerStatistics } from './ledger-statistics';
@@ -21,6 +22,8 @@ import { countTasksByState } from './task-queries';
 /** Where the snapshot reads from: shared state in Redis, and Temporal for the tasks. */
 export interface StatusSources {
   breaker: RedisBreaker;
+  /** The guarded tools' breakers (`TOOL_GUARDS`), each with the tool's settings: listed after the providers' as `tool:<name>`. */
+  toolBreakers?: ReadonlyArray<{ tool: string; breaker: RedisBreaker }>;
   tokens: TokenManager;
   dlq: DlqStore;
   degraded: DegradedMode;
@@ -68,9 +71,12 @@ type SectionReader<Name extends SectionName> = (
 ) => Promise<StatusSections[Name] | undefined>;
 
 const SECTIONS: { [Name in SectionName]: SectionReader<Name> } = {
-  breakers: async ({ breaker }) => {
+  breakers: async ({ breaker, toolBreakers = [] }) => {
     const providers = await breaker.knownProviders();
-    return Promise.all(providers.map((provider) => breaker.status(provider)));
+    return Promise.all([
+      ...providers.map((provider) => breaker.status(provider)),
+      ...toolBreakers.map(({ tool, breaker: toolBreaker }) => toolBreaker.status(toolBreakerName(tool))),
+    ]);
   },
   budgets: async ({ tokens }) => {
     const shown = await tokens.show({});

@@ -2,12 +2,14 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Registry } from 'prom-client';
 import type { AiSdkGuardOptions } from '../ai-sdk';
+import type { ToolGuardInput } from '../config';
 import type { BreakwaterConfig } from '../config';
 import { connectingTo, temporalConnectionOptions } from '../client/temporal-connection';
 import type { RedisBreaker } from '../breaker/redis-breaker';
 import type { DegradedMode } from '../degraded/degraded-mode';
 import type { SlowCallHook } from '../../activities/slow-calls';
 import type { BreakerStateChange } from '../guard/redis-guard';
+import type { ToolBreakerStateChange } from '../guard/tool-guard';
 import { createLogger, type Logger } from '../observability/logger';
 import { BreakwaterPlugin } from '../plugin/breakwater-plugin';
 import { installTemporalRuntime } from '../plugin/temporal-runtime';
@@ -34,6 +36,10 @@ export interface CreateWorkerOptions {
   aiSdk?: AiSdkGuardOptions;
   /** Your own activities (your agent's tools, say), registered beside Breakwater's. */
   activities?: Record<string, (...args: never[]) => Promise<unknown>>;
+  /** Activities to guard like LLM calls, by activity type, in the shape of `TOOL_GUARDS` (see `BreakwaterPlugin`). */
+  toolGuards?: Record<string, ToolGuardInput>;
+  /** Called for every transition of a tool's breaker this worker's calls cause. */
+  onToolBreakerStateChange?: (change: ToolBreakerStateChange) => void;
 }
 
 export interface BreakwaterWorker {
@@ -73,6 +79,8 @@ export async function createWorker(
     onBreakerStateChange: options.onBreakerStateChange,
     onSlowCall: options.onSlowCall,
     aiSdk: options.aiSdk,
+    toolGuards: options.toolGuards,
+    onToolBreakerStateChange: options.onToolBreakerStateChange,
   });
   let connection: NativeConnection | undefined;
   const release = async () => {

@@ -9,7 +9,8 @@ import { RedisBreaker } from '../../src/breaker/redis-breaker';
 import type { BreakerStatus } from '../../src/breaker/types';
 import { loadConfig } from '../../src/config';
 import { GuardScripts } from '../../src/redis/guard-scripts';
-import { KeySpace } from '../../src/redis/keys';
+import { KeySpace, toolBreakerName } from '../../src/redis/keys';
+import { ToolScripts } from '../../src/redis/tool-scripts';
 import { json, killRunning, runCli, type CliResult } from '../support/cli';
 import { eventually, uniqueName } from '../support/harness';
 
@@ -233,7 +234,7 @@ describe('breakwater: errors', () => {
     [['breaker', 'status', '--jsn'], /^breakwater: unknown flag '--jsn' for 'breaker status'/],
     [['breaker', 'open', 'fake'], /^breakwater: missing --for <duration> for 'breaker open'$/],
     [['breaker', 'open', 'fake', '--for', 'soon'], /^breakwater: --for: 'soon' is not a duration/],
-    [['breaker', 'reset', 'Bad!'], /^breakwater: <provider>: 'Bad!' is not a provider name/],
+    [['breaker', 'reset', 'Bad!'], /^breakwater: <breaker>: 'Bad!' is not a provider name/],
     [
       ['breaker', 'open', 'opneai', '--for', '1m'],
       /^breakwater: unknown provider 'opneai': it has no breaker in Redis \(no provider has one yet; /,
@@ -289,5 +290,57 @@ describe('breakwater: errors', () => {
     expect(withCredentials.stderr).toContain('REDIS_URL=redis://***@127.0.0.1:1/0');
     expect(withCredentials.stderr).not.toContain('hunter2');
     expect(withCredentials.stderr).not.toContain('operator');
+  });
+});
+
+describe('breakwater breaker on a guarded tool', () => {
+  /** Registers tool `search` as a worker with TOOL_GUARDS does, and fails it `failures` times. */
+  async function failingTool(failures: number): Promise<void> {
+    await redis.sadd(new KeySpace(prefix).key('toolRegistry'), 'search');
+    const tools = new ToolScripts(redis, new KeySpace(prefix));
+    const settings = { breaker: loadConfig({ TOOL_GUARDS: '{"search":{}}' }).toolGuards.search!.breaker };
+    for (let i = 0; i < failures; i++) {
+      const call = { tool: 'search', attemptId: `t${i}`, settings };
+      const admitted = await tools.admit({
+        ...call,
+        leaseMs: 30_000,
+        workflowId: '',
+        maxCallsPerTask: 0,
+        random: 0,
+      });
+      expect(admitted.code).toBe('admitted');
+      await tools.settle({ ...call, outcome: 'failure', workerId: 'test-worker' });
+    }
+  }
+
+  it('lists the tool beside the providers, as tool:<name>', async () => {
+    await registered('fake');
+    await failingTool(2);
+    const table = await breakwater('breaker', 'status');
+    expect(table.code, table.stderr).toBe(0);
+    expect(tableRows(table.stdout)).toEqual([
+      ['fake', 'CLOSED', '-', '0', '0', '0', '0', '0', '0', '0', '-'],
+      ['tool:search', 'CLOSED', '-', '2', '0', '0', '2', '2', '0', '0', '-'],
+    ]);
+  });
+
+  it('opens and resets the tool by its breaker name, and refuses a tool it does not know', async () => {
+    await failingTool(0);
+    const opened = await breakwater('breaker', 'open', 'tool:search', '--for', '30s');
+    expect(opened.code, opened.stderr).toBe(0);
+    expect(opened.stdout).toContain('transition: CLOSED -> OPEN (forced_open)');
+    expect(await breaker.admit(toolBreakerName('search'), 'refused', 30_000)).toMatchObject({
+      admitted: false,
+      state: 'OPEN',
+    });
+
+    const reset = await breakwater('breaker', 'reset', 'tool:search');
+    expect(reset.code, reset.stderr).toBe(0);
+    expect(reset.stdout).toContain('transition: OPEN -> CLOSED (manual_reset)');
+
+    const unknown = await breakwater('breaker', 'reset', 'tool:serach');
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain("unknown tool 'serach'");
+    expect(unknown.stderr).toContain('expected: tool:search');
   });
 });

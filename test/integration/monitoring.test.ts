@@ -93,7 +93,7 @@ describe('promtool', () => {
     expect(await promtool('check', 'config', PROMETHEUS_CONFIG_PATH)).toMatch(
       /SUCCESS: .*prometheus\.yml is valid prometheus config file syntax/,
     );
-    expect(await promtool('check', 'rules', ALERT_RULES_PATH)).toMatch(/SUCCESS: 5 rules found/);
+    expect(await promtool('check', 'rules', ALERT_RULES_PATH)).toMatch(/SUCCESS: 6 rules found/);
     expect(await promtool('test', 'rules', ALERT_RULES_TEST_PATH)).toMatch(/SUCCESS/);
   });
 });

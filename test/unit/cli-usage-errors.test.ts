@@ -65,10 +65,10 @@ describe('the command line commander refuses', () => {
     [
       ['breaker', 'open', 'fake'],
       "missing --for <duration> for 'breaker open'",
-      'breakwater breaker open <provider> --for <duration> [--json]',
+      'breakwater breaker open <breaker> --for <duration> [--json]',
     ],
     [['breaker', 'open', 'fake', '--for'], '--for: needs a value <duration>', 'breakwater breaker open'],
-    [['breaker', 'open', '--for', '1m'], "missing <provider> for 'breaker open'", 'breakwater breaker open'],
+    [['breaker', 'open', '--for', '1m'], "missing <breaker> for 'breaker open'", 'breakwater breaker open'],
     [
       ['breaker', 'open', 'fake', 'extra', '--for', '1m'],
       "unexpected argument 'extra' for 'breaker open'",

@@ -165,6 +165,7 @@ describe('loadConfig defaults', () => {
         modelPrices: {},
       },
       rateLimit: { mode: 'wait', callsPerTask: 10, operations: {} },
+      toolGuards: {},
       dlq: { maxLen: 10_000, maxAgeMs: 86_400_000, deadMaxAgeMs: 604_800_000, maxReplays: 3 },
       deltas: { maxLen: 10_000, ttlMs: 3_600_000 },
       answers: { ttlMs: 900_000 },

@@ -241,6 +241,7 @@ describe('series queried by dashboards and alert rules', () => {
     const rules = alertRules();
     expect(rules.map((rule) => rule.alert)).toEqual([
       'BreakwaterCircuitBreakerOpen',
+      'BreakwaterToolCircuitBreakerOpen',
       'BreakwaterBudgetAbove90Percent',
       'BreakwaterDlqGrowing',
       'BreakwaterGuardUnavailable',

@@ -30,8 +30,16 @@ import {
   isRetryableExternalError,
   isOverloadedError,
   isServiceDegradedError,
+  isToolCallCapError,
+  isToolCircuitOpenError,
+  isToolRateLimitExceededError,
+  isToolRateLimitWaitError,
   OverloadedError,
   ServiceDegradedError,
+  ToolCallCapError,
+  ToolCircuitOpenError,
+  ToolRateLimitExceededError,
+  ToolRateLimitWaitError,
   retryAfterOf,
   toApplicationFailure,
   type BreakwaterError,
@@ -169,6 +177,41 @@ const CASES: Case[] = [
     details: { waiting: 120, limit: 100, retryAfterSec: 30 },
     guard: isOverloadedError,
   },
+  {
+    name: 'ToolCircuitOpenError',
+    make: (context) =>
+      new ToolCircuitOpenError('breaker of tool search refused', 900, 'search', 'OPEN', context),
+    type: 'ToolCircuitOpenError',
+    retryable: false,
+    details: { retryAfterMs: 900, tool: 'search', breakerState: 'OPEN' },
+    guard: isToolCircuitOpenError,
+  },
+  {
+    name: 'ToolRateLimitWaitError',
+    make: (context) =>
+      new ToolRateLimitWaitError('rate limit of tool search has no room', 400, 'search', context),
+    type: 'ToolRateLimitWaitError',
+    retryable: false,
+    details: { retryAfterMs: 400, tool: 'search' },
+    guard: isToolRateLimitWaitError,
+  },
+  {
+    name: 'ToolRateLimitExceededError',
+    make: (context) =>
+      new ToolRateLimitExceededError('rate limit of tool search refused', 400, 'search', context),
+    type: 'ToolRateLimitExceededError',
+    retryable: false,
+    details: { retryAfterMs: 400, tool: 'search' },
+    guard: isToolRateLimitExceededError,
+  },
+  {
+    name: 'ToolCallCapError',
+    make: (context) => new ToolCallCapError('task reached its cap of search calls', 'search', 3, 3, context),
+    type: 'ToolCallCapError',
+    retryable: false,
+    details: { tool: 'search', calls: 3, maxCallsPerTask: 3 },
+    guard: isToolCallCapError,
+  },
 ];
 
 const GUARDS = CASES.map((c) => c.guard);
@@ -242,13 +285,15 @@ describe('error classes', () => {
     }
   });
 
-  it('lists the waits (breaker, guard, budget in flight, rate limit, forced degraded mode) as blocking', () => {
+  it("lists the waits (breaker, guard, budget in flight, rate limit, forced degraded mode, a tool's breaker and rate limit) as blocking", () => {
     expect([...BLOCKING_ERROR_TYPES].sort()).toEqual([
       'BudgetBusyError',
       'CircuitBreakerOpenError',
       'GuardUnavailableError',
       'RateLimitWaitError',
       'ServiceDegradedError',
+      'ToolCircuitOpenError',
+      'ToolRateLimitWaitError',
     ]);
   });
 });
@@ -334,6 +379,8 @@ describe('toApplicationFailure', () => {
       'BudgetBusyError',
       'RateLimitWaitError',
       'ServiceDegradedError',
+      'ToolCircuitOpenError',
+      'ToolRateLimitWaitError',
     ].includes(c.type);
     if (blocking) expect(failure.category).toBe(ApplicationFailureCategory.BENIGN);
     else expect(failure.category ?? undefined).toBeUndefined();

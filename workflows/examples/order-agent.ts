@@ -2,17 +2,24 @@
  * A tool-using agent on Breakwater's own guarded call, as an application writes it: ask the model,
  * run each tool it calls as an activity, give it the results, until it answers. Every model call
  * goes through `guardedLlmCall` (shared breaker, budgets per run and turn, rate limits, retries,
- * BLOCKED waits), and the workflow keeps one ledger for the whole agent run.
+ * BLOCKED waits), every tool call through `guardedActivity` (the tool's own breaker, rate limit and
+ * cap per task when `TOOL_GUARDS` names it), and the workflow keeps one ledger for the whole agent run.
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { OrderActivities } from '../../activities/examples/order-lookup';
 import type { ChatMessage, LlmRequest, ToolDefinition } from '../../src/llm/request';
 import type { LlmResponse, ResponseToolCall } from '../../src/llm/response';
 import type { LedgerSnapshot, TaskMeta, TaskPolicy } from '../../src/task';
+import { guardedActivity } from '../guarded-activity';
 import { guardedLlmCall } from '../guarded-call';
 import { LedgerTracker } from '../ledger-tracker';
 
-const { lookupOrder } = proxyActivities<OrderActivities>({ startToCloseTimeout: '30 seconds' });
+const TOOL_OPTIONS = { startToCloseTimeout: '30 seconds' } as const;
+
+const { lookupOrder } = proxyActivities<OrderActivities>(TOOL_OPTIONS);
+
+/** How the agent runs its tool. */
+export type OrderLookup = OrderActivities['lookupOrder'];
 
 /** The agent's one tool. */
 export const LOOKUP_ORDER_TOOL: ToolDefinition = {
@@ -53,12 +60,12 @@ export interface OrderAgentResult {
 }
 
 /** The tool call's result, as the content of the tool message that answers it. */
-async function runTool(call: ResponseToolCall): Promise<string> {
+async function runTool(call: ResponseToolCall, lookup: OrderLookup): Promise<string> {
   const input = call.input as { orderId?: unknown } | undefined;
   if (call.name !== 'lookupOrder' || typeof input?.orderId !== 'string') {
     return JSON.stringify({ error: `unknown tool call ${call.name}` });
   }
-  return JSON.stringify(await lookupOrder(input.orderId));
+  return JSON.stringify(await lookup(input.orderId));
 }
 
 /** The assistant message that carries `calls` back into the conversation. */
@@ -75,12 +82,13 @@ function assistantTurn(text: string | null, calls: readonly ResponseToolCall[]):
 }
 
 /**
- * The agent's loop, whatever makes its model calls (`ask`): asks, runs each tool the model calls,
- * gives it the results, until it answers.
+ * The agent's loop, whatever makes its model calls (`ask`) and runs its tool (`lookup`, default: the
+ * plain activity): asks, runs each tool the model calls, gives it the results, until it answers.
  */
 export async function answerWithTools(
   input: AgentQuestion,
   ask: (request: LlmRequest) => Promise<LlmResponse>,
+  lookup: OrderLookup = lookupOrder,
 ): Promise<Omit<OrderAgentResult, 'ledger'>> {
   const messages: ChatMessage[] = [
     { role: 'system', content: 'You answer customers about their orders. Look an order up first.' },
@@ -100,19 +108,26 @@ export async function answerWithTools(
     toolCalls += response.toolCalls.length;
     messages.push(assistantTurn(response.text, response.toolCalls));
     for (const call of response.toolCalls) {
-      messages.push({ role: 'tool', tool_call_id: call.id, content: await runTool(call) });
+      messages.push({ role: 'tool', tool_call_id: call.id, content: await runTool(call, lookup) });
     }
   }
 }
 
-/** Answers a customer's question about their orders, each model call guarded, in one ledger. */
+/** Answers a customer's question about their orders, each model and tool call guarded, in one ledger. */
 export async function orderAgent(input: OrderAgentInput): Promise<OrderAgentResult> {
   const ledger = new LedgerTracker(input.meta, input.provider).install();
   ledger.move('RUNNING', { reason: 'started', attempt: 1, provider: input.provider });
   const options = { meta: input.meta, policy: input.policy, ledger };
+  const toolOptions = {
+    activity: TOOL_OPTIONS,
+    policy: input.policy,
+    ledger,
+    idempotencyKey: input.meta.idempotencyKey,
+  };
   const result = await answerWithTools(
     input,
     async (request) => (await guardedLlmCall(request, options)).response,
+    (orderId) => guardedActivity<OrderLookup>('lookupOrder', [orderId], toolOptions),
   );
   ledger.move('DONE', { reason: 'completed', attempt: ledger.ledger.attempts });
   return { ...result, ledger: ledger.snapshot() };

@@ -1,15 +1,19 @@
 /**
- * `breakwater breaker …`: read and operate the shared circuit breakers (one per provider, in Redis).
+ * `breakwater breaker …`: read and operate the shared circuit breakers (one per provider, and one per
+ * guarded tool, `tool:<activity type>`, in Redis).
  *
  * - `status [--json]`: every provider in the breaker registry (a worker registers its providers when
- *   it starts, and each on its first admission), so no provider variable is needed.
- * - `reset <provider> [--json]`: closes the breaker and clears its counters.
- * - `open <provider> --for <duration> [--json]`: a maintenance window; it may half-open after it.
+ *   it starts, and each on its first admission), then every tool in the tool registry (likewise), so
+ *   no provider or tool variable is needed.
+ * - `reset <breaker> [--json]`: closes the breaker and clears its counters.
+ * - `open <breaker> --for <duration> [--json]`: a maintenance window; it may half-open after it.
  */
 import { hostname } from 'node:os';
 import { Command } from 'commander';
 import { RedisBreaker } from '../../breaker/redis-breaker';
 import type { BreakerStatus } from '../../breaker/types';
+import { parseToolGuards } from '../../config';
+import { TOOL_BREAKER_PREFIX, toolBreakerName } from '../../redis/keys';
 import { parseDuration, parseProviderName } from '../arguments';
 import { logOperatorAction, type CliContext, type OpenContext } from '../context';
 import { UsageError } from '../usage-errors';
@@ -22,7 +26,10 @@ import {
 } from '../views/breaker';
 import { jsonOption, type JsonOptions } from './options';
 
-const PROVIDER_DESCRIPTION = 'a provider the breaker registry in Redis knows (see breaker status)';
+const BREAKER_DESCRIPTION =
+  'a provider the breaker registry in Redis knows, or tool:<activity type> for a guarded tool (see breaker status)';
+
+const TOOL_NAME = /^[A-Za-z_$][A-Za-z0-9_$.-]{0,99}$/;
 
 /** The breaker's identity in Redis when the CLI acts on it (never counted as a failing worker). */
 function cliWorkerId(): string {
@@ -36,6 +43,32 @@ export async function breakerOf(context: CliContext): Promise<RedisBreaker> {
     settings: context.config.breaker,
     workerId: cliWorkerId(),
   });
+}
+
+/**
+ * The breaker of tool `tool` as the CLI reads and operates it: with the tool's settings from
+ * `TOOL_GUARDS` when the CLI has them, else the defaults (its window and mode, for the status).
+ */
+async function toolBreakerOf(context: CliContext, tool: string): Promise<RedisBreaker> {
+  const guard = context.config.toolGuards[tool] ?? parseToolGuards({ [tool]: {} })[tool]!;
+  return new RedisBreaker({
+    scripts: await context.scripts(),
+    settings: guard.breaker,
+    workerId: cliWorkerId(),
+  });
+}
+
+/** Checks that `tool` is in the tool registry (a typo would create a breaker). */
+async function checkKnownTool(breaker: RedisBreaker, tool: string): Promise<void> {
+  const tools = await breaker.knownTools();
+  if (!tools.includes(tool)) {
+    const known =
+      tools.length > 0 ? `expected: ${tools.map(toolBreakerName).join(', ')}` : 'no tool has one yet';
+    throw new UsageError(
+      `unknown tool '${tool}': it has no breaker in Redis (${known}; ` +
+        'a worker registers the tools TOOL_GUARDS names when it starts and on their first call)',
+    );
+  }
 }
 
 /** Checks that `provider` has a breaker in the registry (a typo would create one). */
@@ -74,10 +107,21 @@ async function act(
   options: JsonOptions,
   action: BreakerAction,
 ): Promise<void> {
-  parseProviderName(provider, '<provider>');
   const context = open();
-  const breaker = await breakerOf(context);
-  await checkKnownProvider(breaker, provider);
+  let breaker = await breakerOf(context);
+  if (provider.startsWith(TOOL_BREAKER_PREFIX)) {
+    const tool = provider.slice(TOOL_BREAKER_PREFIX.length);
+    if (!TOOL_NAME.test(tool)) {
+      throw new RangeError(
+        `<breaker>: '${provider}' is not tool:<activity type> (letters, digits, _, $, . or -)`,
+      );
+    }
+    await checkKnownTool(breaker, tool);
+    breaker = await toolBreakerOf(context, tool);
+  } else {
+    parseProviderName(provider, '<breaker>');
+    await checkKnownProvider(breaker, provider);
+  }
   const result = await action.run(breaker, provider);
   logAction(context, action.name, result);
   context.print(options.json ? formatStatusJson(result) : action.format(result));
@@ -86,7 +130,7 @@ async function act(
 /** The `breaker` command group. */
 export function breakerCommands(open: OpenContext): Command {
   const group = new Command('breaker').description(
-    'read and operate the shared circuit breakers (one per provider)',
+    'read and operate the shared circuit breakers (one per provider, one per guarded tool)',
   );
   group
     .command('status')
@@ -95,14 +139,17 @@ export function breakerCommands(open: OpenContext): Command {
     .action(async (options: JsonOptions) => {
       const context = open();
       const breaker = await breakerOf(context);
-      const providers = await breaker.knownProviders();
-      const statuses = await Promise.all(providers.map((provider) => breaker.status(provider)));
+      const [providers, tools] = await Promise.all([breaker.knownProviders(), breaker.knownTools()]);
+      const statuses = await Promise.all([
+        ...providers.map((provider) => breaker.status(provider)),
+        ...tools.map(async (tool) => (await toolBreakerOf(context, tool)).status(toolBreakerName(tool))),
+      ]);
       context.print(options.json ? formatStatusesJson(statuses) : formatStatusTable(statuses));
     });
   group
     .command('reset')
     .description('close a breaker and clear its counters (stats are kept)')
-    .argument('<provider>', PROVIDER_DESCRIPTION)
+    .argument('<breaker>', BREAKER_DESCRIPTION)
     .addOption(jsonOption())
     .action((provider: string, options: JsonOptions) =>
       act(open, provider, options, {
@@ -114,7 +161,7 @@ export function breakerCommands(open: OpenContext): Command {
   group
     .command('open')
     .description('force a breaker OPEN for a maintenance window; it may half-open after it')
-    .argument('<provider>', PROVIDER_DESCRIPTION)
+    .argument('<breaker>', BREAKER_DESCRIPTION)
     .requiredOption('--for <duration>', 'how long it stays OPEN: 500ms, 90s, 10m, 2h or milliseconds')
     .addOption(jsonOption())
     .action((provider: string, options: JsonOptions & { for: string }) => {

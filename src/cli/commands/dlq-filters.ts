@@ -22,6 +22,7 @@ const FAILURE_REASONS: Record<FailureReason, true> = {
   budget_busy_timeout: true,
   rate_limited: true,
   rate_limit_timeout: true,
+  tool_call_cap: true,
   cancelled: true,
 };
 

@@ -11,5 +11,6 @@ local CODE = {
   BUDGET_BUSY = -2,             -- detail = the scope; reservations in flight are in the way
   BUDGET_EXCEEDED = -3,         -- detail = the scope; retryAfterMs = until the scope resets (0: never)
   DEGRADED = -4,                -- an operator forces degraded mode on: no call is admitted (detail = forced)
+  TOOL_CALL_CAP = -5,           -- a tool's cap on calls per task is reached (detail = the task's calls of it)
   SETTINGS_UNKNOWN = -9,        -- Redis does not know the call's settings: call again with them
 }

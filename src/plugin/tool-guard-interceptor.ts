@@ -1,0 +1,50 @@
+/**
+ * Guards the activities `TOOL_GUARDS` names: admits each attempt before it runs (its cap per task,
+ * its shared breaker, its shared rate limit) and settles it after, as success or, per the tool's
+ * failure rule, failure or neither. A refusal fails the attempt, non-retryably, with the typed error
+ * (`ToolCircuitOpenError`, `ToolRateLimitWaitError`, … carrying the tool and the wait) that
+ * `guardedActivity` turns into a BLOCKED wait; the tool does not run. Any other activity passes
+ * through untouched, without a Redis call.
+ */
+import type { ActivityInterceptorsFactory } from '@temporalio/worker';
+import { isBreakwaterError, toApplicationFailure } from '../errors';
+import type { ToolGuard } from '../guard/tool-guard';
+import { toolOutcomeOf } from '../guard/tool-outcome';
+
+/** The activity interceptor of `guard`'s tools. */
+export function toolGuardInterceptor(guard: ToolGuard): ActivityInterceptorsFactory {
+  return ({ info }) => {
+    const tool = info.activityType;
+    const settings = guard.guardOf(tool);
+    if (!settings) return {};
+    const workflowId = info.workflowExecution?.workflowId ?? '';
+    const runId = info.workflowExecution?.runId ?? '';
+    const attemptId = `${workflowId}/${runId}/${info.activityId}/${info.attempt}`;
+    return {
+      inbound: {
+        async execute(input, next) {
+          let admission;
+          try {
+            admission = await guard.admit({
+              tool,
+              attemptId,
+              workflowId,
+              context: { operation: tool, attempt: info.attempt },
+            });
+          } catch (error) {
+            throw isBreakwaterError(error) ? toApplicationFailure(error) : error;
+          }
+          let result: unknown;
+          try {
+            result = await next(input);
+          } catch (error) {
+            await guard.settle(admission, toolOutcomeOf(settings.failures, error));
+            throw error;
+          }
+          await guard.settle(admission, 'success');
+          return result;
+        },
+      },
+    };
+  };
+}
