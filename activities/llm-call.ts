@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import { Context } from '@temporalio/activity';
 import type { KeptAnswers } from '../src/answers/kept-answers';
 import type { CallCosting, WorstCase } from '../src/budget/call-costing';
@@ -11,6 +12,8 @@ import {
 import type { Admission, Guard } from '../src/guard/guard';
 import type { Logger } from '../src/observability/logger';
 import type { BreakwaterMetrics } from '../src/observability/metrics';
+import { traceProviderCall } from '../src/observability/provider-span';
+import { NO_TRACER } from '../src/observability/tracing';
 import type { ProviderRegistry } from '../src/providers/registry';
 import type { LlmRequest } from '../src/llm/request';
 import type { LlmResponse } from '../src/llm/response';
@@ -54,12 +57,15 @@ export interface LlmCallDeps {
   keptAnswers: KeptAnswers;
   logger: Logger;
   metrics: BreakwaterMetrics;
+  /** Where the provider call's span goes, a child of the activity's (default: nowhere). */
+  tracer?: Tracer;
   random?: () => number;
 }
 
 /** The guarded LLM call: admit, call the provider, settle, classify. One activity attempt per call. */
 export function createLlmCall(deps: LlmCallDeps) {
   const random = deps.random ?? Math.random;
+  const tracer = deps.tracer ?? NO_TRACER;
 
   return async function llmCall(input: LlmCallInput): Promise<LlmCallResult> {
     const ctx = Context.current();
@@ -120,14 +126,19 @@ export function createLlmCall(deps: LlmCallDeps) {
           : {}),
       });
       reachedProvider = true;
-      const response = await callProvider(adapter, {
-        ctx,
-        attempt,
-        request: input.request,
-        policy: input.policy,
-        context,
-        deltas: input.request.stream ? deps.deltaWriters(input.meta.idempotencyKey, attempt) : undefined,
-      });
+      const response = await traceProviderCall(
+        tracer,
+        { system: adapter.system, model: input.request.model },
+        () =>
+          callProvider(adapter, {
+            ctx,
+            attempt,
+            request: input.request,
+            policy: input.policy,
+            context,
+            deltas: input.request.stream ? deps.deltaWriters(input.meta.idempotencyKey, attempt) : undefined,
+          }),
+      );
       const actual = deps.costing.actual(input.request, response.usage, worst);
       await deps.guard.settle({
         admission,

@@ -13,6 +13,7 @@ export type {
   ProviderKind,
   RedisTlsFiles,
   TemporalConnectionSettings,
+  TracingSettings,
 } from './types';
 export {
   parseVariable,
