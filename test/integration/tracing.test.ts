@@ -1,0 +1,134 @@
+/**
+ * Tracing: with OTEL_EXPORTER_OTLP_ENDPOINT set, a task's trace reaches an OTLP/HTTP receiver the
+ * test runs itself (client start, workflow, activity, `admit`, the provider call and `settle`, one
+ * trace, parented), with GenAI attributes and no prompt or answer text anywhere; unset, nothing is
+ * installed and the task carries no trace context.
+ */
+import { context, createContextKey, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BreakwaterClient } from '../../src/client/breakwater-client';
+import { taskWorkflowId } from '../../src/client/workflow-id';
+import { GUARD_SPAN_ATTRIBUTES } from '../../src/guard/traced-guard';
+import { GEN_AI_ATTRIBUTES } from '../../src/observability/provider-span';
+import { tracingFor } from '../../src/observability/tracing';
+import type { FakeProvider } from '../../src/testing/fake-provider';
+import { startRecorder } from '../support/adapter-calls';
+import { chat, createHarness, eventually, startFakeProvider, type Harness } from '../support/harness';
+import { spansOf, type ReceivedSpan } from '../support/otlp-spans';
+
+/** The header Temporal's OpenTelemetry interceptors carry a span context in. */
+const TRACE_HEADER = '_tracer-data';
+const PROMPT = 'Tracing prompt: the heron nests by the quarry lake';
+const COMPLETION = 'Tracing answer: the quarry lake heron sleeps at noon';
+
+let fakeProvider: FakeProvider;
+let receiver: Awaited<ReturnType<typeof startRecorder>>;
+
+beforeAll(async () => {
+  fakeProvider = await startFakeProvider();
+  receiver = await startRecorder(() => ({}));
+});
+
+afterAll(async () => {
+  await receiver.close();
+  await fakeProvider.stop();
+});
+
+/** Whether the workflow's start event carries a span context from the client. */
+async function startCarriesTraceContext(h: Harness, idempotencyKey: string): Promise<boolean> {
+  const history = await h.temporal.workflow.getHandle(taskWorkflowId(idempotencyKey)).fetchHistory();
+  const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+  return Object.keys(started?.header?.fields ?? {}).includes(TRACE_HEADER);
+}
+
+function only(spans: ReceivedSpan[], name: string): ReceivedSpan {
+  const named = spans.filter((span) => span.name === name);
+  expect(named.map((span) => span.name)).toEqual([name]);
+  return named[0]!;
+}
+
+describe('tracing', () => {
+  // First: no other test of this file has installed tracing in the process yet.
+  it('is off without OTEL_EXPORTER_OTLP_ENDPOINT: nothing installed, no trace context, nothing exported', async () => {
+    const h = await createHarness(fakeProvider, 'untraced');
+    expect(tracingFor(h.config.tracing)).toBeUndefined();
+    const { result, traced } = await h.run(async () => ({
+      result: await h.client.execute(chat(PROMPT), { idempotencyKey: h.name }),
+      traced: await startCarriesTraceContext(h, h.name),
+    }));
+    expect(result.ledger.state).toBe('DONE');
+    expect(traced).toBe(false);
+    // No context manager (a value set is not seen as active) and no propagator (no fields).
+    const key = createContextKey('probe');
+    expect(context.with(ROOT_CONTEXT.setValue(key, 1), () => context.active().getValue(key))).toBeUndefined();
+    expect(propagation.fields()).toEqual([]);
+    expect(receiver.requests).toEqual([]);
+  });
+
+  it("exports a task's trace over OTLP/HTTP: parented spans, GenAI attributes, no prompt or answer text", async () => {
+    const h = await createHarness(fakeProvider, 'traced', {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.root,
+      OTEL_SERVICE_NAME: 'breakwater-trace-test',
+    });
+    h.fake.configure({ script: [{ text: COMPLETION }] });
+    const client = await BreakwaterClient.connect(h.config);
+    const { result, traced } = await h
+      .run(async () => ({
+        result: await client.execute(chat(PROMPT), { idempotencyKey: h.name, operation: 'trace' }),
+        traced: await startCarriesTraceContext(h, h.name),
+      }))
+      .finally(() => client.close());
+    expect(result.ledger.state).toBe('DONE');
+    expect(result.response.text).toBe(COMPLETION);
+    expect(traced).toBe(true);
+
+    const names = ['StartWorkflow:llmTask', 'RunWorkflow:llmTask', 'RunActivity:llmCall', 'settle'];
+    const spans = await eventually(() => {
+      const received = spansOf(receiver.requests.map((request) => request.body));
+      const seen = new Set(received.map((span) => span.name));
+      return names.every((name) => seen.has(name)) ? received : undefined;
+    });
+    expect(receiver.requests.every((request) => request.url === '/v1/traces')).toBe(true);
+
+    const start = only(spans, 'StartWorkflow:llmTask');
+    const workflow = only(spans, 'RunWorkflow:llmTask');
+    const scheduled = only(spans, 'StartActivity:llmCall');
+    const activity = only(spans, 'RunActivity:llmCall');
+    const admit = only(spans, 'admit');
+    const provider = only(spans, 'chat fake-model');
+    const settle = only(spans, 'settle');
+    const trace = [start, workflow, scheduled, activity, admit, provider, settle];
+    expect(new Set(trace.map((span) => span.traceId)).size).toBe(1);
+    expect(new Set(spans.map((span) => span.serviceName))).toEqual(new Set(['breakwater-trace-test']));
+    expect(start.parentSpanId).toBe('');
+    expect(workflow.parentSpanId).toBe(start.spanId);
+    expect(scheduled.parentSpanId).toBe(workflow.spanId);
+    expect(activity.parentSpanId).toBe(scheduled.spanId);
+    for (const child of [admit, provider, settle]) expect(child.parentSpanId).toBe(activity.spanId);
+
+    const G = GEN_AI_ATTRIBUTES;
+    const { usage } = result.response;
+    expect(usage.promptTokens).toBeGreaterThan(0);
+    expect(provider.attributes).toMatchObject({
+      [G.operation]: 'chat',
+      [G.system]: 'openai',
+      [G.requestModel]: 'fake-model',
+      [G.inputTokens]: usage.promptTokens,
+      [G.outputTokens]: usage.completionTokens,
+      [G.finishReasons]: ['stop'],
+    });
+    const A = GUARD_SPAN_ATTRIBUTES;
+    expect(admit.attributes).toMatchObject({
+      [A.provider]: 'fake',
+      [A.operation]: 'trace',
+      [A.decision]: 'admitted',
+      [A.breakerState]: 'CLOSED',
+    });
+    expect(settle.attributes).toMatchObject({ [A.provider]: 'fake', [A.outcome]: 'success' });
+    expect(settle.attributes[A.tokens]).toBe(usage.promptTokens + usage.completionTokens);
+
+    // Attributes, events and status messages alike: the whole export, as sent.
+    const exported = JSON.stringify(receiver.requests.map((request) => request.body));
+    for (const text of [PROMPT, COMPLETION, 'heron', 'quarry']) expect(exported).not.toContain(text);
+  });
+});
