@@ -29,7 +29,7 @@ export function tracingActivityInterceptor(tracing: Tracing): ActivityIntercepto
 
 /**
  * The `exporter` sink the workflow interceptors call: the tracing's span processor, or, with
- * tracing off, one that drops the spans (a prebuilt bundle carries the interceptors either way).
+ * tracing off, one that drops the spans (a bundle built for tracing may run on a worker that does not trace).
  */
 export function workflowSpanSinks(tracing: Tracing | undefined): InjectedSinks<OpenTelemetrySinks> {
   if (tracing) return { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) };

@@ -43,7 +43,7 @@ export interface BreakwaterPluginOptions extends WorkerServicesOptions {
  * - with `OTEL_EXPORTER_OTLP_ENDPOINT`, Temporal's OpenTelemetry interceptors on the client, the
  *   workflows and the activities, and Breakwater's `admit`, `chat {model}` and `settle` spans in
  *   the LLM call, exported over OTLP/HTTP and flushed when the worker stops (a workflow bundle you
- *   build yourself needs `TRACING_INTERCEPTORS_PATH`; `bundleWorkflows` adds it).
+ *   build yourself needs `TRACING_INTERCEPTORS_PATH`: `bundleWorkflows(path, { tracing: true })`).
  *
  * @example
  * const worker = await Worker.create({ connection, taskQueue: 'breakwater', plugins: [new BreakwaterPlugin()] });
