@@ -5,12 +5,15 @@
  * installed and the task carries no trace context.
  */
 import { context, createContextKey, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BreakwaterClient } from '../../src/client/breakwater-client';
 import { taskWorkflowId } from '../../src/client/workflow-id';
 import { GUARD_SPAN_ATTRIBUTES } from '../../src/guard/traced-guard';
 import { GEN_AI_ATTRIBUTES } from '../../src/observability/provider-span';
+import { BreakwaterPlugin } from '../../src/plugin/breakwater-plugin';
 import { tracingFor } from '../../src/observability/tracing';
+import type { BreakwaterConfig } from '../../src/config';
 import type { FakeProvider } from '../../src/testing/fake-provider';
 import { startRecorder } from '../support/adapter-calls';
 import { chat, createHarness, eventually, startFakeProvider, type Harness } from '../support/harness';
@@ -48,6 +51,13 @@ async function traceContextIn(h: Harness, idempotencyKey: string): Promise<strin
   ];
 }
 
+/** Whether a client built with `BreakwaterPlugin` on `config` traces its workflow starts. */
+function pluginClientTraces(config: BreakwaterConfig): boolean {
+  const { interceptors } = new BreakwaterPlugin({ config }).configureClient({});
+  const workflow = Array.isArray(interceptors?.workflow) ? interceptors.workflow : [];
+  return workflow.some((interceptor) => interceptor instanceof OpenTelemetryWorkflowClientInterceptor);
+}
+
 function only(spans: ReceivedSpan[], name: string): ReceivedSpan {
   const named = spans.filter((span) => span.name === name);
   expect(named.map((span) => span.name)).toEqual([name]);
@@ -59,6 +69,7 @@ describe('tracing', () => {
   it('is off without OTEL_EXPORTER_OTLP_ENDPOINT: nothing installed, no trace context, nothing exported', async () => {
     const h = await createHarness(fakeProvider, 'untraced');
     expect(tracingFor(h.config.tracing)).toBeUndefined();
+    expect(pluginClientTraces(h.config)).toBe(false);
     const { result, traced } = await h.run(async () => ({
       result: await h.client.execute(chat(PROMPT), { idempotencyKey: h.name }),
       traced: await traceContextIn(h, h.name),
@@ -81,6 +92,7 @@ describe('tracing', () => {
       { workerOptions: () => ({ workflowBundle: undefined }) },
     );
     h.fake.configure({ script: [{ text: COMPLETION }] });
+    expect(pluginClientTraces(h.config)).toBe(true);
     const client = await BreakwaterClient.connect(h.config);
     const { result, traced } = await h
       .run(async () => ({
