@@ -13,6 +13,7 @@ import {
   workflowSpanSinks,
 } from '../observability/temporal-tracing';
 import { tracingFor, type Tracing } from '../observability/tracing';
+import { bundleCarriesTracing } from './bundle-tracing';
 import { undecryptableActivityInterceptor } from './undecryptable-activity-interceptor';
 import { TRACING_INTERCEPTORS_PATH, UNDECRYPTABLE_INTERCEPTORS_PATH, WORKFLOWS_PATH } from './workflows-path';
 import { createWorkerServices, type WorkerServices, type WorkerServicesOptions } from './worker-services';
@@ -105,6 +106,11 @@ export class BreakwaterPlugin extends SimplePlugin {
       configured.maxTaskQueueActivitiesPerSecond = worker.maxTaskQueueActivitiesPerSecond;
     }
     if (!configured.workflowBundle && !configured.workflowsPath) configured.workflowsPath = WORKFLOWS_PATH;
+    if (this.tracing && configured.workflowBundle && !bundleCarriesTracing(configured.workflowBundle)) {
+      this.workerServices.logger.warn(
+        'tracing is on but the workflow bundle has no tracing interceptors: no workflow spans, and each activity starts a trace of its own; bundle with bundleWorkflows(path, { tracing: true })',
+      );
+    }
     const aiSdk = this.aiSdkPlugin();
     if (aiSdk) configured = aiSdk.configureWorker(configured);
     return configured;

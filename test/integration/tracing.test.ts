@@ -16,7 +16,14 @@ import { tracingFor } from '../../src/observability/tracing';
 import type { BreakwaterConfig } from '../../src/config';
 import type { FakeProvider } from '../../src/testing/fake-provider';
 import { startRecorder } from '../support/adapter-calls';
-import { chat, createHarness, eventually, startFakeProvider, type Harness } from '../support/harness';
+import {
+  chat,
+  createHarness,
+  eventually,
+  startFakeProvider,
+  warnLogCapture,
+  type Harness,
+} from '../support/harness';
 import { spansOf, type ReceivedSpan } from '../support/otlp-spans';
 
 /** The header Temporal's OpenTelemetry interceptors carry a span context in. */
@@ -152,5 +159,18 @@ describe('tracing', () => {
     // Attributes, events and status messages alike: the whole export, as sent.
     const exported = JSON.stringify(receiver.requests.map((request) => request.body));
     for (const text of [PROMPT, COMPLETION, 'heron', 'quarry']) expect(exported).not.toContain(text);
+  });
+
+  it('warns when tracing is on and a prebuilt workflow bundle lacks the tracing interceptors', async () => {
+    const { logger, lines } = warnLogCapture();
+    // The stack's bundle is built without them.
+    const h = await createHarness(
+      fakeProvider,
+      'traced-untraced-bundle',
+      { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.root },
+      { workerOptions: () => ({ logger }) },
+    );
+    await h.run(async () => undefined);
+    expect(lines.some((line) => line.includes('the workflow bundle has no tracing interceptors'))).toBe(true);
   });
 });
