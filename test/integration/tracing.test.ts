@@ -1,8 +1,9 @@
 /**
  * Tracing: with OTEL_EXPORTER_OTLP_ENDPOINT set, a task's trace reaches an OTLP/HTTP receiver the
  * test runs itself (client start, workflow, activity, `admit`, the provider call and `settle`, one
- * trace, parented), with GenAI attributes and no prompt or answer text anywhere; unset, nothing is
- * installed and the task carries no trace context.
+ * trace, parented), with GenAI attributes and no prompt or answer text anywhere; an AI SDK agent's
+ * model calls get `admit` and `settle`; a prebuilt bundle without the tracing interceptors is
+ * warned about. Unset, nothing is installed and the task carries no trace context.
  */
 import { context, createContextKey, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
@@ -16,6 +17,7 @@ import { tracingFor } from '../../src/observability/tracing';
 import type { BreakwaterConfig } from '../../src/config';
 import type { FakeProvider } from '../../src/testing/fake-provider';
 import { startRecorder } from '../support/adapter-calls';
+import { aiSdkWorkflowBundle, createAgentHarness } from '../support/ai-sdk';
 import {
   chat,
   createHarness,
@@ -172,5 +174,29 @@ describe('tracing', () => {
     );
     await h.run(async () => undefined);
     expect(lines.some((line) => line.includes('the workflow bundle has no tracing interceptors'))).toBe(true);
+  });
+
+  it("gives an AI SDK agent's model calls admit and settle spans under the model activity's span", async () => {
+    const question = 'Where is the lighthouse keeper of order A-1001?';
+    const bundle = await aiSdkWorkflowBundle();
+    const h = await createAgentHarness(fakeProvider, bundle, 'traced-agent', {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.root,
+    });
+    const run = await h.run(() => h.execute('supportAgent', [{ question, model: 'fake-model' }]));
+    expect(run.error).toBeUndefined();
+
+    const { activity, children } = await eventually(() => {
+      const received = spansOf(receiver.requests.map((request) => request.body));
+      const modelCall = received.find((span) => span.name === 'RunActivity:invokeModel');
+      const under = received.filter((span) => modelCall && span.parentSpanId === modelCall.spanId);
+      return under.length >= 2 ? { activity: modelCall!, children: under } : undefined;
+    });
+    expect(children.map((span) => span.name).sort()).toEqual(['admit', 'settle']);
+    for (const child of children) expect(child.traceId).toBe(activity.traceId);
+    expect(children.find((span) => span.name === 'admit')?.attributes).toMatchObject({
+      [GUARD_SPAN_ATTRIBUTES.provider]: 'fake',
+      [GUARD_SPAN_ATTRIBUTES.decision]: 'admitted',
+    });
+    expect(JSON.stringify(receiver.requests.map((request) => request.body))).not.toContain('lighthouse');
   });
 });
