@@ -12,7 +12,7 @@ import {
 import type { Admission, Guard } from '../src/guard/guard';
 import type { Logger } from '../src/observability/logger';
 import type { BreakwaterMetrics } from '../src/observability/metrics';
-import { traceProviderCall } from '../src/observability/provider-span';
+import { llmResponseOutcome, traceProviderCall } from '../src/observability/provider-span';
 import { NO_TRACER } from '../src/observability/tracing';
 import type { ProviderRegistry } from '../src/providers/registry';
 import type { LlmRequest } from '../src/llm/request';
@@ -138,6 +138,7 @@ export function createLlmCall(deps: LlmCallDeps) {
             context,
             deltas: input.request.stream ? deps.deltaWriters(input.meta.idempotencyKey, attempt) : undefined,
           }),
+        llmResponseOutcome,
       );
       const actual = deps.costing.actual(input.request, response.usage, worst);
       await deps.guard.settle({

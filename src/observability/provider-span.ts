@@ -4,7 +4,7 @@
  * never the prompt or the answer. A failure sets `error.type` and an error status whose message is
  * redacted.
  */
-import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, type Attributes, type Tracer } from '@opentelemetry/api';
 import { isBreakwaterError } from '../errors';
 import type { LlmResponse } from '../llm/response';
 import { redactText } from './redaction';
@@ -30,23 +30,46 @@ export interface ProviderSpanCall {
   model: string;
 }
 
-/** Runs `call` inside a `chat {model}` client span, child of the active span. */
-export function traceProviderCall(
+/** What the provider span reports of an answer: counts and reasons, never its content. */
+export interface ProviderSpanOutcome {
+  responseModel?: string;
+  inputTokens?: number;
+  outputTokens?: number;
+  finishReason: string;
+}
+
+/** The outcome of an answer of Breakwater's provider adapters (its normalized finish reason). */
+export function llmResponseOutcome(response: LlmResponse): ProviderSpanOutcome {
+  return {
+    responseModel: response.model,
+    inputTokens: response.usage.promptTokens,
+    outputTokens: response.usage.completionTokens,
+    finishReason: response.finishReason,
+  };
+}
+
+/** Runs `call` inside a `chat {model}` client span, child of the active span; `outcomeOf` describes its answer. */
+export function traceProviderCall<Result>(
   tracer: Tracer,
   { system, model }: ProviderSpanCall,
-  call: () => Promise<LlmResponse>,
-): Promise<LlmResponse> {
+  call: () => Promise<Result>,
+  outcomeOf: (result: Result) => ProviderSpanOutcome,
+): Promise<Result> {
   const attributes = { [G.operation]: 'chat', [G.system]: system, [G.requestModel]: model };
   return tracer.startActiveSpan(`chat ${model}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
     try {
-      const response = await call();
-      span.setAttributes({
-        [G.responseModel]: response.model,
-        [G.inputTokens]: response.usage.promptTokens,
-        [G.outputTokens]: response.usage.completionTokens,
-        [G.finishReasons]: [response.finishReason],
-      });
-      return response;
+      const result = await call();
+      const outcome = outcomeOf(result);
+      const reported: Attributes = {
+        [G.responseModel]: outcome.responseModel,
+        [G.inputTokens]: outcome.inputTokens,
+        [G.outputTokens]: outcome.outputTokens,
+        [G.finishReasons]: [outcome.finishReason],
+      };
+      span.setAttributes(
+        Object.fromEntries(Object.entries(reported).filter(([, value]) => value !== undefined)),
+      );
+      return result;
     } catch (error) {
       const type = isBreakwaterError(error) ? error.type : error instanceof Error ? error.name : 'Error';
       const message = error instanceof Error ? error.message : String(error);

@@ -185,7 +185,15 @@ export function createWorkerServices(
     resilienceEnabled: config.resilience.enabled,
     degradedMode,
     activities,
-    aiSdkDeps: { guard, costing, policy: config.policy, logger, metrics, providerNames },
+    aiSdkDeps: {
+      guard,
+      costing,
+      policy: config.policy,
+      logger,
+      metrics,
+      providerNames,
+      ...(tracing ? { tracer: tracing.tracer } : {}),
+    },
     logger,
     async assertRedisAccess() {
       const problem = await firstSecurityProblem(redis, config.redis);

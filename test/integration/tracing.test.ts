@@ -2,7 +2,7 @@
  * Tracing: with OTEL_EXPORTER_OTLP_ENDPOINT set, a task's trace reaches an OTLP/HTTP receiver the
  * test runs itself (client start, workflow, activity, `admit`, the provider call and `settle`, one
  * trace, parented), with GenAI attributes and no prompt or answer text anywhere; an AI SDK agent's
- * model calls get `admit` and `settle`; a prebuilt bundle without the tracing interceptors is
+ * generated model calls get `admit`, `chat {model}` and `settle`; a prebuilt bundle without the tracing interceptors is
  * warned about. Unset, nothing is installed and the task carries no trace context.
  */
 import { context, createContextKey, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
@@ -176,7 +176,7 @@ describe('tracing', () => {
     expect(lines.some((line) => line.includes('the workflow bundle has no tracing interceptors'))).toBe(true);
   });
 
-  it("gives an AI SDK agent's model calls admit and settle spans under the model activity's span", async () => {
+  it("gives an AI SDK agent's model calls admit, chat and settle spans under the model activity's span", async () => {
     const question = 'Where is the lighthouse keeper of order A-1001?';
     const bundle = await aiSdkWorkflowBundle();
     const h = await createAgentHarness(fakeProvider, bundle, 'traced-agent', {
@@ -189,14 +189,22 @@ describe('tracing', () => {
       const received = spansOf(receiver.requests.map((request) => request.body));
       const modelCall = received.find((span) => span.name === 'RunActivity:invokeModel');
       const under = received.filter((span) => modelCall && span.parentSpanId === modelCall.spanId);
-      return under.length >= 2 ? { activity: modelCall!, children: under } : undefined;
+      return under.length >= 3 ? { activity: modelCall!, children: under } : undefined;
     });
-    expect(children.map((span) => span.name).sort()).toEqual(['admit', 'settle']);
+    expect(children.map((span) => span.name).sort()).toEqual(['admit', 'chat fake-model', 'settle']);
     for (const child of children) expect(child.traceId).toBe(activity.traceId);
     expect(children.find((span) => span.name === 'admit')?.attributes).toMatchObject({
       [GUARD_SPAN_ATTRIBUTES.provider]: 'fake',
       [GUARD_SPAN_ATTRIBUTES.decision]: 'admitted',
     });
+    const generated = children.find((span) => span.name === 'chat fake-model')!;
+    expect(generated.attributes).toMatchObject({
+      [GEN_AI_ATTRIBUTES.system]: 'openai',
+      [GEN_AI_ATTRIBUTES.requestModel]: 'fake-model',
+      [GEN_AI_ATTRIBUTES.finishReasons]: ['stop'],
+    });
+    expect(generated.attributes[GEN_AI_ATTRIBUTES.inputTokens]).toBeGreaterThan(0);
+    expect(generated.attributes[GEN_AI_ATTRIBUTES.outputTokens]).toBeGreaterThan(0);
     expect(JSON.stringify(receiver.requests.map((request) => request.body))).not.toContain('lighthouse');
   });
 });

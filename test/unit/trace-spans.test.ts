@@ -14,7 +14,11 @@ import { describe, expect, it } from 'vitest';
 import { CircuitBreakerOpenError, RetryableExternalError } from '../../src/errors';
 import type { Admission, Guard } from '../../src/guard/guard';
 import { GUARD_SPAN_ATTRIBUTES as A, TracedGuard } from '../../src/guard/traced-guard';
-import { GEN_AI_ATTRIBUTES as G, traceProviderCall } from '../../src/observability/provider-span';
+import {
+  GEN_AI_ATTRIBUTES as G,
+  llmResponseOutcome,
+  traceProviderCall,
+} from '../../src/observability/provider-span';
 import { redactedSpan } from '../../src/observability/redacting-exporter';
 
 const EMAIL = 'jane.doe@example.com';
@@ -98,7 +102,12 @@ describe('traceProviderCall', () => {
     const { tracer, spans } = tracerWithMemory();
     const failure = new RetryableExternalError(`openai answered 503 for ${EMAIL}`, 'http_503');
     await expect(
-      traceProviderCall(tracer, { system: 'openai', model: 'gpt-4o-mini' }, () => Promise.reject(failure)),
+      traceProviderCall(
+        tracer,
+        { system: 'openai', model: 'gpt-4o-mini' },
+        () => Promise.reject(failure),
+        llmResponseOutcome,
+      ),
     ).rejects.toBe(failure);
     const [span] = spans();
     expect(span?.name).toBe('chat gpt-4o-mini');
