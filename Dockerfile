@@ -19,8 +19,8 @@ COPY --from=build --chown=root:root /app/dist ./dist
 USER node
 EXPOSE 9464
 # /health is 503 only when the worker cannot do its job (not polling, or Redis down while the
-# guard fails closed); the slim image has no curl, so Node asks. The start period
-# covers bundling the workflow code at start-up.
+# guard fails closed); the slim image has no curl, so Node asks. `npm run build` bundled the
+# workflow code already (dist/workflows/registered.bundle.js): the start period covers connecting.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.HTTP_PORT || '9464') + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "dist/src/worker/main.js"]

@@ -6,6 +6,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { nextRetryDelayMs, type RetrySettings } from '../src/backoff';
 import { errorPolicyOf, isBreakwaterError, retryAfterOf, toApplicationFailure } from '../src/errors';
+import { microsToUsd } from '../src/money';
 import type { Usage } from '../src/llm/response';
 import type { Logger } from '../src/observability/logger';
 import type { BreakwaterMetrics } from '../src/observability/metrics';
@@ -31,7 +32,7 @@ export interface AttemptSuccess {
 export function recordSuccess(metrics: BreakwaterMetrics, success: AttemptSuccess): void {
   const { provider, operation, actual, usage } = success;
   metrics.budgetTokensUsed.inc({ operation }, actual.tokens);
-  metrics.budgetCostMilliUsd.inc({ operation }, actual.micros / 1000);
+  metrics.budgetCostUsd.inc({ operation }, microsToUsd(actual.micros));
   metrics.llmCalls.inc({ provider, outcome: 'success' });
   metrics.llmCallDuration.observe({ provider, outcome: 'success' }, success.latencyMs / 1000);
   metrics.llmTokens.inc({ provider, kind: 'prompt' }, usage.promptTokens);

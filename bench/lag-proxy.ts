@@ -6,7 +6,7 @@
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { RedisNode } from '../src/redis/types';
-import { freePort } from '../src/testing/free-port';
+import { freePort } from '../src/free-port';
 
 export class LagProxy {
   private holding = false;

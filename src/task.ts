@@ -3,6 +3,7 @@
  *
  * Imported by workflow code: types and constants only, no Node built-ins.
  */
+import type { Sinks } from '@temporalio/workflow';
 import type { RetrySettings } from './backoff';
 import type { LlmRequest } from './llm/request';
 import type { LlmResponse } from './llm/response';
@@ -143,6 +144,14 @@ export const TaskMessages = {
   attemptFailedSignal: 'breakwater.attemptFailed',
   attemptStartedSignal: 'breakwater.attemptStarted',
 } as const;
+
+/**
+ * The sink Breakwater's workflows log through (`proxySinks<TaskLogSinks>()`): `BreakwaterPlugin`
+ * writes it to Breakwater's redacting logger, whoever installed Temporal's Runtime.
+ */
+export interface TaskLogSinks extends Sinks {
+  breakwaterLog: { info(message: string, fields: Record<string, unknown>): void };
+}
 
 /** Sent by the activity when an attempt failed and Temporal will retry it. */
 export interface AttemptFailedReport {

@@ -7,8 +7,8 @@
 import {
   defineQuery,
   defineSignal,
-  log,
   patched,
+  proxySinks,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
@@ -22,8 +22,11 @@ import {
   type AttemptStartedReport,
   type LedgerSnapshot,
   type LedgerState,
+  type TaskLogSinks,
   type TaskMeta,
 } from '../src/task';
+
+const { breakwaterLog } = proxySinks<TaskLogSinks>();
 
 export const ledgerQuery = defineQuery<LedgerSnapshot>(TaskMessages.ledgerQuery);
 export const attemptFailedSignal = defineSignal<[AttemptFailedReport]>(TaskMessages.attemptFailedSignal);
@@ -69,7 +72,7 @@ export class LedgerTracker {
       const queuedSince = workflowInfo().startTime.toISOString();
       upsertMemo({ [LEDGER_TIMES_MEMO]: ledgerTimes(this.ledger.entries, queuedSince) });
     }
-    log.info('ledger transition', {
+    breakwaterLog.info('ledger transition', {
       idempotencyKey: this.meta.idempotencyKey,
       operation: this.meta.operation,
       from: entry.from,

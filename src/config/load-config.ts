@@ -98,6 +98,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     worker: {
       maxConcurrentActivities: values.WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxTaskQueueActivitiesPerSecond: values.WORKER_MAX_TASK_QUEUE_ACTIVITIES_PER_SEC,
+      maxCachedWorkflows: values.WORKER_MAX_CACHED_WORKFLOWS,
       shutdownGraceMs: values.WORKER_SHUTDOWN_GRACE_MS,
       httpPort: values.HTTP_PORT,
       httpHost: values.HTTP_HOST,

@@ -111,6 +111,8 @@ export interface BreakwaterConfig {
     maxConcurrentActivities: number;
     /** Temporal's own cap on activities per second for the whole task queue (0 = none). */
     maxTaskQueueActivitiesPerSecond: number;
+    /** Temporal's sticky cache: workflows kept in memory between their tasks (0 = none). */
+    maxCachedWorkflows: number;
     shutdownGraceMs: number;
     /** Port of `/metrics` and `/health`; 0 picks a free port; -1 turns the server off. */
     httpPort: number;

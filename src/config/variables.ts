@@ -500,6 +500,12 @@ export const ENV_VARIABLES = {
     description:
       "Temporal's own global activity rate cap on the task queue (`maxTaskQueueActivitiesPerSecond`); 0 = none",
   },
+  WORKER_MAX_CACHED_WORKFLOWS: {
+    default: '500',
+    schema: integer(0),
+    description:
+      "Workflows a worker keeps in memory between their tasks (Temporal's sticky cache; 0 = none); Temporal's own default grows with the heap limit, to about 2,300 at 4 GB",
+  },
   WORKER_SHUTDOWN_GRACE_MS: {
     default: '30000',
     schema: integer(0),

@@ -1,6 +1,7 @@
 /**
  * The worker's operator endpoints:
- *   GET /metrics  Prometheus text (the process default registry plus the product's metrics)
+ *   GET /metrics  Prometheus text: the registry (the process and the product's metrics), then the
+ *                 families of `moreMetrics` (Temporal's) that the registry does not have
  *   GET /health   healthy, degraded or unhealthy, per component: 503 only when unhealthy
  *   GET /ready    readiness: 200 only when the worker runs and every dependency answers
  *   GET /status   the status snapshot (breakers, budgets, DLQ, tasks, ledger statistics), JSON
@@ -8,6 +9,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { mergeExpositions } from './exposition';
 import { healthHttpStatus, type HealthReport } from './health';
 
 export interface ReadinessReport {
@@ -22,6 +24,8 @@ export interface HttpServerOptions {
   host: string;
   port: number;
   registry: Registry;
+  /** More Prometheus text served after the registry's (another exporter's series): '' for none. */
+  moreMetrics?: () => Promise<string>;
   health: () => Promise<HealthReport>;
   ready: () => Promise<ReadinessReport>;
   status: () => Promise<unknown>;
@@ -41,8 +45,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     };
     const answer = async () => {
       if (req.method !== 'GET') return send(405, 'text/plain', 'method not allowed\n');
-      if (path === '/metrics')
-        return send(200, options.registry.contentType, await options.registry.metrics());
+      if (path === '/metrics') {
+        const [own, more] = await Promise.all([options.registry.metrics(), options.moreMetrics?.() ?? '']);
+        return send(200, options.registry.contentType, mergeExpositions([own, more]));
+      }
       if (path === '/health') {
         const report = await options.health();
         return send(healthHttpStatus(report.status), 'application/json', JSON.stringify(report));

@@ -54,8 +54,11 @@ export interface BreakwaterMetrics {
   breakerRejections: Counter<'provider' | 'state'>;
   /** Tokens of settled calls, by operation. */
   budgetTokensUsed: Counter<'operation'>;
-  /** Cost of settled calls in thousandths of a US dollar (milli-USD), by operation. */
-  budgetCostMilliUsd: Counter<'operation'>;
+  /**
+   * Cost of settled calls in US dollars, by operation (`ai_token_cost_usd_total`). The deprecated
+   * `ai_token_cost_usd_milliseconds` (milli-USD) follows it, for one release.
+   */
+  budgetCostUsd: Counter<'operation'>;
   /** The configured default ceilings, by scope kind. */
   budgetLimit: Gauge<'scope'>;
   budgetRefusals: Counter<'scope'>;
@@ -239,6 +242,23 @@ export function getMetrics(registry: Registry = defaultRegistry): BreakwaterMetr
       },
     });
   }
+  const budgetCostUsd = new Counter({
+    name: 'ai_token_cost_usd_total',
+    help: 'Cost of settled LLM calls in US dollars, by operation',
+    labelNames: ['operation'],
+    registers,
+  });
+  // Kept for one release so that existing queries keep their meaning: the same cost, in milli-USD.
+  new Counter({
+    name: 'ai_token_cost_usd_milliseconds',
+    help: 'DEPRECATED: use ai_token_cost_usd_total (USD); removed in the next release. Cost of settled LLM calls in thousandths of a US dollar (milli-USD), by operation',
+    labelNames: ['operation'],
+    registers,
+    async collect() {
+      this.reset();
+      for (const { labels, value } of (await budgetCostUsd.get()).values) this.inc(labels, value * 1000);
+    },
+  });
   const metrics: BreakwaterMetrics = {
     registry,
     llmCalls: new Counter({
@@ -315,12 +335,7 @@ export function getMetrics(registry: Registry = defaultRegistry): BreakwaterMetr
       labelNames: ['operation'],
       registers,
     }),
-    budgetCostMilliUsd: new Counter({
-      name: 'ai_token_cost_usd_milliseconds',
-      help: 'Cost of settled LLM calls in thousandths of a US dollar (milli-USD), by operation',
-      labelNames: ['operation'],
-      registers,
-    }),
+    budgetCostUsd,
     budgetLimit: new Gauge({
       name: 'ai_token_budget_limit',
       help: 'Configured default budget ceilings by scope kind (USD for *_usd scopes, else count); 0 = none',

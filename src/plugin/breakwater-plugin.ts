@@ -14,7 +14,9 @@ import {
 } from '../observability/temporal-tracing';
 import { tracingFor, type Tracing } from '../observability/tracing';
 import { bundleCarriesTracing } from './bundle-tracing';
+import { taskLogSinks } from './task-log-sink';
 import { undecryptableActivityInterceptor } from './undecryptable-activity-interceptor';
+import { withPrebuiltBundle } from './prebuilt-bundle';
 import { TRACING_INTERCEPTORS_PATH, UNDECRYPTABLE_INTERCEPTORS_PATH, WORKFLOWS_PATH } from './workflows-path';
 import { createWorkerServices, type WorkerServices, type WorkerServicesOptions } from './worker-services';
 
@@ -32,11 +34,15 @@ export interface BreakwaterPluginOptions extends WorkerServicesOptions {
  * Adds what a Breakwater worker needs to a worker you create yourself:
  * - the activities (`llmCall`, `routeFailedTask`), beside yours, guarded by the shared Redis state;
  * - Breakwater's workflows, unless you give your own `workflowsPath` or `workflowBundle` (export
- *   `llmTask` from it to run Breakwater tasks; `guardedLlmCall` needs nothing more);
- * - the worker's activity concurrency (unless you set a tuner) and shutdown grace from the config,
- *   where you set none;
+ *   `llmTask` from it to run Breakwater tasks; `guardedLlmCall` needs nothing more); from the built
+ *   package, the bundle `npm run build` made of them, so that the worker does not bundle at start;
+ * - the worker's activity concurrency (unless you set a tuner), workflow cache size and shutdown
+ *   grace from the config, where you set none;
  * - with `aiSdk`, `@temporalio/ai-sdk`'s plugin serving guarded models;
- * - `/metrics`, `/health` and `/ready` while the worker runs, and Redis closed when it stops;
+ * - `/metrics` (with the `temporal_*` series of the Runtime's Prometheus exporter, when it has
+ *   one: see `installTemporalRuntime`), `/health` and `/ready` while the worker runs, and Redis
+ *   closed when it stops;
+ * - the ledger logs of Breakwater's workflows on Breakwater's logger, whoever installed the Runtime;
  * - payloads encrypted with the configured keys (`BREAKWATER_ENCRYPTION_*`) on the worker, the
  *   replay worker and any client built with the plugin; on the workers, a payload that does not
  *   decrypt fails its workflow or activity with the codec's non-retryable error (bundle
@@ -91,9 +97,10 @@ export class BreakwaterPlugin extends SimplePlugin {
           undecryptableActivityInterceptor,
         ],
       },
-      sinks: this.withSpanSinks(options.sinks),
       activities: { ...options.activities, ...activities },
+      sinks: this.withSinks(options.sinks),
       shutdownGraceTime: options.shutdownGraceTime ?? worker.shutdownGraceMs,
+      maxCachedWorkflows: options.maxCachedWorkflows ?? worker.maxCachedWorkflows,
     };
     // A tuner of the application's own excludes slot counts.
     if (configured.tuner === undefined && configured.maxConcurrentActivityTaskExecutions === undefined) {
@@ -113,7 +120,7 @@ export class BreakwaterPlugin extends SimplePlugin {
     }
     const aiSdk = this.aiSdkPlugin();
     if (aiSdk) configured = aiSdk.configureWorker(configured);
-    return configured;
+    return withPrebuiltBundle(configured);
   }
 
   override configureReplayWorker(options: ReplayWorkerOptions): ReplayWorkerOptions {
@@ -121,15 +128,22 @@ export class BreakwaterPlugin extends SimplePlugin {
       ...super.configureReplayWorker(options),
       dataConverter: this.workerDataConverter(options.dataConverter),
       interceptors: withWorkflowInterceptors(options, this.tracing),
-      sinks: this.withSpanSinks(options.sinks),
+      sinks: this.withSinks(options.sinks),
     };
     if (configured.workflowBundle || configured.workflowsPath) return configured;
     return { ...configured, workflowsPath: WORKFLOWS_PATH };
   }
 
-  /** The worker's sinks with the workflow spans' `exporter`, unless the application set its own. */
-  private withSpanSinks(sinks: WorkerOptions['sinks']): WorkerOptions['sinks'] {
-    return { ...workflowSpanSinks(this.tracing), ...sinks };
+  /**
+   * The worker's sinks with Breakwater's: the workflow spans' `exporter` (unless the application set
+   * its own) and the task log sink.
+   */
+  private withSinks(sinks: WorkerOptions['sinks']): WorkerOptions['sinks'] {
+    return {
+      ...workflowSpanSinks(this.tracing),
+      ...sinks,
+      ...taskLogSinks(() => this.workerServices.logger),
+    };
   }
 
   /** A worker's converter: payloads that do not decrypt are marked, for the interceptors to fail. */

@@ -13,7 +13,6 @@ import type { RedisBreaker } from '../breaker/redis-breaker';
 import { CallCosting } from '../budget/call-costing';
 import { PriceBook } from '../budget/pricing';
 import { TokenManager } from '../budget/token-manager';
-import { loadTokenizer } from '../budget/tokenizer';
 import { ConfigError, type BreakwaterConfig } from '../config';
 import { AlertDispatcher } from '../alerts/alert-dispatcher';
 import { DegradedMode } from '../degraded/degraded-mode';
@@ -34,6 +33,7 @@ import { firstSecurityProblem } from '../redis/connection-security';
 import { ProviderRegistry } from '../providers/registry';
 import { readStatusSnapshot, type StatusSources } from '../status/status-snapshot';
 import { createHealth, createReadiness } from './http-health';
+import { scrapeTemporalMetrics } from './temporal-runtime';
 import { dailyBudgetSource, taskCountSource } from './metric-sources';
 
 /** What the services are built with, beside the configuration. */
@@ -97,8 +97,6 @@ export function createWorkerServices(
     collectDefaultMetrics({ register: registry });
     withDefaultMetrics.add(registry);
   }
-  // Build the tokenizer now, so no LLM call pays for it (about half a second).
-  loadTokenizer();
   const metrics = getMetrics(registry);
   const redis = createRedis(config.redis);
   redis.on('error', (error: Error) => logger.debug({ err: error }, 'redis connection error'));
@@ -237,6 +235,7 @@ export function createWorkerServices(
             host: config.worker.httpHost,
             port: config.worker.httpPort,
             registry,
+            moreMetrics: scrapeTemporalMetrics,
             health: createHealth(worker, redis, sources, config),
             ready: createReadiness(worker, redis),
             status: () => readStatusSnapshot(sources),

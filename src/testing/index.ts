@@ -13,5 +13,5 @@ export type { StackEndpoints } from './stack-config';
 export { RedisDevServer } from './redis-dev-server';
 export { startTemporalDevServer } from './temporal-dev-server';
 export type { TemporalDevServer, TemporalDevServerOptions } from './temporal-dev-server';
-export { freePort } from './free-port';
+export { freePort } from '../free-port';
 export type * from './fake-faults';

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { ManagedProcess } from './child-process';
-import { freePort } from './free-port';
+import { freePort } from '../free-port';
 import { resolveRedisServer } from './toolchain';
 
 export interface RedisDevServerOptions {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import type { RedisNode } from '../redis/types';
 import { ManagedProcess } from './child-process';
-import { freePort } from './free-port';
+import { freePort } from '../free-port';
 import { NO_SYNC_DELAY, RedisDevServer, waitForRedis, waitForReplicaLink } from './redis-dev-server';
 import { resolveRedisServer } from './toolchain';
 

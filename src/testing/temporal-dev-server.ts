@@ -15,7 +15,7 @@ import {
   SEARCH_ATTRIBUTE_DEFINITIONS,
 } from '../search-attributes';
 import { ManagedProcess } from './child-process';
-import { freePort } from './free-port';
+import { freePort } from '../free-port';
 import { resolveTemporalCli } from './toolchain';
 
 export interface TemporalDevServerOptions {

@@ -1,5 +1,5 @@
 /** `createWorker(config)`: a Temporal worker that runs Breakwater tasks, with its Redis guard and operator endpoints. */
-import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Registry } from 'prom-client';
 import type { AiSdkGuardOptions } from '../ai-sdk';
 import type { BreakwaterConfig } from '../config';
@@ -7,8 +7,9 @@ import { connectingTo, temporalConnectionOptions } from '../client/temporal-conn
 import type { RedisBreaker } from '../breaker/redis-breaker';
 import type { DegradedMode } from '../degraded/degraded-mode';
 import type { BreakerStateChange } from '../guard/redis-guard';
-import { createLogger, TemporalLoggerAdapter, type Logger } from '../observability/logger';
+import { createLogger, type Logger } from '../observability/logger';
 import { BreakwaterPlugin } from '../plugin/breakwater-plugin';
+import { installTemporalRuntime } from '../plugin/temporal-runtime';
 
 export interface CreateWorkerOptions {
   logger?: Logger;
@@ -52,18 +53,6 @@ export interface BreakwaterWorker {
   degradedMode: DegradedMode;
 }
 
-let runtimeInstalled = false;
-
-function installRuntime(logger: Logger): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  try {
-    Runtime.install({ logger: new TemporalLoggerAdapter(logger.child({ component: 'temporal' })) });
-  } catch {
-    // Another part of this process installed the runtime first; its logger is kept.
-  }
-}
-
 /**
  * Creates a worker from `config`: a Temporal connection, and `Worker.create` with
  * `BreakwaterPlugin` on the configured task queue. Config errors surface before anything connects.
@@ -73,7 +62,7 @@ export async function createWorker(
   options: CreateWorkerOptions = {},
 ): Promise<BreakwaterWorker> {
   const logger = options.logger ?? createLogger({ level: config.log.level });
-  installRuntime(logger);
+  await installTemporalRuntime(logger);
   const plugin = new BreakwaterPlugin({
     config,
     logger,

@@ -4,6 +4,8 @@ export { bundleWorkflows, type BundleWorkflowsOptions } from './bundle-workflows
 export type { BreakwaterWorker, CreateWorkerOptions } from './create-worker';
 export { BreakwaterPlugin } from '../plugin/breakwater-plugin';
 export type { BreakwaterPluginOptions } from '../plugin/breakwater-plugin';
+export { installTemporalRuntime } from '../plugin/temporal-runtime';
+export type { RuntimeOwner } from '../plugin/temporal-runtime';
 export {
   TRACING_INTERCEPTORS_PATH,
   UNDECRYPTABLE_INTERCEPTORS_PATH,

@@ -1,6 +1,7 @@
 /**
  * `BreakwaterPlugin` on a worker the application creates itself: its own options win, Breakwater's
- * activities sit beside its own, the task runs to DONE, the plugin's connections close with the
+ * activities sit beside its own, the task runs to DONE, `/metrics` serves the Temporal SDK's series
+ * of the Runtime that `installTemporalRuntime` installed, the plugin's connections close with the
  * worker, a replay worker finds Breakwater’s workflows by itself, and a Redis that refuses the
  * credentials stops the worker naming the variable.
  */
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { taskWorkflowId } from '../../src/client/workflow-id';
 import { ConfigError } from '../../src/config';
 import { BreakwaterPlugin } from '../../src/plugin/breakwater-plugin';
+import { installTemporalRuntime } from '../../src/plugin/temporal-runtime';
 import type { FakeProvider } from '../../src/testing/fake-provider';
 import { chat, createHarness, startFakeProvider, testLogger, type Harness } from '../support/harness';
 
@@ -31,6 +33,7 @@ async function withAppWorker(
 ): Promise<void> {
   const stack = inject('stack');
   const plugin = new BreakwaterPlugin({ config: h.config, logger: testLogger, registry: new Registry() });
+  await installTemporalRuntime(testLogger);
   const connection = await NativeConnection.connect({ address: stack.temporalAddress });
   try {
     const worker = await Worker.create({
@@ -49,11 +52,11 @@ async function withAppWorker(
 }
 
 describe('BreakwaterPlugin on an application’s own Worker.create', () => {
-  it('adds the activities beside the application’s, keeps its options, runs a task to DONE and closes Redis with the worker', async () => {
+  it('adds the activities beside the application’s, keeps its options, runs a task to DONE, serves the SDK’s temporal_* series on /metrics and closes Redis with the worker', async () => {
     const h = await createHarness(
       fakeProvider,
       'plugin',
-      { WORKER_SHUTDOWN_GRACE_MS: '2500' },
+      { WORKER_SHUTDOWN_GRACE_MS: '2500', HTTP_PORT: '0' },
       { workers: 0 },
     );
     const options = {
@@ -65,10 +68,20 @@ describe('BreakwaterPlugin on an application’s own Worker.create', () => {
       expect(worker.options.tuner.activityTaskSlotSupplier).toMatchObject({ numSlots: 3 });
       expect(worker.options.shutdownGraceTimeMs).toBe(2500);
 
-      const result = await worker.runUntil(
-        h.client.execute(chat('hello'), { idempotencyKey: h.name, operation: 'chat', agent: 'app' }),
-      );
+      let metrics = '';
+      const result = await worker.runUntil(async () => {
+        const done = await h.client.execute(chat('hello'), {
+          idempotencyKey: h.name,
+          operation: 'chat',
+          agent: 'app',
+        });
+        const httpUrl = await plugin.workerServices.serve(worker);
+        metrics = await (await fetch(`${httpUrl!}/metrics`)).text();
+        return done;
+      });
       expect(result.ledger.state).toBe('DONE');
+      expect(metrics).toMatch(new RegExp(`^temporal_num_pollers\\{[^}]*task_queue="${h.name}"`, 'm'));
+      expect(metrics).toMatch(/^ai_llm_calls_total\{provider="fake",outcome="success"\} 1$/m);
       expect(h.fake.stats.succeeded).toBe(1);
       await expect(plugin.workerServices.breaker.status('fake')).rejects.toThrow();
 

@@ -12,7 +12,7 @@ import { isServiceDegradedError, ServiceDegradedError } from '../../src/errors';
 import { createRedis, type RedisConnection } from '../../src/redis/connection';
 import { DegradedScripts } from '../../src/redis/degraded-scripts';
 import { KeySpace } from '../../src/redis/keys';
-import { freePort } from '../../src/testing/free-port';
+import { freePort } from '../../src/free-port';
 import type { FakeProvider } from '../../src/testing/fake-provider';
 import { FAKE_ANTHROPIC, FAKE_OPENAI } from '../../src/testing/stack-config';
 import { json, runCli } from '../support/cli';
@@ -22,8 +22,8 @@ import {
   connectStackRedis,
   createHarness,
   eventually,
+  logCapture,
   startFakeProvider,
-  warnLogCapture,
   type Harness,
 } from '../support/harness';
 
@@ -216,7 +216,7 @@ describe('degraded mode', () => {
   });
 
   it('with RESILIENCE_ENABLED=false, runs calls without the guard and says so loudly at start', async () => {
-    const { logger, lines } = warnLogCapture();
+    const { logger, lines } = logCapture();
     const h = await createHarness(
       fakeProvider,
       'resilience-off',

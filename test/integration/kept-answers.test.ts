@@ -13,7 +13,7 @@ import { createRedis, type RedisConnection } from '../../src/redis/connection';
 import { KeySpace } from '../../src/redis/keys';
 import { fakeReply } from '../../src/testing/fake-answer';
 import type { FakeProvider } from '../../src/testing/fake-provider';
-import { freePort } from '../../src/testing/free-port';
+import { freePort } from '../../src/free-port';
 import {
   chat,
   connectStackRedis,

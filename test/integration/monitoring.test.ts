@@ -1,6 +1,7 @@
 /**
  * The shipped monitoring files against real components: promtool validates them, and a real
- * Prometheus scrapes a live worker and the suite's Temporal dev server, with the shipped alert rules.
+ * Prometheus scrapes a live worker (Breakwater's and the Temporal SDK's series, one target) and the
+ * suite's Temporal dev server, with the shipped alert rules.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -157,6 +158,12 @@ describe('Prometheus against a live worker', () => {
           ),
         ).toBe(1);
         expect(await eventually(() => value('ai_tasks{state="DONE"} == 1'), 30_000)).toBe(1);
+        // The Temporal SDK's worker series come through the same target.
+        const sdkPollers = `count(temporal_num_pollers{job="breakwater", task_queue="${harness.name}"}) > 0`;
+        expect(await eventually(() => value(sdkPollers), 30_000)).toBeGreaterThan(0);
+        expect(
+          await eventually(() => value('sum(ai_token_cost_usd_total{job="breakwater"}) > 0'), 30_000),
+        ).toBeGreaterThan(0);
         expect(await value('ai_tasks{state="RUNNING"}')).toBe(0);
         const spentUsd = await eventually(() => value('ai_budget_spent_usd{scope="daily"} > 0'), 30_000);
         expect(await value('ai_budget_limit_usd{scope="daily"}')).toBe(100);

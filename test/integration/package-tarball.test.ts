@@ -137,6 +137,9 @@ describe('the tarball', () => {
     expect(paths).toContain('dist/src/index.d.ts');
     expect(paths).toContain('dist/workflows/index.js');
     expect(paths).toContain('dist/src/redis/lua/admit-1.lua');
+    // The workflow bundle `npm run build` made, which a worker of the package loads instead of bundling.
+    expect(paths).toContain('dist/workflows/registered.bundle.js');
+    expect(paths).toContain('dist/workflows/registered.bundle.json');
     expect(paths).toContain('README.md');
     const outside = paths.filter(
       (path) => !/^(dist\/|docs\/|README\.md$|package\.json$)/.test(path) || /(?<!\.d)\.ts$/.test(path),

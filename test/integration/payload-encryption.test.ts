@@ -17,7 +17,7 @@ import {
   workflowShow,
 } from '../support/history-at-rest';
 import { killRunning, start, TSX } from '../support/cli';
-import { chat, createHarness, eventually, startFakeProvider, warnLogCapture } from '../support/harness';
+import { chat, createHarness, eventually, logCapture, startFakeProvider } from '../support/harness';
 
 const run = promisify(execFile);
 const KEY = Buffer.alloc(32, 42).toString('base64');
@@ -198,7 +198,7 @@ describe('a production worker without a key', () => {
     ['warns at start', {}, true],
     ['is quiet with a key', { BREAKWATER_ENCRYPTION_KEYS: `k1=${KEY}` }, false],
   ])('%s', async (_title, env: Record<string, string>, warns) => {
-    const { logger, lines } = warnLogCapture();
+    const { logger, lines } = logCapture();
     const h = await createHarness(
       fakeProvider,
       'production-warning',

@@ -18,7 +18,7 @@ import { OpenAiCompatibleAdapter } from '../../src/providers/openai';
 import type { ProviderAdapter } from '../../src/providers/types';
 import { fakeReply } from '../../src/testing/fake-answer';
 import { FakeProvider, type FakeScenario } from '../../src/testing/fake-provider';
-import { freePort } from '../../src/testing/free-port';
+import { freePort } from '../../src/free-port';
 import {
   API_KEY,
   callOptions,

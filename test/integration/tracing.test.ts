@@ -23,7 +23,7 @@ import {
   createHarness,
   eventually,
   startFakeProvider,
-  warnLogCapture,
+  logCapture,
   type Harness,
 } from '../support/harness';
 import { spansOf, type ReceivedSpan } from '../support/otlp-spans';
@@ -164,7 +164,7 @@ describe('tracing', () => {
   });
 
   it('warns when tracing is on and a prebuilt workflow bundle lacks the tracing interceptors', async () => {
-    const { logger, lines } = warnLogCapture();
+    const { logger, lines } = logCapture();
     // The stack's bundle is built without them.
     const h = await createHarness(
       fakeProvider,

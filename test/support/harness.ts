@@ -24,10 +24,10 @@ export const testLogger = createLogger({
   level: (process.env.TEST_LOG_LEVEL as 'warn' | undefined) ?? 'silent',
 });
 
-/** A logger at warn that keeps every line it writes, for tests that read what a worker logged. */
-export function warnLogCapture(): { logger: Logger; lines: string[] } {
+/** A logger at `level` (default warn) that keeps every line it writes, for tests that read what a worker logged. */
+export function logCapture(level: 'info' | 'warn' = 'warn'): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
-  const logger = createLogger({ level: 'warn', destination: { write: (line: string) => lines.push(line) } });
+  const logger = createLogger({ level, destination: { write: (line: string) => lines.push(line) } });
   return { logger, lines };
 }
 

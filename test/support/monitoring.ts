@@ -15,6 +15,20 @@ export const COMPOSE_PATH = join(PROJECT_ROOT, 'docker-compose.yml');
  */
 export const TEMPORAL_SERVER_SERIES: readonly string[] = ['pending_polls'];
 
+/**
+ * The Temporal SDK's worker series, served on each worker's own `/metrics` (its Runtime's
+ * Prometheus exporter): polls, schedule-to-start, slots and the sticky cache. The dashboard may query
+ * them on the worker's target; the temporal-metrics integration test finds each in a live scrape.
+ */
+export const TEMPORAL_SDK_SERIES: readonly string[] = [
+  'temporal_num_pollers',
+  'temporal_workflow_task_schedule_to_start_latency_bucket',
+  'temporal_activity_schedule_to_start_latency_bucket',
+  'temporal_worker_task_slots_used',
+  'temporal_worker_task_slots_available',
+  'temporal_sticky_cache_size',
+];
+
 export interface AlertRule {
   alert: string;
   expr: string;

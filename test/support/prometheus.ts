@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ManagedProcess } from '../../src/testing/child-process';
-import { freePort } from '../../src/testing/free-port';
+import { freePort } from '../../src/free-port';
 import { eventually } from './harness';
 
 export interface Sample {

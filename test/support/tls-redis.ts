@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { ManagedProcess } from '../../src/testing/child-process';
-import { freePort } from '../../src/testing/free-port';
+import { freePort } from '../../src/free-port';
 import { PROJECT_ROOT, resolveRedisServer } from '../../src/testing/toolchain';
 import type { TestCertificates } from './certificates';
 

@@ -1,6 +1,6 @@
 /** `npm start` (src/worker/main.ts) as a child process on the shared stack, for tests that kill or stop it. */
 import { inject } from 'vitest';
-import { freePort } from '../../src/testing/free-port';
+import { freePort } from '../../src/free-port';
 import type { FakeScenario } from '../../src/testing/fake-provider';
 import { FAKE_MODEL_PRICES } from '../../src/testing/stack-config';
 import { start, TSX, type Started } from './cli';

@@ -42,6 +42,7 @@ const NUMERIC_FIELDS: Record<string, (config: BreakwaterConfig) => number> = {
   MAX_REQUEST_BYTES: (c) => c.maxRequestBytes,
   MAX_BLOCKED_MS: (c) => c.policy.maxBlockedMs,
   WORKER_MAX_CONCURRENT_ACTIVITIES: (c) => c.worker.maxConcurrentActivities,
+  WORKER_MAX_CACHED_WORKFLOWS: (c) => c.worker.maxCachedWorkflows,
   WORKER_SHUTDOWN_GRACE_MS: (c) => c.worker.shutdownGraceMs,
   HTTP_PORT: (c) => c.worker.httpPort,
   HEALTH_DLQ_DEPTH: (c) => c.health.dlqDepthThreshold,
@@ -165,6 +166,7 @@ describe('loadConfig defaults', () => {
       worker: {
         maxConcurrentActivities: 100,
         maxTaskQueueActivitiesPerSecond: 0,
+        maxCachedWorkflows: 500,
         shutdownGraceMs: 30_000,
         httpPort: 9464,
         httpHost: '0.0.0.0',

@@ -4,7 +4,8 @@
  * queries is one that exists. A series is the Temporal server's when its selector has the matcher
  * `job="temporal"` (then it must be in TEMPORAL_SERVER_SERIES, which the monitoring integration test
  * finds in a live scrape); `up` and `ALERTS` are Prometheus's own; every other series must be
- * registered by `getMetrics` on a fresh registry.
+ * registered by `getMetrics` on a fresh registry, or be one of the Temporal SDK's worker series in
+ * TEMPORAL_SDK_SERIES (which the temporal-metrics integration test finds on a live worker).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, posix } from 'node:path';
@@ -17,6 +18,7 @@ import {
   COMPOSE_PATH,
   PROMETHEUS_CONFIG_PATH,
   readYaml,
+  TEMPORAL_SDK_SERIES,
   TEMPORAL_SERVER_SERIES,
 } from '../support/monitoring';
 import { selectedSeries, type SelectedSeries } from '../support/promql';
@@ -97,7 +99,8 @@ async function workerSeries(): Promise<Set<string>> {
 function unknownSeries(selected: SelectedSeries[], worker: Set<string>): SelectedSeries[] {
   return selected.filter(({ name, source }) => {
     if (source === 'prometheus') return false;
-    return source === 'temporal' ? !TEMPORAL_SERVER_SERIES.includes(name) : !worker.has(name);
+    if (source === 'temporal') return !TEMPORAL_SERVER_SERIES.includes(name);
+    return !worker.has(name) && !TEMPORAL_SDK_SERIES.includes(name);
   });
 }
 
@@ -264,6 +267,8 @@ describe('series queried by dashboards and alert rules', () => {
         'ai_tasks',
         'ai_llm_call_duration_seconds_bucket',
         'ai_llm_calls_total',
+        'temporal_activity_schedule_to_start_latency_bucket',
+        'temporal_worker_task_slots_used',
       ]),
     );
   });

@@ -8,13 +8,13 @@ import {
   countTextTokens,
   countToolTokens,
   IMAGE_TOKENS,
-  loadTokenizer,
   LOW_DETAIL_IMAGE_TOKENS,
   REPLY_PRIMING_TOKENS,
   TOKENS_PER_MESSAGE,
   TOKENS_PER_NAME,
   TOKENS_PER_TOOL,
   TOOLS_FRAMING_TOKENS,
+  tokenizerLoaded,
 } from '../../src/budget/tokenizer';
 import { contentText } from '../../src/llm/content';
 import type { ChatMessage, LlmRequest, ResponseFormat, ToolDefinition } from '../../src/llm/request';
@@ -22,6 +22,14 @@ import type { ChatMessage, LlmRequest, ResponseFormat, ToolDefinition } from '..
 // The reference: js-tiktoken's own o200k_base encoder, used directly.
 const reference = new Tiktoken(createRequire(__filename)('js-tiktoken/ranks/o200k_base') as TiktokenBPE);
 const referenceCount = (text: string) => reference.encode(text, [], []).length;
+
+describe('the encoding', () => {
+  it('builds the encoding on the first count, and that count is exact', () => {
+    expect(tokenizerLoaded()).toBe(false);
+    expect(countTextTokens('hello world')).toBe(2);
+    expect(tokenizerLoaded()).toBe(true);
+  });
+});
 
 describe('countTextTokens', () => {
   it.each([
@@ -76,12 +84,6 @@ describe('countTextTokens', () => {
   it('slices long runs by code point, keeping surrogate pairs whole', () => {
     const text = '𠀀'.repeat(40);
     expect(countTextTokens(text)).toBe(referenceCount('𠀀'.repeat(32)) + referenceCount('𠀀'.repeat(8)));
-  });
-
-  it('loads once, on demand or ahead of time', () => {
-    loadTokenizer();
-    loadTokenizer();
-    expect(countTextTokens('hello world')).toBe(2);
   });
 });
 
