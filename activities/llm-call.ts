@@ -2,13 +2,17 @@ import type { Tracer } from '@opentelemetry/api';
 import { Context } from '@temporalio/activity';
 import type { KeptAnswers } from '../src/answers/kept-answers';
 import type { CallCosting, WorstCase } from '../src/budget/call-costing';
+import type { AdaptiveTimeoutSettings } from '../src/config';
 import type { DeltaWriters } from '../src/deltas/delta-writer';
 import {
   errorPolicyOf,
   isContentPolicyError,
+  isRetryableExternalError,
   RateLimitExceededError,
   type ErrorContext,
+  type RetryableExternalError,
 } from '../src/errors';
+import { callTimeouts, type CallTimeouts } from '../src/guard/adaptive-timeouts';
 import type { Admission, Guard } from '../src/guard/guard';
 import type { Logger } from '../src/observability/logger';
 import type { BreakwaterMetrics } from '../src/observability/metrics';
@@ -22,6 +26,7 @@ import { attemptFailure, errorTypeOf, recordFailure, recordSuccess } from './att
 import { AttemptReporter } from './attempt-reporter';
 import { callingWorkflow } from './calling-workflow';
 import { callProvider } from './provider-call';
+import { isSlow, reportIfSlow, type SlowCallHook } from './slow-calls';
 
 export interface LlmCallInput {
   request: LlmRequest;
@@ -55,6 +60,10 @@ export interface LlmCallDeps {
   deltaWriters: DeltaWriters;
   /** Where each answer is kept for a retry whose completion was lost. */
   keptAnswers: KeptAnswers;
+  /** Adaptive call timeouts and slow-call detection (`LLM_TIMEOUT_*`, `LLM_SLOW_CALL_MS`). */
+  timeouts: AdaptiveTimeoutSettings;
+  /** Told about every call slower than `LLM_SLOW_CALL_MS`. */
+  onSlowCall?: SlowCallHook;
   logger: Logger;
   metrics: BreakwaterMetrics;
   /** Where the provider call's span goes, a child of the activity's (default: nowhere). */
@@ -66,6 +75,12 @@ export interface LlmCallDeps {
 export function createLlmCall(deps: LlmCallDeps) {
   const random = deps.random ?? Math.random;
   const tracer = deps.tracer ?? NO_TRACER;
+  const slowDeps = {
+    thresholdMs: deps.timeouts.slowCallMs,
+    logger: deps.logger,
+    metrics: deps.metrics,
+    onSlowCall: deps.onSlowCall,
+  };
 
   return async function llmCall(input: LlmCallInput): Promise<LlmCallResult> {
     const ctx = Context.current();
@@ -99,8 +114,10 @@ export function createLlmCall(deps: LlmCallDeps) {
 
     let admission: Admission | undefined;
     let worst: WorstCase | undefined;
-    let reachedProvider = false;
+    let timeouts: CallTimeouts | undefined;
+    let providerStartedAt: number | undefined;
     const startedAt = performance.now();
+    const slowCall = { provider, model: input.request.model, operation: input.meta.operation, attempt };
     try {
       const adapter = deps.providers.get(provider, context);
       if (attempt > deps.callsPerTask) {
@@ -124,9 +141,15 @@ export function createLlmCall(deps: LlmCallDeps) {
         ...(input.reportAttempts
           ? { task: { taskQueue: info.taskQueue, workflowId: execution.workflowId } }
           : {}),
+        model: input.request.model,
       });
-      reachedProvider = true;
-      const response = await traceProviderCall(
+      timeouts = callTimeouts(admission.latency, deps.timeouts, input.policy);
+      providerStartedAt = performance.now();
+      const providerTimeouts = {
+        callTimeoutMs: timeouts.call.ms,
+        firstTokenTimeoutMs: timeouts.firstToken.ms,
+      };
+      const { response, firstTokenMs } = await traceProviderCall(
         tracer,
         { system: adapter.system, model: input.request.model },
         () =>
@@ -135,17 +158,22 @@ export function createLlmCall(deps: LlmCallDeps) {
             attempt,
             request: input.request,
             policy: input.policy,
+            timeouts: providerTimeouts,
             context,
             deltas: input.request.stream ? deps.deltaWriters(input.meta.idempotencyKey, attempt) : undefined,
           }),
-        llmResponseOutcome,
+        (answer) => llmResponseOutcome(answer.response),
       );
+      const callMs = performance.now() - providerStartedAt;
       const actual = deps.costing.actual(input.request, response.usage, worst);
       await deps.guard.settle({
         admission,
         outcome: 'success',
         actual: { ...actual, toolCalls: response.toolCalls.length },
+        latency: { totalMs: callMs, ...(firstTokenMs === undefined ? {} : { firstTokenMs }) },
+        slow: isSlow(slowDeps.thresholdMs, callMs),
       });
+      reportIfSlow(slowDeps, { ...slowCall, durationMs: callMs, outcome: 'success' });
       const { operation } = input.meta;
       const latencyMs = performance.now() - startedAt;
       recordSuccess(deps.metrics, { provider, operation, actual, usage: response.usage, latencyMs });
@@ -159,12 +187,25 @@ export function createLlmCall(deps: LlmCallDeps) {
       // A declined answer was still billed: the budgets charge what it used.
       const billed = isContentPolicyError(error) ? error.usage : undefined;
       const actual = billed && worst ? deps.costing.actual(input.request, billed, worst) : undefined;
+      const durationMs = providerStartedAt === undefined ? 0 : performance.now() - providerStartedAt;
       if (admission) {
-        await deps.guard.settle({ admission, outcome: cancelled ? 'neutral' : policy.breaker, actual });
+        await deps.guard.settle({
+          admission,
+          outcome: cancelled ? 'neutral' : policy.breaker,
+          actual,
+          slow: !cancelled && isSlow(slowDeps.thresholdMs, durationMs),
+        });
       }
-      if (reachedProvider) {
+      if (providerStartedAt !== undefined) {
         const outcome = cancelled ? 'cancelled' : policy.metric;
         recordFailure(deps.metrics, { provider, outcome, latencyMs: performance.now() - startedAt });
+        if (!cancelled) reportIfSlow(slowDeps, { ...slowCall, durationMs, outcome });
+        if (timeouts && isAdaptiveTimeout(error, timeouts)) {
+          deps.logger.warn(
+            { ...slowCall, reason: error.reason, durationMs: Math.round(durationMs), timeouts },
+            'llm call aborted by its adaptive timeout',
+          );
+        }
       }
       if (cancelled) throw error;
       throw await attemptFailure(error, {
@@ -178,4 +219,11 @@ export function createLlmCall(deps: LlmCallDeps) {
       });
     }
   };
+}
+
+/** Whether `error` is a call (or a stream's first token) timing out under an adaptive timeout. */
+function isAdaptiveTimeout(error: unknown, timeouts: CallTimeouts): error is RetryableExternalError {
+  if (!isRetryableExternalError(error)) return false;
+  if (error.reason === 'timeout') return timeouts.call.source === 'adaptive';
+  return error.reason === 'first_token_timeout' && timeouts.firstToken.source === 'adaptive';
 }

@@ -15,29 +15,40 @@ export interface ProviderCall {
   attempt: number;
   request: LlmRequest;
   policy: TaskPolicy;
+  /** This call's timeouts (adaptive, or the policy's fixed ones): the whole call's, and a stream's first token's. */
+  timeouts: { callTimeoutMs: number; firstTokenTimeoutMs: number };
   context: Partial<ErrorContext>;
   /** Where a streamed answer's deltas go; undefined for a request that does not stream. */
   deltas?: DeltaWriter;
 }
 
-export async function callProvider(adapter: ProviderAdapter, call: ProviderCall): Promise<LlmResponse> {
-  const { ctx, attempt, policy, deltas } = call;
+export interface ProviderAnswer {
+  response: LlmResponse;
+  /** A stream's time to its first delta, in ms from the start of the call. */
+  firstTokenMs?: number;
+}
+
+export async function callProvider(adapter: ProviderAdapter, call: ProviderCall): Promise<ProviderAnswer> {
+  const { ctx, attempt, policy, deltas, timeouts } = call;
   const heartbeat = setInterval(
     () => ctx.heartbeat({ attempt }),
     Math.max(50, policy.heartbeatTimeoutMs / 3),
   );
+  let firstTokenMs: number | undefined;
   try {
     await deltas?.start();
+    const startedAt = performance.now();
     const response = await adapter.chat(call.request, {
       signal: ctx.cancellationSignal,
-      timeoutMs: policy.callTimeoutMs,
+      timeoutMs: timeouts.callTimeoutMs,
       context: call.context,
       ...(deltas
         ? {
             stream: {
-              firstTokenTimeoutMs: policy.firstTokenTimeoutMs,
+              firstTokenTimeoutMs: timeouts.firstTokenTimeoutMs,
               idleTimeoutMs: policy.streamIdleTimeoutMs,
               onDelta: (delta) => {
+                firstTokenMs ??= performance.now() - startedAt;
                 ctx.heartbeat({ attempt });
                 deltas.delta(delta);
               },
@@ -46,7 +57,7 @@ export async function callProvider(adapter: ProviderAdapter, call: ProviderCall)
         : {}),
     });
     await deltas?.end();
-    return response;
+    return firstTokenMs === undefined ? { response } : { response, firstTokenMs };
   } finally {
     clearInterval(heartbeat);
   }

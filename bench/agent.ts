@@ -24,22 +24,19 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import { bundleWorkflows } from '../src/worker/bundle-workflows';
 import { orderActivities } from '../activities/examples/order-lookup';
 import { BreakwaterClient } from '../src/client/breakwater-client';
-import type { BreakwaterConfig } from '../src/config';
 import { LiveDeltas } from '../src/deltas/live-deltas';
 import { mapConcurrent } from '../src/map-concurrent';
 import { createLogger } from '../src/observability/logger';
 import { percentile } from '../src/percentiles';
-import { OpenAiCompatibleAdapter } from '../src/providers/openai';
 import type { FakeScenario } from '../src/testing/fake-provider';
 import { startStack } from '../src/testing/stack';
 import { endpointsOf, FAKE_OPENAI, stackConfig } from '../src/testing/stack-config';
 import { createWorker } from '../src/worker/create-worker';
 import type { OrderAgentInput } from '../workflows/examples/order-agent';
-import { createBareActivities } from './bare-activities';
+import { bareWorker } from './bare-worker';
 import { round, timed } from './measure';
 import { benchDir, benchLog, parseFlags, runBenchmark, type Cleanup } from './runner';
 
@@ -74,26 +71,6 @@ async function workflowBundle(dir: string): Promise<{ codePath: string }> {
   const codePath = join(dir, 'agent-bundle.js');
   writeFileSync(codePath, code);
   return { codePath };
-}
-
-/** A worker on `taskQueue` with the bare model-call activity and the agent's tool. */
-async function bareWorker(
-  config: BreakwaterConfig,
-  taskQueue: string,
-  bundle: { codePath: string },
-  cleanup: Cleanup,
-) {
-  const fake = config.providers.find((provider) => provider.name === FAKE_OPENAI)!;
-  const adapter = new OpenAiCompatibleAdapter(fake.name, fake.baseUrl, fake.apiKey);
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
-  cleanup.add(() => connection.close());
-  return Worker.create({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue,
-    workflowBundle: bundle,
-    activities: { ...orderActivities, ...createBareActivities(adapter, config.policy.callTimeoutMs) },
-  });
 }
 
 function question(index: number) {
@@ -140,7 +117,7 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
     activities: orderActivities,
   });
   const bareQueue = `${tag}-bare`;
-  const bare = await bareWorker(config, bareQueue, bundle, cleanup);
+  const bare = await bareWorker(config, bareQueue, bundle, cleanup, orderActivities);
   const connection = await Connection.connect({ address: config.temporal.address });
   cleanup.add(() => connection.close());
   const temporal = new Client({ connection, namespace: config.temporal.namespace });

@@ -12,7 +12,8 @@
  * - Guard: `RedisGuard` (what the activities call), as `createGuard` builds it from configuration:
  *   one breaker (CLOSED and proven), the provider's rate limit in requests and in tokens per
  *   minute, and four budget scopes (operation, run, daily, turn), all with room to spare. Each call
- *   is one admit (one FCALL) and one settle (one FCALL) with its actual cost and unused tokens.
+ *   is one admit (one FCALL, reading the model's rolling latency) and one settle (one FCALL) with
+ *   its actual cost, unused tokens and latency sample.
  * - Peer: `rate-limiter-flexible`, two `RateLimiterRedis` limiters (requests and tokens per minute),
  *   plus a budget counter on the run (a script that checks spent + reserved + worst case against
  *   the ceiling and reserves; a script that releases the reservation and charges the actual cost).
@@ -52,6 +53,8 @@ import {
 
 const PROVIDER = 'fake';
 const OPERATION = 'bench';
+/** The model called: its admission reads, and its settle records, the model's rolling latency (as `llmCall`'s do). */
+const MODEL = 'bench-model';
 const LEASE_MS = 60_000;
 const REDIS_COMMAND_TIMEOUT_MS = 5_000;
 /** Worst case of every call; its actual cost and tokens are a share of it. */
@@ -187,12 +190,14 @@ function guardPair(connections: RedisConnection[], prefix: string): Pair {
       },
       tokens: WORST_TOKENS,
       context: {},
+      model: MODEL,
     });
     if (call.callMs > 0) await sleep(call.callMs);
     await guard.settle({
       admission,
       outcome: 'success',
       actual: { micros: WORST_MICROS * ACTUAL_SHARE, tokens: WORST_TOKENS * ACTUAL_SHARE },
+      latency: { totalMs: call.callMs },
     });
   };
 }
@@ -381,8 +386,8 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
     notes:
       'Both stacks on one redis-server (appendonly everysec), same callers, connections and pair count, in ' +
       'alternating rounds after a warm-up. Guard: RedisGuard admit + settle (one breaker, rate limit in ' +
-      'requests and tokens per minute, budget scopes operation, run, daily and turn; 4 calls a turn, 5 turns ' +
-      'a run; callMs > 0: a provider call of 1..callMs ms between admit and settle). Peer: rate-limiter-flexible RateLimiterRedis for requests and for tokens (consume, then reward ' +
+      "requests and tokens per minute, budget scopes operation, run, daily and turn, the model's rolling latency " +
+      'read on admit and a sample recorded on settle; 4 calls a turn, 5 turns a run; callMs > 0: a provider call of 1..callMs ms between admit and settle). Peer: rate-limiter-flexible RateLimiterRedis for requests and for tokens (consume, then reward ' +
       'of the unused tokens) and a budget counter on the run (reserve script, settle script). ' +
       'redisCpuUsPerPair: INFO cpu (used_cpu_user + used_cpu_sys) per pair, socket I/O included; ' +
       'admitSettlePairsPerSec = 1e6 / redisCpuUsPerPair, what one Redis core serves. redisScriptUsPerPair: ' +

@@ -31,7 +31,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Fault, FaultRule } from '../src/testing/fake-faults';
 import { ManagedProcess } from '../src/testing/child-process';
-import { freePort } from '../src/testing/free-port';
+import { freePort } from '../src/free-port';
 import { mapConcurrent } from '../src/map-concurrent';
 import { startStack } from '../src/testing/stack';
 import { endpointsOf, FAKE_MODEL_PRICES, stackConfig } from '../src/testing/stack-config';

@@ -31,6 +31,19 @@ export function ledgerTimes(entries: readonly LedgerEntry[], queuedSince?: strin
   return { msInState, retries: entries.filter((entry) => entry.to === 'RETRY').length };
 }
 
+/**
+ * True for the happy path's trail, `QUEUED → RUNNING → DONE`: its times need no memo, they follow
+ * from the time it waited `QUEUED` and its start and close times (`straightToDoneTimes`).
+ */
+export function isStraightToDone(entries: readonly LedgerEntry[]): boolean {
+  return entries.map((entry) => entry.to).join() === 'QUEUED,RUNNING,DONE';
+}
+
+/** The `LedgerTimes` of a task that went straight to `DONE`, from how long it waited `QUEUED` and ran in all. */
+export function straightToDoneTimes(queuedMs: number, totalMs: number): LedgerTimes {
+  return { msInState: { QUEUED: queuedMs, RUNNING: Math.max(0, totalMs - queuedMs) }, retries: 0 };
+}
+
 const ALLOWED: Readonly<Record<LedgerState, readonly LedgerState[]>> = {
   QUEUED: ['RUNNING', 'FAILED'],
   RUNNING: ['RETRY', 'BLOCKED', 'DONE', 'FAILED'],

@@ -1,4 +1,5 @@
 /** Reads what went wrong out of a failed LLM activity, inside workflow code. */
+import { RetryState, TimeoutType } from '@temporalio/common';
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
 import type { FailureDetails } from '../src/errors';
 
@@ -14,12 +15,24 @@ export interface CallFailure {
   retryAfterSec?: number;
   /** The failure's message (Breakwater messages carry no prompt text). */
   message?: string;
+  /**
+   * Set when the schedule-to-close timeout (the deadline) ended the call: during an attempt, or
+   * before a retry that would have started past it.
+   */
+  deadlineExceeded?: true;
 }
 
 /** The failure carried by an `ActivityFailure`, or undefined for any other error. */
 export function callFailureOf(error: unknown): CallFailure | undefined {
   if (!(error instanceof ActivityFailure)) return undefined;
-  const cause = error.cause;
+  const failure = failureOfCause(error.cause);
+  const deadline =
+    error.retryState === RetryState.TIMEOUT ||
+    (error.cause instanceof TimeoutFailure && error.cause.timeoutType === TimeoutType.SCHEDULE_TO_CLOSE);
+  return deadline ? { ...failure, deadlineExceeded: true } : failure;
+}
+
+function failureOfCause(cause: Error | undefined): CallFailure {
   if (cause instanceof ApplicationFailure) {
     const details = (cause.details?.[0] ?? undefined) as FailureDetails | undefined;
     const failure: CallFailure = { errorType: cause.type ?? 'Error', message: cause.message };

@@ -5,13 +5,7 @@
  * A call that cannot succeed throws an `ApplicationFailure` of type `BreakwaterTaskFailed`
  * whose details are a `TaskFailureDetails`.
  */
-import {
-  ActivityCancellationType,
-  CancellationScope,
-  isCancellation,
-  proxyActivities,
-  sleep,
-} from '@temporalio/workflow';
+import { ActivityCancellationType, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
 import type { BreakwaterActivities, LlmCallResult } from '../activities';
 import {
   budgetRefusal,
@@ -24,7 +18,7 @@ import type { LlmRequest } from '../src/llm/request';
 import type { FailureReason, FallbackProvider, TaskMeta, TaskPolicy } from '../src/task';
 import { callFailureOf } from './call-failure';
 import type { LedgerTracker } from './ledger-tracker';
-import { taskFailure, taskFailureDetailsOf } from './task-failure';
+import { taskFailure } from './task-failure';
 
 export interface GuardedCallOptions {
   meta: TaskMeta;
@@ -37,50 +31,15 @@ export interface GuardedCallOptions {
   fallbacks?: FallbackProvider[];
 }
 
-const DEADLINE = Symbol('deadline');
-
-/** What the call loop is waiting on, so a deadline that passes during a wait names the wait. */
-interface CallProgress {
-  waitingOn?: FailureReason;
-}
-
-/** Runs one guarded LLM call to completion, or throws a `BreakwaterTaskFailed` failure. */
-export async function guardedLlmCall(
-  request: LlmRequest,
-  options: GuardedCallOptions,
-): Promise<LlmCallResult> {
-  const progress: CallProgress = {};
-  if (options.deadline === undefined) return callUntilDone(request, options, progress);
-  const remainingMs = Date.parse(options.deadline) - Date.now();
-  const attempts = () => options.ledger?.ledger.attempts ?? 0;
-  if (remainingMs <= 0)
-    throw taskFailure({ reason: 'deadline_exceeded', attempts: attempts() }, options.meta.idempotencyKey);
-
-  const callScope = new CancellationScope();
-  const timerScope = new CancellationScope();
-  const call = callScope.run(() => callUntilDone(request, options, progress));
-  const timer = timerScope.run(() => sleep(remainingMs));
-  call.catch(() => undefined);
-  timer.catch(() => undefined);
-  try {
-    const winner = await Promise.race([call, timer.then(() => DEADLINE)]);
-    if (winner !== DEADLINE) return winner as LlmCallResult;
-  } finally {
-    timerScope.cancel();
-  }
-  const reason = progress.waitingOn ?? 'deadline_exceeded';
-  callScope.cancel();
-  try {
-    await call;
-  } catch (error) {
-    if (!isCancellation(error) && taskFailureDetailsOf(error) === undefined) throw error;
-  }
-  throw taskFailure({ reason, attempts: attempts() }, options.meta.idempotencyKey);
-}
-
-function activitiesFor(policy: TaskPolicy, consumed: number) {
+/**
+ * The `llmCall` activity for the attempts left. The deadline is the schedule-to-close timeout of the
+ * schedule (`remainingMs`), so it costs no timer: Temporal ends the attempt that runs past it and
+ * retries none after it.
+ */
+function activitiesFor(policy: TaskPolicy, consumed: number, remainingMs: number | undefined) {
   return proxyActivities<BreakwaterActivities>({
     startToCloseTimeout: policy.attemptTimeoutMs,
+    ...(remainingMs !== undefined ? { scheduleToCloseTimeout: remainingMs } : {}),
     heartbeatTimeout: policy.heartbeatTimeoutMs,
     cancellationType: ActivityCancellationType.TRY_CANCEL,
     retry: {
@@ -93,12 +52,20 @@ function activitiesFor(policy: TaskPolicy, consumed: number) {
   });
 }
 
-async function callUntilDone(
+/**
+ * Runs one guarded LLM call to completion, or throws a `BreakwaterTaskFailed` failure: with reason
+ * `deadline_exceeded` once the deadline passes during an attempt or its retry delay, or with the
+ * wait's reason when it passes during a wait.
+ */
+export async function guardedLlmCall(
   request: LlmRequest,
   options: GuardedCallOptions,
-  progress: CallProgress,
 ): Promise<LlmCallResult> {
   const { policy, meta, ledger } = options;
+  const deadlineAt = options.deadline === undefined ? undefined : Date.parse(options.deadline);
+  const remaining = () => (deadlineAt === undefined ? Number.POSITIVE_INFINITY : deadlineAt - Date.now());
+  const fail = (reason: FailureReason) =>
+    taskFailure({ reason, attempts: ledger?.ledger.attempts ?? 0 }, meta.idempotencyKey);
   const candidates: LlmRequest[] = [
     request,
     ...(options.fallbacks ?? []).map((fallback) => ({
@@ -113,8 +80,14 @@ async function callUntilDone(
   let roundWaitMs = Number.POSITIVE_INFINITY;
   for (;;) {
     const current = candidates[index]!;
+    const remainingMs = remaining();
+    if (remainingMs <= 0) throw fail('deadline_exceeded');
     try {
-      return await activitiesFor(policy, consumed).llmCall({
+      return await activitiesFor(
+        policy,
+        consumed,
+        deadlineAt === undefined ? undefined : remainingMs,
+      ).llmCall({
         request: current,
         meta,
         policy,
@@ -124,6 +97,7 @@ async function callUntilDone(
     } catch (error) {
       const failure = isCancellation(error) ? undefined : callFailureOf(error);
       if (!failure) throw error;
+      if (failure.deadlineExceeded) throw fail('deadline_exceeded');
       const attempt = failure.attempt ?? policy.retry.maximumAttempts;
       const { wait, failureReason } = errorPolicyOf(failure.errorType);
       if (!wait) {
@@ -160,17 +134,18 @@ async function callUntilDone(
         });
         continue;
       }
-      const waitMs = Math.min(roundWaitMs, policy.maxBlockedMs - blockedMs);
+      if (remaining() <= 0) throw fail('deadline_exceeded');
+      // A deadline that passes during the wait ends the task with the wait's reason.
+      const waitMs = Math.min(roundWaitMs, policy.maxBlockedMs - blockedMs, remaining());
       if (waitMs <= 0)
         throw taskFailure(
           { reason: failureReason, errorType: failure.errorType, attempts: consumed },
           meta.idempotencyKey,
         );
       ledger?.move('BLOCKED', { ...blocked, nextDelayMs: waitMs });
-      progress.waitingOn = failureReason;
       await sleep(waitMs);
-      progress.waitingOn = undefined;
       blockedMs += waitMs;
+      if (remaining() <= 0) throw fail(failureReason);
       index = 0;
       roundWaitMs = Number.POSITIVE_INFINITY;
       ledger?.move('RUNNING', { reason: 'resumed', attempt: consumed + 1, provider: request.provider });

@@ -1,21 +1,31 @@
 /**
  * Keeps a task's ledger inside its workflow: mirrors the state to the `LedgerState` search
- * attribute, answers the ledger query and records the attempt reports the activity signals. A task
- * that ends keeps its time in each state in its memo, which visibility lists return (the ledger
- * statistics read it).
+ * attribute, answers the ledger query and records the attempt reports the activity signals.
+ *
+ * The happy path writes one history event of its own: `RUNNING` with `QueuedMs`. `DONE` is not
+ * mirrored (a workflow that completed is done: `ExecutionStatus = 'Completed'`), and a task that
+ * went straight `QUEUED → RUNNING → DONE` keeps no memo: its time in each state follows from
+ * `QueuedMs` and its start and close times. Any other task that ends keeps its time in each state
+ * in its memo, which visibility lists return (the ledger statistics read both).
  */
 import {
   defineQuery,
   defineSignal,
-  patched,
   proxySinks,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { LEDGER_TIMES_MEMO, Ledger, isTerminal, ledgerTimes, type TransitionInfo } from '../src/ledger';
-import { LedgerStateKey, ProviderKey } from '../src/search-attributes';
+import {
+  LEDGER_TIMES_MEMO,
+  Ledger,
+  isStraightToDone,
+  isTerminal,
+  ledgerTimes,
+  type TransitionInfo,
+} from '../src/ledger';
+import { LedgerStateKey, ProviderKey, QueuedMsKey } from '../src/search-attributes';
 import {
   TaskMessages,
   type AttemptFailedReport,
@@ -57,20 +67,24 @@ export class LedgerTracker {
     return this.ledger.snapshot();
   }
 
-  /** Records a transition, mirrors it to the search attribute and logs it. Terminal states are final. */
+  /** Records a transition, mirrors it to the search attributes and logs it. Terminal states are final. */
   move(to: LedgerState, info: TransitionInfo): void {
     if (isTerminal(this.ledger.state)) return;
     const entry = this.ledger.transition(to, info);
     const switched = to === 'RUNNING' && info.provider !== undefined && info.provider !== this.provider;
     if (switched) this.provider = info.provider!;
-    upsertSearchAttributes([
-      { key: LedgerStateKey, value: to },
-      ...(switched ? [{ key: ProviderKey, value: this.provider }] : []),
-    ]);
-    // Tasks started before the memo existed replay without it.
-    if (isTerminal(to) && patched('ledger-times-memo')) {
-      const queuedSince = workflowInfo().startTime.toISOString();
-      upsertMemo({ [LEDGER_TIMES_MEMO]: ledgerTimes(this.ledger.entries, queuedSince) });
+    const queuedSince = workflowInfo().startTime;
+    if (to !== 'DONE') {
+      upsertSearchAttributes([
+        { key: LedgerStateKey, value: to },
+        ...(entry.from === 'QUEUED'
+          ? [{ key: QueuedMsKey, value: Math.max(0, Date.parse(entry.at) - queuedSince.getTime()) }]
+          : []),
+        ...(switched ? [{ key: ProviderKey, value: this.provider }] : []),
+      ]);
+    }
+    if (isTerminal(to) && !isStraightToDone(this.ledger.entries)) {
+      upsertMemo({ [LEDGER_TIMES_MEMO]: ledgerTimes(this.ledger.entries, queuedSince.toISOString()) });
     }
     breakwaterLog.info('ledger transition', {
       idempotencyKey: this.meta.idempotencyKey,

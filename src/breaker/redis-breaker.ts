@@ -59,11 +59,18 @@ export class RedisBreaker {
     throw new Error(`breaker-only admission returned ${outcome.code}`);
   }
 
-  async settle(provider: string, attemptId: string, outcome: BreakerOutcome): Promise<BreakerSettleResult> {
+  /** `slow`: the call was slower than `LLM_SLOW_CALL_MS` (for the slow-call rate). */
+  async settle(
+    provider: string,
+    attemptId: string,
+    outcome: BreakerOutcome,
+    slow = false,
+  ): Promise<BreakerSettleResult> {
     const result = await this.scripts.settle({
       provider,
       attemptId,
       outcome,
+      slow,
       workerId: this.options.workerId,
       breaker: this.options.settings,
       clock: this.options.clock?.(),

@@ -39,7 +39,7 @@ export class BreakerReferenceModel {
   private readonly leases = new Map<string, Lease>();
   /** Worker id → time of its last counted failure (since the last success, or within the window in rate mode). */
   private readonly failingWorkers = new Map<string, number>();
-  private window: Array<{ at: number; failure: boolean }> = [];
+  private window: Array<{ at: number; failure: boolean; slow: boolean }> = [];
 
   constructor(
     private readonly settings: BreakerSettings,
@@ -92,7 +92,8 @@ export class BreakerReferenceModel {
     return inFlight >= Math.max(1, this.settings.failureThreshold - this.consecutiveFailures);
   }
 
-  settle(attemptId: string, outcome: BreakerOutcome, workerId: string): BreakerSettleResult {
+  /** `slow`: the call was slower than `LLM_SLOW_CALL_MS` (counted by the slow-call rate, rate mode only). */
+  settle(attemptId: string, outcome: BreakerOutcome, workerId: string, slow = false): BreakerSettleResult {
     const now = this.clock();
     this.expireLeases(now);
     const lease = this.leases.get(attemptId);
@@ -113,16 +114,23 @@ export class BreakerReferenceModel {
     }
     if (this.state === 'OPEN') return { settled: true };
 
-    this.window.push({ at: now, failure });
+    const slowCounted = slow && this.settings.mode === 'rate' && this.settings.slowCallRate > 0;
+    this.window.push({ at: now, failure, slow: slowCounted });
     this.pruneWindow(now);
     if (!failure) {
       this.lastSuccessAt = now;
       this.consecutiveFailures = 0;
       if (this.settings.mode === 'consecutive') this.failingWorkers.clear();
+      if (slowCounted && this.slowCallRateReached()) {
+        return { settled: true, transition: this.open('slow_call_rate', now) };
+      }
       return { settled: true };
     }
     this.consecutiveFailures += 1;
     this.failingWorkers.set(workerId, now);
+    if (slowCounted && this.slowCallRateReached()) {
+      return { settled: true, transition: this.open('slow_call_rate', now) };
+    }
     const reason = this.openReason();
     return reason ? { settled: true, transition: this.open(reason, now) } : { settled: true };
   }
@@ -170,6 +178,13 @@ export class BreakerReferenceModel {
     return calls >= this.settings.minimumVolume && failures / calls >= this.settings.failureRate
       ? 'failure_rate'
       : undefined;
+  }
+
+  /** Slow calls are `slowCallRate` of the window's calls, with `minimumVolume` calls or more (any workers). */
+  private slowCallRateReached(): boolean {
+    const calls = this.window.length;
+    const slow = this.window.filter((entry) => entry.slow).length;
+    return calls >= this.settings.minimumVolume && slow / calls >= this.settings.slowCallRate;
   }
 
   private open(reason: string, now: number): BreakerTransition {

@@ -32,6 +32,11 @@ export interface BreakerSettings {
   minimumVolume: number;
   /** Distinct workers whose failures are needed to open (`BREAKER_MIN_WORKERS`). */
   minDistinctWorkers: number;
+  /**
+   * Rate mode: share of slow calls (slower than `LLM_SLOW_CALL_MS`, whatever their outcome) in the
+   * window that opens the breaker, as resilience4j's slow-call rate threshold (`BREAKER_SLOW_CALL_RATE`; 0 = off).
+   */
+  slowCallRate: number;
 }
 
 export const BREAKER_STATES = ['CLOSED', 'OPEN', 'HALF_OPEN'] as const;
@@ -55,7 +60,7 @@ export interface BreakerCounts {
 export interface BreakerTransition {
   from: BreakerStateName;
   to: BreakerStateName;
-  /** `failure_threshold`, `failure_rate`, `reset_timeout`, `probe_failed`, `probe_successes`, `forced_open`, `manual_reset`. */
+  /** `failure_threshold`, `failure_rate`, `slow_call_rate`, `reset_timeout`, `probe_failed`, `probe_successes`, `forced_open`, `manual_reset`. */
   reason: string;
   at: number;
   counts: BreakerCounts;

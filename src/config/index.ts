@@ -7,6 +7,7 @@ export { defaultConfig, loadConfig, type LoadConfigOptions } from './load-config
 export { PROVIDER_NAME, PROVIDER_VARIABLES } from './provider-variables';
 export { LOG_LEVELS } from './types';
 export type {
+  AdaptiveTimeoutSettings,
   BreakwaterConfig,
   LogLevel,
   ProviderConfig,

@@ -54,6 +54,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     alerts: values.ALERT_WEBHOOK_URL === undefined ? {} : { webhookUrl: values.ALERT_WEBHOOK_URL },
     providers: options.providers === false ? [] : readProviders(values, env),
     breaker: {
+      ...slowCallRateOf(values),
       mode: values.BREAKER_MODE,
       failureThreshold: values.BREAKER_FAILS,
       resetMs: values.BREAKER_RESET_SEC,
@@ -93,6 +94,12 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     deltas: { maxLen: values.STREAM_DELTAS_MAX_LEN, ttlMs: values.STREAM_DELTAS_TTL_SEC },
     answers: { ttlMs: values.ANSWER_RECOVERY_TTL_SEC },
     policy: readPolicy(values),
+    timeouts: {
+      p95Factor: values.LLM_TIMEOUT_P95_FACTOR,
+      minMs: values.LLM_TIMEOUT_MIN_MS,
+      minSamples: values.LLM_TIMEOUT_MIN_SAMPLES,
+      slowCallMs: values.LLM_SLOW_CALL_MS,
+    },
     taskDeadlineMs: values.TASK_DEADLINE_MS,
     maxRequestBytes: values.MAX_REQUEST_BYTES,
     worker: {
@@ -259,6 +266,21 @@ function readRedisTls(values: Values): RedisTlsFiles {
     throw new ConfigError('REDIS_TLS_CERT_PATH', 'is required with REDIS_TLS_KEY_PATH');
   }
   return tls;
+}
+
+/** `BREAKER_SLOW_CALL_RATE`, with what it needs: the rate mode, and slow calls to count. */
+function slowCallRateOf(values: Values): { slowCallRate: number } {
+  const slowCallRate = values.BREAKER_SLOW_CALL_RATE;
+  if (slowCallRate > 0 && values.BREAKER_MODE !== 'rate') {
+    throw new ConfigError(
+      'BREAKER_SLOW_CALL_RATE',
+      "needs BREAKER_MODE=rate (a share of the window's calls)",
+    );
+  }
+  if (slowCallRate > 0 && values.LLM_SLOW_CALL_MS === 0) {
+    throw new ConfigError('BREAKER_SLOW_CALL_RATE', 'needs LLM_SLOW_CALL_MS above 0 (what a slow call is)');
+  }
+  return { slowCallRate };
 }
 
 /** The task policy, with the rules that tie its variables together. */

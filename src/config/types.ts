@@ -104,6 +104,8 @@ export interface BreakwaterConfig {
   answers: KeptAnswerSettings;
   /** Defaults for every task; a submit may override the deadline. */
   policy: TaskPolicy;
+  /** Adaptive call timeouts and slow-call detection, on the worker (`LLM_TIMEOUT_*`, `LLM_SLOW_CALL_MS`). */
+  timeouts: AdaptiveTimeoutSettings;
   taskDeadlineMs: number;
   /** The largest request a submit accepts, in UTF-8 bytes of its JSON. */
   maxRequestBytes: number;
@@ -146,4 +148,17 @@ export interface TracingSettings {
   /** The OTLP/HTTP collector's base URL; unset, tracing is off. */
   endpoint?: string;
   serviceName: string;
+}
+
+/**
+ * How a worker derives each call's timeout from its model's rolling p95 of successful calls:
+ * `clamp(p95 × p95Factor, minMs, the task's fixed timeout)`, once the model has `minSamples` samples.
+ */
+export interface AdaptiveTimeoutSettings {
+  /** 0 turns adaptation off: every call gets the task's fixed timeouts. */
+  p95Factor: number;
+  minMs: number;
+  minSamples: number;
+  /** A provider call longer than this is a slow call (0 = no detection). */
+  slowCallMs: number;
 }

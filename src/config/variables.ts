@@ -308,6 +308,11 @@ export const ENV_VARIABLES = {
     schema: integer(1),
     description: 'Rate mode: calls in the window before the rate counts',
   },
+  BREAKER_SLOW_CALL_RATE: {
+    default: '0',
+    schema: decimal(0, 1),
+    description: 'Rate mode: share of calls slower than `LLM_SLOW_CALL_MS` in the window that opens; 0 = off',
+  },
   BREAKER_MIN_WORKERS: {
     default: '1',
     schema: integer(1, 1000),
@@ -462,6 +467,29 @@ export const ENV_VARIABLES = {
     default: '20000',
     schema: integer(100),
     description: 'A streamed call: longest gap between two events once the answer started',
+  },
+  LLM_TIMEOUT_P95_FACTOR: {
+    default: '2',
+    schema: decimal(0, 100),
+    description:
+      'Adaptive timeouts: the model\'s rolling p95 times this, clamped to [`LLM_TIMEOUT_MIN_MS`, the fixed timeout]; 0 = off (see "Adaptive timeouts")',
+  },
+  LLM_TIMEOUT_MIN_MS: {
+    default: '5000',
+    schema: integer(100),
+    description: 'Adaptive timeouts: the shortest an adaptive timeout gets (a smaller fixed timeout wins)',
+  },
+  LLM_TIMEOUT_MIN_SAMPLES: {
+    default: '20',
+    schema: integer(1, 100),
+    description:
+      'Adaptive timeouts: samples of the last 100 a model needs before its p95 counts; fewer, and the fixed timeout applies',
+  },
+  LLM_SLOW_CALL_MS: {
+    default: '30000',
+    schema: integer(0),
+    description:
+      'A provider call longer than this is logged, counted in `ai_llm_slow_calls_total` and reported to `onSlowCall`; 0 = off',
   },
   ACTIVITY_START_TO_CLOSE_MS: {
     default: derived(`\`LLM_CALL_TIMEOUT_MS\` + ${ATTEMPT_TIMEOUT_MARGIN_MS}`),

@@ -15,7 +15,7 @@ import { DlqStore } from '../dlq/dlq-store';
 import { createLogger } from '../observability/logger';
 import { createRedis, waitUntilReady } from '../redis/connection';
 import { KeySpace } from '../redis/keys';
-import { LEDGER_STATES } from '../task';
+import { countTasksByState, taskCountQuery } from '../status/task-queries';
 import { startStack, stopOnSignals } from '../testing/stack';
 import { endpointsOf, stackConfig } from '../testing/stack-config';
 import { PROJECT_ROOT } from '../testing/toolchain';
@@ -188,13 +188,14 @@ async function main(): Promise<void> {
   let settled = false;
   void all.finally(() => (settled = true)).catch(() => undefined);
   while (!settled) {
-    const counts = await Promise.all(
-      LEDGER_STATES.map(
-        async (state) =>
-          [state, (await client.temporal.workflow.count(`LedgerState='${state}'`)).count] as const,
-      ),
-    ).catch(() => []);
-    progress.show(finished, workload.length, counts.map(([state, count]) => `${state} ${count}`).join(' · '));
+    const counts = await countTasksByState(client.temporal, config.temporal.taskQueue).catch(() => ({}));
+    progress.show(
+      finished,
+      workload.length,
+      Object.entries(counts)
+        .map(([state, count]) => `${state} ${count}`)
+        .join(' · '),
+    );
     await Promise.race([all, new Promise((resolve) => setTimeout(resolve, 500))]).catch(() => undefined);
   }
   const outcomes = await all;
@@ -228,7 +229,7 @@ async function main(): Promise<void> {
     `  Web UI:  ${stack.temporal.uiUrl ?? '(off)'}/namespaces/${stack.temporal.namespace}/workflows`,
   );
   console.log(
-    `  CLI:     ${cli} workflow list --address ${stack.temporal.address} --query "LedgerState='DONE'"`,
+    `  CLI:     ${cli} workflow list --address ${stack.temporal.address} --query "${taskCountQuery(config.temporal.taskQueue, 'DONE')}"`,
   );
   console.log(
     `           ${cli} workflow list --address ${stack.temporal.address} --query "LedgerState='FAILED'"`,

@@ -5,6 +5,7 @@
 import type { BreakerOutcome } from '../breaker/types';
 import type { BudgetClaim } from '../budget/types';
 import type { ErrorContext } from '../errors';
+import type { ModelLatency } from '../redis/types';
 
 export interface AdmitRequest {
   provider: string;
@@ -24,6 +25,8 @@ export interface AdmitRequest {
    * wait, it counts as `BLOCKED` (the counts load shedding reads).
    */
   task?: { taskQueue: string; workflowId: string };
+  /** The model called: the admission carries its rolling latency (the adaptive timeout's input). */
+  model?: string;
 }
 
 export interface Admission {
@@ -43,6 +46,13 @@ export interface Admission {
    * round trip so it never ends later than Redis's): a settle that cannot reach Redis is retried until then.
    */
   leaseEndsAt: number;
+  /** The model called, when the request named it. */
+  model?: string;
+  /**
+   * The model's rolling latency of successful calls, shared by every worker (absent when the
+   * request named no model, or the guard is off or unreachable).
+   */
+  latency?: ModelLatency;
 }
 
 export interface SettleRequest {
@@ -54,6 +64,13 @@ export interface SettleRequest {
    * answer asked for: each counts against the turn's tool-call budget, as the call itself did.
    */
   actual?: { micros: number; tokens: number; toolCalls?: number };
+  /**
+   * A successful call's latency, in ms (and a stream's time to first token): a sample of its
+   * model's rolling latency, recorded in the same round trip.
+   */
+  latency?: { totalMs: number; firstTokenMs?: number };
+  /** The call was slower than `LLM_SLOW_CALL_MS` (counted by the breaker's slow-call rate). */
+  slow?: boolean;
 }
 
 export interface Guard {

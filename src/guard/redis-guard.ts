@@ -116,6 +116,7 @@ export class RedisGuard implements Guard {
         ceilings: options.budget.ceilings,
         random: (options.random ?? Math.random)(),
         ...(request.task ? { task: request.task } : {}),
+        ...(request.model === undefined ? {} : { model: request.model }),
       });
     } catch (error) {
       if (!(error instanceof UnreplicatedAdmissionError)) return this.unavailable(request, error);
@@ -147,7 +148,7 @@ export class RedisGuard implements Guard {
     });
   }
 
-  async settle({ admission, outcome, actual }: SettleRequest): Promise<void> {
+  async settle({ admission, outcome, actual, latency, slow }: SettleRequest): Promise<void> {
     if (!admission.guarded) return;
     const { options } = this;
     const call: SettleCall = {
@@ -166,6 +167,10 @@ export class RedisGuard implements Guard {
       actualToolCalls: actual?.toolCalls ?? 0,
       budgetTtlMs: options.budget.ttlMs,
       ceilings: options.budget.ceilings,
+      ...(slow ? { slow } : {}),
+      ...(latency && admission.model !== undefined
+        ? { latency: { model: admission.model, ...latency } }
+        : {}),
     };
     try {
       await this.deliver(call);
@@ -217,6 +222,8 @@ export class RedisGuard implements Guard {
       reservation: outcome.reservation,
       tokens: request.tokens,
       leaseEndsAt,
+      ...(request.model === undefined ? {} : { model: request.model }),
+      ...(outcome.latency ? { latency: outcome.latency } : {}),
     };
   }
 

@@ -36,6 +36,8 @@ export interface BreakwaterMetrics {
   llmCalls: Counter<'provider' | 'outcome'>;
   llmCallDuration: Histogram<'provider' | 'outcome'>;
   llmTokens: Counter<'provider' | 'kind'>;
+  /** Provider calls slower than `LLM_SLOW_CALL_MS`, whatever their outcome. */
+  llmSlowCalls: Counter<'provider'>;
   /** Admission decisions of the shared guard. */
   guardAdmissions: Counter<'provider' | 'decision'>;
   /** Settles that could not reach Redis, by what became of them: delivered later, or given up. */
@@ -278,6 +280,12 @@ export function getMetrics(registry: Registry = defaultRegistry): BreakwaterMetr
       name: 'ai_llm_tokens_total',
       help: 'Tokens reported by providers, by kind (prompt or completion)',
       labelNames: ['provider', 'kind'],
+      registers,
+    }),
+    llmSlowCalls: new Counter({
+      name: 'ai_llm_slow_calls_total',
+      help: 'LLM provider calls slower than LLM_SLOW_CALL_MS, whatever their outcome',
+      labelNames: ['provider'],
       registers,
     }),
     guardAdmissions: new Counter({

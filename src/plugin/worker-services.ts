@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import type { Worker } from '@temporalio/worker';
 import { collectDefaultMetrics, register as defaultRegistry, type Registry } from 'prom-client';
 import { createActivities, type BreakwaterActivities } from '../../activities';
+import type { SlowCallHook } from '../../activities/slow-calls';
 import type { AiSdkProviderDeps } from '../ai-sdk';
 import { KeptAnswers } from '../answers/kept-answers';
 import type { RedisBreaker } from '../breaker/redis-breaker';
@@ -43,6 +44,8 @@ export interface WorkerServicesOptions {
   registry?: Registry;
   /** Called for every circuit breaker transition this worker's calls cause. */
   onBreakerStateChange?: (change: BreakerStateChange) => void;
+  /** Called for every provider call of this worker slower than `LLM_SLOW_CALL_MS`. */
+  onSlowCall?: SlowCallHook;
 }
 
 export interface WorkerServices {
@@ -151,6 +154,8 @@ export function createWorkerServices(
     guard,
     costing,
     callsPerTask: config.rateLimit.callsPerTask,
+    timeouts: config.timeouts,
+    onSlowCall: options.onSlowCall,
     deltaWriters: deltaWriters(redis, keys, config.deltas, logger),
     keptAnswers: new KeptAnswers(redis, keys, config.answers, config.encryption, logger),
     logger,

@@ -33,6 +33,7 @@ const SHARED = [
   '_budget.lua',
   '_settings.lua',
   '_dlq.lua',
+  '_latency.lua',
 ];
 
 export type AdmitReply = [
@@ -42,6 +43,13 @@ export type AdmitReply = [
   detail: string,
   transition: string,
   reservation: string,
+  /** When admitted with a model: its rolling latency (see `lua/_latency.lua`). */
+  ...latency: [
+    totalP95Ms?: number,
+    totalSamples?: number,
+    firstTokenP95Ms?: number,
+    firstTokenSamples?: number,
+  ],
 ];
 export type SettleReply = [breakerSettled: number, transition: string, budgetSettled: number];
 

@@ -24,7 +24,7 @@ import {
   type EncodedCall,
   type SettleCall,
 } from './script-arguments';
-import type { ReplicaWaitSettings } from './types';
+import type { ModelLatency, ReplicaWaitSettings } from './types';
 
 /** The return codes of the guard's scripts, as `lua/_codes.lua` names them. */
 export const SCRIPT_CODES = {
@@ -38,7 +38,14 @@ export const SCRIPT_CODES = {
 } as const;
 
 export type AdmitOutcome =
-  | { code: 'admitted'; probe: boolean; reservation: string; transition?: BreakerTransition }
+  | {
+      code: 'admitted';
+      probe: boolean;
+      reservation: string;
+      transition?: BreakerTransition;
+      /** The model's rolling latency, when the call named its model. */
+      latency?: ModelLatency;
+    }
   | { code: 'breaker_refused'; state: BreakerStateName; retryAfterMs: number; transition?: BreakerTransition }
   | { code: 'rate_limited'; retryAfterMs: number; bucket: string; transition?: BreakerTransition }
   | { code: 'budget_busy'; scope: string; transition?: BreakerTransition }
@@ -94,13 +101,26 @@ export function parseTransition(json: string): BreakerTransition | undefined {
 
 const withTransition = (transition: BreakerTransition | undefined) => (transition ? { transition } : {});
 
+/** The model's rolling latency an admission carries, when it was asked for one. */
+function modelLatencyOf(values: readonly unknown[]): { latency?: ModelLatency } {
+  if (values.length < 4) return {};
+  const [totalP95, totalSamples, firstTokenP95, firstTokenSamples] = values.map(Number);
+  return {
+    latency: {
+      total: { p95Ms: totalP95!, samples: totalSamples! },
+      firstToken: { p95Ms: firstTokenP95!, samples: firstTokenSamples! },
+    },
+  };
+}
+
 /** What each admission code means: the one mapping from an admit reply to its outcome. */
 const ADMIT_REPLIES: Record<number, (reply: AdmitReply) => AdmitOutcome> = {
-  [SCRIPT_CODES.ADMITTED]: ([, probe, , , transition, reservation]) => ({
+  [SCRIPT_CODES.ADMITTED]: ([, probe, , , transition, reservation, ...latency]) => ({
     code: 'admitted',
     probe: probe === 1,
     reservation,
     ...withTransition(parseTransition(transition)),
+    ...modelLatencyOf(latency),
   }),
   [SCRIPT_CODES.BREAKER_REFUSED]: ([, , retryAfterMs, state, transition]) => ({
     code: 'breaker_refused',

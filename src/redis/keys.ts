@@ -12,7 +12,7 @@
 /** A key's pattern (after the slot key; `<part>` is filled in when the key is built), type and content. */
 export interface KeyDefinition {
   pattern: string;
-  type: 'HASH' | 'ZSET' | 'SET' | 'STRING' | 'STREAM';
+  type: 'HASH' | 'ZSET' | 'SET' | 'STRING' | 'STREAM' | 'LIST';
   holds: string;
 }
 
@@ -24,6 +24,7 @@ export const KEY_MAP = {
   breakerProbes:         { pattern: ':breaker:<provider>:probes', type: 'ZSET', holds: 'attemptId -> lease expiry (ms): the HALF_OPEN probes among them' },
   breakerWindow:         { pattern: ':breaker:<provider>:window', type: 'ZSET', holds: 'attemptId -> settle time: counted outcomes in the sliding window' },
   breakerWindowFailures: { pattern: ':breaker:<provider>:window-failures', type: 'ZSET', holds: 'attemptId -> settle time: the failures among them' },
+  breakerWindowSlow:     { pattern: ':breaker:<provider>:window-slow', type: 'ZSET', holds: 'attemptId -> settle time: the slow calls among them (rate mode with BREAKER_SLOW_CALL_RATE)' },
   breakerFailers:        { pattern: ':breaker:<provider>:failers', type: 'HASH', holds: 'workerId -> time of its last counted failure' },
   rateLimit:             { pattern: ':ratelimit:<bucket>', type: 'STRING', holds: '"requests,tokens,atMs" of an operation\'s bucket (op:<operation>), then ",<tokens>" per refund since; expires after 10 idle minutes' },
   budgetRun:             { pattern: ':budget:run:<runId>', type: 'HASH', holds: 'spent, reserved (micro-dollars), ceiling (a per-run override); per turn turn:<turn>:tokensSpent, turn:<turn>:tokensReserved, turn:<turn>:calls (LLM calls admitted + tool calls their answers asked for)' },
@@ -46,6 +47,8 @@ export const KEY_MAP = {
   tasksQueued:           { pattern: ':tasks:<taskQueue>:queued', type: 'ZSET', holds: 'workflowId -> time added: tasks submitted whose first call was not admitted yet' },
   tasksBlocked:          { pattern: ':tasks:<taskQueue>:blocked', type: 'ZSET', holds: 'workflowId -> time blocked: tasks whose last admission was refused with a wait (BLOCKED)' },
   tasksReconcile:        { pattern: ':tasks:<taskQueue>:reconcile', type: 'STRING', holds: 'the worker reconciling the waiting tasks against Temporal visibility now (expires)' },
+  latencySummary:        { pattern: ':latency:<provider>:<model>', type: 'HASH', holds: 'the rolling latency of successful calls to a model: totalP95, totalSamples, firstTokenP95, firstTokenSamples (ms), and totalPushes, firstTokenPushes (samples ever recorded; past the window, the p95 is computed every 10th); expires 7 idle days' },
+  latencySamples:        { pattern: ':latency-samples:<kind>:<provider>:<model>', type: 'LIST', holds: 'the last 100 latencies (ms) of successful calls to a model, newest first; kind: total or firstToken (expires 7 idle days)' },
   alertStream:           { pattern: ':alerts', type: 'STREAM', holds: 'alert events (breaker transitions, degraded on/off, budgets crossing 90 %), each raised once by the script that caused it (capped)' },
 } as const satisfies Record<string, KeyDefinition>;
 

@@ -25,8 +25,19 @@ export interface AdmitCall {
   random: number;
   /** The task this call is for: it leaves the waiting tasks, or enters the blocked ones when refused with a wait. */
   task?: { taskQueue: string; workflowId: string };
+  /** The model whose rolling latency an admitted call gets back (for its adaptive timeout). */
+  model?: string;
   /** Tests only: a clock instead of Redis time. */
   clock?: number;
+}
+
+/** A successful call's latency samples, for its model's rolling latency (see `lua/_latency.lua`). */
+export interface LatencySample {
+  model: string;
+  /** The whole call, in ms. */
+  totalMs: number;
+  /** A stream's time to its first token, in ms. */
+  firstTokenMs?: number;
 }
 
 export interface SettleCall {
@@ -52,6 +63,10 @@ export interface SettleCall {
   budgetTtlMs?: number;
   /** The default budget ceilings: a charge crossing 90 % of one raises an alert. */
   ceilings?: BudgetCeilings;
+  /** Recorded with a settled breaker outcome (send it with `success` only). */
+  latency?: LatencySample;
+  /** The call was slower than `LLM_SLOW_CALL_MS` (for the breaker's slow-call rate). */
+  slow?: boolean;
   clock?: number;
 }
 
@@ -111,15 +126,16 @@ const packBreaker = memoized((s: BreakerSettings) =>
     s.failureRate,
     s.minimumVolume,
     s.minDistinctWorkers,
+    s.slowCallRate,
   ]),
 );
 
-/** The breaker settings as the scripts take them: 11 doubles (see `lua/_breaker.lua`). */
+/** The breaker settings as the scripts take them: 12 doubles (see `lua/_breaker.lua`). */
 export function packBreakerSettings(settings: BreakerSettings): Buffer {
   return packBreaker(settings).bytes;
 }
 
-const NO_BREAKER = packed(doubles(new Array<number>(11).fill(0)));
+const NO_BREAKER = packed(doubles(new Array<number>(12).fill(0)));
 
 const NO_RATE = packed(doubles([0, 0, 1, 1]));
 
@@ -204,6 +220,7 @@ export function encodeAdmit(call: AdmitCall): EncodedCall {
     claim?.operation ?? '',
     call.task?.taskQueue ?? '',
     call.task?.workflowId ?? '',
+    call.model ?? '',
   ]);
   return { text, settings };
 }
@@ -211,6 +228,7 @@ export function encodeAdmit(call: AdmitCall): EncodedCall {
 /** The settle script's arguments (layout in `lua/settle-1.lua`). */
 export function encodeSettle(call: SettleCall): EncodedCall {
   const settings = guardSettings(call.breaker, call.rate, call.operationRate, call.ceilings);
+  const { latency } = call;
   const text = fields([
     settings.id,
     call.clock ?? -1,
@@ -225,6 +243,10 @@ export function encodeSettle(call: SettleCall): EncodedCall {
     call.provider,
     call.operationRate ? (call.operation ?? '') : '',
     call.reservation ?? '',
+    latency?.model ?? '',
+    latency ? Math.round(latency.totalMs) : '',
+    latency?.firstTokenMs === undefined ? '' : Math.round(latency.firstTokenMs),
+    call.slow ? 1 : 0,
   ]);
   return { text, settings };
 }

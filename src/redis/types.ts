@@ -31,3 +31,17 @@ export interface ReplicaWaitSettings {
   replicas: number;
   timeoutMs: number;
 }
+
+/** One rolling latency distribution of a model's successful calls (see `lua/_latency.lua`). */
+export interface LatencyDistribution {
+  /** Its p95 in ms (0 with no samples). */
+  p95Ms: number;
+  /** The samples it holds (at most the window's 100). */
+  samples: number;
+}
+
+/** A model's rolling latency, shared by every worker: whole calls, and a stream's time to first token. */
+export interface ModelLatency {
+  total: LatencyDistribution;
+  firstToken: LatencyDistribution;
+}

@@ -1,15 +1,15 @@
 /**
  * The ledger statistics (seed 001) of a task queue, from Temporal visibility: tasks by priority (one
  * count per priority), by agent, the retry rate and the p50/p95 time in each state, over a recent
- * window: the tasks open now or closed within it. Times and retries come from the memo a task writes
- * when it ends (`LEDGER_TIMES_MEMO`), so they cover the tasks that closed within the window.
+ * window: the tasks open now or closed within it. Times and retries cover the tasks that closed within
+ * the window: from the memo a task writes when it ends (`LEDGER_TIMES_MEMO`), or, for a task that went
+ * straight to `DONE` (it writes none), from its `QueuedMs` and its start and close times.
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
-import { LEDGER_TIMES_MEMO, type LedgerTimes } from '../ledger';
+import { LEDGER_TIMES_MEMO, straightToDoneTimes, type LedgerTimes } from '../ledger';
 import { percentile } from '../percentiles';
-import { AgentKey } from '../search-attributes';
+import { AgentKey, QueuedMsKey, visibilityText } from '../search-attributes';
 import { PRIORITIES, type LedgerState, type Priority } from '../task';
-import { visibilityText } from '../search-attributes';
 import { recentTasksQuery } from './task-queries';
 
 /** The most tasks one reading lists; past it, agents, retries and times are of a sample. */
@@ -45,10 +45,13 @@ export interface LedgerStatistics {
   timeInState: Partial<Record<LedgerState, StateTimes>>;
 }
 
-/** The ledger times a finished task keeps in its memo; undefined for an open task (or an older one). */
+/** The ledger times of a finished task; undefined for an open task (or an older one). */
 function timesOf(info: WorkflowExecutionInfo): LedgerTimes | undefined {
   const times = info.memo?.[LEDGER_TIMES_MEMO] as LedgerTimes | undefined;
-  return times && typeof times === 'object' && typeof times.retries === 'number' ? times : undefined;
+  if (times && typeof times === 'object' && typeof times.retries === 'number') return times;
+  const queuedMs = info.typedSearchAttributes.get(QueuedMsKey);
+  if (info.status.name !== 'COMPLETED' || queuedMs === undefined || !info.closeTime) return undefined;
+  return straightToDoneTimes(queuedMs, info.closeTime.getTime() - info.startTime.getTime());
 }
 
 async function countByPriority(client: Client, population: string): Promise<Record<Priority, number>> {

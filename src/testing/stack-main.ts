@@ -30,7 +30,7 @@ async function main(): Promise<void> {
       `  Fake provider      ${fake.url}  (providers '${FAKE_OPENAI}' and '${FAKE_ANTHROPIC}')`,
       '',
       'Try:',
-      `  ${cli} workflow list --address ${stack.temporal.address} --query "LedgerState='DONE'"`,
+      `  ${cli} workflow list --address ${stack.temporal.address} --query "ExecutionStatus='Completed' AND TaskQueue='${config.temporal.taskQueue}'"`,
       `  curl -X POST ${fake.url}/_admin/s/default/faults -d '{"fault":{"kind":"status","status":503},"times":2}'`,
       `  curl ${fake.url}/_admin/s/default/stats`,
       '',

@@ -6,14 +6,7 @@
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import {
-  AgentKey,
-  LedgerStateKey,
-  OperationKey,
-  PriorityKey,
-  ProviderKey,
-  SEARCH_ATTRIBUTE_DEFINITIONS,
-} from '../search-attributes';
+import { SEARCH_ATTRIBUTE_DEFINITIONS, SEARCH_ATTRIBUTE_KEYS } from '../search-attributes';
 import { ManagedProcess } from './child-process';
 import { freePort } from '../free-port';
 import { resolveTemporalCli } from './toolchain';
@@ -92,7 +85,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
           uiPort,
           dbFilename,
           namespace,
-          searchAttributes: [LedgerStateKey, AgentKey, PriorityKey, ProviderKey, OperationKey],
+          searchAttributes: [...SEARCH_ATTRIBUTE_KEYS],
         },
       });
     let env: TestWorkflowEnvironment | undefined = await launch();

@@ -6,6 +6,7 @@ import type { BreakwaterConfig } from '../config';
 import { connectingTo, temporalConnectionOptions } from '../client/temporal-connection';
 import type { RedisBreaker } from '../breaker/redis-breaker';
 import type { DegradedMode } from '../degraded/degraded-mode';
+import type { SlowCallHook } from '../../activities/slow-calls';
 import type { BreakerStateChange } from '../guard/redis-guard';
 import { createLogger, type Logger } from '../observability/logger';
 import { BreakwaterPlugin } from '../plugin/breakwater-plugin';
@@ -24,6 +25,8 @@ export interface CreateWorkerOptions {
   registry?: Registry;
   /** Called for every circuit breaker transition this worker's calls cause. */
   onBreakerStateChange?: (change: BreakerStateChange) => void;
+  /** Called for every provider call of this worker slower than `LLM_SLOW_CALL_MS` (no prompt text in it). */
+  onSlowCall?: SlowCallHook;
   /**
    * Serve AI SDK agents (`@temporalio/ai-sdk`'s `temporalProvider` in your workflows) with these
    * models, every call under the worker's guard (see `src/ai-sdk`).
@@ -68,6 +71,7 @@ export async function createWorker(
     logger,
     registry: options.registry,
     onBreakerStateChange: options.onBreakerStateChange,
+    onSlowCall: options.onSlowCall,
     aiSdk: options.aiSdk,
   });
   let connection: NativeConnection | undefined;

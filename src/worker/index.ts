@@ -16,3 +16,4 @@ export type { BreakwaterActivities, FailedTask, LlmCallInput, LlmCallResult } fr
 export { breakwaterAiSdkPlugin, breakwaterMiddleware, guardedProvider } from '../ai-sdk';
 export type { AiSdkFallback, AiSdkGuardOptions, AiSdkModels, BreakwaterCallOptions } from '../ai-sdk';
 export type { BreakerStateChange } from '../guard/redis-guard';
+export type { SlowCall, SlowCallHook } from '../../activities/slow-calls';

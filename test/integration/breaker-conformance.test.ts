@@ -68,11 +68,13 @@ class Pair {
     return expected;
   }
 
-  async settle(attemptId: string, outcome: BreakerOutcome, workerId: string) {
-    const expected = this.model.settle(attemptId, outcome, workerId);
+  async settle(attemptId: string, outcome: BreakerOutcome, workerId: string, slow = false) {
+    const expected = this.model.settle(attemptId, outcome, workerId, slow);
     if (expected.transition) this.seen.add(`${expected.transition.from}->${expected.transition.to}`);
-    const actual = await this.worker(workerId).settle('p', attemptId, outcome);
-    expect(normalize(actual), `settle ${attemptId} ${outcome} at ${this.now}`).toEqual(normalize(expected));
+    const actual = await this.worker(workerId).settle('p', attemptId, outcome, slow);
+    expect(normalize(actual), `settle ${attemptId} ${outcome}${slow ? ' slow' : ''} at ${this.now}`).toEqual(
+      normalize(expected),
+    );
     return expected;
   }
 
@@ -177,11 +179,31 @@ describe('shared breaker conforms to the reference model', () => {
     await pair.compareState('reset');
   });
 
+  it('opens on the slow-call rate, slow successes included, and only in the window', async () => {
+    const pair = new Pair(settingsFor({ mode: 'rate', failureRate: 1, slowCallRate: 0.5 }));
+    let n = 0;
+    const call = async (outcome: BreakerOutcome, slow: boolean) => {
+      const id = `s${++n}`;
+      await pair.admit(id, 500);
+      return pair.settle(id, outcome, 'w1', slow);
+    };
+    await call('success', true);
+    pair.now += 5000;
+    await call('success', false);
+    await call('failure', false);
+    expect((await call('success', true)).transition).toBeUndefined();
+    await pair.compareState('one slow call in the window');
+    const opened = await call('success', true);
+    expect(opened.transition).toMatchObject({ from: 'CLOSED', to: 'OPEN', reason: 'slow_call_rate' });
+    await pair.compareState('opened by slow calls');
+  });
+
   it.each([
     ['consecutive', {}],
     ['consecutive with two distinct workers required', { minDistinctWorkers: 2 }],
     ['rate', { mode: 'rate' as const }],
     ['probabilistic half-open', { halfOpenProbability: 0.5 }],
+    ['rate with a slow-call rate', { mode: 'rate' as const, slowCallRate: 0.4 }],
   ])('agrees on 1000 random events (%s)', async (_, overrides) => {
     const pair = new Pair(settingsFor(overrides));
     const random = seededRandom(20261122);
@@ -204,7 +226,10 @@ describe('shared breaker conforms to the reference model', () => {
           'neutral',
         ];
         const outcome = outcomes[Math.floor(random() * outcomes.length)]!;
-        await pair.settle(id, outcome, `w${Math.floor(random() * 3)}`);
+        const workerId = `w${Math.floor(random() * 3)}`;
+        // A slow call is drawn only where it counts, so the other cases keep their event sequences.
+        const slow = pair.settings.slowCallRate > 0 && random() < 0.3;
+        await pair.settle(id, outcome, workerId, slow);
       } else if (roll < 0.97) {
         pair.now += Math.floor(random() * 400);
       } else if (roll < 0.985) {

@@ -21,7 +21,7 @@ async function listWorkflowIds(query: string): Promise<string[]> {
 }
 
 describe('search attributes', () => {
-  it('mirrors the ledger state, agent, priority, provider and operation for `temporal workflow list`', async () => {
+  it('mirrors the ledger state (DONE as the completed workflow), agent, priority, provider and operation for `temporal workflow list`', async () => {
     const h = await createHarness(fakeProvider, 'visibility');
     const operation = h.name;
     h.fake.inject({ contentIncludes: 'doomed', fault: { kind: 'status', status: 400 } });
@@ -41,8 +41,9 @@ describe('search attributes', () => {
         })
         .catch(() => undefined);
     });
+    // A task does not mirror DONE (one history event less): its workflow completed.
     const done = await eventually(async () => {
-      const ids = await listWorkflowIds(`LedgerState='DONE' AND Operation='${operation}'`);
+      const ids = await listWorkflowIds(`ExecutionStatus='Completed' AND Operation='${operation}'`);
       return ids.length === 1 ? ids : undefined;
     });
     expect(done).toEqual([`bw-task-${h.name}-ok`]);
@@ -51,6 +52,11 @@ describe('search attributes', () => {
       return ids.length === 1 ? ids : undefined;
     });
     expect(failed).toEqual([`bw-task-${h.name}-bad`]);
+    expect(
+      await listWorkflowIds(
+        `LedgerState='RUNNING' AND ExecutionStatus='Running' AND Operation='${operation}'`,
+      ),
+    ).toEqual([]);
     expect(
       await listWorkflowIds(
         `Agent='scout' AND Priority='high' AND Provider='fake' AND Operation='${operation}'`,

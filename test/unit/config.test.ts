@@ -22,6 +22,11 @@ const LOCAL_KEY = 'local-key-Zx9yW8vU7tS6rQ5p';
 
 /** Where each numeric documented variable lands in the config. */
 const NUMERIC_FIELDS: Record<string, (config: BreakwaterConfig) => number> = {
+  LLM_TIMEOUT_P95_FACTOR: (c) => c.timeouts.p95Factor,
+  LLM_TIMEOUT_MIN_MS: (c) => c.timeouts.minMs,
+  LLM_TIMEOUT_MIN_SAMPLES: (c) => c.timeouts.minSamples,
+  LLM_SLOW_CALL_MS: (c) => c.timeouts.slowCallMs,
+  BREAKER_SLOW_CALL_RATE: (c) => c.breaker.slowCallRate,
   REDIS_COMMAND_TIMEOUT_MS: (c) => c.redis.commandTimeoutMs,
   REDIS_WAIT_REPLICAS: (c) => c.redis.replicaWait.replicas,
   REDIS_WAIT_TIMEOUT_MS: (c) => c.redis.replicaWait.timeoutMs,
@@ -131,6 +136,7 @@ describe('loadConfig defaults', () => {
         firstTokenTimeoutMs: 30_000,
         streamIdleTimeoutMs: 20_000,
       },
+      timeouts: { p95Factor: 2, minMs: 5000, minSamples: 20, slowCallMs: 30_000 },
       breaker: {
         mode: 'consecutive',
         failureThreshold: 5,
@@ -143,6 +149,7 @@ describe('loadConfig defaults', () => {
         failureRate: 0.5,
         minimumVolume: 10,
         minDistinctWorkers: 1,
+        slowCallRate: 0,
       },
       budget: {
         enabled: true,
@@ -294,6 +301,18 @@ describe('loadConfig refusals', () => {
       { RETRY_INITIAL_INTERVAL_MS: '5000', RETRY_MAXIMUM_INTERVAL_MS: '4999' },
       'RETRY_MAXIMUM_INTERVAL_MS',
     ],
+    ['a slow-call rate in consecutive mode', { BREAKER_SLOW_CALL_RATE: '0.5' }, 'BREAKER_SLOW_CALL_RATE'],
+    [
+      'a slow-call rate without slow calls',
+      { BREAKER_MODE: 'rate', BREAKER_SLOW_CALL_RATE: '0.5', LLM_SLOW_CALL_MS: '0' },
+      'BREAKER_SLOW_CALL_RATE',
+    ],
+    [
+      'a timeout sample minimum above the window',
+      { LLM_TIMEOUT_MIN_SAMPLES: '101' },
+      'LLM_TIMEOUT_MIN_SAMPLES',
+    ],
+    ['a negative p95 factor', { LLM_TIMEOUT_P95_FACTOR: '-1' }, 'LLM_TIMEOUT_P95_FACTOR'],
     ['a port above 65535', { HTTP_PORT: '70000' }, 'HTTP_PORT'],
     ['a port below -1', { HTTP_PORT: '-2' }, 'HTTP_PORT'],
     ['a negative answer recovery time', { ANSWER_RECOVERY_TTL_SEC: '-1' }, 'ANSWER_RECOVERY_TTL_SEC'],

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidLedgerTransitionError, Ledger, isTerminal, ledgerTimes } from '../../src/ledger';
+import {
+  InvalidLedgerTransitionError,
+  Ledger,
+  isStraightToDone,
+  isTerminal,
+  ledgerTimes,
+  straightToDoneTimes,
+} from '../../src/ledger';
 import { LEDGER_STATES, type LedgerState } from '../../src/task';
 
 const START = Date.parse('2025-03-01T12:00:00.000Z');
@@ -264,5 +271,35 @@ describe('ledgerTimes', () => {
 
   it('counts nothing for a task that never left QUEUED', () => {
     expect(ledgerTimes(new Ledger(steppingClock().clock).entries)).toEqual({ msInState: {}, retries: 0 });
+  });
+});
+
+describe('a task that went straight to DONE', () => {
+  it('is only QUEUED → RUNNING → DONE', () => {
+    const straight = new Ledger(steppingClock().clock);
+    straight.transition('RUNNING', { reason: 'started' });
+    expect(isStraightToDone(straight.entries)).toBe(false);
+    straight.transition('DONE', { reason: 'completed' });
+    expect(isStraightToDone(straight.entries)).toBe(true);
+
+    const retried = new Ledger(steppingClock().clock);
+    retried.transition('RUNNING', { reason: 'started' });
+    retried.transition('RETRY', { reason: 'attempt_failed' });
+    retried.transition('DONE', { reason: 'completed' });
+    expect(isStraightToDone(retried.entries)).toBe(false);
+
+    const failed = new Ledger(steppingClock().clock);
+    failed.transition('RUNNING', { reason: 'started' });
+    failed.transition('FAILED', { reason: 'deadline_exceeded' });
+    expect(isStraightToDone(failed.entries)).toBe(false);
+  });
+
+  it('has the times ledgerTimes gives its trail, from its queued time and its whole run', () => {
+    const ledger = new Ledger(steppingClock().clock);
+    ledger.transition('RUNNING', { reason: 'started' }); // +1 s
+    ledger.transition('DONE', { reason: 'completed' }); // +2 s
+    // Started 2 s before the ledger's first entry: 3 s QUEUED, 1 s RUNNING, 4 s in all.
+    expect(straightToDoneTimes(3000, 4000)).toEqual(ledgerTimes(ledger.entries, iso(-2)));
+    expect(straightToDoneTimes(3000, 2000).msInState.RUNNING).toBe(0);
   });
 });

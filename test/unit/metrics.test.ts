@@ -58,11 +58,17 @@ describe('scrape-time metrics', () => {
 });
 
 describe('taskCountQuery', () => {
-  it('counts running workflows for an open state, and every workflow for a closed one', () => {
+  it('counts running workflows for an open state, every FAILED workflow, and completed tasks as DONE', () => {
     expect(taskCountQuery('breakwater', 'BLOCKED')).toBe(
       "TaskQueue = 'breakwater' AND LedgerState = 'BLOCKED' AND ExecutionStatus = 'Running'",
     );
-    expect(taskCountQuery('breakwater', 'DONE')).toBe("TaskQueue = 'breakwater' AND LedgerState = 'DONE'");
+    expect(taskCountQuery('breakwater', 'FAILED')).toBe(
+      "TaskQueue = 'breakwater' AND LedgerState = 'FAILED'",
+    );
+    expect(taskCountQuery('breakwater', 'DONE')).toBe(
+      "TaskQueue = 'breakwater' AND LedgerState IN ('QUEUED', 'RUNNING', 'RETRY', 'BLOCKED', 'DONE') " +
+        "AND ExecutionStatus = 'Completed'",
+    );
   });
 
   it('quotes the task queue name', () => {

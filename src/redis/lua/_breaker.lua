@@ -5,10 +5,10 @@
   Its keys are the `breaker*` keys of src/redis/keys.ts, `breakerKey(name)` once `useBreaker(provider)`
   named the provider (each built when first used, then kept per key prefix and provider).
 
-  Its settings are 11 little-endian doubles (decoded with `struct`, far cheaper than text on this
+  Its settings are 12 little-endian doubles (decoded with `struct`, far cheaper than text on this
   hot path): mode (1 = rate, 0 = consecutive), failureThreshold, resetMs, halfOpenProbes,
   halfOpenProbability, successThreshold, halfOpenRetryMs, windowMs, failureRate, minimumVolume,
-  minDistinctWorkers.
+  minDistinctWorkers, slowCallRate (rate mode; 0 = off).
 ]]
 local breakerProvider, breakerCached
 -- A key of the current provider's breaker, built once per prefix and provider (see prefixCached).
@@ -34,19 +34,19 @@ local function useBreaker(provider)
   breakerProvider = provider
 end
 
--- The settings from 11 numbers of `v` starting at `i`: mode (1 = rate), then the 10 values.
+-- The settings from 12 numbers of `v` starting at `i`: mode (1 = rate), then the 11 values.
 local function breakerSettingsFrom(v, i)
   local mode = 'consecutive'
   if v[i] == 1 then mode = 'rate' end
   return {
     mode = mode, threshold = v[i + 1], resetMs = v[i + 2], maxProbes = v[i + 3], probability = v[i + 4],
     successThreshold = v[i + 5], retryMs = v[i + 6], windowMs = v[i + 7], failureRate = v[i + 8],
-    minimumVolume = v[i + 9], minWorkers = v[i + 10],
+    minimumVolume = v[i + 9], minWorkers = v[i + 10], slowCallRate = v[i + 11],
   }
 end
 
 local function breakerSettings(packed)
-  return breakerSettingsFrom({ struct.unpack('<ddddddddddd', packed) }, 1)
+  return breakerSettingsFrom({ struct.unpack('<dddddddddddd', packed) }, 1)
 end
 
 local function field(name, default)
@@ -96,6 +96,7 @@ local function pruneWindow(now, windowMs, mode)
   local since = now - windowMs
   redis.call('ZREMRANGEBYSCORE', breakerKey('breakerWindow'), '-inf', since)
   redis.call('ZREMRANGEBYSCORE', breakerKey('breakerWindowFailures'), '-inf', since)
+  redis.call('ZREMRANGEBYSCORE', breakerKey('breakerWindowSlow'), '-inf', since)
   if mode == 'rate' then
     local entries = redis.call('HGETALL', breakerKey('breakerFailers'))
     for i = 1, #entries, 2 do
@@ -116,7 +117,8 @@ end
 
 local function clearCounters()
   redis.call('HSET', breakerKey('breakerState'), 'consecutive', 0, 'halfOpenSuccesses', 0)
-  redis.call('DEL', breakerKey('breakerFailers'), breakerKey('breakerWindow'), breakerKey('breakerWindowFailures'))
+  redis.call('DEL', breakerKey('breakerFailers'), breakerKey('breakerWindow'), breakerKey('breakerWindowFailures'),
+    breakerKey('breakerWindowSlow'))
 end
 
 -- Moves the breaker to `to` and returns the transition as JSON.
@@ -214,11 +216,28 @@ local function breakerCommit(decision, attemptId, expiresAt)
 end
 
 --[[
+  Rate mode with a slow-call rate: a slow call (success or failure) enters the window's slow calls,
+  and the breaker opens once they are `slowCallRate` of the window's calls (at `minimumVolume` calls
+  or more), as resilience4j's slow-call rate threshold does. Returns the transition JSON or ''.
+]]
+local function slowCallSettle(attemptId, S, now)
+  redis.call('ZADD', breakerKey('breakerWindowSlow'), nowText, attemptId)
+  pruneWindow(now, S.windowMs, S.mode)
+  local calls = redis.call('ZCARD', breakerKey('breakerWindow'))
+  local slow = redis.call('ZCARD', breakerKey('breakerWindowSlow'))
+  if calls >= S.minimumVolume and slow / calls >= S.slowCallRate then
+    return open('slow_call_rate', now, S.resetMs)
+  end
+  return ''
+end
+
+--[[
   Settles one admitted attempt: releases its lease and applies its outcome, once.
-  Gives back `refund` tokens to the provider's rate limit, settled or not.
+  Gives back `refund` tokens to the provider's rate limit, settled or not. `slow`: the call was
+  slower than LLM_SLOW_CALL_MS (counted by the slow-call rate, rate mode only).
   Returns settled (1|0: 0 when already settled or its lease expired), transition JSON or ''.
 ]]
-local function breakerSettle(attemptId, outcome, workerId, S, now, refund)
+local function breakerSettle(attemptId, outcome, workerId, S, now, refund, slow)
   expireInflight(now)
   -- An expired probe lease is garbage once its in-flight lease is gone: whatever reads the probes
   -- (a HALF_OPEN admission, the status) drops expired ones first.
@@ -261,6 +280,7 @@ local function breakerSettle(attemptId, outcome, workerId, S, now, refund)
 
   local counted = tonumber(fields[4] or '0') + 1
   redis.call('ZADD', breakerKey('breakerWindow'), nowText, attemptId)
+  local slowCounted = slow and S.mode == 'rate' and S.slowCallRate > 0
   if not failure then
     -- Pruning the window is garbage collection on success: what reads it (a failure, the status) prunes first.
     if sweepDue(breakerCached.sweeps, 'window', now) then pruneWindow(now, S.windowMs, S.mode) end
@@ -273,6 +293,7 @@ local function breakerSettle(attemptId, outcome, workerId, S, now, refund)
       writes[#writes + 1], writes[#writes + 2] = PROBES_OR_FAILERS, none and 0 or 1
     end
     redis.call('HSET', breakerKey('breakerState'), unpack(writes))
+    if slowCounted then return 1, slowCallSettle(attemptId, S, now) end
     return 1, ''
   end
 
@@ -281,6 +302,10 @@ local function breakerSettle(attemptId, outcome, workerId, S, now, refund)
   local consecutive = tonumber(fields[2] or '0') + 1
   redis.call('HSET', breakerKey('breakerState'), 'consecutive', consecutive, stat, counted, PROBES_OR_FAILERS, 1)
   redis.call('HSET', breakerKey('breakerFailers'), workerId, nowText)
+  if slowCounted then
+    local transition = slowCallSettle(attemptId, S, now)
+    if transition ~= '' then return 1, transition end
+  end
   if redis.call('HLEN', breakerKey('breakerFailers')) < S.minWorkers then return 1, '' end
   if S.mode == 'consecutive' then
     if consecutive >= S.threshold then return 1, open('failure_threshold', now, S.resetMs) end

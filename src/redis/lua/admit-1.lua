@@ -3,7 +3,7 @@
   Nothing is taken unless every check passes.
 
   KEYS[1]  the slot key (see _common.lua)
-  ARGV[1]  the call, as 16 zero-terminated text fields (one short text argument: this runs on every
+  ARGV[1]  the call, as 17 zero-terminated text fields (one short text argument: this runs on every
            call's path, every argument costs, and a binary one costs the client more):
              settings id   the fingerprint of the guard settings (see _settings.lua)
              leaseMs       how long the admission holds if its worker never settles it
@@ -16,9 +16,12 @@
              the claim's operation,
              taskQueue, workflowId   the task whose call this is ('' = not a task): it leaves the
                            waiting sets (_waiting.lua), and enters the blocked one on a refusal it waits out
+             model         the model whose rolling latency an admitted call gets back (_latency.lua; '' = none)
   ARGV[2]  the packed guard settings: only when a first call was answered SETTINGS_UNKNOWN
 
   Returns  { code, probe (1|0), retryAfterMs, detail, transition JSON or '', reservation member or '' },
+           and when admitted with a model, its rolling latency after them: { ..., total p95 ms, total
+           samples, first-token p95 ms, first-token samples } (the adaptive call timeout's input),
            code being one of CODE (_codes.lua):
              ADMITTED          admitted
              BREAKER_REFUSED   detail = breaker state (OPEN, HALF_OPEN, CLOSED)
@@ -29,7 +32,7 @@
              SETTINGS_UNKNOWN  call again with ARGV[2]
 ]]
 
-local A = { struct.unpack('ssssssssssssssss', ARGV[1]) }
+local A = { struct.unpack('sssssssssssssssss', ARGV[1]) }
 local G = settingsNamed(A[1], ARGV[2], guardSettings)
 if G == nil then return { CODE.SETTINGS_UNKNOWN, 0, 0, '', '', '' } end
 local S, R, operationRate = G.breaker, G.rate, G.operationRate
@@ -85,4 +88,8 @@ providerRateCommit(R, rate, now)
 if operationRate then operationRateCommit(operation, perOperation, now) end
 local member = ''
 if claim then member = budgetCommit(attemptId, claim, budget, expiresAt) end
-return { CODE.ADMITTED, breaker.probe and 1 or 0, 0, breaker.state, breaker.transition, member }
+local admitted = { CODE.ADMITTED, breaker.probe and 1 or 0, 0, breaker.state, breaker.transition, member }
+if A[17] ~= '' then
+  for _, value in ipairs(latencyRead(provider, A[17])) do admitted[#admitted + 1] = value end
+end
+return admitted
