@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import { Context } from '@temporalio/activity';
 import type { KeptAnswers } from '../src/answers/kept-answers';
 import type { CallCosting, WorstCase } from '../src/budget/call-costing';
@@ -15,6 +16,8 @@ import { callTimeouts, type CallTimeouts } from '../src/guard/adaptive-timeouts'
 import type { Admission, Guard } from '../src/guard/guard';
 import type { Logger } from '../src/observability/logger';
 import type { BreakwaterMetrics } from '../src/observability/metrics';
+import { llmResponseOutcome, traceProviderCall } from '../src/observability/provider-span';
+import { NO_TRACER } from '../src/observability/tracing';
 import type { ProviderRegistry } from '../src/providers/registry';
 import type { LlmRequest } from '../src/llm/request';
 import type { LlmResponse } from '../src/llm/response';
@@ -63,12 +66,15 @@ export interface LlmCallDeps {
   onSlowCall?: SlowCallHook;
   logger: Logger;
   metrics: BreakwaterMetrics;
+  /** Where the provider call's span goes, a child of the activity's (default: nowhere). */
+  tracer?: Tracer;
   random?: () => number;
 }
 
 /** The guarded LLM call: admit, call the provider, settle, classify. One activity attempt per call. */
 export function createLlmCall(deps: LlmCallDeps) {
   const random = deps.random ?? Math.random;
+  const tracer = deps.tracer ?? NO_TRACER;
   const slowDeps = {
     thresholdMs: deps.timeouts.slowCallMs,
     logger: deps.logger,
@@ -139,15 +145,25 @@ export function createLlmCall(deps: LlmCallDeps) {
       });
       timeouts = callTimeouts(admission.latency, deps.timeouts, input.policy);
       providerStartedAt = performance.now();
-      const { response, firstTokenMs } = await callProvider(adapter, {
-        ctx,
-        attempt,
-        request: input.request,
-        policy: input.policy,
-        timeouts: { callTimeoutMs: timeouts.call.ms, firstTokenTimeoutMs: timeouts.firstToken.ms },
-        context,
-        deltas: input.request.stream ? deps.deltaWriters(input.meta.idempotencyKey, attempt) : undefined,
-      });
+      const providerTimeouts = {
+        callTimeoutMs: timeouts.call.ms,
+        firstTokenTimeoutMs: timeouts.firstToken.ms,
+      };
+      const { response, firstTokenMs } = await traceProviderCall(
+        tracer,
+        { system: adapter.system, model: input.request.model },
+        () =>
+          callProvider(adapter, {
+            ctx,
+            attempt,
+            request: input.request,
+            policy: input.policy,
+            timeouts: providerTimeouts,
+            context,
+            deltas: input.request.stream ? deps.deltaWriters(input.meta.idempotencyKey, attempt) : undefined,
+          }),
+        (answer) => llmResponseOutcome(answer.response),
+      );
       const callMs = performance.now() - providerStartedAt;
       const actual = deps.costing.actual(input.request, response.usage, worst);
       await deps.guard.settle({

@@ -1,10 +1,17 @@
 /**
  * Breakwater's guard as an AI SDK language-model middleware: every `doGenerate` and `doStream` of
  * the wrapped model, inside a Temporal activity, is admitted, made, settled and classified by a
- * `ModelAttempt`. Calls switch to the fallback models, in order, while a provider's breaker (or
+ * `ModelAttempt` (a `doGenerate` inside a `chat {model}` span too). Calls switch to the fallback models, in order, while a provider's breaker (or
  * its rate limit) refuses.
  */
-import type { LanguageModelV3, LanguageModelV3Middleware, ProviderV3 } from '@ai-sdk/provider';
+import type {
+  LanguageModelV3,
+  LanguageModelV3GenerateResult,
+  LanguageModelV3Middleware,
+  ProviderV3,
+} from '@ai-sdk/provider';
+import { traceProviderCall, type ProviderSpanOutcome } from '../observability/provider-span';
+import { NO_TRACER } from '../observability/tracing';
 import { ModelAttempt } from './model-attempt';
 import type { AiSdkGuardDeps, ModelCandidate } from './types';
 import { settlingStream } from './settling-stream';
@@ -31,6 +38,19 @@ export interface AiSdkGuardOptions extends AiSdkModels {
   operation?: string;
 }
 
+/** What the provider span reports of a generated answer: the AI SDK's unified finish reason. */
+function generateOutcome(result: LanguageModelV3GenerateResult): ProviderSpanOutcome {
+  return {
+    responseModel: result.response?.modelId,
+    inputTokens: result.usage.inputTokens.total,
+    outputTokens: result.usage.outputTokens.total,
+    finishReason: result.finishReason.unified,
+  };
+}
+
+/** `gen_ai.system` of an AI SDK model: its provider id's first part (`openai.chat` → `openai`). */
+const genAiSystemOf = (model: LanguageModelV3): string => model.provider.split('.')[0] ?? model.provider;
+
 /** The middleware that guards the models of `options.provider`; wrap them with `wrapLanguageModel`. */
 export function breakwaterMiddleware(
   options: AiSdkGuardOptions,
@@ -52,7 +72,13 @@ export function breakwaterMiddleware(
       const attempt = attemptFor(model);
       try {
         const admitted = await attempt.admit(params);
-        const result = await admitted.model.doGenerate({ ...admitted.params, abortSignal: attempt.signal() });
+        const { model: chosen } = admitted;
+        const result = await traceProviderCall(
+          deps.tracer ?? NO_TRACER,
+          { system: genAiSystemOf(chosen), model: chosen.modelId },
+          async () => chosen.doGenerate({ ...admitted.params, abortSignal: attempt.signal() }),
+          generateOutcome,
+        );
         if (result.finishReason.unified === 'content-filter')
           throw attempt.contentFiltered(result.finishReason.raw);
         await attempt.succeeded(

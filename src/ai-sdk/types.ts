@@ -1,5 +1,6 @@
 /** The guard around AI SDK model calls: what it is built from, and the models one call may try. */
 import type { LanguageModelV3 } from '@ai-sdk/provider';
+import type { Tracer } from '@opentelemetry/api';
 import type { CallCosting } from '../budget/call-costing';
 import type { Guard } from '../guard/guard';
 import type { Logger } from '../observability/logger';
@@ -14,6 +15,8 @@ export interface AiSdkGuardDeps {
   policy: TaskPolicy;
   logger: Logger;
   metrics: BreakwaterMetrics;
+  /** Where each generated call's `chat {model}` span goes (default: nowhere). */
+  tracer?: Tracer;
   random?: () => number;
 }
 

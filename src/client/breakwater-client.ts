@@ -10,6 +10,8 @@ import { ApplicationFailure, CancelledFailure, TerminatedFailure } from '@tempor
 import { withEncryption } from '../codec';
 import { DEFAULT_MAX_REQUEST_BYTES, type BreakwaterConfig } from '../config';
 import { LiveDeltas } from '../deltas/live-deltas';
+import { tracingClientInterceptors } from '../observability/temporal-tracing';
+import { tracingFor } from '../observability/tracing';
 import { SubmitGate, type Acceptance } from '../degraded/submit-gate';
 import { AgentKey, LedgerStateKey, OperationKey, PriorityKey, ProviderKey } from '../search-attributes';
 import type { LlmRequest } from '../llm/request';
@@ -116,19 +118,26 @@ export class BreakwaterClient {
   }
 
   /**
-   * Connects to Temporal as configured, encrypting payloads with the configured keys; `close()`
-   * releases the connection.
+   * Connects to Temporal as configured, encrypting payloads with the configured keys, and with
+   * `OTEL_EXPORTER_OTLP_ENDPOINT` tracing each workflow start; `close()` releases the connection
+   * (and exports the spans still batched).
    */
   static async connect(config: BreakwaterConfig): Promise<BreakwaterClient> {
     const connection = await connectingTo(config.temporal, () =>
       Connection.connect(temporalConnectionOptions(config.temporal)),
     );
+    const tracing = tracingFor(config.tracing);
     const client = new Client({
       connection,
       namespace: config.temporal.namespace,
       dataConverter: withEncryption(config.encryption),
+      ...(tracing ? { interceptors: tracingClientInterceptors(tracing) } : {}),
     });
     const gated = config.resilience.enabled ? SubmitGate.connect(config) : undefined;
+    const release = async () => {
+      await gated?.close();
+      await tracing?.flush();
+    };
     return new BreakwaterClient(
       {
         client,
@@ -144,7 +153,7 @@ export class BreakwaterClient {
         ...(gated ? { gate: gated.gate } : {}),
       },
       connection,
-      gated?.close,
+      release,
     );
   }
 

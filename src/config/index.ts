@@ -14,6 +14,7 @@ export type {
   ProviderKind,
   RedisTlsFiles,
   TemporalConnectionSettings,
+  TracingSettings,
 } from './types';
 export {
   parseVariable,

@@ -117,6 +117,12 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     },
     status: { ledgerWindowMs: values.STATUS_LEDGER_WINDOW_SEC },
     log: { level: values.LOG_LEVEL },
+    tracing: {
+      serviceName: values.OTEL_SERVICE_NAME,
+      ...(values.OTEL_EXPORTER_OTLP_ENDPOINT === undefined
+        ? {}
+        : { endpoint: values.OTEL_EXPORTER_OTLP_ENDPOINT }),
+    },
     production: values.NODE_ENV === 'production',
     encryption: readEncryption(values),
     codecServer: {

@@ -136,12 +136,21 @@ export interface BreakwaterConfig {
     ledgerWindowMs: number;
   };
   log: { level: LogLevel };
+  /** Tracing over OTLP/HTTP: off while `endpoint` is unset. */
+  tracing: TracingSettings;
   /** `NODE_ENV=production`. */
   production: boolean;
   /** Payload encryption in Temporal (`BREAKWATER_ENCRYPTION_*`). */
   encryption: EncryptionSettings;
   /** `breakwater codec-server` (`BREAKWATER_CODEC_SERVER_*`). */
   codecServer: CodecServerSettings;
+}
+
+/** `OTEL_EXPORTER_OTLP_ENDPOINT` and `OTEL_SERVICE_NAME`. */
+export interface TracingSettings {
+  /** The OTLP/HTTP collector's base URL; unset, tracing is off. */
+  endpoint?: string;
+  serviceName: string;
 }
 
 /**

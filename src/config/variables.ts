@@ -570,6 +570,18 @@ export const ENV_VARIABLES = {
       'The recent window of the ledger statistics in `/status` and `breakwater status` (tasks closed within it)',
   },
   LOG_LEVEL: { default: 'info', schema: oneOf(LOG_LEVELS), description: 'Least level logged' },
+  OTEL_EXPORTER_OTLP_ENDPOINT: {
+    default: NO_DEFAULT,
+    schema: url(['http', 'https']),
+    description:
+      'Turns tracing on: spans go over OTLP/HTTP to `<endpoint>/v1/traces` (the exporter also reads `OTEL_EXPORTER_OTLP_HEADERS`); unset, nothing is traced',
+    secret: true,
+  },
+  OTEL_SERVICE_NAME: {
+    default: 'breakwater-worker',
+    schema: text,
+    description: '`service.name` of the exported spans',
+  },
   NODE_ENV: {
     default: NO_DEFAULT,
     schema: text,

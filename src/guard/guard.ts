@@ -35,6 +35,8 @@ export interface Admission {
   attemptId: string;
   /** False when the guard was unreachable and failed open. */
   guarded: boolean;
+  /** The provider's breaker when it admitted the call (`HALF_OPEN`: as a probe); unset when unguarded. */
+  breakerState?: 'CLOSED' | 'HALF_OPEN';
   /** The budget reservation to settle ('' when none). */
   reservation: string;
   /** Worst-case tokens taken from the rate limit. */

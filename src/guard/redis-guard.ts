@@ -218,6 +218,7 @@ export class RedisGuard implements Guard {
       operation: request.operation,
       attemptId: request.attemptId,
       guarded: true,
+      breakerState: outcome.probe ? 'HALF_OPEN' : 'CLOSED',
       reservation: outcome.reservation,
       tokens: request.tokens,
       leaseEndsAt,

@@ -7,11 +7,18 @@ import type { ReplayWorkerOptions, Worker, WorkerOptions } from '@temporalio/wor
 import { breakwaterAiSdkPlugin, type AiSdkGuardOptions } from '../ai-sdk';
 import { encryptionCodec, withEncryption } from '../codec';
 import { loadConfig, parseToolGuards, type BreakwaterConfig, type ToolGuardInput } from '../config';
+import {
+  tracingActivityInterceptor,
+  tracingClientInterceptors,
+  workflowSpanSinks,
+} from '../observability/temporal-tracing';
+import { tracingFor, type Tracing } from '../observability/tracing';
+import { bundleCarriesTracing } from './bundle-tracing';
 import { taskLogSinks } from './task-log-sink';
 import { toolGuardInterceptor } from './tool-guard-interceptor';
 import { undecryptableActivityInterceptor } from './undecryptable-activity-interceptor';
 import { withPrebuiltBundle } from './prebuilt-bundle';
-import { UNDECRYPTABLE_INTERCEPTORS_PATH, WORKFLOWS_PATH } from './workflows-path';
+import { TRACING_INTERCEPTORS_PATH, UNDECRYPTABLE_INTERCEPTORS_PATH, WORKFLOWS_PATH } from './workflows-path';
 import { createWorkerServices, type WorkerServices, type WorkerServicesOptions } from './worker-services';
 
 export interface BreakwaterPluginOptions extends WorkerServicesOptions {
@@ -48,6 +55,10 @@ export interface BreakwaterPluginOptions extends WorkerServicesOptions {
  *   replay worker and any client built with the plugin; on the workers, a payload that does not
  *   decrypt fails its workflow or activity with the codec's non-retryable error (bundle
  *   `UNDECRYPTABLE_INTERCEPTORS_PATH` into a workflow bundle you build yourself).
+ * - with `OTEL_EXPORTER_OTLP_ENDPOINT`, Temporal's OpenTelemetry interceptors on the client, the
+ *   workflows and the activities, and Breakwater's `admit`, `chat {model}` and `settle` spans in
+ *   the LLM call, exported over OTLP/HTTP and flushed when the worker stops (a workflow bundle you
+ *   build yourself needs `TRACING_INTERCEPTORS_PATH`: `bundleWorkflows(path, { tracing: true })`).
  *
  * @example
  * const worker = await Worker.create({ connection, taskQueue: 'breakwater', plugins: [new BreakwaterPlugin()] });
@@ -58,18 +69,23 @@ export class BreakwaterPlugin extends SimplePlugin {
   private services?: WorkerServices;
   private aiSdk?: AiSdkPlugin;
   private readonly pluginOptions: BreakwaterPluginOptions;
+  /** Tracing, when `OTEL_EXPORTER_OTLP_ENDPOINT` turns it on. */
+  private readonly tracing?: Tracing;
 
   constructor(options: BreakwaterPluginOptions = {}) {
     const loaded = options.config ?? loadConfig();
     const config = options.toolGuards
       ? { ...loaded, toolGuards: { ...loaded.toolGuards, ...parseToolGuards(options.toolGuards) } }
       : loaded;
+    const tracing = tracingFor(config.tracing);
     super({
       name: 'breakwater',
       dataConverter: (existing) => withEncryption(config.encryption, existing),
+      ...(tracing ? { clientInterceptors: tracingClientInterceptors(tracing) } : {}),
     });
     this.pluginOptions = options;
     this.config = config;
+    this.tracing = tracing;
   }
 
   /** The guard, DLQ and activities behind this plugin: built when the first worker is configured. */
@@ -85,15 +101,16 @@ export class BreakwaterPlugin extends SimplePlugin {
       ...super.configureWorker(options),
       dataConverter: this.workerDataConverter(options.dataConverter),
       interceptors: {
-        ...withWorkflowInterceptors(options),
+        ...withWorkflowInterceptors(options, this.tracing),
         activity: [
           ...(options.interceptors?.activity ?? []),
+          ...(this.tracing ? [tracingActivityInterceptor(this.tracing)] : []),
           undecryptableActivityInterceptor,
           toolGuardInterceptor(toolGuard),
         ],
       },
       activities: { ...options.activities, ...activities },
-      sinks: { ...options.sinks, ...taskLogSinks(() => this.workerServices.logger) },
+      sinks: this.withSinks(options.sinks),
       shutdownGraceTime: options.shutdownGraceTime ?? worker.shutdownGraceMs,
       maxCachedWorkflows: options.maxCachedWorkflows ?? worker.maxCachedWorkflows,
     };
@@ -108,6 +125,11 @@ export class BreakwaterPlugin extends SimplePlugin {
       configured.maxTaskQueueActivitiesPerSecond = worker.maxTaskQueueActivitiesPerSecond;
     }
     if (!configured.workflowBundle && !configured.workflowsPath) configured.workflowsPath = WORKFLOWS_PATH;
+    if (this.tracing && configured.workflowBundle && !bundleCarriesTracing(configured.workflowBundle)) {
+      this.workerServices.logger.warn(
+        'tracing is on but the workflow bundle has no tracing interceptors: no workflow spans, and each activity starts a trace of its own; bundle with bundleWorkflows(path, { tracing: true })',
+      );
+    }
     const aiSdk = this.aiSdkPlugin();
     if (aiSdk) configured = aiSdk.configureWorker(configured);
     return withPrebuiltBundle(configured);
@@ -117,11 +139,23 @@ export class BreakwaterPlugin extends SimplePlugin {
     const configured: ReplayWorkerOptions = {
       ...super.configureReplayWorker(options),
       dataConverter: this.workerDataConverter(options.dataConverter),
-      interceptors: withWorkflowInterceptors(options),
-      sinks: { ...options.sinks, ...taskLogSinks(() => this.workerServices.logger) },
+      interceptors: withWorkflowInterceptors(options, this.tracing),
+      sinks: this.withSinks(options.sinks),
     };
     if (configured.workflowBundle || configured.workflowsPath) return configured;
     return { ...configured, workflowsPath: WORKFLOWS_PATH };
+  }
+
+  /**
+   * The worker's sinks with Breakwater's: the workflow spans' `exporter` (unless the application set
+   * its own) and the task log sink.
+   */
+  private withSinks(sinks: WorkerOptions['sinks']): WorkerOptions['sinks'] {
+    return {
+      ...workflowSpanSinks(this.tracing),
+      ...sinks,
+      ...taskLogSinks(() => this.workerServices.logger),
+    };
   }
 
   /** A worker's converter: payloads that do not decrypt are marked, for the interceptors to fail. */
@@ -162,9 +196,13 @@ export class BreakwaterPlugin extends SimplePlugin {
     }
   }
 
-  /** Closes what the plugin opened (Redis, the HTTP endpoints); the worker's run does it on its own. */
+  /**
+   * Closes what the plugin opened (Redis, the HTTP endpoints) and exports the spans still batched;
+   * the worker's run does it on its own.
+   */
   async close(): Promise<void> {
     await this.services?.close();
+    await this.tracing?.flush();
   }
 
   private aiSdkPlugin(): AiSdkPlugin | undefined {
@@ -176,16 +214,22 @@ export class BreakwaterPlugin extends SimplePlugin {
 }
 
 /**
- * The worker's interceptors with Breakwater's workflow interceptors added, when the worker bundles
- * its workflows: a prebuilt bundle carries its own (`bundleWorkflows`).
+ * The worker's interceptors with Breakwater's workflow interceptors added (the tracing ones when
+ * tracing is on), when the worker bundles its workflows: a prebuilt bundle carries its own
+ * (`bundleWorkflows`).
  */
 function withWorkflowInterceptors(
   options: Pick<WorkerOptions, 'interceptors' | 'workflowBundle'>,
+  tracing: Tracing | undefined,
 ): NonNullable<WorkerOptions['interceptors']> {
   const interceptors = options.interceptors ?? {};
   if (options.workflowBundle) return interceptors;
   return {
     ...interceptors,
-    workflowModules: [...(interceptors.workflowModules ?? []), UNDECRYPTABLE_INTERCEPTORS_PATH],
+    workflowModules: [
+      ...(interceptors.workflowModules ?? []),
+      UNDECRYPTABLE_INTERCEPTORS_PATH,
+      ...(tracing ? [TRACING_INTERCEPTORS_PATH] : []),
+    ],
   };
 }

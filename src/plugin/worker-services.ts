@@ -23,10 +23,12 @@ import { DlqStore } from '../dlq/dlq-store';
 import { createGuard } from '../guard/create-guard';
 import { ToolGuard, type ToolBreakerStateChange } from '../guard/tool-guard';
 import type { BreakerStateChange } from '../guard/redis-guard';
+import { TracedGuard } from '../guard/traced-guard';
 import { microsToUsd } from '../money';
 import { startHttpServer } from '../observability/http-server';
 import { createLogger, type Logger } from '../observability/logger';
 import { getMetrics, type BreakwaterMetrics } from '../observability/metrics';
+import { tracingFor } from '../observability/tracing';
 import { closeRedis, createRedis } from '../redis/connection';
 import { DegradedScripts } from '../redis/degraded-scripts';
 import { toolBreakerName } from '../redis/keys';
@@ -111,7 +113,13 @@ export function createWorkerServices(
   const releases: Array<() => Promise<unknown>> = [() => closeRedis(redis)];
 
   const workerId = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
-  const { guard, breaker, scripts, keys, close } = createGuard(config, redis, {
+  const {
+    guard: redisGuard,
+    breaker,
+    scripts,
+    keys,
+    close,
+  } = createGuard(config, redis, {
     workerId,
     logger,
     metrics,
@@ -127,6 +135,9 @@ export function createWorkerServices(
     logger,
     onStateChange: options.onToolBreakerStateChange,
   });
+  const tracing = tracingFor(config.tracing);
+  // With tracing on, `admit` and `settle` are spans (of `llmCall` and of the AI SDK's model calls alike).
+  const guard = tracing ? new TracedGuard(redisGuard, tracing.tracer) : redisGuard;
   const providerNames = config.providers.map((provider) => provider.name);
   const degradedScripts = new DegradedScripts(redis, keys);
   const degradedMode = new DegradedMode({
@@ -178,6 +189,7 @@ export function createWorkerServices(
     keptAnswers: new KeptAnswers(redis, keys, config.answers, config.encryption, logger),
     logger,
     metrics,
+    ...(tracing ? { tracer: tracing.tracer } : {}),
   });
 
   /** With `ALERT_WEBHOOK_URL`: joins the alert delivery (its consumer group exists once this resolves). */
@@ -209,7 +221,15 @@ export function createWorkerServices(
     degradedMode,
     activities,
     toolGuard,
-    aiSdkDeps: { guard, costing, policy: config.policy, logger, metrics, providerNames },
+    aiSdkDeps: {
+      guard,
+      costing,
+      policy: config.policy,
+      logger,
+      metrics,
+      providerNames,
+      ...(tracing ? { tracer: tracing.tracer } : {}),
+    },
     logger,
     async assertRedisAccess() {
       const problem = await firstSecurityProblem(redis, config.redis);

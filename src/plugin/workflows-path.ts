@@ -10,3 +10,7 @@ export const WORKFLOWS_PATH = workflowsModule('registered');
 
 /** The workflow interceptors that fail a workflow whose input or activity result did not decrypt. */
 export const UNDECRYPTABLE_INTERCEPTORS_PATH = workflowsModule('undecryptable-interceptors');
+
+/** Temporal's OpenTelemetry workflow interceptors: the workflow's span, and its context sent to its activities. */
+export const TRACING_INTERCEPTORS_PATH =
+  require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');

@@ -10,6 +10,8 @@ import { readStream } from './sse';
 import type { ProviderAdapter, ProviderCallOptions } from './types';
 
 export class AnthropicAdapter implements ProviderAdapter {
+  readonly system = 'anthropic';
+
   constructor(
     readonly name: string,
     private readonly baseUrl: string,

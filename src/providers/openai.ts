@@ -11,6 +11,8 @@ import { readStream } from './sse';
 import type { ProviderAdapter, ProviderCallOptions } from './types';
 
 export class OpenAiCompatibleAdapter implements ProviderAdapter {
+  readonly system = 'openai';
+
   constructor(
     readonly name: string,
     private readonly baseUrl: string,

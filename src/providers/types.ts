@@ -22,5 +22,7 @@ export interface ProviderCallOptions {
  */
 export interface ProviderAdapter {
   readonly name: string;
+  /** The API it speaks, as OpenTelemetry's `gen_ai.system` names it. */
+  readonly system: 'openai' | 'anthropic';
   chat(request: LlmRequest, options: ProviderCallOptions): Promise<LlmResponse>;
 }

@@ -1,12 +1,16 @@
 /** `breakwater/worker`: a Breakwater worker, either whole (`createWorker`) or added to yours (`BreakwaterPlugin`). */
 export { createWorker } from './create-worker';
-export { bundleWorkflows } from './bundle-workflows';
+export { bundleWorkflows, type BundleWorkflowsOptions } from './bundle-workflows';
 export type { BreakwaterWorker, CreateWorkerOptions } from './create-worker';
 export { BreakwaterPlugin } from '../plugin/breakwater-plugin';
 export type { BreakwaterPluginOptions } from '../plugin/breakwater-plugin';
 export { installTemporalRuntime } from '../plugin/temporal-runtime';
 export type { RuntimeOwner } from '../plugin/temporal-runtime';
-export { UNDECRYPTABLE_INTERCEPTORS_PATH, WORKFLOWS_PATH } from '../plugin/workflows-path';
+export {
+  TRACING_INTERCEPTORS_PATH,
+  UNDECRYPTABLE_INTERCEPTORS_PATH,
+  WORKFLOWS_PATH,
+} from '../plugin/workflows-path';
 export { createActivities } from '../../activities';
 export type { BreakwaterActivities, FailedTask, LlmCallInput, LlmCallResult } from '../../activities';
 export { breakwaterAiSdkPlugin, breakwaterMiddleware, guardedProvider } from '../ai-sdk';

@@ -182,6 +182,7 @@ describe('loadConfig defaults', () => {
       health: { dlqDepthThreshold: 100, dlqGrowthWindowMs: 300_000 },
       status: { ledgerWindowMs: 3_600_000 },
       log: { level: 'info' },
+      tracing: { serviceName: 'breakwater-worker' },
       production: false,
       encryption: { mode: 'off', keys: [], compression: 'off' },
       codecServer: { host: '127.0.0.1', port: 8888, corsOrigins: [] },
@@ -518,6 +519,22 @@ describe('ConfigError messages', () => {
     [{ MAX_REQUEST_BYTES: '2097152' }, 'MAX_REQUEST_BYTES: must be between 1024 and 2031616 (got 2097152)'],
   ])('%j refuses with %s', (env, message) => {
     expect(configError(env).message).toBe(message);
+  });
+});
+
+describe('tracing', () => {
+  it('is off without OTEL_EXPORTER_OTLP_ENDPOINT, on with it, under OTEL_SERVICE_NAME', () => {
+    expect(loadConfig({}).tracing).toEqual({ serviceName: 'breakwater-worker' });
+    expect(
+      loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/', OTEL_SERVICE_NAME: 'agents' })
+        .tracing,
+    ).toEqual({ endpoint: 'http://collector:4318', serviceName: 'agents' });
+  });
+
+  it('refuses an endpoint that is not an http(s) URL, naming the variable', () => {
+    const error = configError({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' });
+    expect(error.variable).toBe('OTEL_EXPORTER_OTLP_ENDPOINT');
+    expect(error.message).toContain('must be a URL with protocol http: or https:');
   });
 });
 
