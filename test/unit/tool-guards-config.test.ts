@@ -22,6 +22,7 @@ describe('TOOL_GUARDS', () => {
         halfOpenProbability: 1,
         halfOpenRetryMs: 2000,
         minDistinctWorkers: 1,
+        slowCallRate: 0,
       },
       leaseMs: 60_000,
       failures: { ignoreErrorTypes: [] },
