@@ -12,6 +12,7 @@ import {
   type AdmitReply,
   type BreakwaterCommands,
   type ReplicatedReply,
+  type ScriptName,
   type SettleReply,
 } from './function-library';
 import type { KeySpace } from './keys';
@@ -21,7 +22,6 @@ import {
   packBreakerSettings,
   packCeilings,
   type AdmitCall,
-  type EncodedCall,
   type SettleCall,
 } from './script-arguments';
 import type { ModelLatency, ReplicaWaitSettings } from './types';
@@ -148,6 +148,41 @@ const ADMIT_REPLIES: Record<number, (reply: AdmitReply) => AdmitOutcome> = {
   [SCRIPT_CODES.DEGRADED]: () => ({ code: 'degraded' }),
 };
 
+/** Where a guard's scripts run: the connection, its key space and the replicas to `WAIT` for. */
+export interface ScriptTarget {
+  readonly redis: RedisConnection;
+  readonly keys: KeySpace;
+  readonly replicaWait: ReplicaWaitSettings;
+}
+
+/**
+ * Calls function `name` with `text` (whose first field names the settings); once more with the
+ * `packed` settings when Redis does not know them yet. With replicas to wait for, each call `WAIT`s
+ * for them in the same round trip.
+ */
+export async function callWithSettings<Reply extends readonly unknown[]>(
+  target: ScriptTarget,
+  name: ScriptName,
+  text: string,
+  packed: Buffer,
+): Promise<ReplicatedReply<Reply>> {
+  const result = await callScript<Reply>(target, name, [text]);
+  if (result.reply[0] !== SCRIPT_CODES.SETTINGS_UNKNOWN) return result;
+  return callScript<Reply>(target, name, [text, packed]);
+}
+
+async function callScript<Reply>(
+  { redis, keys, replicaWait }: ScriptTarget,
+  name: ScriptName,
+  args: Array<string | Buffer>,
+): Promise<ReplicatedReply<Reply>> {
+  if (replicaWait.replicas === 0) {
+    const reply = (await commandsOf(redis)[name](keys.slot(), ...args)) as Reply;
+    return { reply, acknowledged: 0 };
+  }
+  return callAndWait<Reply>(redis, name, replicaWait, keys.slot(), args);
+}
+
 export class GuardScripts {
   private readonly commands: BreakwaterCommands;
 
@@ -160,33 +195,13 @@ export class GuardScripts {
     this.commands = commandsOf(redis);
   }
 
-  /** Calls `name` with its text; once more with the packed settings if Redis does not know them yet. */
-  private async withSettings<Reply extends readonly unknown[]>(
-    name: 'admit' | 'settle',
-    { text, settings }: EncodedCall,
-  ): Promise<ReplicatedReply<Reply>> {
-    const result = await this.call<Reply>(name, [text]);
-    if (result.reply[0] !== SCRIPT_CODES.SETTINGS_UNKNOWN) return result;
-    return this.call<Reply>(name, [text, settings.packed]);
-  }
-
-  private async call<Reply>(
-    name: 'admit' | 'settle',
-    args: Array<string | Buffer>,
-  ): Promise<ReplicatedReply<Reply>> {
-    if (this.replicaWait.replicas === 0) {
-      const reply = (await this.commands[name](this.keys.slot(), ...args)) as Reply;
-      return { reply, acknowledged: 0 };
-    }
-    return callAndWait<Reply>(this.redis, name, this.replicaWait, this.keys.slot(), args);
-  }
-
   /**
    * @throws UnreplicatedAdmissionError when the call was admitted but `WAIT` saw too few replicas
    *   acknowledge it (only with REDIS_WAIT_REPLICAS)
    */
   async admit(call: AdmitCall): Promise<AdmitOutcome> {
-    const { reply, acknowledged } = await this.withSettings<AdmitReply>('admit', encodeAdmit(call));
+    const { text, settings } = encodeAdmit(call);
+    const { reply, acknowledged } = await callWithSettings<AdmitReply>(this, 'admit', text, settings.packed);
     const decode = ADMIT_REPLIES[reply[0]];
     if (!decode) throw new Error(`admit script returned an unknown code ${String(reply[0])}`);
     const outcome = decode(reply);
@@ -198,7 +213,13 @@ export class GuardScripts {
   }
 
   async settle(call: SettleCall): Promise<SettleResult> {
-    const { reply, acknowledged } = await this.withSettings<SettleReply>('settle', encodeSettle(call));
+    const { text, settings } = encodeSettle(call);
+    const { reply, acknowledged } = await callWithSettings<SettleReply>(
+      this,
+      'settle',
+      text,
+      settings.packed,
+    );
     const [breakerSettled, transitionJson, budgetSettled] = reply;
     return {
       breakerSettled: breakerSettled === 1,

@@ -8,14 +8,8 @@ import { createHash } from 'node:crypto';
 import type { BreakerOutcome, BreakerSettings, BreakerStateName, BreakerTransition } from '../breaker/types';
 import type { RateLimit } from '../ratelimit/types';
 import type { RedisConnection } from './connection';
-import {
-  callAndWait,
-  commandsOf,
-  type BreakwaterCommands,
-  type ToolAdmitReply,
-  type ToolSettleReply,
-} from './function-library';
-import { NO_REPLICA_WAIT, parseTransition, SCRIPT_CODES } from './guard-scripts';
+import type { ToolAdmitReply, ToolSettleReply } from './function-library';
+import { callWithSettings, NO_REPLICA_WAIT, parseTransition, SCRIPT_CODES } from './guard-scripts';
 import type { KeySpace } from './keys';
 import { doubles, fields, packBreakerSettings } from './script-arguments';
 import type { ReplicaWaitSettings } from './types';
@@ -117,16 +111,12 @@ function admitOutcomeOf([
 }
 
 export class ToolScripts {
-  private readonly commands: BreakwaterCommands;
-
   constructor(
     readonly redis: RedisConnection,
     readonly keys: KeySpace,
     /** `WAIT` for replicas after each admit and settle (REDIS_WAIT_REPLICAS). */
     readonly replicaWait: ReplicaWaitSettings = NO_REPLICA_WAIT,
-  ) {
-    this.commands = commandsOf(redis);
-  }
+  ) {}
 
   async admit(call: ToolAdmitCall): Promise<ToolAdmitOutcome> {
     const text = fields([
@@ -153,23 +143,13 @@ export class ToolScripts {
     return { settled: settled === 1, ...(transition ? { transition } : {}) };
   }
 
-  /** Calls `name` with `text` (its first field the settings id); once more with the packed settings if Redis does not know them. */
+  /** Calls `name` with `text` after its settings id; with the packed settings too if Redis does not know them. */
   private async withSettings<Reply extends readonly unknown[]>(
     name: 'toolAdmit' | 'toolSettle',
     text: string,
     settings: ToolScriptSettings,
   ): Promise<Reply> {
     const { id, packed } = pack(settings);
-    const named = `${id}${text}`;
-    const reply = await this.call<Reply>(name, [named]);
-    if (reply[0] !== SCRIPT_CODES.SETTINGS_UNKNOWN) return reply;
-    return this.call<Reply>(name, [named, packed]);
-  }
-
-  private async call<Reply>(name: 'toolAdmit' | 'toolSettle', args: Array<string | Buffer>): Promise<Reply> {
-    if (this.replicaWait.replicas === 0) {
-      return (await this.commands[name](this.keys.slot(), ...args)) as Reply;
-    }
-    return (await callAndWait<Reply>(this.redis, name, this.replicaWait, this.keys.slot(), args)).reply;
+    return (await callWithSettings<Reply>(this, name, `${id}${text}`, packed)).reply;
   }
 }
