@@ -21,10 +21,7 @@
  * Targets (reported in `targets`, never enforced): `throughputRatio` ≥ 0.8, `firstDeltaOverheadMs` ≤ 50.
  */
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflows } from '../src/worker/bundle-workflows';
 import { orderActivities } from '../activities/examples/order-lookup';
 import { BreakwaterClient } from '../src/client/breakwater-client';
 import { LiveDeltas } from '../src/deltas/live-deltas';
@@ -32,13 +29,13 @@ import { mapConcurrent } from '../src/map-concurrent';
 import { createLogger } from '../src/observability/logger';
 import { percentile } from '../src/percentiles';
 import type { FakeScenario } from '../src/testing/fake-provider';
-import { startStack } from '../src/testing/stack';
-import { endpointsOf, FAKE_OPENAI, stackConfig } from '../src/testing/stack-config';
+import { FAKE_OPENAI } from '../src/testing/stack-config';
 import { createWorker } from '../src/worker/create-worker';
 import type { OrderAgentInput } from '../workflows/examples/order-agent';
 import { bareWorker } from './bare-worker';
-import { round, timed } from './measure';
-import { benchDir, benchLog, parseFlags, runBenchmark, type Cleanup } from './runner';
+import { startComparisonStack } from './comparison-stack';
+import { perSec, round, timed } from './measure';
+import { benchLog, parseFlags, runBenchmark, type Cleanup } from './runner';
 
 const log = benchLog('agent');
 
@@ -66,13 +63,6 @@ function parseOptions(args: string[]): BenchOptions {
   };
 }
 
-async function workflowBundle(dir: string): Promise<{ codePath: string }> {
-  const { code } = await bundleWorkflows(join(__dirname, 'agent-workflows.ts'));
-  const codePath = join(dir, 'agent-bundle.js');
-  writeFileSync(codePath, code);
-  return { codePath };
-}
-
 function question(index: number) {
   return { provider: FAKE_OPENAI, model: 'fake-model', question: `Where are my orders? (${index})` };
 }
@@ -93,23 +83,11 @@ async function agents(
   });
 }
 
-const perSec = (count: number, ms: number) => round((count * 1000) / ms, 2);
-
 async function run(options: BenchOptions, cleanup: Cleanup) {
-  const stack = await startStack({ dir: benchDir(cleanup), ui: false, removeDirOnStop: false });
-  cleanup.add(() => stack.stop());
-  const tag = `bench-agent-${randomUUID().slice(0, 8)}`;
-  const config = stackConfig(endpointsOf(stack, tag), {
-    TEMPORAL_TASK_QUEUE: tag,
-    REDIS_KEY_PREFIX: tag,
-    RATE_LIMIT_RPM: '0',
-    HTTP_PORT: '-1',
-    LOG_LEVEL: 'warn',
-  });
+  const { stack, tag, config, bundle } = await startComparisonStack('agent', cleanup);
   const fake = stack.fakeProvider!.scenario(tag).configure({
     script: [...AGENT_SCRIPT, { toolResults: 4, text: ANSWER }],
   });
-  const bundle = await workflowBundle(stack.dir);
   const logger = createLogger({ level: 'warn' });
   const breakwater = await createWorker(config, {
     logger,

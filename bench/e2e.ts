@@ -17,23 +17,19 @@
  *
  * Target (reported in `targets`, never enforced): `burstRatio` ≥ 0.95.
  */
-import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { BreakwaterClient } from '../src/client/breakwater-client';
 import { taskWorkflowId } from '../src/client/workflow-id';
 import { LiveDeltas } from '../src/deltas/live-deltas';
 import { mapConcurrent } from '../src/map-concurrent';
 import { createLogger } from '../src/observability/logger';
-import { startStack } from '../src/testing/stack';
-import { endpointsOf, FAKE_OPENAI, stackConfig } from '../src/testing/stack-config';
-import { bundleWorkflows } from '../src/worker/bundle-workflows';
+import { FAKE_OPENAI } from '../src/testing/stack-config';
 import { createWorker } from '../src/worker/create-worker';
 import { bareWorker } from './bare-worker';
+import { startComparisonStack } from './comparison-stack';
 import { historyEventsOf } from './history-events';
-import { round, timed } from './measure';
-import { benchDir, benchLog, parseFlags, runBenchmark, type Cleanup } from './runner';
+import { perSec, round, timed } from './measure';
+import { benchLog, parseFlags, runBenchmark, type Cleanup } from './runner';
 
 const log = benchLog('e2e');
 
@@ -56,22 +52,8 @@ const request = (label: string) => ({
   messages: [{ role: 'user' as const, content: `Say hello (${label})` }],
 });
 
-const perSec = (count: number, ms: number) => round((count * 1000) / ms, 2);
-
 async function run(options: BenchOptions, cleanup: Cleanup) {
-  const stack = await startStack({ dir: benchDir(cleanup), ui: false, removeDirOnStop: false });
-  cleanup.add(() => stack.stop());
-  const tag = `bench-e2e-${randomUUID().slice(0, 8)}`;
-  const config = stackConfig(endpointsOf(stack, tag), {
-    TEMPORAL_TASK_QUEUE: tag,
-    REDIS_KEY_PREFIX: tag,
-    RATE_LIMIT_RPM: '0',
-    HTTP_PORT: '-1',
-    LOG_LEVEL: 'warn',
-  });
-  const { code } = await bundleWorkflows(join(__dirname, 'agent-workflows.ts'));
-  const bundle = { codePath: join(stack.dir, 'e2e-bundle.js') };
-  writeFileSync(bundle.codePath, code);
+  const { tag, config, bundle } = await startComparisonStack('e2e', cleanup);
   const breakwater = await createWorker(config, {
     logger: createLogger({ level: 'warn' }),
     workflowBundle: bundle,

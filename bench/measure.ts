@@ -20,6 +20,11 @@ export function round(value: number, digits = 1): number {
 }
 
 /** Latencies in microseconds; `admitToPingRatio` is admit p50 / PING p50. */
+/** `count` things in `ms` as a rate per second, rounded to `digits`. */
+export function perSec(count: number, ms: number, digits = 2): number {
+  return round((count * 1000) / ms, digits);
+}
+
 export interface Latency {
   admitP50Us: number;
   admitP99Us: number;
