@@ -22,7 +22,7 @@ import { endpointsOf, stackConfig } from '../src/testing/stack-config';
 import { bundleWorkflows } from '../src/worker/bundle-workflows';
 import { createWorker } from '../src/worker/create-worker';
 import type { toolBatch } from './tool-workflows';
-import { round, timed } from './measure';
+import { perSec, round, timed } from './measure';
 import { benchDir, benchLog, parseFlags, runBenchmark, type Cleanup } from './runner';
 
 const log = benchLog('tools');
@@ -81,18 +81,20 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
   const connection = await Connection.connect({ address: config.temporal.address });
   cleanup.add(() => connection.close());
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
-  const batch = (name: string, calls: number) =>
+  const batch = (name: string, calls: number, concurrency = options.concurrency) =>
     timed(() =>
       temporal.workflow.execute<typeof toolBatch>('toolBatch', {
         taskQueue: tag,
         workflowId: `${tag}-${name}-${randomUUID().slice(0, 8)}`,
-        args: [{ tool: name, calls, concurrency: options.concurrency }],
+        args: [{ tool: name, calls, concurrency }],
       }),
     );
 
   const measured = await worker.runUntil(async () => {
     log('warm-up: 50 calls each way');
     await batch('plainTool', 50);
+    // A new breaker admits no more calls at once than it takes to open it, until its first success.
+    await batch('guardedTool', 1, 1);
     await batch('guardedTool', 50);
     const half = Math.ceil(options.calls / 2);
     log(`unguarded, first half: ${half} calls, ${options.concurrency} at a time`);
@@ -104,9 +106,8 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
     return { before, guarded, after };
   });
 
-  const perSec = (count: number, ms: number) => round((count * 1000) / ms, 1);
-  const guardedPerSec = perSec(options.calls, measured.guarded.ms);
-  const unguardedPerSec = perSec(options.calls, measured.before.ms + measured.after.ms);
+  const guardedPerSec = perSec(options.calls, measured.guarded.ms, 1);
+  const unguardedPerSec = perSec(options.calls, measured.before.ms + measured.after.ms, 1);
   const ratio = round(guardedPerSec / unguardedPerSec, 3);
   return {
     benchmark: 'tools',
