@@ -198,6 +198,24 @@ describe('failure messages at rest', () => {
     expect((await server.exited).code).toBe(0);
   });
 
+  it.each([
+    ['warns of a workflow bundle without the encoding failure converter', false, true],
+    ['is quiet with one', true, false],
+  ])('a worker that encrypts %s', async (_title, encoded, warns) => {
+    const { logger, lines } = logCapture();
+    const h = await createHarness(
+      fakeProvider,
+      'failures-bundle-warning',
+      { BREAKWATER_ENCRYPTION_KEYS: `k1=${KEY}` },
+      // The stack's bundle is built without it.
+      { workerOptions: () => ({ logger, ...(encoded ? { workflowBundle: bundle } : {}) }) },
+    );
+    await h.run(async () => undefined);
+    const warning = lines.find((line) => line.includes('no encoding failure converter'));
+    expect(warning !== undefined).toBe(warns);
+    if (warning) expect(warning).toContain('bundleWorkflows(path, { encryption: true })');
+  });
+
   it('are in the clear when encryption is off (the check can see them), a provider body never', async () => {
     const h = await harnessOf('failures-in-clear', {});
     const { prompt, unique } = secretsOf(newRun());
