@@ -45,9 +45,7 @@ export function installedWorkflowVersion(): string {
  * installed beside it is the version it carries (another version's workflow runtime is not mixed
  * with this worker's); else undefined.
  */
-export function prebuiltWorkflowBundle(
-  codePath: string = PREBUILT_BUNDLE_PATH,
-): { codePath: string } | undefined {
+export function prebuiltWorkflowBundle(codePath: string): { codePath: string } | undefined {
   if (!BUILT || !existsSync(codePath) || !existsSync(PREBUILT_BUNDLE_MANIFEST_PATH)) return undefined;
   const manifest = JSON.parse(readFileSync(PREBUILT_BUNDLE_MANIFEST_PATH, 'utf8')) as PrebuiltBundleManifest;
   if (manifest.temporalioWorkflow !== installedWorkflowVersion()) return undefined;
