@@ -13,7 +13,7 @@ import {
   workflowSpanSinks,
 } from '../observability/temporal-tracing';
 import { tracingFor, type Tracing } from '../observability/tracing';
-import { bundleCarriesTracing } from './bundle-tracing';
+import { bundleCarries } from './bundle-contents';
 import { taskLogSinks } from './task-log-sink';
 import { toolGuardInterceptor } from './tool-guard-interceptor';
 import { undecryptableActivityInterceptor } from './undecryptable-activity-interceptor';
@@ -52,9 +52,10 @@ export interface BreakwaterPluginOptions extends WorkerServicesOptions {
  *   closed when it stops;
  * - the ledger logs of Breakwater's workflows on Breakwater's logger, whoever installed the Runtime;
  * - payloads encrypted with the configured keys (`BREAKWATER_ENCRYPTION_*`) on the worker, the
- *   replay worker and any client built with the plugin; on the workers, a payload that does not
- *   decrypt fails its workflow or activity with the codec's non-retryable error (bundle
- *   `UNDECRYPTABLE_INTERCEPTORS_PATH` into a workflow bundle you build yourself).
+ *   replay worker and any client built with the plugin, failure messages and stack traces too
+ *   (`ENCODED_FAILURE_CONVERTER_PATH`); on the workers, a payload that does not decrypt fails its
+ *   workflow or activity with the codec's non-retryable error (a workflow bundle you build yourself
+ *   needs both: `bundleWorkflows(path, { encryption: true })`).
  * - with `OTEL_EXPORTER_OTLP_ENDPOINT`, Temporal's OpenTelemetry interceptors on the client, the
  *   workflows and the activities, and Breakwater's `admit`, `chat {model}` and `settle` spans in
  *   the LLM call, exported over OTLP/HTTP and flushed when the worker stops (a workflow bundle you
@@ -125,11 +126,7 @@ export class BreakwaterPlugin extends SimplePlugin {
       configured.maxTaskQueueActivitiesPerSecond = worker.maxTaskQueueActivitiesPerSecond;
     }
     if (!configured.workflowBundle && !configured.workflowsPath) configured.workflowsPath = WORKFLOWS_PATH;
-    if (this.tracing && configured.workflowBundle && !bundleCarriesTracing(configured.workflowBundle)) {
-      this.workerServices.logger.warn(
-        'tracing is on but the workflow bundle has no tracing interceptors: no workflow spans, and each activity starts a trace of its own; bundle with bundleWorkflows(path, { tracing: true })',
-      );
-    }
+    this.warnOfMissingBundleModules(configured.workflowBundle);
     const aiSdk = this.aiSdkPlugin();
     if (aiSdk) configured = aiSdk.configureWorker(configured);
     return withPrebuiltBundle(configured);
@@ -156,6 +153,22 @@ export class BreakwaterPlugin extends SimplePlugin {
       ...sinks,
       ...taskLogSinks(() => this.workerServices.logger),
     };
+  }
+
+  /** Warns when a workflow bundle of the application's lacks what tracing or encryption needs. */
+  private warnOfMissingBundleModules(bundle: WorkerOptions['workflowBundle']): void {
+    if (!bundle) return;
+    const { logger } = this.workerServices;
+    if (this.tracing && !bundleCarries(bundle, 'tracing')) {
+      logger.warn(
+        'tracing is on but the workflow bundle has no tracing interceptors: no workflow spans, and each activity starts a trace of its own; bundle with bundleWorkflows(path, { tracing: true })',
+      );
+    }
+    if (encryptionCodec(this.config.encryption) && !bundleCarries(bundle, 'encryption')) {
+      logger.warn(
+        'payload encryption is on but the workflow bundle has no encoding failure converter: the failures its workflows raise keep their messages and stack traces in plaintext; bundle with bundleWorkflows(path, { encryption: true })',
+      );
+    }
   }
 
   /** A worker's converter: payloads that do not decrypt are marked, for the interceptors to fail. */

@@ -4,8 +4,11 @@
  */
 
 export type Fault =
-  /** Answer with this status (and `Retry-After` when given) and a provider-style error body. */
-  | { kind: 'status'; status: number; retryAfterSec?: number; code?: string }
+  /**
+   * Answer with this status (and `Retry-After` when given) and a provider-style error body, whose
+   * message quotes the last user message with `echo`.
+   */
+  | { kind: 'status'; status: number; retryAfterSec?: number; code?: string; echo?: boolean }
   /** Answer normally, after this delay. */
   | { kind: 'latency'; latencyMs: number }
   /** Never answer; the connection stays open until the client gives up. */
@@ -60,6 +63,9 @@ export function validateFaultRule(rule: FaultRule): FaultRule {
     case 'status':
       if (!Number.isInteger(fault.status) || fault.status < 100 || fault.status > 599) {
         throw new RangeError('fault.status: must be an HTTP status between 100 and 599');
+      }
+      if (fault.echo !== undefined && typeof fault.echo !== 'boolean') {
+        throw new RangeError('fault.echo: must be true or false');
       }
       break;
     case 'latency':

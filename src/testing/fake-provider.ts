@@ -17,7 +17,7 @@ import type { Fault } from './fake-faults';
 import { readBody, sendJson } from './fake-http';
 import { FakeScenario } from './fake-scenario';
 import { sseEvents, writeSse } from './fake-sse';
-import { errorBody, readCall, statusCode, type Dialect } from './fake-wire';
+import { errorBody, readCall, statusCode, type Dialect, type FakeCall } from './fake-wire';
 
 export { FakeScenario } from './fake-scenario';
 export type { ReceivedRequest, ScenarioStats } from './fake-scenario';
@@ -126,10 +126,7 @@ export class FakeProvider {
     const fault = scenario.faults.next({ lastUserMessage: call.lastUserMessage });
 
     if (this.options.baseLatencyMs) await delay(this.options.baseLatencyMs);
-    if (
-      fault &&
-      (await this.applyFault(fault, call.stream, req, res, dialect, scenario, () => (finished = true)))
-    )
+    if (fault && (await this.applyFault(fault, call, req, res, dialect, scenario, () => (finished = true))))
       return;
     if (res.destroyed) return;
 
@@ -153,7 +150,7 @@ export class FakeProvider {
   /** Applies a transport `fault`; returns true when the call has been answered (or dropped) by it. */
   private async applyFault(
     fault: Fault,
-    streamed: boolean,
+    call: FakeCall,
     req: IncomingMessage,
     res: ServerResponse,
     dialect: Dialect,
@@ -168,13 +165,13 @@ export class FakeProvider {
       case 'refusal':
         return false; // the answer itself carries them
       case 'stream_cut':
-        if (streamed) return false; // the stream is cut as it goes
+        if (call.stream) return false; // the stream is cut as it goes
         markFinished();
         scenario.count('reset');
         req.socket.destroy();
         return true;
       case 'stream_stall':
-        if (streamed) {
+        if (call.stream) {
           res.writeHead(200, { 'content-type': 'text/event-stream' });
           res.flushHeaders();
         }
@@ -204,7 +201,14 @@ export class FakeProvider {
         sendJson(
           res,
           fault.status,
-          errorBody(dialect, fault.code ?? statusCode(fault.status), `injected ${fault.status}`),
+          errorBody(
+            dialect,
+            fault.code ?? statusCode(fault.status),
+            // As OpenAI's 400s quote the offending value.
+            fault.echo
+              ? `Invalid value for 'messages[0].content': ${call.lastUserMessage}`
+              : `injected ${fault.status}`,
+          ),
           headers,
         );
         return true;

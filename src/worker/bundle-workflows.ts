@@ -1,5 +1,6 @@
 /** `bundleWorkflows`: a prebuilt workflow bundle for a Breakwater worker, with the interceptors it needs. */
 import { bundleWorkflowCode, type BundleOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { ENCODED_FAILURE_CONVERTER_PATH } from '../codec';
 import {
   TRACING_INTERCEPTORS_PATH,
   UNDECRYPTABLE_INTERCEPTORS_PATH,
@@ -16,6 +17,12 @@ export interface BundleWorkflowsOptions extends Omit<BundleOptions, 'workflowsPa
    * no-op: with tracing off they still make every workflow's spans, only for the worker to drop them.
    */
   tracing?: boolean;
+  /**
+   * Bundle the failure converter of payload encryption too, for workers with
+   * `BREAKWATER_ENCRYPTION_KEYS` set; default false. Without it, the failures the workflows raise
+   * keep their messages and stack traces in plaintext in the history.
+   */
+  encryption?: boolean;
 }
 
 /**
@@ -25,10 +32,11 @@ export interface BundleWorkflowsOptions extends Omit<BundleOptions, 'workflowsPa
  */
 export function bundleWorkflows(
   workflowsPath: string = WORKFLOWS_PATH,
-  { tracing = false, ...options }: BundleWorkflowsOptions = {},
+  { tracing = false, encryption = false, ...options }: BundleWorkflowsOptions = {},
 ): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
     logger: quietLogger,
+    ...(encryption ? { failureConverterPath: ENCODED_FAILURE_CONVERTER_PATH } : {}),
     ...options,
     workflowsPath,
     workflowInterceptorModules: [

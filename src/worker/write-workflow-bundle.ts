@@ -1,6 +1,7 @@
 /**
- * `npm run build`'s last step: bundles Breakwater's workflows once, beside the built workflows, so
- * that a worker of the built package starts without webpack (see `plugin/prebuilt-bundle.ts`).
+ * `npm run build`'s last step: bundles Breakwater's workflows beside the built workflows, without and
+ * with the failure converter of payload encryption, so that a worker of the built package starts
+ * without webpack either way (see `plugin/prebuilt-bundle.ts`).
  */
 import { writeFileSync } from 'node:fs';
 import { errorMessage } from '../error-message';
@@ -8,13 +9,19 @@ import {
   installedWorkflowVersion,
   PREBUILT_BUNDLE_MANIFEST_PATH,
   PREBUILT_BUNDLE_PATH,
+  PREBUILT_ENCRYPTION_BUNDLE_PATH,
   type PrebuiltBundleManifest,
 } from '../plugin/prebuilt-bundle';
 import { bundleWorkflows } from './bundle-workflows';
 
 async function main(): Promise<void> {
-  const { code } = await bundleWorkflows();
-  writeFileSync(PREBUILT_BUNDLE_PATH, code);
+  for (const [path, encryption] of [
+    [PREBUILT_BUNDLE_PATH, false],
+    [PREBUILT_ENCRYPTION_BUNDLE_PATH, true],
+  ] as const) {
+    const { code } = await bundleWorkflows(undefined, { encryption });
+    writeFileSync(path, code);
+  }
   const manifest: PrebuiltBundleManifest = { temporalioWorkflow: installedWorkflowVersion() };
   writeFileSync(PREBUILT_BUNDLE_MANIFEST_PATH, `${JSON.stringify(manifest)}\n`);
 }

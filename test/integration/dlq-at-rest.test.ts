@@ -90,6 +90,11 @@ describe('the dead-letter queue at rest', () => {
         [doomed, 'retries_exhausted'],
         [invalid, 'invalid_input'],
       ]);
+      // The last errors read in full: the workflow decodes the failures it routes.
+      expect(atRest.map((entry) => [entry.jobId, entry.lastError]).sort()).toEqual([
+        [doomed, 'fake answered HTTP 503 (api_error)'],
+        [invalid, 'fake answered HTTP 400 (invalid_request_error)'],
+      ]);
       for (const entry of atRest) {
         expect(entry).toMatchObject({ payloadKeyId: 'k1', provider: 'fake', agent: 'default' });
         expect(leakedSecrets(Object.entries(entry).flat().join('\n'), all), entry.jobId).toEqual([]);

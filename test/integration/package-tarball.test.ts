@@ -140,6 +140,8 @@ describe('the tarball', () => {
     // The workflow bundle `npm run build` made, which a worker of the package loads instead of bundling.
     expect(paths).toContain('dist/workflows/registered.bundle.js');
     expect(paths).toContain('dist/workflows/registered.bundle.json');
+    // And the one with the failure converter of payload encryption, for workers that encrypt.
+    expect(paths).toContain('dist/workflows/registered.encryption.bundle.js');
     expect(paths).toContain('README.md');
     const outside = paths.filter(
       (path) => !/^(dist\/|docs\/|README\.md$|package\.json$)/.test(path) || /(?<!\.d)\.ts$/.test(path),

@@ -1,15 +1,17 @@
 /** Prompts and answers reach Temporal only encrypted: its history and its database hold no secret. */
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { WorkflowFailedError } from '@temporalio/client';
-import { Client } from '@temporalio/client';
+import { Client, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { BreakwaterClient } from '../../src/client/breakwater-client';
 import { taskWorkflowId } from '../../src/client/workflow-id';
 import { withEncryption } from '../../src/codec';
 import type { FakeProvider } from '../../src/testing/fake-provider';
 import {
+  encodedMessagesOf,
+  failuresOf,
   leakedSecrets,
   newRun,
   secretsOf,
@@ -17,7 +19,17 @@ import {
   workflowShow,
 } from '../support/history-at-rest';
 import { killRunning, start, TSX } from '../support/cli';
-import { chat, createHarness, eventually, logCapture, startFakeProvider } from '../support/harness';
+import {
+  chat,
+  createHarness,
+  eventually,
+  failureOf,
+  logCapture,
+  startFakeProvider,
+  type Harness,
+} from '../support/harness';
+import type { lookupOrder } from '../support/user-workflows';
+import { workflowBundleOf } from '../support/workflow-bundle';
 
 const run = promisify(execFile);
 const KEY = Buffer.alloc(32, 42).toString('base64');
@@ -30,6 +42,19 @@ afterAll(async () => {
   await fakeProvider.stop();
 });
 afterEach(() => killRunning());
+
+/** `breakwater codec-server` on a free port, with `env`; its process and URL. */
+async function startCodecServer(env: Record<string, string>) {
+  const server = start(TSX, ['src/cli/main.ts', 'codec-server', '--port', '0'], {
+    ...env,
+    LOG_LEVEL: 'silent',
+  });
+  const url = await eventually(
+    () => /codec server listening on (http:\/\/\S+)/.exec(server.output().stdout)?.[1],
+    20_000,
+  );
+  return { server, url };
+}
 
 describe('history at rest', () => {
   it('holds no secret of the prompt or the answer, for tasks that succeed, retry and fail', async () => {
@@ -93,6 +118,116 @@ describe('history at rest', () => {
   });
 });
 
+describe('failure messages at rest', () => {
+  let bundle: { codePath: string };
+  beforeAll(async () => {
+    bundle = await workflowBundleOf(join(__dirname, '..', 'support', 'user-workflows.ts'), {
+      encryption: true,
+    });
+  });
+
+  /** An application's tool whose error quotes what it was asked, as many do. */
+  const tool = {
+    lookupOrder: async (notes: string): Promise<string> => {
+      throw new Error(`no order matches ${notes}`);
+    },
+  };
+
+  function harnessOf(label: string, env: Record<string, string>): Promise<Harness> {
+    return createHarness(fakeProvider, label, env, {
+      workerOptions: () => ({ workflowBundle: bundle, activities: tool }),
+    });
+  }
+
+  /**
+   * A task whose provider answers 400 quoting the prompt, and a workflow whose tool fails quoting its
+   * input; the task's failure as the Breakwater client reads it, the workflow's as Temporal's does.
+   */
+  async function failBoth(h: Harness, prompt: (marker: string) => string) {
+    h.fake.inject({ contentIncludes: 'echoed', fault: { kind: 'status', status: 400, echo: true } });
+    const taskKey = `${h.name}-echoed`;
+    const toolId = `${h.name}-tool`;
+    const [task, toolError] = await h.run(async () => [
+      await failureOf(
+        h.client.execute(chat(prompt('echoed')), { idempotencyKey: taskKey, operation: h.name }),
+      ),
+      await h.temporal.workflow
+        .execute<typeof lookupOrder>('lookupOrder', {
+          taskQueue: h.config.temporal.taskQueue,
+          workflowId: toolId,
+          args: [prompt('tool')],
+        })
+        .then(
+          () => expect.fail('the tool succeeded'),
+          (error: unknown) => error,
+        ),
+    ]);
+    expect(task.reason).toBe('invalid_input');
+    expect(task.errorType).toBe('NonRetryableInputError');
+    expect(toolError).toBeInstanceOf(WorkflowFailedError);
+    return { taskId: taskWorkflowId(taskKey), toolId, toolFailure: (toolError as WorkflowFailedError).cause };
+  }
+
+  it('are encrypted with their stack traces, and read in full through the client and the codec server', async () => {
+    const keys = `k1=${KEY}`;
+    const h = await harnessOf('failures-at-rest', { BREAKWATER_ENCRYPTION_KEYS: keys });
+    const { prompt, all, unique } = secretsOf(newRun());
+    const [email, apiKey] = unique;
+    const { taskId, toolId, toolFailure } = await failBoth(h, prompt);
+
+    // The client decodes: the workflow's failure, and the tool's message and stack trace under it.
+    expect(toolFailure?.message).toBe(`lookup failed for ${prompt('tool')}`);
+    const toolCause = (toolFailure?.cause as Error | undefined)?.cause as Error | undefined;
+    expect(toolCause?.message).toBe(`no order matches ${prompt('tool')}`);
+    expect(toolCause?.stack).toContain(email);
+
+    for (const id of [taskId, toolId]) {
+      const history = await workflowShow(id);
+      expect(history).toContain('Encoded failure');
+      expect(leakedSecrets(history, all), id).toEqual([]);
+    }
+    expect(leakedSecrets(temporalDatabaseText(), unique)).toEqual([]);
+
+    const { server, url } = await startCodecServer({ BREAKWATER_ENCRYPTION_KEYS: keys });
+    const decoded = failuresOf(await workflowShow(toolId, ['--codec-endpoint', url]));
+    expect(encodedMessagesOf(decoded)).toEqual(
+      expect.arrayContaining([`no order matches ${prompt('tool')}`, `lookup failed for ${prompt('tool')}`]),
+    );
+    expect(leakedSecrets(decoded, [email!, apiKey!])).toEqual([email, apiKey]);
+    server.child.kill('SIGTERM');
+    expect((await server.exited).code).toBe(0);
+  });
+
+  it.each([
+    ['warns of a workflow bundle without the encoding failure converter', false, true],
+    ['is quiet with one', true, false],
+  ])('a worker that encrypts %s', async (_title, encoded, warns) => {
+    const { logger, lines } = logCapture();
+    const h = await createHarness(
+      fakeProvider,
+      'failures-bundle-warning',
+      { BREAKWATER_ENCRYPTION_KEYS: `k1=${KEY}` },
+      // The stack's bundle is built without it.
+      { workerOptions: () => ({ logger, ...(encoded ? { workflowBundle: bundle } : {}) }) },
+    );
+    await h.run(async () => undefined);
+    const warning = lines.find((line) => line.includes('no encoding failure converter'));
+    expect(warning !== undefined).toBe(warns);
+    if (warning) expect(warning).toContain('bundleWorkflows(path, { encryption: true })');
+  });
+
+  it('are in the clear when encryption is off (the check can see them), a provider body never', async () => {
+    const h = await harnessOf('failures-in-clear', {});
+    const { prompt, unique } = secretsOf(newRun());
+    // The prompt's own secrets (the answer's is in no request).
+    const promptSecrets = unique.slice(0, 2);
+    const { taskId, toolId } = await failBoth(h, prompt);
+    expect(leakedSecrets(failuresOf(await workflowShow(toolId)), promptSecrets)).toEqual(promptSecrets);
+    // Breakwater reads a provider's error body for its code and never copies it into a failure.
+    expect(leakedSecrets(failuresOf(await workflowShow(taskId)), promptSecrets)).toEqual([]);
+  });
+});
+
 describe('breakwater codec-server', () => {
   it('shows the plaintext to `temporal workflow show --codec-endpoint`, to callers with the token only', async () => {
     const keys = `k1=${KEY}`;
@@ -104,16 +239,11 @@ describe('breakwater codec-server', () => {
 
     const token = `token-${newRun()}`;
     const webUi = 'http://localhost:8233';
-    const server = start(TSX, ['src/cli/main.ts', 'codec-server', '--port', '0'], {
+    const { server, url } = await startCodecServer({
       BREAKWATER_ENCRYPTION_KEYS: keys,
       BREAKWATER_CODEC_SERVER_TOKEN: token,
       BREAKWATER_CODEC_SERVER_CORS_ORIGINS: webUi,
-      LOG_LEVEL: 'silent',
     });
-    const url = await eventually(
-      () => /codec server listening on (http:\/\/\S+)/.exec(server.output().stdout)?.[1],
-      20_000,
-    );
 
     const decoded = await workflowShow(taskWorkflowId(key), [
       '--codec-endpoint',

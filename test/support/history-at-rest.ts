@@ -34,6 +34,37 @@ export async function workflowShow(workflowId: string, extra: string[] = []): Pr
   return stdout;
 }
 
+/** Every failure of a history (`workflowShow`'s JSON), causes included, as JSON text: messages, stack traces, encoded attributes. */
+export function failuresOf(historyJson: string): string {
+  const failures: unknown[] = [];
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(visit);
+    else if (typeof value === 'object' && value !== null) {
+      for (const [key, child] of Object.entries(value)) {
+        if (key === 'failure') failures.push(child);
+        else visit(child);
+      }
+    }
+  };
+  visit(JSON.parse(historyJson));
+  return JSON.stringify(failures);
+}
+
+/**
+ * The messages in the encoded attributes of `failuresOf`'s failures, where they read as plain JSON
+ * (through a codec endpoint, or written by a bundle that encodes them without encryption).
+ */
+export function encodedMessagesOf(failuresJson: string): string[] {
+  const matches = failuresJson.matchAll(
+    /"encodedAttributes":\{"metadata":\{"encoding":"([^"]*)"\},"data":"([^"]*)"/g,
+  );
+  return [...matches]
+    .filter(([, encoding]) => Buffer.from(encoding!, 'base64').toString() === 'json/plain')
+    .map(
+      ([, , data]) => (JSON.parse(Buffer.from(data!, 'base64').toString()) as { message: string }).message,
+    );
+}
+
 /** The dev server's SQLite database and its write-ahead log, as bytes read as latin1 text. */
 export function temporalDatabaseText(): string {
   const database = join(dirname(inject('stack').workflowBundlePath), 'temporal.sqlite');

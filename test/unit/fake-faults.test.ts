@@ -223,6 +223,7 @@ describe('validateFaultRule', () => {
     ['probability 1', { fault: { kind: 'reset' }, probability: 1 }],
     ['a content-filter stop', { fault: { kind: 'content_filter' }, times: 1 }],
     ['a refusal', { fault: { kind: 'refusal' }, contentIncludes: '[refuse]' }],
+    ['a 400 that echoes the request', { fault: { kind: 'status', status: 400, echo: true } }],
   ])('accepts %s and returns the rule', (_label, rule) => {
     expect(validateFaultRule(rule)).toBe(rule);
   });
@@ -236,6 +237,7 @@ describe('validateFaultRule', () => {
     ['a status above 599', { fault: { kind: 'status', status: 600 } }, 'fault.status:'],
     ['a fractional status', { fault: { kind: 'status', status: 503.5 } }, 'fault.status:'],
     ['a missing status', { fault: { kind: 'status' } }, 'fault.status:'],
+    ['an echo that is not a boolean', { fault: { kind: 'status', status: 400, echo: 'yes' } }, 'fault.echo:'],
     ['a negative latency', { fault: { kind: 'latency', latencyMs: -1 } }, 'fault.latencyMs:'],
     ['a missing latency', { fault: { kind: 'latency' } }, 'fault.latencyMs:'],
     ['zero times', { fault: E503, times: 0 }, 'times:'],
