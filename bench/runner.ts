@@ -60,7 +60,9 @@ export function parseFlags(args: string[], flags: readonly string[]) {
       (value) => Number.isSafeInteger(value) && value >= 1,
       'must be a positive integer',
     );
-  return { number, integer };
+  /** The flag's value as given, or undefined when it is absent. */
+  const text = (flag: string): string | undefined => values[flag];
+  return { number, integer, text };
 }
 
 /**

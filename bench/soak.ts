@@ -1,5 +1,5 @@
 /**
- * Soak under faults: `npm run -s bench:soak [-- --tasks 10000 --in-flight 50]`.
+ * Soak under faults: `npm run -s bench:soak [-- --tasks 10000 --in-flight 50 --worker-env '{"NAME":"value"}']`.
  *
  * It builds the package (`npm run build`, as `npm start` does), starts the embedded stack (Temporal
  * dev server, redis-server, fake provider) and the worker as `npm start` runs it, `node
@@ -11,12 +11,22 @@
  * (not retried: `ai:dlq` and `ai:dead`). `tasks` tasks run `in-flight` at a time, each to its end.
  * The worker's RSS and V8 heap (`process_resident_memory_bytes`, `nodejs_heap_size_used_bytes` of its
  * `/metrics`) are sampled every `SAMPLE_EVERY_MS`, with the number of tasks ended so far.
+ * `--worker-env` adds variables to the worker's environment (a JSON object of strings), to measure a
+ * setting (`MALLOC_ARENA_MAX`, `NODE_OPTIONS`, `WORKER_MAX_CACHED_WORKFLOWS`) against the default.
  *
  * Reported:
  * - `done`, `dlq`, `dead`, `lost`: where the tasks ended (lost: neither DONE nor in a DLQ stream);
  *   they add up to `tasks`;
  * - `rssSlopeMbPer1000`: the least-squares slope of RSS against tasks ended, in MB per 1,000 tasks,
  *   over the samples after the first `WARM_UP_SHARE` of the tasks (`heapSlopeMbPer1000` likewise);
+ * - `rssFloorSlopeMbPer1000`: the same slope over the floor of each window of `FLOOR_WINDOW_SHARE` of
+ *   the tasks (its lowest sample) instead of every sample (`heapFloorSlopeMbPer1000` likewise). V8
+ *   lets its old space fill with garbage between major GCs (hundreds of tasks apart) and gives pages
+ *   back after them, so the raw RSS swings by 100 MB around a level; a raw slope over a saw-tooth
+ *   depends on where the run stops in it. The floors are where RSS and heap come back to after a
+ *   collection: what a leak raises. Both are reported; the target is on the raw one;
+ * - `majorGcs`: the worker's major (mark-compact) GCs during the tasks, from `nodejs_gc_duration_seconds`;
+ * - `tasksPerSec`: tasks ended per second (throughput, to weigh a setting's cost);
  * - `rssMbByTenth`: the RSS once each tenth of the tasks had ended (a plateau or a climb);
  * - `readyMs`: from the worker's spawn to `/ready` answering 200 (`readyCpuMs`: the CPU time it had
  *   used then); `rssBeforeFirstTaskMb`: its RSS once ready, before any task (the most of the samples
@@ -36,7 +46,7 @@ import { mapConcurrent } from '../src/map-concurrent';
 import { startStack } from '../src/testing/stack';
 import { endpointsOf, FAKE_MODEL_PRICES, stackConfig } from '../src/testing/stack-config';
 import { PROJECT_ROOT } from '../src/testing/toolchain';
-import { round } from './measure';
+import { perSec, round } from './measure';
 import { benchDir, benchLog, parseFlags, runBenchmark, type Cleanup } from './runner';
 import { benchClient, countOutcomes, runToEnd } from './task-outcomes';
 
@@ -45,6 +55,8 @@ const log = benchLog('soak');
 const SAMPLE_EVERY_MS = 1000;
 /** The share of the tasks whose samples are left out of the slopes. */
 const WARM_UP_SHARE = 0.2;
+/** The share of the tasks in each window whose lowest sample is its floor (see `rssFloorSlopeMbPer1000`). */
+const FLOOR_WINDOW_SHARE = 0.05;
 /** How long the idle worker is sampled before the first task. */
 const IDLE_MS = 2000;
 const MB = 1024 * 1024;
@@ -65,11 +77,33 @@ const FAULTS: Array<[share: number, fault: Fault]> = [
 interface BenchOptions {
   tasks: number;
   inFlight: number;
+  /** Variables added to the worker's environment. */
+  workerEnv: Record<string, string>;
 }
 
 function parseOptions(args: string[]): BenchOptions {
-  const { integer } = parseFlags(args, ['tasks', 'in-flight']);
-  return { tasks: integer('tasks', 10_000), inFlight: integer('in-flight', 50) };
+  const { integer, text } = parseFlags(args, ['tasks', 'in-flight', 'worker-env']);
+  return {
+    tasks: integer('tasks', 10_000),
+    inFlight: integer('in-flight', 50),
+    workerEnv: parseWorkerEnv(text('worker-env')),
+  };
+}
+
+function parseWorkerEnv(raw: string | undefined): Record<string, string> {
+  if (raw === undefined) return {};
+  const invalid = new RangeError(
+    `--worker-env: must be a JSON object of strings, as '{"MALLOC_ARENA_MAX":"2"}'`,
+  );
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw invalid;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid;
+  if (!Object.values(value).every((each) => typeof each === 'string')) throw invalid;
+  return value as Record<string, string>;
 }
 
 /**
@@ -89,19 +123,23 @@ interface Sample {
   ended: number;
   rssMb: number;
   heapUsedMb: number;
+  majorGcs: number;
 }
 
-/** The worker's RSS and heap from its `/metrics`. */
+/** The worker's RSS, heap and major GCs so far from its `/metrics`. */
 async function memoryOf(metricsUrl: string): Promise<Omit<Sample, 'ended'>> {
   const text = await (await fetch(metricsUrl)).text();
-  const megabytes = (name: string) => {
-    const value = new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1];
-    if (value === undefined) throw new Error(`${name} is not on ${metricsUrl}`);
-    return Number(value) / MB;
+  /** The value of `series`; `absent` when it is not there yet (a GC kind that has not run has none). */
+  const valueOf = (series: string, absent?: number) => {
+    const line = text.split('\n').find((each) => each.startsWith(`${series} `));
+    if (line !== undefined) return Number(line.slice(series.length + 1));
+    if (absent === undefined) throw new Error(`${series} is not on ${metricsUrl}`);
+    return absent;
   };
   return {
-    rssMb: megabytes('process_resident_memory_bytes'),
-    heapUsedMb: megabytes('nodejs_heap_size_used_bytes'),
+    rssMb: valueOf('process_resident_memory_bytes') / MB,
+    heapUsedMb: valueOf('nodejs_heap_size_used_bytes') / MB,
+    majorGcs: valueOf('nodejs_gc_duration_seconds_count{kind="major"}', 0),
   };
 }
 
@@ -113,6 +151,17 @@ function slope(points: ReadonlyArray<[x: number, y: number]>): number {
   const covariance = points.reduce((sum, [x, y]) => sum + (x - meanX) * (y - meanY), 0);
   const variance = points.reduce((sum, [x]) => sum + (x - meanX) ** 2, 0);
   return variance === 0 ? 0 : covariance / variance;
+}
+
+/** The lowest sample by `pick` of each window of `windowTasks` tasks ended. */
+function floors(samples: readonly Sample[], windowTasks: number, pick: (sample: Sample) => number): Sample[] {
+  const windows = new Map<number, Sample>();
+  for (const sample of samples) {
+    const window = Math.floor(sample.ended / windowTasks);
+    const lowest = windows.get(window);
+    if (lowest === undefined || pick(sample) < pick(lowest)) windows.set(window, sample);
+  }
+  return [...windows.values()];
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -190,7 +239,11 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
     BREAKER_MODE: 'rate',
   };
   const config = stackConfig(endpointsOf(stack, tag), env);
-  const { readyMs, readyCpuMs, baseUrl } = await startWorker(env, join(stack.dir, 'worker.log'), cleanup);
+  const { readyMs, readyCpuMs, baseUrl } = await startWorker(
+    { ...env, ...options.workerEnv },
+    join(stack.dir, 'worker.log'),
+    cleanup,
+  );
   const metricsUrl = `${baseUrl}/metrics`;
   log(`worker ready in ${Math.round(readyMs)} ms (${readyCpuMs} ms of CPU)`);
   const idle: number[] = [];
@@ -228,9 +281,15 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
 
   const outcomes = await countOutcomes(config, keys, done, cleanup);
   const warm = samples.filter((sample) => sample.ended >= WARM_UP_SHARE * options.tasks);
-  const perThousand = (pick: (sample: Sample) => number) =>
-    round(slope(warm.map((sample) => [sample.ended / 1000, pick(sample)])), 2);
-  const rssSlopeMbPer1000 = perThousand((sample) => sample.rssMb);
+  const perThousand = (over: readonly Sample[], pick: (sample: Sample) => number) =>
+    round(slope(over.map((sample) => [sample.ended / 1000, pick(sample)])), 2);
+  // The samples after the last task ended would make a window of their own, its floor a single sample.
+  const working = warm.filter((sample) => sample.ended < options.tasks);
+  const floorPerThousand = (pick: (sample: Sample) => number) =>
+    perThousand(floors(working, FLOOR_WINDOW_SHARE * options.tasks, pick), pick);
+  const rss = (sample: Sample) => sample.rssMb;
+  const heapUsed = (sample: Sample) => sample.heapUsedMb;
+  const rssSlopeMbPer1000 = perThousand(warm, rss);
   const rssBeforeFirstTaskMb = round(Math.max(...idle));
   const last = samples.at(-1)!;
   return {
@@ -238,10 +297,14 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
     machine: { node: process.version },
     tasks: options.tasks,
     inFlight: options.inFlight,
+    workerEnv: options.workerEnv,
     ...outcomes,
     providerRequests: scenario.stats.received,
     rssSlopeMbPer1000,
-    heapSlopeMbPer1000: perThousand((sample) => sample.heapUsedMb),
+    heapSlopeMbPer1000: perThousand(warm, heapUsed),
+    rssFloorSlopeMbPer1000: floorPerThousand(rss),
+    heapFloorSlopeMbPer1000: floorPerThousand(heapUsed),
+    majorGcs: last.majorGcs - samples[0]!.majorGcs,
     rssBeforeFirstTaskMb,
     readyMs: Math.round(readyMs),
     readyCpuMs,
@@ -254,6 +317,7 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
     heapUsedEndMb: round(last.heapUsedMb),
     samples: samples.length,
     durationMs,
+    tasksPerSec: perSec(options.tasks, durationMs),
     targets: {
       lost: '0',
       rssSlopeMbPer1000: '<= 1',
