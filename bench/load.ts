@@ -10,8 +10,8 @@
  *
  * Reported:
  * - `observedPeakRpm`: the most requests the fake provider received in any 60 s (sliding, from its
- *   request times), against `limitRpm`; a token bucket lets at most `rpm + burst` through in any
- *   minute in which it starts full;
+ *   request times), against `limitRpm`: the guard admits at most `rpm` in any 60 s (a token bucket
+ *   alone would let `rpm + burst` through in a minute in which it starts full);
  * - `throughputToIdealRatio`: the limit's ideal time for the tasks (the first `burst` at once, then
  *   `rpm` a minute) over the time from the first submit to the last task's end;
  * - `lost`: tasks neither DONE nor in `ai:dlq` / `ai:dead` (`done`, `dlq`, `dead` beside it).
