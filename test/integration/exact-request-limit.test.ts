@@ -42,12 +42,19 @@ type Admit = (
   now: number,
 ) => Promise<{ admitted: true } | { admitted: false; retryAfterMs: number }>;
 
+/** A limited thing: how to admit one of its calls, and the key of its ring of admission times. */
+interface Limit {
+  admit: Admit;
+  ringKey: string;
+}
+
 const limited = (rate: RateLimit) => ({ rpm: rate.rpm, tpm: 0, burst: rate.burst, tokenBurst: 1 });
 
-function providerLimit(): Admit {
-  const scripts = new GuardScripts(redis, new KeySpace(uniqueName('provider')));
+function providerLimit(): Limit {
+  const keys = new KeySpace(uniqueName('provider'));
+  const scripts = new GuardScripts(redis, keys);
   let attempt = 0;
-  return async (rate, now) => {
+  const admit: Admit = async (rate, now) => {
     const attemptId = `a${attempt++}`;
     const outcome = await scripts.admit({
       provider: 'fake',
@@ -71,12 +78,14 @@ function providerLimit(): Admit {
     });
     return { admitted: true };
   };
+  return { admit, ringKey: keys.key('breakerRequests', 'fake') };
 }
 
-function operationLimit(): Admit {
-  const scripts = new GuardScripts(redis, new KeySpace(uniqueName('operation')));
+function operationLimit(): Limit {
+  const keys = new KeySpace(uniqueName('operation'));
+  const scripts = new GuardScripts(redis, keys);
   let attempt = 0;
-  return async (operationRate, now) => {
+  const admit: Admit = async (operationRate, now) => {
     const attemptId = `a${attempt++}`;
     const call = {
       provider: 'fake',
@@ -96,12 +105,14 @@ function operationLimit(): Admit {
     await scripts.settle({ ...call, outcome: 'success', workerId: 'w' });
     return { admitted: true };
   };
+  return { admit, ringKey: keys.key('rateRequests', 'op:search') };
 }
 
-function toolLimit(): Admit {
-  const scripts = new ToolScripts(redis, new KeySpace(uniqueName('tool')));
+function toolLimit(): Limit {
+  const keys = new KeySpace(uniqueName('tool'));
+  const scripts = new ToolScripts(redis, keys);
   let attempt = 0;
-  return async (rate, now) => {
+  const admit: Admit = async (rate, now) => {
     const attemptId = `a${attempt++}`;
     const settings = { breaker, rate };
     const outcome = await scripts.admit({
@@ -126,6 +137,7 @@ function toolLimit(): Admit {
     });
     return { admitted: true };
   };
+  return { admit, ringKey: keys.key('breakerRequests', 'tool:search') };
 }
 
 /**
@@ -162,57 +174,88 @@ function peakPerMinute(times: number[], since = -Infinity): number {
 
 const count = (times: number[], from: number, to: number) => times.filter((t) => t >= from && t < to).length;
 
+/** The slots of a ring of admission times (6 bytes each). */
+const ringSlots = async (key: string) => (await redis.strlen(key)) / 6;
+
+/** A deterministic draw in [0, 1) (a linear congruential generator): the same calls on every run. */
+function draws(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+const KINDS = [
+  ['a provider', providerLimit],
+  ['an operation', operationLimit],
+  ['a tool', toolLimit],
+] as const;
+
 describe('exact request limit per minute (real Redis, simulated time)', () => {
   const rate = limited({ rpm: 60, tpm: 0, burst: 10, tokenBurst: 1 });
 
-  it.each([
-    ['a provider', providerLimit],
-    ['an operation', operationLimit],
-    ['a tool', toolLimit],
-  ])('%s: no 60 s holds more than rpm, the burst goes at once, the steady rate is rpm', async (_, limit) => {
-    const times = await saturate(limit(), rate, START, START + 5 * MINUTE_MS);
-    expect(peakPerMinute(times)).toBe(rate.rpm);
-    expect(count(times, START, START + 1)).toBe(rate.burst);
-    for (let minute = 1; minute < 5; minute++) {
-      const from = START + minute * MINUTE_MS;
-      expect(count(times, from, from + MINUTE_MS), `minute ${minute}`).toBe(rate.rpm);
+  it.each(KINDS)(
+    '%s: no 60 s holds more than rpm, the burst goes at once, the steady rate is rpm',
+    async (_, limit) => {
+      const { admit, ringKey } = limit();
+      const times = await saturate(admit, rate, START, START + 5 * MINUTE_MS);
+      expect(peakPerMinute(times)).toBe(rate.rpm);
+      expect(count(times, START, START + 1)).toBe(rate.burst);
+      for (let minute = 1; minute < 5; minute++) {
+        const from = START + minute * MINUTE_MS;
+        expect(count(times, from, from + MINUTE_MS), `minute ${minute}`).toBe(rate.rpm);
+      }
+      // Full, the ring holds the last rpm times, and no more.
+      expect(await ringSlots(ringKey)).toBe(rate.rpm);
+    },
+  );
+
+  it.each(KINDS)(
+    '%s: admits exactly while fewer than rpm went in the last 60 s, and tells the exact wait, as rpm changes',
+    async (_, limit) => {
+      const { admit } = limit();
+      // The bucket out of the way: only the per-minute limit refuses.
+      // [rpm, until (ms after START)]: up and down, some changes within the same minute.
+      const schedule = [
+        [20, 45_000],
+        [60, 55_000],
+        [20, 100_000],
+        [90, 145_000],
+        [35, 190_000],
+        [10, 220_000],
+        [120, 265_000],
+        [60, 310_000],
+      ] as const;
+      const draw = draws(7);
+      const admitted: number[] = [];
+      let refused = 0;
+      for (let now = START; now < START + schedule.at(-1)![1]; now += Math.floor(draw() * 1500)) {
+        const rpm = schedule.find(([, until]) => now - START < until)![0];
+        const recent = admitted.filter((at) => at > now - MINUTE_MS);
+        const outcome = await admit(limited({ rpm, tpm: 0, burst: 1_000_000, tokenBurst: 1 }), now);
+        const expected =
+          recent.length < rpm
+            ? { admitted: true }
+            : { admitted: false, retryAfterMs: recent[recent.length - rpm]! + MINUTE_MS - now };
+        expect(outcome, `at ${now - START} ms under ${rpm} rpm`).toEqual(expected);
+        if (outcome.admitted) admitted.push(now);
+        else refused += 1;
+      }
+      expect(refused).toBeGreaterThan(100);
+      expect(admitted.length).toBeGreaterThan(200);
+    },
+  );
+
+  it('keeps the times of the last 60 s only: a huge rpm at a low rate holds a small ring', async () => {
+    const { admit, ringKey } = providerLimit();
+    const huge = limited({ rpm: 1_000_000_000, tpm: 0, burst: 1, tokenBurst: 1 });
+    const perMinute = 30;
+    for (let at = START; at < START + 10 * MINUTE_MS; at += MINUTE_MS / perMinute) {
+      expect(await admit(huge, at)).toEqual({ admitted: true });
     }
-  });
-
-  it.each([
-    ['a provider', providerLimit],
-    ['an operation', operationLimit],
-    ['a tool', toolLimit],
-  ])('%s: a lower rpm holds from the change on, counting the admissions before it', async (_, limit) => {
-    const admit = limit();
-    const changedAt = START + 2 * MINUTE_MS + 30_000;
-    const before = await saturate(admit, rate, START, changedAt);
-    const lower = { ...rate, rpm: 20 };
-    const after = await saturate(admit, lower, changedAt, changedAt + 3 * MINUTE_MS);
-    const times = [...before, ...after];
-    expect(peakPerMinute(times, changedAt)).toBe(lower.rpm);
-    // Nothing goes until the minute before the change holds fewer than 20.
-    expect(after[0]! - changedAt).toBeGreaterThanOrEqual(
-      MINUTE_MS - ((lower.rpm + 1) * MINUTE_MS) / rate.rpm,
-    );
-    const steady = changedAt + 2 * MINUTE_MS;
-    expect(count(times, steady, steady + MINUTE_MS)).toBe(lower.rpm);
-  });
-
-  it.each([
-    ['a provider', providerLimit],
-    ['an operation', operationLimit],
-    ['a tool', toolLimit],
-  ])('%s: a higher rpm holds, and is reached, from the change on', async (_, limit) => {
-    const admit = limit();
-    const changedAt = START + 2 * MINUTE_MS + 30_000;
-    const before = await saturate(admit, rate, START, changedAt);
-    const higher = { ...rate, rpm: 120 };
-    const after = await saturate(admit, higher, changedAt, changedAt + 3 * MINUTE_MS);
-    const times = [...before, ...after];
-    expect(peakPerMinute(times, changedAt)).toBe(higher.rpm);
-    const steady = changedAt + MINUTE_MS;
-    expect(count(times, steady, steady + MINUTE_MS)).toBe(higher.rpm);
-    expect(count(times, steady + MINUTE_MS, steady + 2 * MINUTE_MS)).toBe(higher.rpm);
+    const slots = await ringSlots(ringKey);
+    expect(slots).toBeGreaterThan(perMinute);
+    expect(slots).toBeLessThanOrEqual(2 * (perMinute + 1));
   });
 });

@@ -73,15 +73,15 @@ end
 ]]
 local function rateRingGate(plan, R, key, ringText, now)
   if R.rpm <= 0 then return plan end
-  local wait = ringWait(key, ringText, R.rpm, now)
+  local wait, ring = ringDecide(key, ringText, R.rpm, now)
   if wait > 0 then return { ok = false, retryAfterMs = math.max(wait, plan.retryAfterMs or 0) } end
-  if plan.ok then plan.ringKey, plan.ringText = key, ringText end
+  plan.ring = ring
   return plan
 end
 
 -- Records the admission `plan` (rateRingGate's) in its ring; returns the ring's new state text.
 local function rateRingCommit(R, plan, now, sweeps, name)
-  return ringCommit(plan.ringKey, plan.ringText, R.rpm, now, sweeps, name)
+  return ringCommit(plan.ring, R.rpm, now, sweeps, name)
 end
 
 -- The provider's buckets, as breakerDecide read them, with room for the call (NO_RATE_LIMIT: no limit).
