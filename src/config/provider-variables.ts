@@ -81,17 +81,17 @@ export const PROVIDER_VARIABLES = {
   RPM: {
     default: derived('`RATE_LIMIT_RPM`'),
     schema: integer(0),
-    description: 'Its requests per minute; 0 = none',
+    description: 'Its requests per minute, never more in any 60 s; 0 = none',
   },
   BURST: {
     default: derived('`RATE_LIMIT_BURST`'),
     schema: integer(1),
-    description: 'Its requests at once above the steady rate',
+    description: 'Its requests at once, within its RPM',
   },
   TPM: {
     default: derived('`RATE_LIMIT_TPM`'),
     schema: integer(0),
-    description: 'Its tokens per minute; 0 = none',
+    description: 'Its tokens per minute, a token bucket; 0 = none',
   },
   TOKEN_BURST: {
     default: derived('`RATE_LIMIT_TOKEN_BURST`'),

@@ -368,17 +368,19 @@ export const ENV_VARIABLES = {
   RATE_LIMIT_RPM: {
     default: '60',
     schema: integer(0),
-    description: 'Requests per minute per provider (`LLM_<NAME>_RPM` overrides); 0 = none',
+    description:
+      'Requests per minute per provider, exact: never more in any 60 s (`LLM_<NAME>_RPM` overrides); 0 = none',
   },
   RATE_LIMIT_BURST: {
     default: '5',
     schema: integer(1),
-    description: 'Requests at once above the steady rate (`LLM_<NAME>_BURST` overrides)',
+    description: 'Requests at once, within the RPM (`LLM_<NAME>_BURST` overrides)',
   },
   RATE_LIMIT_TPM: {
     default: '0',
     schema: integer(0),
-    description: 'Tokens per minute per provider (`LLM_<NAME>_TPM` overrides); 0 = none',
+    description:
+      'Tokens per minute per provider, a token bucket: a minute that starts full may take TPM plus the token burst (`LLM_<NAME>_TPM` overrides); 0 = none',
   },
   RATE_LIMIT_TOKEN_BURST: {
     default: derived(`the provider's ${DEFAULT_TOKEN_BURST_IN_WORDS}`),
@@ -399,13 +401,13 @@ export const ENV_VARIABLES = {
     default: '{}',
     schema: operationRateLimits,
     description:
-      'Rate limits per operation (an agent\'s tool), shared by every worker: `{"search":{"rpm":30,"burst":5,"tpm":0}}`',
+      'Rate limits per operation (an agent\'s tool), shared by every worker, `rpm` exact per 60 s as a provider\'s: `{"search":{"rpm":30,"burst":5,"tpm":0}}`',
   },
   TOOL_GUARDS: {
     default: '{}',
     schema: toolGuardsSchema,
     description:
-      'Activities (an agent\'s tools) guarded like LLM calls, by activity type: a shared `breaker` (`mode`, `failureThreshold` 5, `successThreshold` 2, `resetTimeoutMs` 60000, `windowMs` 300000, `failureRate` 0.5, `minimumVolume` 10, `halfOpenProbes` 1, `halfOpenRetryMs` 2000, `probeLeaseMs` 60000), a shared `rateLimit` (`maxCallsPerMinute`, `burstSize` 1, `onLimit` `wait` or `refuse`, `cooldownMs` 0), `maxCallsPerTask`, and which `failures` count (`errorTypes`, `ignoreErrorTypes`; default: every error but a non-retryable `ApplicationFailure`): `{"searchWeb":{"rateLimit":{"maxCallsPerMinute":30,"burstSize":5},"maxCallsPerTask":20}}`',
+      'Activities (an agent\'s tools) guarded like LLM calls, by activity type: a shared `breaker` (`mode`, `failureThreshold` 5, `successThreshold` 2, `resetTimeoutMs` 60000, `windowMs` 300000, `failureRate` 0.5, `minimumVolume` 10, `halfOpenProbes` 1, `halfOpenRetryMs` 2000, `probeLeaseMs` 60000), a shared `rateLimit` (`maxCallsPerMinute`, never more in any 60 s, `burstSize` 1 at once, `onLimit` `wait` or `refuse`, `cooldownMs` 0), `maxCallsPerTask`, and which `failures` count (`errorTypes`, `ignoreErrorTypes`; default: every error but a non-retryable `ApplicationFailure`): `{"searchWeb":{"rateLimit":{"maxCallsPerMinute":30,"burstSize":5},"maxCallsPerTask":20}}`',
   },
   DLQ_MAX_LEN: {
     default: '10000',

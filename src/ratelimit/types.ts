@@ -1,13 +1,17 @@
 /**
- * The shared rate limits' vocabulary. Types only: the token buckets run in Redis
- * (`src/redis/lua/_ratelimit.lua`), inside the admission script.
+ * The shared rate limits' vocabulary. Types only: the limits run in Redis
+ * (`src/redis/lua/_ratelimit.lua` and `_requestring.lua`), inside the admission script.
  */
 
-/** A shared rate limit (a provider's, or an operation's): token buckets of requests and tokens per minute (0 = off). */
+/**
+ * A shared rate limit (a provider's, an operation's or a tool's), 0 = off. Requests are limited
+ * exactly: never more than `rpm` in any 60 s, at most `burst` at once. Tokens are a token bucket:
+ * a minute that starts with it full may take `tpm + tokenBurst`.
+ */
 export interface RateLimit {
   rpm: number;
   tpm: number;
-  /** Requests that may go at once above the steady rate (the request bucket's capacity). */
+  /** Requests that may go at once, within `rpm` (the request bucket's capacity). */
   burst: number;
   /** The token bucket's capacity. */
   tokenBurst: number;

@@ -29,6 +29,7 @@ const SHARED = [
   '_degraded.lua',
   '_waiting.lua',
   '_breaker.lua',
+  '_requestring.lua',
   '_ratelimit.lua',
   '_budget.lua',
   '_settings.lua',

@@ -19,14 +19,16 @@ export interface KeyDefinition {
 // prettier-ignore
 export const KEY_MAP = {
   breakerRegistry:       { pattern: ':breakers', type: 'SET', holds: 'provider names that have a breaker (for status listings)' },
-  breakerState:          { pattern: ':breaker:<provider>:state', type: 'HASH', holds: 'state, consecutive, halfOpenSuccesses, openUntil, lastSuccessAt, probesOrFailers (0: both keys empty), the provider\'s rate-limit buckets (rateRequests, rateTokens, rateAt ms, and rateRefunds: tokens given back since), and the cluster-wide counters as stat:<name> (probes, success, failure, rejected_*, transitions, ...)' },
+  breakerState:          { pattern: ':breaker:<provider>:state', type: 'HASH', holds: 'state, consecutive, halfOpenSuccesses, openUntil, lastSuccessAt, probesOrFailers (0: both keys empty), the provider\'s rate-limit buckets (rateRequests, rateTokens, rateAt ms, and rateRefunds: tokens given back since) and its request ring\'s state (rateRing: "size:head"), and the cluster-wide counters as stat:<name> (probes, success, failure, rejected_*, transitions, ...)' },
   breakerInflight:       { pattern: ':breaker:<provider>:inflight', type: 'ZSET', holds: 'attemptId -> lease expiry (ms): every admitted, unsettled attempt' },
   breakerProbes:         { pattern: ':breaker:<provider>:probes', type: 'ZSET', holds: 'attemptId -> lease expiry (ms): the HALF_OPEN probes among them' },
   breakerWindow:         { pattern: ':breaker:<provider>:window', type: 'ZSET', holds: 'attemptId -> settle time: counted outcomes in the sliding window' },
   breakerWindowFailures: { pattern: ':breaker:<provider>:window-failures', type: 'ZSET', holds: 'attemptId -> settle time: the failures among them' },
   breakerWindowSlow:     { pattern: ':breaker:<provider>:window-slow', type: 'ZSET', holds: 'attemptId -> settle time: the slow calls among them (rate mode with BREAKER_SLOW_CALL_RATE)' },
+  breakerRequests:       { pattern: ':breaker:<provider>:requests', type: 'STRING', holds: 'the times (ms) of the provider\'s recent admissions (every one of the last 60 s), a ring of 6-byte little-endian integers (its state: rateRing in the state hash); expires after 10 idle minutes' },
   breakerFailers:        { pattern: ':breaker:<provider>:failers', type: 'HASH', holds: 'workerId -> time of its last counted failure' },
-  rateLimit:             { pattern: ':ratelimit:<bucket>', type: 'STRING', holds: '"requests,tokens,atMs" of an operation\'s bucket (op:<operation>), then ",<tokens>" per refund since; expires after 10 idle minutes' },
+  rateLimit:             { pattern: ':ratelimit:<bucket>', type: 'STRING', holds: '"requests,tokens,atMs" of an operation\'s bucket (op:<operation>), then its request ring\'s state ",size:head" (when it has an rpm), then ",<tokens>" per refund since; expires after 10 idle minutes' },
+  rateRequests:          { pattern: ':ratelimit-requests:<bucket>', type: 'STRING', holds: 'the times (ms) of an operation\'s (op:<operation>) recent admissions (every one of the last 60 s), a ring of 6-byte little-endian integers; expires after 10 idle minutes' },
   budgetRun:             { pattern: ':budget:run:<runId>', type: 'HASH', holds: 'spent, reserved (micro-dollars), ceiling (a per-run override); per turn turn:<turn>:tokensSpent, turn:<turn>:tokensReserved, turn:<turn>:calls (LLM calls admitted + tool calls their answers asked for)' },
   budgetDaily:           { pattern: ':budget:daily:<day>', type: 'HASH', holds: 'spent, reserved (micro-dollars) of a UTC day (days since the epoch)' },
   budgetCeilings:        { pattern: ':budget:ceilings', type: 'HASH', holds: 'operator overrides: run, operation, operation:<name>, daily, turnTokens, turnCalls' },

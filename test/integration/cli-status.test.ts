@@ -66,8 +66,9 @@ describe('breakwater status', () => {
         MAX_BLOCKED_MS: '600000',
         TASK_DEADLINE_MS: '900000',
         HTTP_PORT: '0',
-        // A rate limit that barely refills during the test: 4 admissions take 4 of 10 requests.
-        RATE_LIMIT_RPM: '1',
+        // A rate limit that lets the test's 4 admissions through in a minute (the limit is exact per
+        // minute) and refills slowly: they take 4 of 10 requests.
+        RATE_LIMIT_RPM: '5',
         RATE_LIMIT_BURST: '10',
       },
       { workerOptions: () => ({ registry: new Registry() }) },
@@ -77,6 +78,7 @@ describe('breakwater status', () => {
     const taskQueue = h.config.temporal.taskQueue;
     const blockedKeys = [`${h.name}-blocked-1`, `${h.name}-blocked-2`];
     h.fake.inject({ contentIncludes: 'doomed', fault: { kind: 'status', status: 503 } });
+    const startedAt = Date.now();
     await h.run(async () => {
       for (const key of ['ok-1', 'ok-2']) {
         await h.client.execute(chat('fine'), {
@@ -156,10 +158,11 @@ describe('breakwater status', () => {
         ]);
         expect(snapshot.degraded).toMatchObject({ active: false, reason: null, resilienceEnabled: true });
         const level = snapshot.breakers?.[0]?.rateLimit;
-        expect(level).toMatchObject({ rpm: 1, tpm: 0, burst: 10 });
+        expect(level).toMatchObject({ rpm: 5, tpm: 0, burst: 10 });
+        // 10 less the 4 taken, plus at most the refill since the test started.
         expect(level!.requests).toBeGreaterThanOrEqual(6);
-        expect(level!.requests).toBeLessThan(7);
-        expect(breakers[0]?.rateLimit).toMatchObject({ rpm: 1, burst: 10 });
+        expect(level!.requests).toBeLessThanOrEqual(6 + ((Date.now() - startedAt) * 5) / 60_000);
+        expect(breakers[0]?.rateLimit).toMatchObject({ rpm: 5, burst: 10 });
 
         const daily = budget.scopes.find((scope) => scope.scope === 'daily')!;
         expect(daily.limit).toBe(1);
@@ -202,7 +205,12 @@ describe('breakwater status', () => {
         // the rate fill, whose window slides with them.
         const timeless = (table: string) => table.replace(/\d+m \d+s|\d+(ms|s|m)\b|\d+%/g, '<t>');
         expect(timeless(section(stdout, 'Circuit breakers'))).toBe(timeless(breakerText.stdout.trim()));
-        expect(section(stdout, 'Circuit breakers')).toMatch(/^fake +OPEN +9m \d+s +.* (3[3-9]|40)%$/m);
+        // The rate fill: 4 of 10 requests taken, less the refill since the test started.
+        const fill = Number(
+          /^fake +OPEN +9m \d+s +.* (\d+)%$/m.exec(section(stdout, 'Circuit breakers'))?.[1],
+        );
+        expect(fill).toBeLessThanOrEqual(40);
+        expect(fill).toBeGreaterThanOrEqual(Math.floor(40 - ((Date.now() - startedAt) * 5 * 10) / 60_000));
         expect(timeless(section(stdout, 'Dead-letter queue'))).toBe(timeless(dlqText.stdout.trim()));
         expect(section(stdout, 'Degraded mode')).toBe(degradedText.stdout.trim());
         expect(section(stdout, 'Budgets nearest their ceilings')).toMatch(/^daily +usd +1 +[\d.]+ +\d+%$/m);

@@ -152,12 +152,12 @@ end
   Decides on admitting one attempt. Writes only the lazy OPEN -> HALF_OPEN move and refusal stats;
   `breakerCommit` takes the lease once every other check passed too.
   Returns { admitted, probe, retryAfterMs, state, transition JSON or '', rate } (rate: the fields
-  read, whose 5th to 8th are the provider's rate limit: rateRequests, rateTokens, rateAt, rateRefunds).
+  read, whose 5th to 9th are the provider's rate limit: rateRequests, rateTokens, rateAt, rateRefunds, rateRing).
 ]]
 local function breakerDecide(attemptId, random, S, now)
   -- One read of the breaker's fields: this runs on every call's path.
   local fields = redis.call('HMGET', breakerKey('breakerState'), 'state', 'openUntil', 'consecutive', 'lastSuccessAt',
-    'rateRequests', 'rateTokens', 'rateAt', 'rateRefunds')
+    'rateRequests', 'rateTokens', 'rateAt', 'rateRefunds', 'rateRing')
   local rate = fields
   local state = fields[1] or 'CLOSED'
   local transition = ''

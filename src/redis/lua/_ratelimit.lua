@@ -1,19 +1,24 @@
 --[[
-  Rate limits shared by every worker, per provider and per operation (a tool); a shared piece,
-  needs _common.lua and _breaker.lua.
+  Rate limits shared by every worker, per provider, per operation and per tool; a shared piece, needs
+  _common.lua, _breaker.lua and _requestring.lua.
 
-  Two token buckets, each call's requests, tokens and the time (ms) they were counted at:
-    requests  capacity `burst`, refilled at `rpm` per minute; each call takes 1
+  Requests are limited exactly: at most `rpm` admissions in any 60 s (the ring of _requestring.lua),
+  and at most `burst` at once (a bucket). Tokens are limited by a bucket only, so a minute that starts
+  with a full token bucket may take up to `tpm + tokenBurst`. Each call's requests, tokens and the
+  time (ms) they were counted at:
+    requests  capacity `burst`, refilled at `rpm` per minute; each call takes 1, and is admitted only
+              when the ring holds fewer than `rpm` admissions in the last 60 s
     tokens    capacity `tokenBurst`, refilled at `tpm` per minute; each call takes its worst-case
               tokens (capped at the capacity, so a large call still passes on a full bucket), and
               gets back what it did not use when it settles
-  A provider's buckets are the fields rateRequests, rateTokens and rateAt of its breaker's state hash,
-  and its refunds since the last admission the field rateRefunds: the breaker's own read and writes
-  carry them. An operation's buckets are the string key KEY.rateLimit('op:<operation>') =
-  "requests,tokens,atMs", expiring after 10 idle minutes, with ",<tokens>" appended for each refund
-  (one write, no read). The next admission adds
-  the refunds up and writes the buckets back. A rate of 0 turns that bucket off. Settings are 4
-  numbers: rpm, tpm, burst, tokenBurst (both rates 0: no rate limit).
+  A provider's (or a tool's: breaker `tool:<name>`) buckets are the fields rateRequests, rateTokens and
+  rateAt of its breaker's state hash, its refunds since the last admission the field rateRefunds, and
+  its ring's state the field rateRing, its ring the key KEY.breakerRequests: the breaker's own read and
+  writes carry them. An operation's buckets are the string key KEY.rateLimit('op:<operation>') =
+  "requests,tokens,atMs[,<ring state>]", expiring after 10 idle minutes, with ",<tokens>" appended for
+  each refund (one write, no read), and its ring the key KEY.rateRequests('op:<operation>'). The next
+  admission adds the refunds up and writes the buckets back. A rate of 0 turns that limit off.
+  Settings are 4 numbers: rpm, tpm, burst, tokenBurst (both rates 0: no rate limit).
 ]]
 -- The settings from 4 numbers of `v` starting at `i`; nil when both rates are 0 (no limit).
 local function rateFrom(v, i)
@@ -23,6 +28,7 @@ end
 
 -- The three fields of a bucket's text, and the refunds appended to it.
 local BUCKET_FIELDS = '^([^,]*),([^,]*),([^,]*)(.*)$'
+local BUCKET_RING = '^,(%d+:%d+)(.*)$'
 local REFUND = ',([^,]+)'
 
 -- What `rateDecide` returns for no limit (shared: callers only read it).
@@ -60,34 +66,72 @@ local function rateDecide(R, requests, available, at, refunded, tokens, now)
   return { ok = true, requests = requests, tokens = available }
 end
 
+--[[
+  `plan` (rateDecide's) under the exact request limit too: refused while the ring at `key` (state text
+  `ringText`) holds `rpm` admissions of the last 60 s, with the longer of the two waits. An admitted
+  plan keeps the ring for its commit (rateRingCommit).
+]]
+local function rateRingGate(plan, R, key, ringText, now)
+  if R.rpm <= 0 then return plan end
+  local wait, ring = ringDecide(key, ringText, R.rpm, now)
+  if wait > 0 then return { ok = false, retryAfterMs = math.max(wait, plan.retryAfterMs or 0) } end
+  plan.ring = ring
+  return plan
+end
+
+-- Records the admission `plan` (rateRingGate's) in its ring; returns the ring's new state text.
+local function rateRingCommit(R, plan, now, sweeps, name)
+  return ringCommit(plan.ring, R.rpm, now, sweeps, name)
+end
+
 -- The provider's buckets, as breakerDecide read them, with room for the call (NO_RATE_LIMIT: no limit).
 local function providerRateDecide(R, breaker, tokens, now)
   if R == nil then return NO_RATE_LIMIT end
   local rate = breaker.rate
-  if not rate[5] then return rateDecide(R, nil, nil, nil, 0, tokens, now) end
-  return rateDecide(R, tonumber(rate[5]), tonumber(rate[6]), tonumber(rate[7]), tonumber(rate[8] or '0'), tokens, now)
+  local plan
+  if not rate[5] then
+    plan = rateDecide(R, nil, nil, nil, 0, tokens, now)
+  else
+    plan = rateDecide(R, tonumber(rate[5]), tonumber(rate[6]), tonumber(rate[7]), tonumber(rate[8] or '0'), tokens,
+      now)
+  end
+  return rateRingGate(plan, R, breakerKey('breakerRequests'), rate[9], now)
 end
 
--- Takes the call from the provider's buckets, as `plan` (providerRateDecide's) found them, and keeps
--- the limit beside them (field rateLimit: rpm,tpm,burst,tokenBurst) for the breaker's status.
+-- Takes the call from the provider's buckets and ring, as `plan` (providerRateDecide's) found them, and
+-- keeps the limit beside them (field rateLimit: rpm,tpm,burst,tokenBurst) for the breaker's status.
 local function providerRateCommit(R, plan, now)
   if R == nil then return end
-  redis.call('HSET', breakerKey('breakerState'), 'rateRequests', plan.requests, 'rateTokens', plan.tokens, 'rateAt',
-    nowText, 'rateRefunds', '0', 'rateLimit', R.rpm .. ',' .. R.tpm .. ',' .. R.burst .. ',' .. R.tokenBurst)
+  local writes = { 'rateRequests', plan.requests, 'rateTokens', plan.tokens, 'rateAt', nowText, 'rateRefunds', '0',
+    'rateLimit', R.rpm .. ',' .. R.tpm .. ',' .. R.burst .. ',' .. R.tokenBurst }
+  if R.rpm > 0 then
+    writes[11], writes[12] = 'rateRing', rateRingCommit(R, plan, now, breakerCached.sweeps, 'requests')
+  end
+  redis.call('HSET', breakerKey('breakerState'), unpack(writes))
 end
 
 local function operationRateDecide(operation, R, tokens, now)
   if R == nil then return NO_RATE_LIMIT end
-  local raw = redis.call('GET', KEY.rateLimit('op:' .. operation))
-  if not raw then return rateDecide(R, nil, nil, nil, 0, tokens, now) end
-  local requests, available, at, refunds = string.match(raw, BUCKET_FIELDS)
-  local refunded = 0
-  for refund in string.gmatch(refunds, REFUND) do refunded = refunded + tonumber(refund) end
-  return rateDecide(R, tonumber(requests), tonumber(available), tonumber(at), refunded, tokens, now)
+  local bucket = 'op:' .. operation
+  local raw = redis.call('GET', KEY.rateLimit(bucket))
+  local plan, ringText
+  if not raw then
+    plan = rateDecide(R, nil, nil, nil, 0, tokens, now)
+  else
+    local requests, available, at, rest = string.match(raw, BUCKET_FIELDS)
+    local ring, refunds = string.match(rest, BUCKET_RING)
+    if ring then ringText = ring else refunds = rest end
+    local refunded = 0
+    for refund in string.gmatch(refunds, REFUND) do refunded = refunded + tonumber(refund) end
+    plan = rateDecide(R, tonumber(requests), tonumber(available), tonumber(at), refunded, tokens, now)
+  end
+  return rateRingGate(plan, R, KEY.rateRequests(bucket), ringText, now)
 end
 
-local function operationRateCommit(operation, plan, now)
-  redis.call('SET', KEY.rateLimit('op:' .. operation), plan.requests .. ',' .. plan.tokens .. ',' .. now, 'PX', 600000)
+local function operationRateCommit(operation, R, plan, now)
+  local text = plan.requests .. ',' .. plan.tokens .. ',' .. now
+  if R.rpm > 0 then text = text .. ',' .. rateRingCommit(R, plan, now, prefixCached().sweeps, 'ring:' .. operation) end
+  redis.call('SET', KEY.rateLimit('op:' .. operation), text, 'PX', 600000)
 end
 
 -- The tokens of a settled call to give back to a rate limit: those it took and did not use.

@@ -85,7 +85,7 @@ end
 local expiresAt = integerText(now + leaseMs)
 breakerCommit(breaker, attemptId, expiresAt)
 providerRateCommit(R, rate, now)
-if operationRate then operationRateCommit(operation, perOperation, now) end
+if operationRate then operationRateCommit(operation, operationRate, perOperation, now) end
 local member = ''
 if claim then member = budgetCommit(attemptId, claim, budget, expiresAt) end
 local admitted = { CODE.ADMITTED, breaker.probe and 1 or 0, 0, breaker.state, breaker.transition, member }
