@@ -10,10 +10,10 @@
  *
  * Reported:
  * - `observedPeakRpm`: the most requests the fake provider received in any 60 s (sliding, from its
- *   request times), against `limitRpm`: the guard admits at most `rpm` in any 60 s by Redis time (a
- *   token bucket alone would let `rpm + burst` through in a minute in which it starts full); the
- *   provider receives each request some ms after its admission, and that delay varies, so two
- *   requests admitted 60 s apart may arrive a few ms less than 60 s apart;
+ *   request times), against `limitRpm`: the guard admits at most `rpm` in any 60.25 s by Redis time
+ *   (a token bucket alone would let `rpm + burst` through in a minute in which it starts full); the
+ *   quarter second covers the transit time, which varies, so that requests admitted a window apart
+ *   do not arrive less than 60 s apart;
  * - `throughputToIdealRatio`: the limit's ideal time for the tasks (the first `burst` at once, then
  *   `rpm` a minute) over the time from the first submit to the last task's end;
  * - `lost`: tasks neither DONE nor in `ai:dlq` / `ai:dead` (`done`, `dlq`, `dead` beside it).
