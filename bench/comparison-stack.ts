@@ -1,7 +1,7 @@
 /**
  * The set-up the benches that compare Breakwater with bare Temporal share: the embedded stack with a
- * tag of its own (task queue and key prefix), no rate limit, a sticky cache that holds a burst, and the bundle of `agent-workflows.ts`,
- * which holds both sides' workflows.
+ * tag of its own (task queue and key prefix), no rate limit, a sticky cache that holds a burst, and
+ * the bundle of `agent-workflows.ts`, which holds both sides' workflows.
  */
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
