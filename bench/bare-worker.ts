@@ -6,7 +6,11 @@ import { FAKE_OPENAI } from '../src/testing/stack-config';
 import { createBareActivities } from './bare-activities';
 import type { Cleanup } from './runner';
 
-/** A plain worker on `taskQueue` with `bareChat` (and `activities`, the workflows' tools), closed by `cleanup`. */
+/**
+ * A plain worker on `taskQueue` with `bareChat` (and `activities`, the workflows' tools), closed by
+ * `cleanup`, with the slots and sticky cache `BreakwaterPlugin` gives Breakwater's worker from `config`:
+ * the comparison is of the work per task, not of the worker's settings.
+ */
 export async function bareWorker(
   config: BreakwaterConfig,
   taskQueue: string,
@@ -23,6 +27,8 @@ export async function bareWorker(
     namespace: config.temporal.namespace,
     taskQueue,
     workflowBundle: bundle,
+    maxCachedWorkflows: config.worker.maxCachedWorkflows,
+    maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     activities: { ...activities, ...createBareActivities(adapter, config.policy.callTimeoutMs) },
   });
 }
