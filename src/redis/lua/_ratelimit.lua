@@ -7,7 +7,7 @@
   with a full token bucket may take up to `tpm + tokenBurst`. Each call's requests, tokens and the
   time (ms) they were counted at:
     requests  capacity `burst`, refilled at `rpm` per minute; each call takes 1, and is admitted only
-              when the ring holds fewer than `rpm` admissions in the last 60 s
+              when the ring holds fewer than `rpm` admissions in the last 60.25 s
     tokens    capacity `tokenBurst`, refilled at `tpm` per minute; each call takes its worst-case
               tokens (capped at the capacity, so a large call still passes on a full bucket), and
               gets back what it did not use when it settles
@@ -68,7 +68,7 @@ end
 
 --[[
   `plan` (rateDecide's) under the exact request limit too: refused while the ring at `key` (state text
-  `ringText`) holds `rpm` admissions of the last 60 s, with the longer of the two waits. An admitted
+  `ringText`) holds `rpm` admissions of the last 60.25 s, with the longer of the two waits. An admitted
   plan keeps the ring for its commit (rateRingCommit).
 ]]
 local function rateRingGate(plan, R, key, ringText, now)
