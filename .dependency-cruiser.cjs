@@ -104,8 +104,8 @@ const LAYERS = [
   [
     'ai-sdk-is-the-model-activity',
     '^src/ai-sdk/',
-    '^(src/(redis|breaker|ratelimit|dlq|client|config|worker|cli|testing|demo)/|src/providers/(?!classify\\.ts)|activities/(?!attempt-outcome\\.ts|attempt-reporter\\.ts|calling-workflow\\.ts)|workflows/)',
-    'the AI SDK guard runs inside the AI SDK’s model activity: the guard, budgets, the classification of answers and the activities’ outcome helpers, nothing below the guard, no application API',
+    '^(src/(redis|breaker|ratelimit|dlq|client|worker|cli|testing|demo)/|src/config/(?!types\\.ts)|src/providers/(?!classify\\.ts|stream-watchdog\\.ts)|activities/(?!attempt-outcome\\.ts|attempt-reporter\\.ts|calling-workflow\\.ts|slow-calls\\.ts)|workflows/)',
+    'the AI SDK guard runs inside the AI SDK’s model activity: the guard, budgets, the config’s types, the classification of answers and a stream’s clocks, and the activities’ outcome and slow-call helpers; nothing below the guard, no application API',
   ],
   [
     'plugin-below-the-worker-factory',

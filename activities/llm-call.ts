@@ -7,12 +7,10 @@ import type { DeltaWriters } from '../src/deltas/delta-writer';
 import {
   errorPolicyOf,
   isContentPolicyError,
-  isRetryableExternalError,
   RateLimitExceededError,
   type ErrorContext,
-  type RetryableExternalError,
 } from '../src/errors';
-import { callTimeouts, type CallTimeouts } from '../src/guard/adaptive-timeouts';
+import { callTimeouts, isAdaptiveTimeout, type CallTimeouts } from '../src/guard/adaptive-timeouts';
 import type { Admission, Guard } from '../src/guard/guard';
 import type { Logger } from '../src/observability/logger';
 import type { BreakwaterMetrics } from '../src/observability/metrics';
@@ -219,11 +217,4 @@ export function createLlmCall(deps: LlmCallDeps) {
       });
     }
   };
-}
-
-/** Whether `error` is a call (or a stream's first token) timing out under an adaptive timeout. */
-function isAdaptiveTimeout(error: unknown, timeouts: CallTimeouts): error is RetryableExternalError {
-  if (!isRetryableExternalError(error)) return false;
-  if (error.reason === 'timeout') return timeouts.call.source === 'adaptive';
-  return error.reason === 'first_token_timeout' && timeouts.firstToken.source === 'adaptive';
 }

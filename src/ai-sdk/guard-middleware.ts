@@ -96,7 +96,10 @@ export function breakwaterMiddleware(
       const attempt = attemptFor(model);
       try {
         const admitted = await attempt.admit(params);
-        const result = await admitted.model.doStream({ ...admitted.params, abortSignal: attempt.signal() });
+        const result = await admitted.model.doStream({
+          ...admitted.params,
+          abortSignal: attempt.signal(true),
+        });
         return { ...result, stream: settlingStream(result.stream, attempt) };
       } catch (error) {
         attempt.end();

@@ -1,7 +1,9 @@
 /**
  * One activity attempt of one AI SDK model call, under Breakwater's guard: admitted (by the first
  * candidate model whose provider's breaker lets it), made with the activity's cancellation and a
- * call timeout, settled with its actual usage, and classified when it fails.
+ * call timeout (adaptive, as `llmCall`'s: from the model's rolling latency, which the call's own
+ * latency then joins; a stream's first token has a clock of its own), settled with its actual
+ * usage, reported when slow, and classified when it fails.
  *
  * A guard refusal that asks to wait (breaker open, rate limit, budget busy, guard unavailable)
  * ends the attempt with a retryable failure whose `nextRetryDelay` is the wait: Temporal's retry
@@ -19,11 +21,13 @@ import {
 } from '../../activities/attempt-outcome';
 import { AttemptReporter } from '../../activities/attempt-reporter';
 import { callingWorkflow } from '../../activities/calling-workflow';
+import { isSlow, reportIfSlow, type SlowCallDeps } from '../../activities/slow-calls';
 import type { WorstCase } from '../budget/call-costing';
 import {
   ContentPolicyError,
   errorPolicyOf,
   isBreakwaterError,
+  RetryableExternalError,
   retryAfterOf,
   toApplicationFailure,
   waitReasonOf,
@@ -31,7 +35,9 @@ import {
   type ErrorContext,
   type WaitPolicy,
 } from '../errors';
+import { callTimeouts, isAdaptiveTimeout, type CallTimeouts } from '../guard/adaptive-timeouts';
 import type { Admission } from '../guard/guard';
+import { StreamWatchdog } from '../providers/stream-watchdog';
 import type { LlmRequest } from '../llm/request';
 import type { TaskMeta } from '../task';
 import { breakwaterCallOptions, type BreakwaterCallOptions } from './call-options';
@@ -61,8 +67,13 @@ export class ModelAttempt {
   private reporter: AttemptReporter | undefined;
   private admitted: Admitted | undefined;
   private roundWaitMs = Number.POSITIVE_INFINITY;
+  private timeouts: CallTimeouts | undefined;
   private timeout: AbortSignal | undefined;
+  /** A stream's first-token and idle clocks. */
+  private watchdog: StreamWatchdog | undefined;
   private startedAt = 0;
+  private firstTokenMs: number | undefined;
+  private readonly slowDeps: SlowCallDeps;
   private readonly heartbeat: ReturnType<typeof setInterval>;
 
   constructor(
@@ -73,6 +84,12 @@ export class ModelAttempt {
       operation: this.operation,
       provider: call.candidates[0]!.provider,
       attempt: this.attempt,
+    };
+    this.slowDeps = {
+      thresholdMs: deps.timeouts.slowCallMs,
+      logger: deps.logger,
+      metrics: deps.metrics,
+      onSlowCall: deps.onSlowCall,
     };
     // A heartbeat at once, so that the progress reaches the next attempt even if this one is short.
     this.ctx.heartbeat(this.progress);
@@ -151,16 +168,36 @@ export class ModelAttempt {
       claim: worst.claim,
       tokens: worst.tokens,
       context,
+      model: candidate.model.modelId,
     });
     this.context = context;
     return { candidate, admission, view, worst };
   }
 
-  /** The abort signal of the admitted call: the activity's cancellation, or the call timeout. */
-  signal(): AbortSignal {
-    this.timeout = AbortSignal.timeout(this.deps.policy.callTimeoutMs);
+  /**
+   * The abort signal of the admitted call: the activity's cancellation, or the call timeout; for a
+   * `stream`, also its first token's and idle clocks (see `streamed`).
+   */
+  signal(stream = false): AbortSignal {
+    const { policy } = this.deps;
+    this.timeouts = callTimeouts(this.admitted!.admission.latency, this.deps.timeouts, policy);
+    this.timeout = AbortSignal.timeout(this.timeouts.call.ms);
+    const signals = [this.ctx.cancellationSignal, this.timeout];
+    if (stream) {
+      this.watchdog = new StreamWatchdog({
+        firstTokenTimeoutMs: this.timeouts.firstToken.ms,
+        idleTimeoutMs: policy.streamIdleTimeoutMs ?? policy.callTimeoutMs,
+      });
+      signals.push(this.watchdog.signal);
+    }
     this.startedAt = performance.now();
-    return AbortSignal.any([this.ctx.cancellationSignal, this.timeout]);
+    return AbortSignal.any(signals);
+  }
+
+  /** A part of the streamed answer arrived; `token`: it carried some of the answer. */
+  streamed(token: boolean): void {
+    if (token) this.firstTokenMs ??= performance.now() - this.startedAt;
+    this.watchdog?.event(token);
   }
 
   /** Settles the admitted call with what it used (and the tool calls its answer asked for), and counts it. */
@@ -169,12 +206,16 @@ export class ModelAttempt {
     const { provider } = admitted.candidate;
     const callUsage = usageOf(usage, admitted.view, admitted.worst.tokens);
     const actual = this.deps.costing.actual(admitted.view, callUsage, admitted.worst);
+    const latencyMs = performance.now() - this.startedAt;
+    const { firstTokenMs } = this;
     await this.deps.guard.settle({
       admission: admitted.admission,
       outcome: 'success',
       actual: { ...actual, toolCalls },
+      latency: { totalMs: latencyMs, ...(firstTokenMs === undefined ? {} : { firstTokenMs }) },
+      slow: isSlow(this.slowDeps.thresholdMs, latencyMs),
     });
-    const latencyMs = performance.now() - this.startedAt;
+    this.reportIfSlow(latencyMs, 'success');
     recordSuccess(this.deps.metrics, {
       provider,
       operation: this.operation,
@@ -219,19 +260,61 @@ export class ModelAttempt {
    * breaker) and counts it; returns the classified error.
    */
   async settleFailure(error: unknown, cancelled = this.ctx.cancellationSignal.aborted): Promise<unknown> {
-    const timedOut = this.timeout?.aborted ?? false;
-    const classified = cancelled ? error : (classifySdkError(error, timedOut, this.context) ?? error);
+    const classified = cancelled ? error : this.classify(error);
     if (this.admitted) {
       const { admission, candidate } = this.admitted;
       const policy = errorPolicyOf(errorTypeOf(classified));
-      await this.deps.guard.settle({ admission, outcome: cancelled ? 'neutral' : policy.breaker });
+      const durationMs = performance.now() - this.startedAt;
+      await this.deps.guard.settle({
+        admission,
+        outcome: cancelled ? 'neutral' : policy.breaker,
+        slow: !cancelled && isSlow(this.slowDeps.thresholdMs, durationMs),
+      });
       recordFailure(this.deps.metrics, {
         provider: candidate.provider,
         outcome: cancelled ? 'cancelled' : policy.metric,
-        latencyMs: performance.now() - this.startedAt,
+        latencyMs: durationMs,
       });
+      if (!cancelled) this.reportIfSlow(durationMs, policy.metric);
+      if (this.timeouts && isAdaptiveTimeout(classified, this.timeouts)) {
+        this.deps.logger.warn(
+          {
+            ...this.logFields(candidate.provider),
+            model: candidate.model.modelId,
+            reason: classified.reason,
+            durationMs: Math.round(durationMs),
+            timeouts: this.timeouts,
+          },
+          'llm call aborted by its adaptive timeout',
+        );
+      }
     }
     return classified;
+  }
+
+  /** `error` in Breakwater's taxonomy: a stream's stalled clock, the call timeout, or the SDK's error. */
+  private classify(error: unknown): unknown {
+    const stall = this.watchdog?.reason;
+    if (stall && !isBreakwaterError(error)) {
+      return new RetryableExternalError(
+        `${this.context.provider ?? 'provider'} stream stalled (${stall})`,
+        stall,
+        this.context,
+      );
+    }
+    return classifySdkError(error, this.timeout?.aborted ?? false, this.context) ?? error;
+  }
+
+  private reportIfSlow(durationMs: number, outcome: string): void {
+    const { candidate } = this.admitted!;
+    reportIfSlow(this.slowDeps, {
+      provider: candidate.provider,
+      model: candidate.model.modelId,
+      operation: this.operation,
+      attempt: this.attempt,
+      durationMs,
+      outcome,
+    });
   }
 
   /** The error of an answer the provider's content filter stopped: not retried, counted against nothing. */
@@ -244,9 +327,10 @@ export class ModelAttempt {
     );
   }
 
-  /** Stops heartbeating: the attempt is over (for a stream: once it ended). */
+  /** Stops heartbeating and the stream's clocks: the attempt is over (for a stream: once it ended). */
   end(): void {
     clearInterval(this.heartbeat);
+    this.watchdog?.stop();
   }
 
   /** The failure that makes Temporal retry after the wait, or, past `MAX_BLOCKED_MS`, the refusal's own. */

@@ -4,13 +4,23 @@
  */
 import type { LanguageModelV3StreamPart, LanguageModelV3Usage } from '@ai-sdk/provider';
 
-/** How the stream's end is told to the guarded call. */
+/** How the stream's parts and its end are told to the guarded call. */
 export interface StreamSettlement {
+  /** A part arrived; `token`: it carried some of the answer (the first one is the time to first token). */
+  streamed(token: boolean): void;
   succeeded(usage: LanguageModelV3Usage): Promise<void>;
   /** Settles a failure: an error part or the stream's error, or (`cancelled`) the reader's cancel. */
   settleFailure(error: unknown, cancelled?: boolean): Promise<unknown>;
   end(): void;
 }
+
+/** The parts that carry some of the answer: text, reasoning or a tool call. */
+const ANSWER_PARTS: ReadonlySet<LanguageModelV3StreamPart['type']> = new Set([
+  'text-delta',
+  'reasoning-delta',
+  'tool-input-delta',
+  'tool-call',
+]);
 
 /** `source`, passed through part by part, settling `settlement` exactly once when it ends. */
 export function settlingStream(
@@ -48,6 +58,7 @@ export function settlingStream(
         return;
       }
       const part = next.value;
+      settlement.streamed(ANSWER_PARTS.has(part.type));
       if (part.type === 'finish') usage = part.usage;
       if (part.type === 'error') errorPart ??= part.error;
       controller.enqueue(part);

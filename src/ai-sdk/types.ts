@@ -1,7 +1,9 @@
 /** The guard around AI SDK model calls: what it is built from, and the models one call may try. */
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import type { Tracer } from '@opentelemetry/api';
+import type { SlowCallHook } from '../../activities/slow-calls';
 import type { CallCosting } from '../budget/call-costing';
+import type { AdaptiveTimeoutSettings } from '../config/types';
 import type { Guard } from '../guard/guard';
 import type { Logger } from '../observability/logger';
 import type { BreakwaterMetrics } from '../observability/metrics';
@@ -11,8 +13,12 @@ import type { TaskPolicy } from '../task';
 export interface AiSdkGuardDeps {
   guard: Guard;
   costing: CallCosting;
-  /** Retries, call timeout, heartbeat cadence and the longest total wait (`MAX_BLOCKED_MS`). */
+  /** Retries, the fixed call timeouts, heartbeat cadence and the longest total wait (`MAX_BLOCKED_MS`). */
   policy: TaskPolicy;
+  /** Adaptive call timeouts and slow-call detection (`LLM_TIMEOUT_*`, `LLM_SLOW_CALL_MS`). */
+  timeouts: AdaptiveTimeoutSettings;
+  /** Told about every call slower than `LLM_SLOW_CALL_MS`. */
+  onSlowCall?: SlowCallHook;
   logger: Logger;
   metrics: BreakwaterMetrics;
   /** Where each generated call's `chat {model}` span goes (default: nowhere). */

@@ -4,6 +4,7 @@
  * samples, or with the factor 0, the fixed timeout applies.
  */
 import type { AdaptiveTimeoutSettings } from '../config';
+import { isRetryableExternalError, type RetryableExternalError } from '../errors';
 import type { LatencyDistribution, ModelLatency } from '../redis/types';
 
 /** Where a call's timeout came from. */
@@ -53,4 +54,11 @@ export function callTimeouts(
       fixed.firstTokenTimeoutMs ?? fixed.callTimeoutMs,
     ),
   };
+}
+
+/** Whether `error` is a call (or a stream's first token) timing out under an adaptive timeout. */
+export function isAdaptiveTimeout(error: unknown, timeouts: CallTimeouts): error is RetryableExternalError {
+  if (!isRetryableExternalError(error)) return false;
+  if (error.reason === 'timeout') return timeouts.call.source === 'adaptive';
+  return error.reason === 'first_token_timeout' && timeouts.firstToken.source === 'adaptive';
 }

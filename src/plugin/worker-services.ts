@@ -225,6 +225,8 @@ export function createWorkerServices(
       guard,
       costing,
       policy: config.policy,
+      timeouts: config.timeouts,
+      onSlowCall: options.onSlowCall,
       logger,
       metrics,
       providerNames,

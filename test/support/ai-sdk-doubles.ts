@@ -18,12 +18,15 @@ import type { BreakwaterError } from '../../src/errors';
 import type { Admission, AdmitRequest, Guard, SettleRequest } from '../../src/guard/guard';
 import { createLogger } from '../../src/observability/logger';
 import { getMetrics } from '../../src/observability/metrics';
+import type { ModelLatency } from '../../src/redis/types';
 
 /** A guard that admits unless a refusal is scripted for the provider, and records every call. */
 export class ScriptedGuard implements Guard {
   readonly admitted: AdmitRequest[] = [];
   readonly settled: SettleRequest[] = [];
   readonly refusals = new Map<string, BreakwaterError>();
+  /** The rolling latency each admission carries (the adaptive timeouts' input). */
+  latency: ModelLatency | undefined;
 
   async admit(request: AdmitRequest): Promise<Admission> {
     const refusal = this.refusals.get(request.provider);
@@ -39,6 +42,7 @@ export class ScriptedGuard implements Guard {
       guarded: true,
       reservation: `r:${attemptId}`,
       leaseEndsAt,
+      ...(this.latency ? { latency: this.latency } : {}),
     };
   }
 
@@ -127,6 +131,7 @@ export function guardDeps(guard: Guard): AiSdkGuardDeps {
     guard,
     costing: new CallCosting(prices, { enabled: true }),
     policy: config.policy,
+    timeouts: config.timeouts,
     logger: createLogger({ level: 'silent' }),
     metrics: getMetrics(new Registry()),
     random: () => 0.5,

@@ -9,6 +9,7 @@ import { expect } from 'vitest';
 import { orderActivities } from '../../activities/examples/order-lookup';
 import { getMetrics, type BreakwaterMetrics } from '../../src/observability/metrics';
 import type { FakeProvider, FakeScenario } from '../../src/testing/fake-provider';
+import type { CreateWorkerOptions } from '../../src/worker/create-worker';
 import { createHarness, type Harness } from './harness';
 import { workflowBundleOf } from './workflow-bundle';
 
@@ -59,17 +60,20 @@ export interface AgentHarness extends Harness {
 
 /**
  * A harness whose worker serves AI SDK agents with the fake provider's OpenAI API as provider
- * `fake`, falling back to its Anthropic API as provider `fake-anthropic` (model `fake-fallback`).
+ * `fake`, falling back to its Anthropic API as provider `fake-anthropic` (model `fake-fallback`),
+ * with `workerOptions` besides.
  */
 export async function createAgentHarness(
   fakeProvider: FakeProvider,
   bundle: { codePath: string },
   label: string,
   env: Record<string, string> = {},
+  workerOptions: CreateWorkerOptions = {},
 ): Promise<AgentHarness> {
   const registry = new Registry();
   const h = await createHarness(fakeProvider, label, env, {
     workerOptions: (_index, fake) => ({
+      ...workerOptions,
       workflowBundle: { codePath: bundle.codePath },
       registry,
       activities: orderActivities,

@@ -5,8 +5,10 @@ import { ApplicationFailure, type Info } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { wrapLanguageModel } from 'ai';
-import { breakwaterMiddleware, guardedProvider } from '../../src/ai-sdk';
+import type { SlowCall } from '../../activities/slow-calls';
+import { breakwaterMiddleware, guardedProvider, type AiSdkGuardDeps } from '../../src/ai-sdk';
 import { BudgetExceededError, CircuitBreakerOpenError } from '../../src/errors';
+import { createLogger } from '../../src/observability/logger';
 import { DEFAULT_MAX_TOKENS } from '../../src/llm/request';
 import {
   generated,
@@ -37,7 +39,12 @@ function serverError(status: number, headers: Record<string, string> = {}): APIC
   });
 }
 
-function guarded(guard: ScriptedGuard, primary: StubModel, fallback?: StubModel): LanguageModelV3 {
+function guarded(
+  guard: ScriptedGuard,
+  primary: StubModel,
+  fallback?: StubModel,
+  deps: Partial<AiSdkGuardDeps> = {},
+): LanguageModelV3 {
   const middleware = breakwaterMiddleware(
     {
       provider: 'a',
@@ -46,7 +53,7 @@ function guarded(guard: ScriptedGuard, primary: StubModel, fallback?: StubModel)
         ? [{ provider: 'b', models: { languageModel: () => fallback } as never, model: fallback.modelId }]
         : [],
     },
-    guardDeps(guard),
+    { ...guardDeps(guard), ...deps },
   );
   return wrapLanguageModel({ model: primary, middleware });
 }
@@ -203,6 +210,150 @@ describe('breakwaterMiddleware', () => {
     expect(guard.settled).toEqual([expect.objectContaining({ outcome: 'failure' })]);
   });
 });
+
+/** Adaptive timeouts of p95 × 2 from 10 samples on, at least 100 ms; calls over 150 ms are slow. */
+const TIMEOUTS = { p95Factor: 2, minMs: 100, minSamples: 10, slowCallMs: 150 };
+/** A model whose calls took 120 ms at p95 (a stream's first token: 60 ms): the timeouts are 240 and 120 ms. */
+const LEARNED = { total: { p95Ms: 120, samples: 20 }, firstToken: { p95Ms: 60, samples: 20 } };
+const ABORTED = 'llm call aborted by its adaptive timeout';
+
+/** A model call that answers only when its signal aborts it: with the abort's reason. */
+function hanging(options: { abortSignal?: AbortSignal }): Promise<never> {
+  return new Promise((_resolve, reject) =>
+    options.abortSignal!.addEventListener('abort', () => reject(options.abortSignal!.reason as Error)),
+  );
+}
+
+/** A stream that sends its start, then nothing until its signal aborts it. */
+function stalledStream(options: { abortSignal?: AbortSignal }): ReadableStream<LanguageModelV3StreamPart> {
+  return new ReadableStream({
+    start(controller) {
+      controller.enqueue({ type: 'stream-start', warnings: [] });
+      options.abortSignal!.addEventListener('abort', () => controller.error(options.abortSignal!.reason));
+    },
+  });
+}
+
+describe('adaptive timeouts and slow calls of AI SDK model calls', () => {
+  it("asks for the model's rolling latency, and settles the call's own as a sample", async () => {
+    const guard = new ScriptedGuard();
+    const parts: LanguageModelV3StreamPart[] = [
+      { type: 'text-delta', id: '1', delta: 'Shipped.' },
+      { type: 'finish', usage: USAGE, finishReason: { unified: 'stop', raw: 'stop' } },
+    ];
+    const model = guarded(guard, stubModel('m1', [generated('Shipped.'), streamOf(parts)]));
+    await inActivity(() => model.doGenerate({ prompt: PROMPT }));
+    await inActivity(async () => readAll((await model.doStream({ prompt: PROMPT })).stream));
+    expect(guard.admitted.map((request) => request.model)).toEqual(['m1', 'm1']);
+    const [generate, stream] = guard.settled;
+    expect(generate!.latency).toEqual({ totalMs: expect.any(Number) as number });
+    expect(stream!.latency).toEqual({
+      totalMs: expect.any(Number) as number,
+      firstTokenMs: expect.any(Number) as number,
+    });
+    expect(stream!.latency!.firstTokenMs).toBeLessThanOrEqual(stream!.latency!.totalMs);
+  });
+
+  it('abort a hanging call at p95 × factor once the model has enough samples, not at the fixed timeout', async () => {
+    const guard = new ScriptedGuard();
+    guard.latency = LEARNED;
+    const { logger, lines } = captured();
+    const primary = stubModel('m1', []);
+    primary.doGenerate = async (options) => hanging(options);
+    const model = guarded(guard, primary, undefined, { timeouts: TIMEOUTS, logger });
+    const startedAt = performance.now();
+    const { outcome } = await inActivity(() => model.doGenerate({ prompt: PROMPT }));
+    const elapsedMs = performance.now() - startedAt;
+    expect(outcome).toMatchObject({ type: 'RetryableExternalError', message: 'a call timed out' });
+    expect(elapsedMs).toBeGreaterThanOrEqual(235);
+    expect(elapsedMs).toBeLessThan(2000);
+    const aborted = lines.filter((line) => line.msg === ABORTED);
+    expect(aborted).toEqual([
+      expect.objectContaining({
+        provider: 'a',
+        model: 'm1',
+        reason: 'timeout',
+        timeouts: { call: { ms: 240, source: 'adaptive' }, firstToken: { ms: 120, source: 'adaptive' } },
+      }),
+    ]);
+  });
+
+  it('keep the fixed timeout while the model has too few samples', async () => {
+    const guard = new ScriptedGuard();
+    guard.latency = { total: { p95Ms: 120, samples: 9 }, firstToken: { p95Ms: 60, samples: 9 } };
+    const primary = stubModel('m1', []);
+    let signal: AbortSignal | undefined;
+    primary.doGenerate = async (options) => {
+      signal = options.abortSignal;
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      return generated('Shipped.');
+    };
+    const model = guarded(guard, primary, undefined, { timeouts: TIMEOUTS });
+    const { outcome } = await inActivity(() => model.doGenerate({ prompt: PROMPT }));
+    expect(outcome).toMatchObject({ content: [{ type: 'text', text: 'Shipped.' }] });
+    expect(signal!.aborted).toBe(false);
+  });
+
+  it("abort a stream whose first token is late at its first token's p95 × factor", async () => {
+    const guard = new ScriptedGuard();
+    guard.latency = LEARNED;
+    const { logger, lines } = captured();
+    const primary = stubModel('m1', []);
+    primary.doStream = async (options) => ({ stream: stalledStream(options) });
+    const model = guarded(guard, primary, undefined, { timeouts: TIMEOUTS, logger });
+    const startedAt = performance.now();
+    await inActivity(async () => readAll((await model.doStream({ prompt: PROMPT })).stream));
+    const elapsedMs = performance.now() - startedAt;
+    expect(elapsedMs).toBeGreaterThanOrEqual(115);
+    expect(elapsedMs).toBeLessThan(235);
+    expect(guard.settled).toEqual([expect.objectContaining({ outcome: 'failure' })]);
+    expect(lines.filter((line) => line.msg === ABORTED)).toEqual([
+      expect.objectContaining({ reason: 'first_token_timeout' }),
+    ]);
+  });
+
+  it('report a slow call to onSlowCall, count it toward the breaker, and log it without the prompt', async () => {
+    const guard = new ScriptedGuard();
+    const { logger, lines } = captured();
+    const reported: SlowCall[] = [];
+    const primary = stubModel('m1', []);
+    primary.doGenerate = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return generated('Shipped.');
+    };
+    const model = guarded(guard, primary, undefined, {
+      timeouts: TIMEOUTS,
+      logger,
+      onSlowCall: (call) => reported.push(call),
+    });
+    await inActivity(() => model.doGenerate({ prompt: PROMPT }));
+    expect(reported).toEqual([
+      {
+        provider: 'a',
+        model: 'm1',
+        operation: 'supportAgent',
+        attempt: 1,
+        durationMs: expect.any(Number) as number,
+        thresholdMs: 150,
+        outcome: 'success',
+      },
+    ]);
+    expect(reported[0]!.durationMs).toBeGreaterThanOrEqual(195);
+    expect(guard.settled).toEqual([expect.objectContaining({ outcome: 'success', slow: true })]);
+    expect(lines.filter((line) => line.msg === 'slow llm call')).toHaveLength(1);
+    expect(JSON.stringify(lines)).not.toContain('A-1001');
+  });
+});
+
+/** A logger whose warnings are kept as parsed lines. */
+function captured(): { logger: ReturnType<typeof createLogger>; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = createLogger({
+    level: 'warn',
+    destination: { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
+  });
+  return { logger, lines };
+}
 
 describe('guardedProvider', () => {
   it('refuses a provider that is not configured, naming the option', () => {
