@@ -8,11 +8,18 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SlowCall } from '../../activities/slow-calls';
 import type { BreakerStateChange } from '../../src/guard/redis-guard';
-import type { CallTimeouts } from '../../src/guard/adaptive-timeouts';
 import { getMetrics } from '../../src/observability/metrics';
 import type { RedisConnection } from '../../src/redis/connection';
-import { KeySpace } from '../../src/redis/keys';
 import type { FakeProvider } from '../../src/testing/fake-provider';
+import {
+  abortedCalls,
+  ADAPTIVE_ENV,
+  adaptiveMs,
+  expectAbortedNearP95,
+  FIXED_MS,
+  latencySummaryOf,
+  WARM_UP_LATENCY_MS,
+} from '../support/adaptive-timeouts';
 import {
   chat,
   connectStackRedis,
@@ -25,20 +32,6 @@ import {
   type Harness,
 } from '../support/harness';
 
-/** The fixed timeouts: far above what the adaptive ones come to, so the two cannot be confused. */
-const FIXED_MS = 8000;
-const ENV = {
-  LLM_CALL_TIMEOUT_MS: String(FIXED_MS),
-  LLM_FIRST_TOKEN_TIMEOUT_MS: String(FIXED_MS),
-  ACTIVITY_START_TO_CLOSE_MS: '12000',
-  LLM_TIMEOUT_P95_FACTOR: '2',
-  LLM_TIMEOUT_MIN_MS: '500',
-  LLM_TIMEOUT_MIN_SAMPLES: '10',
-  // One attempt: a hanging call fails its task when its timeout aborts it.
-  RETRY_MAXIMUM_ATTEMPTS: '1',
-};
-const WARM_UP_LATENCY_MS = 300;
-const ABORTED = 'llm call aborted by its adaptive timeout';
 const LONG_ANSWER =
   'A streamed answer arrives in pieces, so its first words come long before its last ones do.';
 
@@ -57,7 +50,7 @@ async function harnessLogging(label: string, env: Record<string, string> = {}) {
   const h = await createHarness(
     fakeProvider,
     label,
-    { ...ENV, ...env },
+    { ...ADAPTIVE_ENV, ...env },
     { workerOptions: () => ({ logger }) },
   );
   h.fake.inject({ fault: { kind: 'latency', latencyMs: WARM_UP_LATENCY_MS }, contentIncludes: 'warm-up' });
@@ -78,9 +71,7 @@ async function warmUp(h: Harness, count: number, stream = false): Promise<void> 
 }
 
 /** The rolling latency the tasks of `h` left in Redis for `fake-model`. */
-async function summaryOf(h: Harness): Promise<Record<string, string>> {
-  return redis.hgetall(new KeySpace(h.config.redis.keyPrefix).key('latencySummary', 'fake', 'fake-model'));
-}
+const summaryOf = (h: Harness) => latencySummaryOf(redis, h.config.redis.keyPrefix);
 
 /** Runs a task whose call hangs; returns how long it took to fail. */
 async function hangingTask(h: Harness, stream = false): Promise<number> {
@@ -92,18 +83,6 @@ async function hangingTask(h: Harness, stream = false): Promise<number> {
   return Date.now() - startedAt;
 }
 
-interface AbortedCall {
-  reason: string;
-  durationMs: number;
-  timeouts: CallTimeouts;
-}
-
-function abortedCalls(lines: string[]): AbortedCall[] {
-  return lines
-    .map((line) => JSON.parse(line) as AbortedCall & { msg: string })
-    .filter((e) => e.msg === ABORTED);
-}
-
 describe('adaptive timeouts', () => {
   it('abort a hanging call near p95 × factor once the model has enough samples, not at the fixed timeout', async () => {
     const { h, lines } = await harnessLogging('adaptive-abort');
@@ -112,15 +91,7 @@ describe('adaptive timeouts', () => {
       const summary = await summaryOf(h);
       return { summary, elapsedMs: await hangingTask(h) };
     });
-    expect(Number(summary.totalSamples)).toBe(12);
-    const p95 = Number(summary.totalP95);
-    expect(p95).toBeGreaterThanOrEqual(WARM_UP_LATENCY_MS);
-    const expected = Math.min(FIXED_MS, Math.max(500, Math.ceil(p95 * 2)));
-    const [aborted] = abortedCalls(lines);
-    expect(aborted?.timeouts.call).toEqual({ ms: expected, source: 'adaptive' });
-    expect(aborted!.durationMs).toBeGreaterThanOrEqual(expected - 5);
-    expect(aborted!.durationMs).toBeLessThan(expected + 3000);
-    expect(elapsedMs).toBeLessThan(FIXED_MS);
+    expectAbortedNearP95(lines, summary, 12, elapsedMs);
   });
 
   it('keep the fixed timeout while the model has too few samples', async () => {
@@ -165,7 +136,7 @@ describe('adaptive timeouts', () => {
     const firstTokenP95 = Number(summary.firstTokenP95);
     expect(firstTokenP95).toBeGreaterThanOrEqual(WARM_UP_LATENCY_MS);
     expect(Number(summary.totalP95)).toBeGreaterThan(firstTokenP95 + 1000);
-    const expected = Math.min(FIXED_MS, Math.max(500, Math.ceil(firstTokenP95 * 2)));
+    const expected = adaptiveMs(firstTokenP95);
     const [aborted] = abortedCalls(lines);
     expect(aborted?.reason).toBe('first_token_timeout');
     expect(aborted?.timeouts.firstToken).toEqual({ ms: expected, source: 'adaptive' });

@@ -6,10 +6,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SlowCall } from '../../activities/slow-calls';
-import type { CallTimeouts } from '../../src/guard/adaptive-timeouts';
 import type { RedisConnection } from '../../src/redis/connection';
-import { KeySpace } from '../../src/redis/keys';
 import type { FakeProvider } from '../../src/testing/fake-provider';
+import {
+  abortedCalls,
+  ADAPTIVE_ENV,
+  expectAbortedNearP95,
+  FIXED_MS,
+  latencySummaryOf,
+  WARM_UP_LATENCY_MS,
+} from '../support/adaptive-timeouts';
 import type { SupportAgentResult } from '../../workflows/examples/support-agent';
 import { aiSdkWorkflowBundle, createAgentHarness, type AgentHarness } from '../support/ai-sdk';
 import {
@@ -21,20 +27,6 @@ import {
   startFakeProvider,
   uniqueName,
 } from '../support/harness';
-
-/** The fixed timeout: far above what the adaptive one comes to, so the two cannot be confused. */
-const FIXED_MS = 8000;
-const ENV = {
-  LLM_CALL_TIMEOUT_MS: String(FIXED_MS),
-  ACTIVITY_START_TO_CLOSE_MS: '12000',
-  LLM_TIMEOUT_P95_FACTOR: '2',
-  LLM_TIMEOUT_MIN_MS: '500',
-  LLM_TIMEOUT_MIN_SAMPLES: '10',
-  // One attempt: a hanging call fails its agent when its timeout aborts it.
-  RETRY_MAXIMUM_ATTEMPTS: '1',
-};
-const WARM_UP_LATENCY_MS = 300;
-const ABORTED = 'llm call aborted by its adaptive timeout';
 
 let fakeProvider: FakeProvider;
 let bundle: { codePath: string };
@@ -53,7 +45,7 @@ afterAll(async () => {
 /** An agent harness whose worker logs warnings into `lines`; questions that say so are slow or hang. */
 async function harnessLogging(label: string, env: Record<string, string> = {}) {
   const { logger, lines } = logCapture();
-  const h = await createAgentHarness(fakeProvider, bundle, label, { ...ENV, ...env }, { logger });
+  const h = await createAgentHarness(fakeProvider, bundle, label, { ...ADAPTIVE_ENV, ...env }, { logger });
   h.fake.inject({ fault: { kind: 'latency', latencyMs: WARM_UP_LATENCY_MS }, contentIncludes: 'warm-up' });
   h.fake.inject({ fault: { kind: 'hang' }, contentIncludes: 'please hang' });
   return { h, lines };
@@ -78,9 +70,7 @@ async function warmUp(h: AgentHarness, count: number): Promise<void> {
 }
 
 /** The rolling latency the calls of `h` left in Redis for `fake-model`. */
-async function summaryOf(h: AgentHarness): Promise<Record<string, string>> {
-  return redis.hgetall(new KeySpace(h.config.redis.keyPrefix).key('latencySummary', 'fake', 'fake-model'));
-}
+const summaryOf = (h: AgentHarness) => latencySummaryOf(redis, h.config.redis.keyPrefix);
 
 /** Runs an agent whose model call hangs; returns how long it took to fail. */
 async function hangingAgent(h: AgentHarness): Promise<number> {
@@ -88,20 +78,6 @@ async function hangingAgent(h: AgentHarness): Promise<number> {
   const run = await ask(h, 'please hang');
   expect(run.error).toBeDefined();
   return Date.now() - startedAt;
-}
-
-interface AbortedCall {
-  provider: string;
-  model: string;
-  reason: string;
-  durationMs: number;
-  timeouts: CallTimeouts;
-}
-
-function abortedCalls(lines: string[]): AbortedCall[] {
-  return lines
-    .map((line) => JSON.parse(line) as AbortedCall & { msg: string })
-    .filter((entry) => entry.msg === ABORTED);
 }
 
 describe('adaptive timeouts of AI SDK model calls', () => {
@@ -112,16 +88,7 @@ describe('adaptive timeouts of AI SDK model calls', () => {
       const summary = await summaryOf(h);
       return { summary, elapsedMs: await hangingAgent(h) };
     });
-    expect(Number(summary.totalSamples)).toBe(12);
-    const p95 = Number(summary.totalP95);
-    expect(p95).toBeGreaterThanOrEqual(WARM_UP_LATENCY_MS);
-    const expected = Math.min(FIXED_MS, Math.max(500, Math.ceil(p95 * 2)));
-    const [aborted] = abortedCalls(lines);
-    expect(aborted).toMatchObject({ provider: 'fake', model: 'fake-model', reason: 'timeout' });
-    expect(aborted!.timeouts.call).toEqual({ ms: expected, source: 'adaptive' });
-    expect(aborted!.durationMs).toBeGreaterThanOrEqual(expected - 5);
-    expect(aborted!.durationMs).toBeLessThan(expected + 3000);
-    expect(elapsedMs).toBeLessThan(FIXED_MS);
+    expectAbortedNearP95(lines, summary, 12, elapsedMs);
   });
 
   it('keep the fixed timeout while the model has too few samples', async () => {
@@ -138,7 +105,7 @@ describe('adaptive timeouts of AI SDK model calls', () => {
   it("are shared: an AI SDK call aborts by what llmTask's calls on another worker learned", async () => {
     const prefix = `t:${uniqueName('ai-sdk-adaptive-shared')}`;
     const learner = await createHarness(fakeProvider, 'ai-sdk-adaptive-learner', {
-      ...ENV,
+      ...ADAPTIVE_ENV,
       REDIS_KEY_PREFIX: prefix,
     });
     learner.fake.inject({ fault: { kind: 'latency', latencyMs: WARM_UP_LATENCY_MS } });
