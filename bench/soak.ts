@@ -258,12 +258,16 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
   const samples: Sample[] = [];
   let ended = 0;
   let sampling = true;
+  // A sample that fails (the worker gone, or the bench interrupted) ends the sampling; the run then fails with it.
+  let samplingFailure: unknown;
   const sampler = (async () => {
     while (sampling) {
       samples.push({ ended, ...(await memoryOf(metricsUrl)) });
       await sleep(SAMPLE_EVERY_MS);
     }
-  })();
+  })().catch((error: unknown) => {
+    samplingFailure = error;
+  });
   log(`${options.tasks} tasks, ${options.inFlight} in flight, a fifth of the calls faulted`);
   const startedAt = Date.now();
   await mapConcurrent(keys, options.inFlight, async (key, index) => {
@@ -277,6 +281,9 @@ async function run(options: BenchOptions, cleanup: Cleanup) {
   const durationMs = Date.now() - startedAt;
   sampling = false;
   await sampler;
+  if (samplingFailure !== undefined) {
+    throw new Error(`sampling the worker's ${metricsUrl} failed`, { cause: samplingFailure });
+  }
   samples.push({ ended, ...(await memoryOf(metricsUrl)) });
 
   const outcomes = await countOutcomes(config, keys, done, cleanup);
