@@ -107,7 +107,7 @@ export class BreakwaterPlugin extends SimplePlugin {
           ...(options.interceptors?.activity ?? []),
           ...(this.tracing ? [tracingActivityInterceptor(this.tracing)] : []),
           undecryptableActivityInterceptor,
-          toolGuardInterceptor(toolGuard),
+          toolGuardInterceptor(toolGuard, this.tracing?.tracer),
         ],
       },
       activities: { ...options.activities, ...activities },

@@ -5,6 +5,7 @@
  * generated model calls get `admit`, `chat {model}` and `settle`; a prebuilt bundle without the tracing interceptors is
  * warned about. Unset, nothing is installed and the task carries no trace context.
  */
+import { join } from 'node:path';
 import { context, createContextKey, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +28,8 @@ import {
   type Harness,
 } from '../support/harness';
 import { spansOf, type ReceivedSpan } from '../support/otlp-spans';
+import type { callTool } from '../support/tool-workflows';
+import { workflowBundleOf } from '../support/workflow-bundle';
 
 /** The header Temporal's OpenTelemetry interceptors carry a span context in. */
 const TRACE_HEADER = '_tracer-data';
@@ -161,6 +164,64 @@ describe('tracing', () => {
     // Attributes, events and status messages alike: the whole export, as sent.
     const exported = JSON.stringify(receiver.requests.map((request) => request.body));
     for (const text of [PROMPT, COMPLETION, 'heron', 'quarry']) expect(exported).not.toContain(text);
+  });
+
+  it("gives a guarded tool's call admit and settle spans under its activity's span, and none to a tool not guarded", async () => {
+    const bundle = await workflowBundleOf(join(__dirname, '..', 'support', 'tool-workflows.ts'), {
+      tracing: true,
+    });
+    const h = await createHarness(
+      fakeProvider,
+      'traced-tool',
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.root,
+        TOOL_GUARDS: JSON.stringify({ searchGuarded: { breaker: {} } }),
+      },
+      {
+        workerOptions: () => ({
+          workflowBundle: bundle,
+          activities: {
+            searchGuarded: async (arg: string) => `found ${arg}`,
+            searchPlain: async (arg: string) => `found ${arg}`,
+          },
+        }),
+      },
+    );
+    const results = await h.run(async () => {
+      const call = (tool: string) =>
+        h.temporal.workflow.execute<typeof callTool>('callTool', {
+          taskQueue: h.config.temporal.taskQueue,
+          workflowId: `${h.name}-${tool}`,
+          args: [{ tool, arg: 'the heron' }],
+        });
+      return [await call('searchGuarded'), await call('searchPlain')];
+    });
+    expect(results).toEqual([{ value: 'found the heron' }, { value: 'found the heron' }]);
+
+    const childrenOf = (received: ReceivedSpan[], activityName: string) => {
+      const activity = received.find((span) => span.name === activityName);
+      return activity ? received.filter((span) => span.parentSpanId === activity.spanId) : [];
+    };
+    const spans = await eventually(() => {
+      const received = spansOf(receiver.requests.map((request) => request.body));
+      const seen = new Set(received.map((span) => span.name));
+      const ready =
+        seen.has('RunActivity:searchPlain') && childrenOf(received, 'RunActivity:searchGuarded').length >= 2;
+      return ready ? received : undefined;
+    });
+    const guarded = childrenOf(spans, 'RunActivity:searchGuarded');
+    expect(guarded.map((span) => span.name).sort()).toEqual(['admit', 'settle']);
+    const A = GUARD_SPAN_ATTRIBUTES;
+    expect(guarded.find((span) => span.name === 'admit')!.attributes).toMatchObject({
+      [A.tool]: 'searchGuarded',
+      [A.decision]: 'admitted',
+    });
+    expect(guarded.find((span) => span.name === 'settle')!.attributes).toMatchObject({
+      [A.tool]: 'searchGuarded',
+      [A.outcome]: 'success',
+    });
+    expect(childrenOf(spans, 'RunActivity:searchPlain')).toEqual([]);
+    expect(JSON.stringify(receiver.requests.map((request) => request.body))).not.toContain('heron');
   });
 
   it('warns when tracing is on and a prebuilt workflow bundle lacks the tracing interceptors', async () => {
