@@ -15,6 +15,7 @@ import {
   type ErrorContext,
 } from '../errors';
 import type { Logger } from '../observability/logger';
+import type { BreakwaterMetrics } from '../observability/metrics';
 import { toolBreakerName } from '../redis/keys';
 import type { ToolAdmitOutcome, ToolScripts, ToolScriptSettings } from '../redis/tool-scripts';
 import type { ToolOutcome } from './tool-outcome';
@@ -28,6 +29,8 @@ export interface ToolGuardOptions {
   /** The wait a fail-closed refusal asks for. */
   unavailableRetryMs: number;
   logger: Logger;
+  /** Where the tool breakers' transitions and refusals are counted (`tool` label). */
+  metrics: BreakwaterMetrics;
   /** Called once, cluster-wide, for every transition of a tool's breaker (by the worker whose call caused it). */
   onStateChange?: (change: ToolBreakerStateChange) => void;
   random?: () => number;
@@ -163,6 +166,7 @@ export class ToolGuard {
           context,
         );
       case 'breaker_refused':
+        this.options.metrics.breakerRejections.inc({ tool, state: refusal.state });
         return new ToolCircuitOpenError(
           `circuit breaker of tool ${tool} refused the call (${refusal.state})`,
           refusal.retryAfterMs,
@@ -202,6 +206,7 @@ export class ToolGuard {
       },
       'tool circuit breaker transition',
     );
+    this.options.metrics.breakerTransitions.inc({ tool, from: transition.from, to: transition.to });
     try {
       this.options.onStateChange?.({ ...transition, tool });
     } catch (error) {

@@ -56,8 +56,9 @@ export interface BreakwaterMetrics {
   /** A provider's breaker (`provider` label) or a guarded tool's (`tool` label). */
   breakerState: Gauge<'provider' | 'tool'>;
   /** Breaker transitions observed by this worker (each transition is observed by exactly one worker). */
-  breakerTransitions: Counter<'provider' | 'from' | 'to'>;
-  breakerRejections: Counter<'provider' | 'state'>;
+  /** A provider's breaker (`provider` label) or a guarded tool's (`tool` label), as `breakerState`. */
+  breakerTransitions: Counter<'provider' | 'tool' | 'from' | 'to'>;
+  breakerRejections: Counter<'provider' | 'tool' | 'state'>;
   /** Tokens of settled calls, by operation. */
   budgetTokensUsed: Counter<'operation'>;
   /**
@@ -334,14 +335,14 @@ export function getMetrics(registry: Registry = defaultRegistry): BreakwaterMetr
     }),
     breakerTransitions: new Counter({
       name: 'ai_circuit_breaker_transitions_total',
-      help: 'Circuit breaker transitions, by provider and states',
-      labelNames: ['provider', 'from', 'to'],
+      help: 'Circuit breaker transitions, by provider (label provider) or guarded tool (label tool), and states',
+      labelNames: ['provider', 'tool', 'from', 'to'],
       registers,
     }),
     breakerRejections: new Counter({
       name: 'ai_circuit_breaker_rejections_total',
-      help: 'Calls the circuit breaker refused, by provider and breaker state',
-      labelNames: ['provider', 'state'],
+      help: 'Calls the circuit breaker refused, by provider (label provider) or guarded tool (label tool), and breaker state',
+      labelNames: ['provider', 'tool', 'state'],
       registers,
     }),
     budgetTokensUsed: new Counter({

@@ -133,6 +133,7 @@ export function createWorkerServices(
     failOpen: config.guard.failOpen,
     unavailableRetryMs: config.guard.unavailableRetryMs,
     logger,
+    metrics,
     onStateChange: options.onToolBreakerStateChange,
   });
   const tracing = tracingFor(config.tracing);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import Redis from 'ioredis';
-import { Registry } from 'prom-client';
+import { Registry, type Counter } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RedisBreaker } from '../../src/breaker/redis-breaker';
 import { functionLibrary } from '../../src/redis/function-library';
@@ -17,8 +17,10 @@ import type { FakeProvider } from '../../src/testing/fake-provider';
 import { createWorker } from '../../src/worker/create-worker';
 import { TASK_FAILED_TYPE, type TaskFailureDetails } from '../../src/task';
 import type { callTool, toolLoop, ToolCallInput, ToolLoopInput } from '../support/tool-workflows';
+import { getMetrics } from '../../src/observability/metrics';
 import {
   connectStackRedis,
+  counterValue,
   createHarness,
   eventually,
   startFakeProvider,
@@ -86,17 +88,39 @@ async function withToolBreaker<T>(h: Harness, work: (breaker: RedisBreaker, name
 describe('a tool guarded by TOOL_GUARDS', () => {
   it('opens its shared breaker for every worker after 5 failures, refuses without running, and closes after 2 probe successes', async () => {
     const search = countingTool();
+    const registries = [new Registry(), new Registry()];
     const h = await createHarness(
       fakeProvider,
       'tool-breaker',
       { TOOL_GUARDS: JSON.stringify({ search: { breaker: { resetTimeoutMs: 4000 } } }) },
-      { workerOptions: () => ({ workflowBundle: bundle, activities: { search: search.run } }) },
+      {
+        workerOptions: () => ({
+          workflowBundle: bundle,
+          activities: { search: search.run },
+          registry: registries[0]!,
+        }),
+      },
     );
     const otherQueue = `${h.name}-b`;
     const other = await createWorker(
       { ...h.config, temporal: { ...h.config.temporal, taskQueue: otherQueue } },
-      { logger: testLogger, workflowBundle: bundle, activities: { search: search.run } },
+      {
+        logger: testLogger,
+        workflowBundle: bundle,
+        activities: { search: search.run },
+        registry: registries[1]!,
+      },
     );
+    /** A counter's value summed over both workers. */
+    const counted = async (
+      pick: (metrics: ReturnType<typeof getMetrics>) => Counter<string>,
+      labels: Record<string, string>,
+    ) => {
+      const values = await Promise.all(
+        registries.map((registry) => counterValue(pick(getMetrics(registry)), labels)),
+      );
+      return values.reduce((sum, value) => sum + value, 0);
+    };
     const queues = [h.config.temporal.taskQueue, otherQueue];
     await h.run(() =>
       other.runUntil(async () => {
@@ -138,6 +162,14 @@ describe('a tool guarded by TOOL_GUARDS', () => {
         expect((await withToolBreaker(h, (breaker, name) => breaker.status(name))).state).toBe('CLOSED');
       }),
     );
+    const transitions = (from: string, to: string) =>
+      counted((metrics) => metrics.breakerTransitions, { tool: 'search', from, to });
+    expect(await transitions('CLOSED', 'OPEN')).toBe(1);
+    expect(await transitions('OPEN', 'HALF_OPEN')).toBe(1);
+    expect(await transitions('HALF_OPEN', 'CLOSED')).toBe(1);
+    expect(
+      await counted((metrics) => metrics.breakerRejections, { tool: 'search', state: 'OPEN' }),
+    ).toBeGreaterThanOrEqual(2);
   });
 
   it('holds its per-minute rate limit across three workers: calls in any window stay within the rate plus the burst', async () => {
