@@ -322,6 +322,13 @@ describe('breakwater breaker on a guarded tool', () => {
       ['fake', 'CLOSED', '-', '0', '0', '0', '0', '0', '0', '0', '-'],
       ['tool:search', 'CLOSED', '-', '2', '0', '0', '2', '2', '0', '0', '-'],
     ]);
+    const status = await breakwater('status', '--json');
+    expect(status.code, status.stderr).toBe(0);
+    const { breakers } = JSON.parse(status.stdout) as { breakers: BreakerStatus[] };
+    expect(breakers.map(({ provider, state }) => [provider, state])).toEqual([
+      ['fake', 'CLOSED'],
+      ['tool:search', 'CLOSED'],
+    ]);
   });
 
   it('opens and resets the tool by its breaker name, and refuses a tool it does not know', async () => {

@@ -58,6 +58,15 @@ async function toolBreakerOf(context: CliContext, tool: string): Promise<RedisBr
   });
 }
 
+/** The breaker of every tool in the tool registry, as `toolBreakerOf` reads it. */
+export async function toolBreakersOf(
+  context: CliContext,
+  breaker: RedisBreaker,
+): Promise<Array<{ tool: string; breaker: RedisBreaker }>> {
+  const tools = await breaker.knownTools();
+  return Promise.all(tools.map(async (tool) => ({ tool, breaker: await toolBreakerOf(context, tool) })));
+}
+
 /** Checks that `tool` is in the tool registry (a typo would create a breaker). */
 async function checkKnownTool(breaker: RedisBreaker, tool: string): Promise<void> {
   const tools = await breaker.knownTools();
@@ -139,10 +148,13 @@ export function breakerCommands(open: OpenContext): Command {
     .action(async (options: JsonOptions) => {
       const context = open();
       const breaker = await breakerOf(context);
-      const [providers, tools] = await Promise.all([breaker.knownProviders(), breaker.knownTools()]);
+      const [providers, tools] = await Promise.all([
+        breaker.knownProviders(),
+        toolBreakersOf(context, breaker),
+      ]);
       const statuses = await Promise.all([
         ...providers.map((provider) => breaker.status(provider)),
-        ...tools.map(async (tool) => (await toolBreakerOf(context, tool)).status(toolBreakerName(tool))),
+        ...tools.map(({ tool, breaker: toolBreaker }) => toolBreaker.status(toolBreakerName(tool))),
       ]);
       context.print(options.json ? formatStatusesJson(statuses) : formatStatusTable(statuses));
     });

@@ -1,5 +1,6 @@
 /**
- * `breakwater status [--json] [--watch] [--interval <duration>]`: one screen of the breakers, the
+ * `breakwater status [--json] [--watch] [--interval <duration>]`: one screen of the breakers (the
+ * providers', then the guarded tools' as `tool:<name>`, as `breaker status` lists them), the
  * budgets nearest their ceilings, the dead-letter queue, the tasks by ledger state and the ledger
  * statistics (the snapshot the worker serves at `/status`). Tasks are those of TEMPORAL_TASK_QUEUE;
  * when Temporal cannot be reached, those sections say so and the others are still shown.
@@ -11,7 +12,7 @@ import { readStatusSnapshot, type StatusSnapshot, type StatusSources } from '../
 import { parseDuration } from '../arguments';
 import type { CliContext, OpenContext } from '../context';
 import { formatStatus, formatStatusJson } from '../views/status';
-import { breakerOf } from './breaker';
+import { breakerOf, toolBreakersOf } from './breaker';
 import { tokenManagerOf } from './budget';
 import { degradedModeOf } from './degraded';
 import { storeOf } from './dlq-jobs';
@@ -56,8 +57,10 @@ async function connectTemporal(context: CliContext): Promise<TemporalLink> {
 
 async function readSnapshot(context: CliContext, temporal: TemporalLink): Promise<StatusSnapshot> {
   const { config } = context;
+  const breaker = await breakerOf(context);
   const sources: StatusSources = {
-    breaker: await breakerOf(context),
+    breaker,
+    toolBreakers: await toolBreakersOf(context, breaker),
     tokens: await tokenManagerOf(context),
     dlq: await storeOf(context),
     degraded: await degradedModeOf(context),
