@@ -71,7 +71,8 @@ export class ModelAttempt {
   private timeout: AbortSignal | undefined;
   /** A stream's first-token and idle clocks. */
   private watchdog: StreamWatchdog | undefined;
-  private startedAt = 0;
+  /** When the admitted call was made (`signal`); undefined before. */
+  private startedAt: number | undefined;
   private firstTokenMs: number | undefined;
   private readonly slowDeps: SlowCallDeps;
   private readonly heartbeat: ReturnType<typeof setInterval>;
@@ -196,7 +197,7 @@ export class ModelAttempt {
 
   /** A part of the streamed answer arrived; `token`: it carried some of the answer. */
   streamed(token: boolean): void {
-    if (token) this.firstTokenMs ??= performance.now() - this.startedAt;
+    if (token) this.firstTokenMs ??= this.elapsedMs();
     this.watchdog?.event(token);
   }
 
@@ -206,7 +207,7 @@ export class ModelAttempt {
     const { provider } = admitted.candidate;
     const callUsage = usageOf(usage, admitted.view, admitted.worst.tokens);
     const actual = this.deps.costing.actual(admitted.view, callUsage, admitted.worst);
-    const latencyMs = performance.now() - this.startedAt;
+    const latencyMs = this.elapsedMs();
     const { firstTokenMs } = this;
     await this.deps.guard.settle({
       admission: admitted.admission,
@@ -264,7 +265,7 @@ export class ModelAttempt {
     if (this.admitted) {
       const { admission, candidate } = this.admitted;
       const policy = errorPolicyOf(errorTypeOf(classified));
-      const durationMs = performance.now() - this.startedAt;
+      const durationMs = this.elapsedMs();
       await this.deps.guard.settle({
         admission,
         outcome: cancelled ? 'neutral' : policy.breaker,
@@ -290,6 +291,11 @@ export class ModelAttempt {
       }
     }
     return classified;
+  }
+
+  /** The time since the admitted call was made (0 when it was not). */
+  private elapsedMs(): number {
+    return this.startedAt === undefined ? 0 : performance.now() - this.startedAt;
   }
 
   /** `error` in Breakwater's taxonomy: a stream's stalled clock, the call timeout, or the SDK's error. */
