@@ -10,7 +10,7 @@
 import type { Tracer } from '@opentelemetry/api';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { isBreakwaterError, toApplicationFailure } from '../errors';
-import type { ToolGuard } from '../guard/tool-guard';
+import type { ToolAdmission, ToolGuard } from '../guard/tool-guard';
 import { toolOutcomeOf, type ToolOutcome } from '../guard/tool-outcome';
 import { GUARD_SPAN_ATTRIBUTES as A, tracedAdmit, tracedSettle } from '../guard/traced-guard';
 import { NO_TRACER } from '../observability/tracing';
@@ -31,7 +31,7 @@ export function toolGuardInterceptor(
       tracedAdmit(tracer, { [A.tool]: tool }, () =>
         guard.admit({ tool, attemptId, workflowId, context: { operation: tool, attempt: info.attempt } }),
       );
-    const settle = (admission: Awaited<ReturnType<typeof admit>>, outcome: ToolOutcome | 'success') =>
+    const settle = (admission: ToolAdmission, outcome: ToolOutcome | 'success') =>
       tracedSettle(tracer, { [A.tool]: tool, [A.outcome]: outcome }, () => guard.settle(admission, outcome));
     return {
       inbound: {
